@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The README's test command: installs the test tools, builds, runs every suite, and ends with one line
+# "N passed, N failed" totalling all of them. Exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-tools.sh
+
+results=.cache/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+passed=0
+failed=0
+
+# Shell scripts: each file is one check.
+while IFS= read -r script; do
+  if shellcheck -x "$script"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "shellcheck failed: $script" >&2; fi
+done < <(git ls-files '*.sh' .ci/run)
+
+# Formatting is part of the build contract (warnings are errors; so is drift from .editorconfig).
+if dotnet format KVEdge.slnx --verify-no-changes >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "dotnet format: changes needed (run 'dotnet format KVEdge.slnx')" >&2; fi
+
+set +e
+dotnet test KVEdge.slnx --nologo --logger "trx" --results-directory "$results" -v quiet
+test_rc=$?
+set -e
+
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+if [ "$test_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the build or the runner failed before any test could report
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

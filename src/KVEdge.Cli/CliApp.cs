@@ -1,0 +1,53 @@
+using System.CommandLine;
+using KVEdge.Cli.Commands;
+using KVEdge.Cli.Console;
+
+namespace KVEdge.Cli;
+
+/// <summary>The command tree; <see cref="Program"/> only wires the real console to it, tests wire a fake one.</summary>
+public static class CliApp
+{
+    public static RootCommand Build(ICliConsole console)
+    {
+        var root = new RootCommand("kvedge: Azure IoT Edge devices as KubeVirt virtual machines, one declarative spec per device.")
+        {
+            TemplateCommand.Create(console),
+            ValidateCommand.Create(console),
+        };
+        return root;
+    }
+
+    public static int Run(string[] args, ICliConsole console)
+    {
+        var root = Build(console);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            var human = new HumanOutput(console);
+            foreach (var error in parsed.Errors)
+            {
+                human.Failure(error.Message);
+            }
+
+            human.Line("Run 'kvedge --help' for usage.");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = console.StdOut, Error = console.StdErr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Last resort: one line, no stack trace (it could carry values from the input).
+            var human = new HumanOutput(console);
+            human.Failure($"internal error: {ex.GetType().Name}");
+            if (Environment.GetEnvironmentVariable("KVEDGE_DEBUG") == "1")
+            {
+                human.Line(ex.ToString());
+            }
+
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using KVEdge.Core.Input;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary>Reads -f/--set/--set-file into core inputs; a usage problem becomes one clear line and exit code 2.</summary>
+internal sealed class SpecInput(Option<string[]> files, Option<string[]> set, Option<string[]> setFile, Option<string> ns)
+{
+    public static SpecInput Create() => new(CommonOptions.Files(), CommonOptions.Set(), CommonOptions.SetFile(), CommonOptions.Namespace());
+
+    public IEnumerable<Option> Options => [files, set, setFile, ns];
+
+    public string Namespace(ParseResult result) => result.GetValue(ns)!;
+
+    public IReadOnlyList<ValueOverride> Overrides(ParseResult result)
+    {
+        var overrides = new List<ValueOverride>();
+        foreach (var expression in result.GetValue(set) ?? [])
+        {
+            overrides.AddRange(ValueOverride.ParseSet(expression));
+        }
+
+        foreach (var expression in result.GetValue(setFile) ?? [])
+        {
+            overrides.Add(ValueOverride.ParseSetFile(expression, File.ReadAllText));
+        }
+
+        return overrides;
+    }
+
+    public IReadOnlyList<InputFile> Files(ParseResult result, TextReader stdin) =>
+        InputFile.Read(result.GetValue(files) ?? [], () => stdin);
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Input;
+using KVEdge.Core.Output;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary><c>kvedge template</c>: render devices to Kubernetes objects, like <c>helm template</c>.</summary>
+internal static class TemplateCommand
+{
+    public static Command Create(ICliConsole console)
+    {
+        var input = SpecInput.Create();
+        var output = new Option<string>("--output", "-o") { Description = "Output format on stdout: yaml or json (one v1 List).", DefaultValueFactory = _ => "yaml" };
+        output.AcceptOnlyFromAmong("yaml", "json");
+        var outputDir = new Option<string?>("--output-dir") { Description = "Write one folder per device (NAMESPACE/NAME/) with a kustomization.yaml, ready for GitOps, instead of printing." };
+
+        var command = new Command("template", "Render EdgeDevice specs to Kubernetes, KubeVirt and CDI objects.");
+        foreach (var o in input.Options)
+        {
+            command.Options.Add(o);
+        }
+
+        command.Options.Add(output);
+        command.Options.Add(outputDir);
+        command.SetAction(result =>
+        {
+            var human = new HumanOutput(console);
+            if (result.GetResult(output) is { Implicit: false } && result.GetValue(outputDir) is not null)
+            {
+                human.Failure("--output and --output-dir cannot be used together");
+                return ExitCodes.InvalidInput;
+            }
+
+            IReadOnlyList<InputFile> files = [];
+            IReadOnlyList<ValueOverride> overrides = [];
+            if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
+            {
+                return code;
+            }
+
+            var rendered = TemplateAction.Run(files, overrides, input.Namespace(result));
+            human.Diagnostics(rendered.Diagnostics.Items);
+            if (rendered.Diagnostics.HasErrors)
+            {
+                human.Failure($"{rendered.Diagnostics.ErrorCount} error(s); nothing rendered");
+                return ExitCodes.InvalidInput;
+            }
+
+            var objects = rendered.Devices.SelectMany(d => d.Objects).ToList();
+            if (result.GetValue(outputDir) is { } dir)
+            {
+                KustomizeLayout.Write(dir, rendered.Devices);
+                human.Line($"wrote {rendered.Devices.Count} device(s), {objects.Count} object(s) to {dir}");
+                return ExitCodes.Success;
+            }
+
+            console.StdOut.Write(result.GetValue(output) == "json" ? ManifestSerializer.ToJsonList(objects) : ManifestSerializer.ToYaml(rendered.Devices));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

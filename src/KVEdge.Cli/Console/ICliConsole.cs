@@ -1,0 +1,28 @@
+namespace KVEdge.Cli.Console;
+
+/// <summary>
+/// The process's streams behind one seam, so commands run in tests exactly as in a shell.
+/// Machine output (manifests, -o json|yaml) goes to <see cref="StdOut"/>; everything meant for a person to <see cref="StdErr"/>.
+/// </summary>
+public interface ICliConsole
+{
+    TextWriter StdOut { get; }
+
+    TextWriter StdErr { get; }
+
+    TextReader StdIn { get; }
+
+    /// <summary>Whether the human stream is a terminal (colours, progress).</summary>
+    bool ErrorIsTerminal { get; }
+}
+
+public sealed class SystemConsole : ICliConsole
+{
+    public TextWriter StdOut { get; } = System.Console.Out;
+
+    public TextWriter StdErr { get; } = System.Console.Error;
+
+    public TextReader StdIn => System.Console.In;
+
+    public bool ErrorIsTerminal => !System.Console.IsErrorRedirected;
+}

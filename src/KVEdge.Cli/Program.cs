@@ -1,0 +1,4 @@
+using KVEdge.Cli;
+using KVEdge.Cli.Console;
+
+return CliApp.Run(args, new SystemConsole());

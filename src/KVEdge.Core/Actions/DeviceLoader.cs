@@ -1,0 +1,48 @@
+using KVEdge.Core.Diagnostics;
+using KVEdge.Core.Input;
+using KVEdge.Core.Spec;
+using KVEdge.Core.Validation;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>Inputs → typed, validated devices: parse, apply overrides, bind strictly, validate each and the fleet.</summary>
+public static class DeviceLoader
+{
+    public const string DefaultNamespace = "default";
+
+    public static IReadOnlyList<BindingResult<EdgeDevice>> Load(
+        IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace, DiagnosticBag diagnostics)
+    {
+        var inputs = files.ToList();
+        var documents = new List<InputDocument>();
+        foreach (var file in inputs)
+        {
+            documents.AddRange(YamlDocumentReader.Read(file.DisplayName, file.Text, diagnostics));
+        }
+
+        var checkedDocuments = documents.Select(document =>
+        {
+            var bag = new DiagnosticBag();
+            OverrideApplier.Apply(document, overrides, bag);
+            var binding = StrictBinder.Bind<EdgeDevice>(document, bag);
+            DeviceValidator.Validate(binding, bag);
+            return (binding, bag);
+        }).ToList();
+
+        var devices = new List<BindingResult<EdgeDevice>>(checkedDocuments.Count);
+        foreach (var (binding, bag) in checkedDocuments)
+        {
+            diagnostics.AddRange(bag.Items);
+            devices.Add(binding);
+        }
+
+        if (devices.Count == 0 && !diagnostics.HasErrors)
+        {
+            diagnostics.Add(new Diagnostic(Severity.Error, new SourceLocation(string.Join(", ", inputs.Select(f => f.DisplayName)), 0, 0, 0),
+                "", "no-devices", "the input holds no EdgeDevice documents"));
+        }
+
+        DeviceValidator.CheckFleet(devices, defaultNamespace, diagnostics);
+        return devices;
+    }
+}

@@ -1,0 +1,41 @@
+using KVEdge.Core.Diagnostics;
+using KVEdge.Core.Input;
+using KVEdge.Core.Rendering;
+using KVEdge.Core.Spec;
+using KVEdge.Core.Validation;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>The devices as read (<see cref="Specs"/>) and, when all are valid, as rendered.</summary>
+public sealed record TemplateResult(IReadOnlyList<BindingResult<EdgeDevice>> Specs, IReadOnlyList<RenderedDevice> Devices, DiagnosticBag Diagnostics);
+
+/// <summary>What `kvedge template` does, without the console: devices are rendered only when every one is valid.</summary>
+public static class TemplateAction
+{
+    public static TemplateResult Run(IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace)
+    {
+        var diagnostics = new DiagnosticBag();
+        var bindings = DeviceLoader.Load(files, overrides, defaultNamespace, diagnostics);
+        if (diagnostics.HasErrors)
+        {
+            return new TemplateResult(bindings, [], diagnostics);
+        }
+
+        var rendered = bindings.Select(binding =>
+        {
+            var device = DeviceRenderer.Render(binding.Value, defaultNamespace);
+
+            // The renderer must never produce what KubeVirt's or CDI's webhooks would refuse.
+            var violations = AdmissionRules.Check(device.Objects)
+                .Select(v => new Diagnostic(Severity.Error, binding.Locate(""), $"{v.Target} {v.Path}", "admission", v.Message));
+            return (device, violations: violations.ToList());
+        }).ToList();
+
+        foreach (var (_, violations) in rendered)
+        {
+            diagnostics.AddRange(violations);
+        }
+
+        return new TemplateResult(bindings, diagnostics.HasErrors ? [] : rendered.Select(r => r.device).ToList(), diagnostics);
+    }
+}

@@ -1,0 +1,7 @@
+namespace KVEdge.Core.Diagnostics;
+
+public enum Severity
+{
+    Warning,
+    Error,
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace KVEdge.Core.Input;
+
+/// <summary>
+/// A helm-style <c>--set path=value</c> or <c>--set-file path=FILE</c>. Paths address the document
+/// (<c>spec.cpu.cores</c>, <c>spec.ssh.authorizedKeys[0]</c>, <c>metadata.labels.app\.kubernetes\.io/part-of</c>).
+/// A value of <c>null</c> removes the key; <c>{a,b}</c> is a list. Values are typed by the field they land in,
+/// so <c>--set spec.iotEdge.version=1.5</c> stays the string "1.5".
+/// </summary>
+public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Path, YamlNode? Value)
+{
+    public static IReadOnlyList<ValueOverride> ParseSet(string expression)
+    {
+        var result = new List<ValueOverride>();
+        foreach (var assignment in SplitTopLevel(expression, ','))
+        {
+            var (path, value) = SplitAssignment(assignment, "--set");
+            result.Add(new ValueOverride($"--set {assignment}", PathSegment.Parse(path), ParseValue(value)));
+        }
+
+        return result;
+    }
+
+    public static ValueOverride ParseSetFile(string expression, Func<string, string> readFile)
+    {
+        var (path, file) = SplitAssignment(expression, "--set-file");
+        string content;
+        try
+        {
+            content = readFile(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OverrideException($"--set-file {path}: cannot read '{file}': {ex.Message}");
+        }
+
+        var node = new YamlScalarNode(content) { Style = ScalarStyle.DoubleQuoted };
+        return new ValueOverride($"--set-file {path}={file}", PathSegment.Parse(path), node);
+    }
+
+    private static (string Path, string Value) SplitAssignment(string assignment, string flag)
+    {
+        var eq = IndexOfUnescaped(assignment, '=');
+        if (eq <= 0)
+        {
+            throw new OverrideException($"{flag} '{assignment}': expected path=value");
+        }
+
+        return (assignment[..eq], assignment[(eq + 1)..]);
+    }
+
+    private static YamlNode? ParseValue(string raw)
+    {
+        if (raw == "null")
+        {
+            return null;
+        }
+
+        if (raw.Length >= 2 && raw[0] == '{' && raw[^1] == '}')
+        {
+            var list = new YamlSequenceNode();
+            var inner = raw[1..^1];
+            if (inner.Length > 0)
+            {
+                foreach (var item in SplitTopLevel(inner, ','))
+                {
+                    list.Add(new YamlScalarNode(Unescape(item)) { Style = ScalarStyle.Plain });
+                }
+            }
+
+            return list;
+        }
+
+        return new YamlScalarNode(Unescape(raw)) { Style = ScalarStyle.Plain };
+    }
+
+    internal static List<string> SplitTopLevel(string text, char separator)
+    {
+        var parts = new List<string>();
+        var current = new StringBuilder();
+        var depth = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\\' && i + 1 < text.Length)
+            {
+                current.Append(c).Append(text[++i]);
+                continue;
+            }
+
+            depth += c switch { '{' => 1, '}' => -1, _ => 0 };
+            if (c == separator && depth == 0)
+            {
+                parts.Add(current.ToString());
+                current.Clear();
+                continue;
+            }
+
+            current.Append(c);
+        }
+
+        parts.Add(current.ToString());
+        return parts;
+    }
+
+    internal static int IndexOfUnescaped(string text, char c)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\\')
+            {
+                i++;
+            }
+            else if (text[i] == c)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    internal static string Unescape(string text)
+    {
+        if (!text.Contains('\\', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\\' && i + 1 < text.Length)
+            {
+                i++;
+            }
+
+            sb.Append(text[i]);
+        }
+
+        return sb.ToString();
+    }
+
+    public override string ToString() => Origin;
+
+    internal string PathText => string.Concat(Path.Select((s, i) => s.Index is { } n
+        ? string.Create(CultureInfo.InvariantCulture, $"[{n}]")
+        : (i == 0 ? s.Key : "." + s.Key)));
+}
+
+/// <summary>One step of an override path: a mapping key or a list index.</summary>
+public sealed record PathSegment(string? Key, int? Index)
+{
+    public static IReadOnlyList<PathSegment> Parse(string path)
+    {
+        var segments = new List<PathSegment>();
+        foreach (var part in ValueOverride.SplitTopLevel(path, '.'))
+        {
+            var rest = part;
+            var bracket = ValueOverride.IndexOfUnescaped(rest, '[');
+            var key = bracket >= 0 ? rest[..bracket] : rest;
+            if (key.Length == 0 && bracket != 0)
+            {
+                throw new OverrideException($"'{path}': empty path segment");
+            }
+
+            if (key.Length > 0)
+            {
+                segments.Add(new PathSegment(ValueOverride.Unescape(key), null));
+            }
+
+            while (bracket >= 0)
+            {
+                var close = rest.IndexOf(']', bracket);
+                if (close < 0 || !int.TryParse(rest[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    throw new OverrideException($"'{path}': list index must be [N] with N >= 0");
+                }
+
+                segments.Add(new PathSegment(null, index));
+                rest = rest[(close + 1)..];
+                bracket = rest.Length > 0 && rest[0] == '[' ? 0 : -1;
+                if (bracket < 0 && rest.Length > 0)
+                {
+                    throw new OverrideException($"'{path}': unexpected '{rest}' after a list index");
+                }
+            }
+        }
+
+        if (segments.Count == 0 || segments[0].Key is null)
+        {
+            throw new OverrideException($"'{path}': a path starts with a field name");
+        }
+
+        return segments;
+    }
+}
+
+/// <summary>A malformed <c>--set</c>/<c>--set-file</c> argument: a usage error, reported before any input is read.</summary>
+public sealed class OverrideException(string message) : Exception(message);

@@ -1,0 +1,247 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using KVEdge.Core.Kubernetes;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Rendering;
+
+/// <summary>
+/// Turns a validated <see cref="EdgeDevice"/> into Kubernetes objects. Pure: no I/O, no clock, no randomness,
+/// so the same spec always gives the same bytes.
+/// </summary>
+public static class DeviceRenderer
+{
+    public static RenderedDevice Render(EdgeDevice device, string defaultNamespace)
+    {
+        var name = device.Metadata.Name ?? throw new ArgumentException("device has no name; validate before rendering", nameof(device));
+        var ns = device.Metadata.Namespace ?? defaultNamespace;
+        var names = new ObjectNames(name);
+        var spec = device.Spec;
+        var objects = new List<IKubernetesObject<V1ObjectMeta>>
+        {
+            CloudInitSecret(device, ns, names),
+        };
+        if (spec.RootDisk.ContainerDisk is null)
+        {
+            objects.Add(RootDataVolume(device, ns, names));
+        }
+
+        objects.Add(DataDiskVolume(device, ns, names));
+        objects.Add(VirtualMachineFor(device, ns, names));
+        if (spec.Expose.Type != "None")
+        {
+            objects.Add(ServiceFor(device, ns, names));
+        }
+
+        return new RenderedDevice(ns, name, objects);
+    }
+
+    private static V1ObjectMeta Meta(EdgeDevice device, string ns, string objectName, string role, IDictionary<string, string>? annotations = null)
+    {
+        var merged = new SortedDictionary<string, string>(device.Metadata.Annotations, StringComparer.Ordinal);
+        foreach (var (k, v) in annotations ?? new Dictionary<string, string>())
+        {
+            merged[k] = v;
+        }
+
+        return new V1ObjectMeta
+        {
+            Name = objectName,
+            NamespaceProperty = ns,
+            Labels = StandardLabels.For(device.Metadata.Name!, role, device.Metadata.Labels),
+            Annotations = merged.Count > 0 ? merged : null,
+        };
+    }
+
+    private static V1Secret CloudInitSecret(EdgeDevice device, string ns, ObjectNames names)
+    {
+        var userData = CloudInitUserData.Render(device, device.Spec.Hostname ?? names.Device);
+        return new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Metadata = Meta(device, ns, names.CloudInitSecret, Roles.CloudInit),
+            Type = "Opaque",
+            Data = new SortedDictionary<string, byte[]>(StringComparer.Ordinal)
+            {
+                // KubeVirt reads the first of "userdata", "userData".
+                ["userdata"] = Encoding.UTF8.GetBytes(userData),
+            },
+        };
+    }
+
+    private static DataVolume RootDataVolume(EdgeDevice device, string ns, ObjectNames names)
+    {
+        var r = device.Spec.RootDisk;
+        var dv = new DataVolume
+        {
+            Metadata = Meta(device, ns, names.RootDisk, Roles.RootDisk),
+            Spec = new DataVolumeSpec { Storage = Storage(r.Size, r.StorageClassName, r.AccessMode, r.VolumeMode) },
+        };
+        if (r.DataSource is { } ds)
+        {
+            dv.Spec.SourceRef = new DataVolumeSourceRef { Name = ds.Name!, Namespace = ds.Namespace };
+        }
+        else if (r.Http is { } http)
+        {
+            dv.Spec.Source = new DataVolumeSource
+            {
+                Http = new HttpDataSource { Url = http.Url!, SecretRef = http.SecretRef, CertConfigMap = http.CertConfigMap, Checksum = http.Checksum },
+            };
+        }
+        else if (r.Pvc is { } pvc)
+        {
+            dv.Spec.Source = new DataVolumeSource { Pvc = new PvcDataSource { Name = pvc.Name!, Namespace = pvc.Namespace ?? ns } };
+        }
+        else
+        {
+            var reg = r.Registry ?? new RegistrySource { Url = RootDiskSpec.DefaultImage };
+            dv.Spec.Source = new DataVolumeSource
+            {
+                Registry = new RegistryDataSource { Url = reg.Url!, PullMethod = reg.PullMethod, SecretRef = reg.SecretRef, CertConfigMap = reg.CertConfigMap },
+            };
+        }
+
+        return dv;
+    }
+
+    private static DataVolume DataDiskVolume(EdgeDevice device, string ns, ObjectNames names)
+    {
+        var d = device.Spec.DataDisk;
+
+        // Standalone, with no owner reference: deleting the VM (or `helm uninstall`) must not take EdgeHub's queue with it.
+        var keep = new Dictionary<string, string> { ["helm.sh/resource-policy"] = "keep" };
+        return new DataVolume
+        {
+            Metadata = Meta(device, ns, names.DataDisk, Roles.DataDisk, keep),
+            Spec = new DataVolumeSpec
+            {
+                Source = new DataVolumeSource { Blank = new EmptyObject() },
+                Storage = Storage(d.Size, d.StorageClassName, d.AccessMode, d.VolumeMode),
+            },
+        };
+    }
+
+    private static StorageSpec Storage(string size, string? storageClass, string? accessMode, string? volumeMode) => new()
+    {
+        AccessModes = accessMode is null ? null : [accessMode],
+        VolumeMode = volumeMode,
+        StorageClassName = storageClass,
+        Resources = new StorageResources { Requests = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["storage"] = size } },
+    };
+
+    private static VirtualMachine VirtualMachineFor(EdgeDevice device, string ns, ObjectNames names)
+    {
+        var s = device.Spec;
+        var name = names.Device;
+        var rootVolume = s.RootDisk.ContainerDisk is { } cd
+            ? new Volume { Name = "rootdisk", ContainerDisk = new ContainerDiskVolume { Image = cd.Image!, ImagePullPolicy = cd.ImagePullPolicy } }
+            : new Volume { Name = "rootdisk", DataVolume = new DataVolumeRef { Name = names.RootDisk } };
+        var efi = s.Firmware.Bootloader == "efi";
+        var templateLabels = StandardLabels.For(name, Roles.VirtualMachine, device.Metadata.Labels);
+
+        return new VirtualMachine
+        {
+            Metadata = Meta(device, ns, names.VirtualMachine, Roles.VirtualMachine),
+            Spec = new VirtualMachineSpec
+            {
+                RunStrategy = s.RunStrategy,
+                Template = new VmiTemplate
+                {
+                    Metadata = new TemplateMetadata { Labels = templateLabels },
+                    Spec = new VmiSpec
+                    {
+                        Domain = new Domain
+                        {
+                            Cpu = new Cpu
+                            {
+                                Cores = s.Cpu.Cores,
+                                Sockets = s.Cpu.Sockets,
+                                Threads = s.Cpu.Threads,
+                                Model = s.Cpu.Model,
+                                DedicatedCpuPlacement = s.Cpu.DedicatedCpuPlacement ? true : null,
+                            },
+                            Memory = new Memory { Guest = s.Memory },
+                            Resources = new DomainResources { Requests = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["memory"] = s.Memory } },
+                            Firmware = new Firmware
+                            {
+                                Uuid = s.Firmware.Uuid ?? DeviceIdentity.DeriveUuid(ns, name),
+                                Bootloader = efi
+                                    ? new Bootloader { Efi = new Efi { SecureBoot = s.Firmware.SecureBoot } }
+                                    : new Bootloader { Bios = new EmptyObject() },
+                            },
+                            Features = efi && s.Firmware.SecureBoot ? new Features { Smm = new FeatureState() } : null,
+                            Devices = new Devices
+                            {
+                                Disks =
+                                [
+                                    new DiskDevice { Name = "rootdisk", BootOrder = 1, Disk = new DiskTarget() },
+                                    new DiskDevice { Name = "datadisk", Serial = DiskSerials.Data, Disk = new DiskTarget() },
+                                    new DiskDevice { Name = "cloudinitdisk", Disk = new DiskTarget() },
+                                ],
+                                Interfaces =
+                                [
+                                    new NetworkInterface
+                                    {
+                                        Name = "default",
+                                        Masquerade = new EmptyObject(),
+                                        MacAddress = s.Network.MacAddress ?? DeviceIdentity.DeriveMac(ns, name),
+                                        Model = "virtio",
+                                    },
+                                ],
+                                Rng = new EmptyObject(),
+                            },
+                        },
+                        Hostname = s.Hostname ?? name,
+                        NodeSelector = s.Placement.NodeSelector.Count > 0 ? s.Placement.NodeSelector : null,
+                        Tolerations = s.Placement.Tolerations.Count > 0 ? s.Placement.Tolerations : null,
+                        Affinity = s.Placement.Affinity,
+                        PriorityClassName = s.Placement.PriorityClassName,
+                        EvictionStrategy = s.EvictionStrategy,
+                        Networks = [new Network { Name = "default", Pod = new EmptyObject() }],
+                        Volumes =
+                        [
+                            rootVolume,
+                            new Volume { Name = "datadisk", DataVolume = new DataVolumeRef { Name = names.DataDisk } },
+                            new Volume { Name = "cloudinitdisk", CloudInitNoCloud = new CloudInitNoCloud { SecretRef = new LocalObjectReference { Name = names.CloudInitSecret } } },
+                        ],
+                    },
+                },
+            },
+        };
+    }
+
+    private static V1Service ServiceFor(EdgeDevice device, string ns, ObjectNames names)
+    {
+        var e = device.Spec.Expose;
+        var external = e.Type is "NodePort" or "LoadBalancer";
+        var ports = new List<V1ServicePort>
+        {
+            new() { Name = "ssh", Port = e.SshPort, TargetPort = 22, Protocol = "TCP", NodePort = external ? e.SshNodePort : null },
+        };
+        ports.AddRange(e.Ports.Select(p => new V1ServicePort
+        {
+            Name = p.Name,
+            Port = p.Port,
+            TargetPort = p.TargetPort ?? p.Port,
+            Protocol = p.Protocol,
+            NodePort = external ? p.NodePort : null,
+        }));
+
+        return new V1Service
+        {
+            ApiVersion = "v1",
+            Kind = "Service",
+            Metadata = Meta(device, ns, names.Service, Roles.Service, e.Annotations),
+            Spec = new V1ServiceSpec
+            {
+                Type = e.Type,
+                Selector = StandardLabels.Selector(names.Device),
+                Ports = ports,
+                ExternalTrafficPolicy = e.ExternalTrafficPolicy,
+                LoadBalancerSourceRanges = e.LoadBalancerSourceRanges.Count > 0 ? e.LoadBalancerSourceRanges : null,
+            },
+        };
+    }
+}

@@ -1,0 +1,39 @@
+using KVEdge.Core.Input;
+
+namespace KVEdge.Core.Spec;
+
+/// <summary>
+/// The declarative description of one Azure IoT Edge device running as a KubeVirt VM.
+/// Shaped like a Kubernetes custom resource so that it can become a CRD unchanged.
+/// </summary>
+public sealed class EdgeDevice
+{
+    public const string Group = "kvedge.io";
+    public const string Version = "v1alpha1";
+    public const string ApiVersionValue = Group + "/" + Version;
+    public const string KindValue = "EdgeDevice";
+
+    public string? ApiVersion { get; set; }
+
+    public string? Kind { get; set; }
+
+    public DeviceMetadata Metadata { get; set; } = new();
+
+    public EdgeDeviceSpec Spec { get; set; } = new();
+
+    /// <summary>Written by a controller, never read from input.</summary>
+    [IgnoredOnInput]
+    public object? Status { get; set; }
+}
+
+public sealed class DeviceMetadata
+{
+    public string? Name { get; set; }
+
+    /// <summary>Defaults to <c>default</c> (or the command's <c>--namespace</c>).</summary>
+    public string? Namespace { get; set; }
+
+    public IDictionary<string, string> Labels { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    public IDictionary<string, string> Annotations { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}

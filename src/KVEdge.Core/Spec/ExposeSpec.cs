@@ -1,0 +1,37 @@
+namespace KVEdge.Core.Spec;
+
+/// <summary>The device's Service: SSH plus any ports downstream devices reach (edgeHub 8883, 5671, 443).</summary>
+public sealed class ExposeSpec
+{
+    /// <summary>None, ClusterIP, NodePort or LoadBalancer.</summary>
+    public string Type { get; set; } = "ClusterIP";
+
+    public int SshPort { get; set; } = 22;
+
+    /// <summary>Fixed node port for SSH (NodePort and LoadBalancer only).</summary>
+    public int? SshNodePort { get; set; }
+
+    public IList<ServicePortSpec> Ports { get; set; } = [];
+
+    /// <summary>Cluster or Local (NodePort and LoadBalancer only).</summary>
+    public string? ExternalTrafficPolicy { get; set; }
+
+    public IList<string> LoadBalancerSourceRanges { get; set; } = [];
+
+    public IDictionary<string, string> Annotations { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}
+
+public sealed class ServicePortSpec
+{
+    public string? Name { get; set; }
+
+    public int Port { get; set; }
+
+    /// <summary>Port in the guest; defaults to <see cref="Port"/>.</summary>
+    public int? TargetPort { get; set; }
+
+    /// <summary>TCP, UDP or SCTP.</summary>
+    public string Protocol { get; set; } = "TCP";
+
+    public int? NodePort { get; set; }
+}

@@ -1,0 +1,96 @@
+using KVEdge.Core.Diagnostics;
+using KVEdge.Core.Input;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Validation;
+
+/// <summary>Helpers shared by the rule sets: report against a field path, with the field's source position.</summary>
+public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag diagnostics)
+{
+    public EdgeDevice Device => binding.Value;
+
+    public BindingResult<EdgeDevice> Binding => binding;
+
+    public bool IsSet(string path) => binding.IsSet(path);
+
+    public void Error(string path, string rule, string message) =>
+        diagnostics.Add(new Diagnostic(Severity.Error, binding.Locate(path), path, rule, message));
+
+    public void Warning(string path, string rule, string message) =>
+        diagnostics.Add(new Diagnostic(Severity.Warning, binding.Locate(path), path, rule, message));
+
+    public void Required(string path, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            Error(path, "required", "is required");
+        }
+    }
+
+    /// <summary>Case-sensitive, as the API server is: "Nodeport" is refused with a suggestion.</summary>
+    public bool OneOf(string path, string? value, params string[] allowed)
+    {
+        if (value is null || allowed.Contains(value, StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        Error(path, "enum", $"'{value}' is not one of {string.Join(", ", allowed)}{Suggestions.DidYouMean(value, allowed)}");
+        return false;
+    }
+
+    public void Range(string path, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            Error(path, "range", $"must be between {min} and {max}, got {value}");
+        }
+    }
+
+    public void Name(string path, string? value, Func<string, string?> check, string rule)
+    {
+        if (value is not null && check(value) is { } reason)
+        {
+            Error(path, rule, $"'{value}' {reason}");
+        }
+    }
+
+    /// <summary>A Kubernetes quantity of at least <paramref name="minimum"/> bytes; returns the parsed value.</summary>
+    public decimal? Quantity(string path, string? value, decimal minimum, decimal maximum)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var parsed = Quantities.TryParse(value);
+        if (parsed is null)
+        {
+            Error(path, "quantity", $"'{value}' is not a Kubernetes quantity (e.g. 4Gi, 512Mi)");
+            return null;
+        }
+
+        if (parsed < minimum || parsed > maximum)
+        {
+            Error(path, "range", $"'{value}' must be between {Quantities.Format(minimum)} and {Quantities.Format(maximum)}");
+        }
+
+        return parsed;
+    }
+
+    public void Labels(string path, IDictionary<string, string> labels)
+    {
+        foreach (var (key, value) in labels)
+        {
+            if (KubernetesNames.CheckQualifiedKey(key) is { } keyReason)
+            {
+                Error($"{path}[{key}]", "label-key", $"key '{key}': {keyReason}");
+            }
+
+            if (KubernetesNames.CheckLabelValue(value) is { } valueReason)
+            {
+                Error($"{path}[{key}]", "label-value", $"value '{value}' {valueReason}");
+            }
+        }
+    }
+}

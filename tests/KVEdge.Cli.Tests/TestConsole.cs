@@ -1,0 +1,38 @@
+using KVEdge.Cli;
+using KVEdge.Cli.Console;
+
+namespace KVEdge.Cli.Tests;
+
+/// <summary>Runs the CLI in-process against string buffers, exactly as Program does against the real streams.</summary>
+public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
+{
+    private readonly StringWriter _out = new() { NewLine = "\n" };
+    private readonly StringWriter _err = new() { NewLine = "\n" };
+
+    public TextWriter StdOut => _out;
+
+    public TextWriter StdErr => _err;
+
+    public TextReader StdIn { get; } = new StringReader(stdin);
+
+    public bool ErrorIsTerminal => false;
+
+    public string Out => _out.ToString();
+
+    public void Dispose()
+    {
+        _out.Dispose();
+        _err.Dispose();
+    }
+
+    public string Err => _err.ToString();
+
+    public static (int Code, TestConsole Console) Run(params string[] args) => RunWithInput("", args);
+
+    public static (int Code, TestConsole Console) RunWithInput(string stdin, params string[] args)
+    {
+        var console = new TestConsole(stdin);
+        var code = CliApp.Run(args, console);
+        return (code, console);
+    }
+}

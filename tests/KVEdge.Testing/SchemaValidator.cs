@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using NJsonSchema;
+using NJsonSchema.Validation;
+
+namespace KVEdge.Testing;
+
+/// <summary>
+/// Validates objects against the strict JSON Schemas in shared/schemas/jsonschema (KubeVirt v1.9.0, CDI v1.66.0,
+/// Kubernetes 1.35): every object that lists properties rejects unknown ones, as the API server's strict field validation does.
+/// </summary>
+public static class SchemaValidator
+{
+    private static readonly ConcurrentDictionary<string, Lazy<JsonSchema>> Cache = new();
+
+    public static string SchemaPath(string apiVersion, string kind)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return Path.Combine(RepoPaths.Schemas, "kubernetes", "v1.35-standalone-strict", $"{kind.ToLowerInvariant()}-{apiVersion}.json");
+        }
+
+        var group = apiVersion[..slash];
+        var version = apiVersion[(slash + 1)..];
+        return Path.Combine(RepoPaths.Schemas, group, $"{kind.ToLowerInvariant()}_{version}.json");
+    }
+
+    /// <summary>Every violation, flattened to "path: kind" lines; empty when the object is valid.</summary>
+    public static IReadOnlyList<string> Validate(JsonObject obj)
+    {
+        var apiVersion = obj["apiVersion"]?.GetValue<string>() ?? throw new ArgumentException("object has no apiVersion");
+        var kind = obj["kind"]?.GetValue<string>() ?? throw new ArgumentException("object has no kind");
+        var path = SchemaPath(apiVersion, kind);
+        if (!File.Exists(path))
+        {
+            return [$"no schema for {apiVersion} {kind} at {path}"];
+        }
+
+        var schema = Cache.GetOrAdd(path, p => new Lazy<JsonSchema>(() => JsonSchema.FromJsonAsync(File.ReadAllText(p)).GetAwaiter().GetResult())).Value;
+        var errors = schema.Validate(obj.ToJsonString());
+        var lines = new List<string>();
+        Flatten(errors, lines);
+        return lines;
+    }
+
+    private static void Flatten(IEnumerable<ValidationError> errors, List<string> lines)
+    {
+        foreach (var e in errors)
+        {
+            if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
+            {
+                foreach (var nested in child.Errors.Values)
+                {
+                    Flatten(nested, lines);
+                }
+
+                continue;
+            }
+
+            lines.Add($"{e.Path}: {e.Kind}{(e.Property is null ? "" : $" ({e.Property})")}");
+        }
+    }
+}
