@@ -13,6 +13,9 @@ public static class CliApp
         {
             TemplateCommand.Create(console),
             ValidateCommand.Create(console),
+            ConfigTomlCommand.Create(console),
+            EdgeHubManifestCommand.Create(console),
+            DpsCommand.Create(console),
         };
         return root;
     }

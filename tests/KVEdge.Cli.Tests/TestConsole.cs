@@ -17,6 +17,10 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public bool ErrorIsTerminal => false;
 
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    public string? GetEnvironmentVariable(string name) => Environment.GetValueOrDefault(name);
+
     public string Out => _out.ToString();
 
     public void Dispose()
@@ -29,9 +33,16 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public static (int Code, TestConsole Console) Run(params string[] args) => RunWithInput("", args);
 
-    public static (int Code, TestConsole Console) RunWithInput(string stdin, params string[] args)
+    public static (int Code, TestConsole Console) RunWithInput(string stdin, params string[] args) => RunWith(stdin, null, args);
+
+    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var console = new TestConsole(stdin);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            console.Environment[k] = v;
+        }
+
         var code = CliApp.Run(args, console);
         return (code, console);
     }

@@ -40,7 +40,7 @@ internal static class TemplateCommand
                 return code;
             }
 
-            var rendered = TemplateAction.Run(files, overrides, input.Namespace(result));
+            var rendered = TemplateAction.Run(files, overrides, input.Namespace(result), console.GetEnvironmentVariable);
             human.Diagnostics(rendered.Diagnostics.Items);
             if (rendered.Diagnostics.HasErrors)
             {

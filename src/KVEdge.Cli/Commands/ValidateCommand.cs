@@ -29,7 +29,7 @@ internal static class ValidateCommand
             }
 
             var ns = input.Namespace(result);
-            var checkedDevices = TemplateAction.Run(files, overrides, ns);
+            var checkedDevices = TemplateAction.Run(files, overrides, ns, console.GetEnvironmentVariable);
             var diagnostics = checkedDevices.Diagnostics.Items;
             human.Diagnostics(diagnostics);
 

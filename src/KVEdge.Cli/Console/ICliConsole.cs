@@ -14,6 +14,9 @@ public interface ICliConsole
 
     /// <summary>Whether the human stream is a terminal (colours, progress).</summary>
     bool ErrorIsTerminal { get; }
+
+    /// <summary>The process environment (credentials named by environment variable are read through it).</summary>
+    string? GetEnvironmentVariable(string name);
 }
 
 public sealed class SystemConsole : ICliConsole
@@ -25,4 +28,6 @@ public sealed class SystemConsole : ICliConsole
     public TextReader StdIn => System.Console.In;
 
     public bool ErrorIsTerminal => !System.Console.IsErrorRedirected;
+
+    public string? GetEnvironmentVariable(string name) => Environment.GetEnvironmentVariable(name);
 }

@@ -10,9 +10,14 @@ public static class DeviceLoader
 {
     public const string DefaultNamespace = "default";
 
+    /// <param name="environment">Where credentials named by environment variable are read; none when null.</param>
+    /// <param name="clock">For certificate validity warnings.</param>
     public static IReadOnlyList<BindingResult<EdgeDevice>> Load(
-        IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace, DiagnosticBag diagnostics)
+        IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace, DiagnosticBag diagnostics,
+        Func<string, string?>? environment = null, TimeProvider? clock = null)
     {
+        environment ??= _ => null;
+        clock ??= TimeProvider.System;
         var inputs = files.ToList();
         var documents = new List<InputDocument>();
         foreach (var file in inputs)
@@ -25,7 +30,10 @@ public static class DeviceLoader
             var bag = new DiagnosticBag();
             OverrideApplier.Apply(document, overrides, bag);
             var binding = StrictBinder.Bind<EdgeDevice>(document, bag);
+            var rules = new RuleContext(binding, bag);
+            IotEdgeValidator.ResolveEnvironment(rules, environment);
             DeviceValidator.Validate(binding, bag);
+            IotEdgeValidator.Validate(rules, clock);
             return (binding, bag);
         }).ToList();
 

@@ -12,10 +12,12 @@ public sealed record TemplateResult(IReadOnlyList<BindingResult<EdgeDevice>> Spe
 /// <summary>What `kvedge template` does, without the console: devices are rendered only when every one is valid.</summary>
 public static class TemplateAction
 {
-    public static TemplateResult Run(IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace)
+    public static TemplateResult Run(
+        IEnumerable<InputFile> files, IReadOnlyList<ValueOverride> overrides, string defaultNamespace,
+        Func<string, string?>? environment = null, TimeProvider? clock = null)
     {
         var diagnostics = new DiagnosticBag();
-        var bindings = DeviceLoader.Load(files, overrides, defaultNamespace, diagnostics);
+        var bindings = DeviceLoader.Load(files, overrides, defaultNamespace, diagnostics, environment, clock);
         if (diagnostics.HasErrors)
         {
             return new TemplateResult(bindings, [], diagnostics);

@@ -20,6 +20,8 @@ public sealed class InputDocument(string file, int index, YamlMappingNode root)
 
     public bool IsOverride(YamlNode node) => _origins.ContainsKey(node);
 
+    public string? OriginOf(YamlNode node) => _origins.GetValueOrDefault(node);
+
     public SourceLocation Locate(YamlNode node)
     {
         if (_origins.TryGetValue(node, out var origin))

@@ -200,6 +200,16 @@ public sealed class StrictBinder
                 continue;
             }
 
+            // A credential may only arrive from a file named on the command line, never from the spec itself
+            // (a GitOps repository would then hold it) nor from --set (shell history would).
+            if (field.Sensitive && !(_document.OriginOf(valueNode)?.StartsWith("--set-file ", StringComparison.Ordinal) ?? false)
+                && valueNode is not YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" })
+            {
+                Error(childPath, valueNode, "credential-in-spec",
+                    $"credentials are never written in the spec (value not shown): use --set-file {childPath}=FILE, name an environment variable in {key}Env, or set existingSecret");
+                continue;
+            }
+
             var value = BindNode(field.Property.PropertyType, valueNode, childPath, field.Sensitive);
             if (value is not null)
             {

@@ -192,6 +192,8 @@ public sealed class Volume
     public CloudInitNoCloud? CloudInitNoCloud { get; set; }
 
     public SecretVolume? Secret { get; set; }
+
+    public ConfigMapVolume? ConfigMap { get; set; }
 }
 
 public sealed class ContainerDiskVolume
@@ -217,6 +219,13 @@ public sealed class CloudInitNoCloud
 public sealed class SecretVolume
 {
     public string SecretName { get; set; } = "";
+
+    public string? VolumeLabel { get; set; }
+}
+
+public sealed class ConfigMapVolume
+{
+    public string Name { get; set; } = "";
 
     public string? VolumeLabel { get; set; }
 }

@@ -11,6 +11,7 @@ namespace KVEdge.Core.Output;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(V1Secret))]
 [JsonSerializable(typeof(V1Service))]
+[JsonSerializable(typeof(V1ConfigMap))]
 [JsonSerializable(typeof(VirtualMachine))]
 [JsonSerializable(typeof(DataVolume))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

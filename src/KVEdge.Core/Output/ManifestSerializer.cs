@@ -52,6 +52,7 @@ public static class ManifestSerializer
     {
         V1Secret s => JsonSerializer.SerializeToNode(s, ManifestJsonContext.Default.V1Secret)!,
         V1Service s => JsonSerializer.SerializeToNode(s, ManifestJsonContext.Default.V1Service)!,
+        V1ConfigMap m => JsonSerializer.SerializeToNode(m, ManifestJsonContext.Default.V1ConfigMap)!,
         VirtualMachine vm => JsonSerializer.SerializeToNode(vm, ManifestJsonContext.Default.VirtualMachine)!,
         DataVolume dv => JsonSerializer.SerializeToNode(dv, ManifestJsonContext.Default.DataVolume)!,
         _ => JsonNode.Parse(KubernetesJson.Serialize(o))!,
@@ -61,6 +62,7 @@ public static class ManifestSerializer
     {
         V1Secret s => JsonSerializer.SerializeToUtf8Bytes(s, ManifestJsonContext.Default.V1Secret),
         V1Service s => JsonSerializer.SerializeToUtf8Bytes(s, ManifestJsonContext.Default.V1Service),
+        V1ConfigMap m => JsonSerializer.SerializeToUtf8Bytes(m, ManifestJsonContext.Default.V1ConfigMap),
         VirtualMachine vm => JsonSerializer.SerializeToUtf8Bytes(vm, ManifestJsonContext.Default.VirtualMachine),
         DataVolume dv => JsonSerializer.SerializeToUtf8Bytes(dv, ManifestJsonContext.Default.DataVolume),
         _ => System.Text.Encoding.UTF8.GetBytes(KubernetesJson.Serialize(o)),

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Rendering;
@@ -10,6 +11,8 @@ public static class CloudInitUserData
     public const string SshdDropInPath = "/etc/ssh/sshd_config.d/10-kvedge.conf";
 
     public const string SshdDropIn = "PermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n";
+
+    public const string ConvergePath = "/usr/local/lib/kvedge/kvedge-converge";
 
     public static string Render(EdgeDevice device, string hostname)
     {
@@ -34,14 +37,29 @@ public static class CloudInitUserData
             ["ssh_pwauth"] = false,
             ["disable_root"] = true,
             ["users"] = new JsonArray(user),
-            ["write_files"] = new JsonArray(new JsonObject
-            {
-                ["path"] = SshdDropInPath,
-                ["owner"] = "root:root",
-                ["permissions"] = "0644",
-                ["content"] = SshdDropIn,
-            }),
+            ["write_files"] = new JsonArray(File(SshdDropInPath, "0644", SshdDropIn)),
         };
+        if (device.Spec.IotEdge is not null)
+        {
+            // The converge program and its units; on later boots systemd runs them before the IoT Edge services.
+            var files = config["write_files"]!.AsArray();
+            files.Add(File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)));
+            files.Add(File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)));
+            files.Add(File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit)));
+            config["runcmd"] = new JsonArray(
+                new JsonArray("systemctl", "daemon-reload"),
+                new JsonArray("systemctl", "enable", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit),
+                new JsonArray("systemctl", "start", "--no-block", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit));
+        }
+
         return CloudConfigSerializer.Serialize(config);
     }
+
+    private static JsonObject File(string path, string permissions, string content) => new()
+    {
+        ["path"] = path,
+        ["owner"] = "root:root",
+        ["permissions"] = permissions,
+        ["content"] = content,
+    };
 }

@@ -2,6 +2,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using KVEdge.Core.Kubernetes;
+using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Rendering;
@@ -18,10 +19,22 @@ public static class DeviceRenderer
         var ns = device.Metadata.Namespace ?? defaultNamespace;
         var names = new ObjectNames(name);
         var spec = device.Spec;
+        var hostname = spec.Hostname ?? names.Device;
         var objects = new List<IKubernetesObject<V1ObjectMeta>>
         {
             CloudInitSecret(device, ns, names),
         };
+        if (spec.IotEdge is { } iot)
+        {
+            var credentials = DeviceCredentials.Values(iot);
+            if (credentials.Count > 0)
+            {
+                objects.Add(CredentialsSecret(device, ns, names, credentials));
+            }
+
+            objects.Add(ConfigMapFor(device, ns, names, hostname));
+        }
+
         if (spec.RootDisk.ContainerDisk is null)
         {
             objects.Add(RootDataVolume(device, ns, names));
@@ -70,6 +83,24 @@ public static class DeviceRenderer
             },
         };
     }
+
+    private static V1ConfigMap ConfigMapFor(EdgeDevice device, string ns, ObjectNames names, string hostname) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = Meta(device, ns, names.ConfigMap, Roles.Config),
+        Data = GuestConfig.Files(device, hostname),
+    };
+
+    // Only values given at render time land here; with existingSecret the VM mounts the user's Secret instead.
+    private static V1Secret CredentialsSecret(EdgeDevice device, string ns, ObjectNames names, SortedDictionary<string, string> values) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Metadata = Meta(device, ns, names.CredentialsSecret, Roles.Credentials),
+        Type = "Opaque",
+        Data = new SortedDictionary<string, byte[]>(values.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetBytes(kv.Value)), StringComparer.Ordinal),
+    };
 
     private static DataVolume RootDataVolume(EdgeDevice device, string ns, ObjectNames names)
     {
@@ -139,6 +170,32 @@ public static class DeviceRenderer
             ? new Volume { Name = "rootdisk", ContainerDisk = new ContainerDiskVolume { Image = cd.Image!, ImagePullPolicy = cd.ImagePullPolicy } }
             : new Volume { Name = "rootdisk", DataVolume = new DataVolumeRef { Name = names.RootDisk } };
         var efi = s.Firmware.Bootloader == "efi";
+        var disks = new List<DiskDevice>
+        {
+            new() { Name = "rootdisk", BootOrder = 1, Disk = new DiskTarget() },
+            new() { Name = "datadisk", Serial = DiskSerials.Data, Disk = new DiskTarget() },
+            new() { Name = "cloudinitdisk", Disk = new DiskTarget() },
+        };
+        var volumes = new List<Volume>
+        {
+            rootVolume,
+            new() { Name = "datadisk", DataVolume = new DataVolumeRef { Name = names.DataDisk } },
+            new() { Name = "cloudinitdisk", CloudInitNoCloud = new CloudInitNoCloud { SecretRef = new LocalObjectReference { Name = names.CloudInitSecret } } },
+        };
+        if (s.IotEdge is { } iot)
+        {
+            disks.Add(new DiskDevice { Name = "configdisk", Serial = DiskSerials.Config, Disk = new DiskTarget() });
+            volumes.Add(new Volume { Name = "configdisk", ConfigMap = new ConfigMapVolume { Name = names.ConfigMap } });
+            var credentialsSecret = iot.Credentials.ExistingSecret ?? (DeviceCredentials.Values(iot).Count > 0 ? names.CredentialsSecret : null);
+            if (credentialsSecret is not null)
+            {
+                disks.Add(new DiskDevice { Name = "credentialsdisk", Serial = DiskSerials.Credentials, Disk = new DiskTarget() });
+                volumes.Add(new Volume { Name = "credentialsdisk", Secret = new SecretVolume { SecretName = credentialsSecret } });
+            }
+        }
+
+        // DPS TPM attestation needs the same endorsement key at every start: a persistent vTPM.
+        var tpm = s.IotEdge?.Provisioning.Method == "tpm" ? new Tpm { Persistent = true } : null;
         var templateLabels = StandardLabels.For(name, Roles.VirtualMachine, device.Metadata.Labels);
 
         return new VirtualMachine
@@ -174,12 +231,7 @@ public static class DeviceRenderer
                             Features = efi && s.Firmware.SecureBoot ? new Features { Smm = new FeatureState() } : null,
                             Devices = new Devices
                             {
-                                Disks =
-                                [
-                                    new DiskDevice { Name = "rootdisk", BootOrder = 1, Disk = new DiskTarget() },
-                                    new DiskDevice { Name = "datadisk", Serial = DiskSerials.Data, Disk = new DiskTarget() },
-                                    new DiskDevice { Name = "cloudinitdisk", Disk = new DiskTarget() },
-                                ],
+                                Disks = disks,
                                 Interfaces =
                                 [
                                     new NetworkInterface
@@ -191,6 +243,7 @@ public static class DeviceRenderer
                                     },
                                 ],
                                 Rng = new EmptyObject(),
+                                Tpm = tpm,
                             },
                         },
                         Hostname = s.Hostname ?? name,
@@ -200,12 +253,7 @@ public static class DeviceRenderer
                         PriorityClassName = s.Placement.PriorityClassName,
                         EvictionStrategy = s.EvictionStrategy,
                         Networks = [new Network { Name = "default", Pod = new EmptyObject() }],
-                        Volumes =
-                        [
-                            rootVolume,
-                            new Volume { Name = "datadisk", DataVolume = new DataVolumeRef { Name = names.DataDisk } },
-                            new Volume { Name = "cloudinitdisk", CloudInitNoCloud = new CloudInitNoCloud { SecretRef = new LocalObjectReference { Name = names.CloudInitSecret } } },
-                        ],
+                        Volumes = volumes,
                     },
                 },
             },

@@ -12,6 +12,10 @@ public sealed record ObjectNames(string Device)
     public string RootDisk => $"{Device}-root";
 
     public string DataDisk => $"{Device}-data";
+
+    public string ConfigMap => $"{Device}-config";
+
+    public string CredentialsSecret => $"{Device}-credentials";
 }
 
 public static class Roles
@@ -21,10 +25,14 @@ public static class Roles
     public const string DataDisk = "data-disk";
     public const string VirtualMachine = "vm";
     public const string Service = "service";
+    public const string Config = "config";
+    public const string Credentials = "credentials";
 }
 
 /// <summary>Disk serials the guest finds its disks by (/dev/disk/by-id/virtio-SERIAL).</summary>
 public static class DiskSerials
 {
     public const string Data = "kvedge-data";
+    public const string Config = "kvedge-config";
+    public const string Credentials = "kvedge-creds";
 }

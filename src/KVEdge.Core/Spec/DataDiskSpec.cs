@@ -13,4 +13,7 @@ public sealed class DataDiskSpec
     public string? AccessMode { get; set; }
 
     public string? VolumeMode { get; set; }
+
+    /// <summary>Where the guest mounts the disk; container data-root, /var/lib/aziot and module storage live below it.</summary>
+    public string MountPath { get; set; } = "/var/lib/kvedge-data";
 }

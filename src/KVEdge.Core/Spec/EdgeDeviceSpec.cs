@@ -29,4 +29,7 @@ public sealed class EdgeDeviceSpec
     public SshSpec Ssh { get; set; } = new();
 
     public ExposeSpec Expose { get; set; } = new();
+
+    /// <summary>The IoT Edge runtime; without it the VM gets no IoT Edge (a warning).</summary>
+    public IotEdgeSpec? IotEdge { get; set; }
 }

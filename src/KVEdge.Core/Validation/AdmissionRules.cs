@@ -91,7 +91,7 @@ public static class AdmissionRules
                 fail($"{p}.volumes[{i}].name", $"duplicate volume name '{v.Name}'");
             }
 
-            var sources = new object?[] { v.ContainerDisk, v.DataVolume, v.CloudInitNoCloud, v.Secret }.Count(s => s is not null);
+            var sources = new object?[] { v.ContainerDisk, v.DataVolume, v.CloudInitNoCloud, v.Secret, v.ConfigMap }.Count(s => s is not null);
             if (sources != 1)
             {
                 fail($"{p}.volumes[{i}]", $"volume '{v.Name}' must have exactly one source, has {sources}");

@@ -79,7 +79,7 @@ public class TemplateCommandTests
             var device = Path.Combine(dir, "factory-a", "press-01");
             var kustomization = YamlToJson.ParseAll(File.ReadAllText(Path.Combine(device, "kustomization.yaml"))).Single();
             var resources = kustomization["resources"]!.AsArray().Select(r => (string)r!).ToList();
-            Assert.Equal(["secret-press-01-cloudinit.yaml", "datavolume-press-01-root.yaml", "datavolume-press-01-data.yaml", "virtualmachine-press-01.yaml", "service-press-01.yaml"], resources);
+            Assert.Equal(["secret-press-01-cloudinit.yaml", "configmap-press-01-config.yaml", "datavolume-press-01-root.yaml", "datavolume-press-01-data.yaml", "virtualmachine-press-01.yaml", "service-press-01.yaml"], resources);
             Assert.All(resources, r => Assert.True(File.Exists(Path.Combine(device, r))));
 
             // Rendering again after a device loses its Service removes the stale file.

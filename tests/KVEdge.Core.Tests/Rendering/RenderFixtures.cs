@@ -11,6 +11,7 @@ public static class RenderFixtures
     public static IEnumerable<string> ValidFiles() =>
         Directory.EnumerateFiles(RepoPaths.Examples, "*.yaml")
             .Concat(Directory.EnumerateFiles(Path.Combine(RepoPaths.TestData, "valid"), "*.yaml"))
+            .Concat(Directory.EnumerateFiles(Path.Combine(RepoPaths.TestData, "iotedge"), "*.yaml"))
             .Order(StringComparer.Ordinal);
 
     public static TheoryData<string> ValidFileNames()
@@ -27,7 +28,7 @@ public static class RenderFixtures
     public static TemplateResult Render(string relativePath, IReadOnlyList<ValueOverride>? overrides = null)
     {
         var path = Path.Combine(RepoPaths.Root, relativePath);
-        var result = TemplateAction.Run([new InputFile(relativePath, File.ReadAllText(path))], overrides ?? [], "default");
+        var result = TemplateAction.Run([new InputFile(relativePath, File.ReadAllText(path))], overrides ?? [], "default", TestCredentials.Environment.GetValueOrDefault);
         Assert.False(result.Diagnostics.HasErrors, string.Join("\n", result.Diagnostics.Items));
         return result;
     }

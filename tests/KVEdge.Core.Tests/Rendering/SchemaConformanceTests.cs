@@ -62,7 +62,7 @@ public class SchemaConformanceTests
         foreach (var device in RenderFixtures.Render(file).Devices)
         {
             var kinds = device.Objects.Select(o => o.Kind).ToList();
-            var order = new[] { "Secret", "DataVolume", "VirtualMachine", "Service" };
+            var order = new[] { "Secret", "ConfigMap", "DataVolume", "VirtualMachine", "Service" };
             Assert.Equal(kinds.OrderBy(k => Array.IndexOf(order, k)), kinds);
             foreach (var o in device.Objects)
             {

@@ -1,0 +1,384 @@
+#!/bin/bash
+# kvedge-converge: brings an IoT Edge VM to its EdgeDevice spec, at every boot.
+#
+# Installed by cloud-init from the device's user-data and run by kvedge-converge.service. Its settings come from the
+# config disk (the ConfigMap NAME-config, disk serial kvedge-config), its secrets from the credentials disk (the
+# Secret NAME-credentials or the spec's existingSecret, serial kvedge-creds). A boot with nothing changed changes nothing.
+#
+#   kvedge-converge           data disk, container engine settings, pinned packages, certificates, config.toml
+#   kvedge-converge --apply   `iotedge config apply` for a changed config (kvedge-apply.service runs it)
+#   kvedge-converge --bake    the pinned packages only, nothing device-specific (for baking a VM image)
+#
+# It never prints a credential: secret values are only ever copied from file to file.
+set -euo pipefail
+umask 022
+
+ROOT=${KVEDGE_ROOT:-}
+RUN=$ROOT/run/kvedge
+STATE=$ROOT/var/lib/kvedge
+DISK_WAIT_SECONDS=${KVEDGE_DISK_WAIT_SECONDS:-60}
+CONFIG_SERIAL=kvedge-config
+CREDENTIALS_SERIAL=kvedge-creds
+DATA_SERIAL=kvedge-data
+APT_LIST_NAME=kvedge-iotedge.list
+APT_KEY=/etc/apt/keyrings/kvedge-iotedge.asc
+CERTS=$ROOT/var/aziot/certs
+SECRETS=$ROOT/var/aziot/secrets
+PACKAGES=(moby-engine aziot-identity-service aziot-edge)
+
+changes=()
+
+log() { printf 'kvedge-converge: %s\n' "$*"; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+changed() {
+  changes+=("$1")
+  log "changed: $1"
+}
+
+disk_path() { printf '%s/dev/disk/by-id/virtio-%s' "$ROOT" "$1"; }
+
+# Disks appear under /dev/disk/by-id once udev has seen them; give a slow boot time.
+wait_for_disk() {
+  local dev i
+  dev=$(disk_path "$1")
+  for ((i = 0; i <= DISK_WAIT_SECONDS; i++)); do
+    if [ -e "$dev" ]; then
+      printf '%s' "$dev"
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+
+mount_readonly() { # serial target
+  local dev
+  dev=$(wait_for_disk "$1") || return 1
+  mkdir -p "$2"
+  mountpoint -q "$2" || mount -o ro "$dev" "$2"
+}
+
+cleanup() {
+  mountpoint -q "$RUN/credentials" 2>/dev/null && umount "$RUN/credentials" 2>/dev/null
+  mountpoint -q "$RUN/config" 2>/dev/null && umount "$RUN/config" 2>/dev/null
+  return 0
+}
+
+# Copies src to dst only when the content differs; succeeds (0) when it changed something.
+put_file() { # src dst mode owner
+  local src=$1 dst=$2 mode=$3 owner=${4:-root:root}
+  if [ -f "$dst" ] && cmp -s "$src" "$dst"; then
+    return 1
+  fi
+  mkdir -p "$(dirname "$dst")"
+  install -m "$mode" "$src" "$dst"
+  chown "$owner" "$dst"
+  return 0
+}
+
+load_settings() {
+  mkdir -p "$RUN"
+  chmod 0700 "$RUN"
+  mount_readonly "$CONFIG_SERIAL" "$RUN/config" || die "the config disk (serial $CONFIG_SERIAL) is missing; is the ConfigMap attached to the VM?"
+  CONFIG=$RUN/config
+  [ -f "$CONFIG/kvedge.env" ] || die "the config disk has no kvedge.env"
+  # shellcheck source=/dev/null
+  . "$CONFIG/kvedge.env"
+  DATA=$ROOT$KVEDGE_DATA_MOUNT
+}
+
+ensure_fstab() {
+  local line=$1
+  if ! grep -qxF "$line" "$ROOT/etc/fstab" 2>/dev/null; then
+    printf '%s\n' "$line" >>"$ROOT/etc/fstab"
+    changed "fstab entry for ${line%% *}"
+  fi
+}
+
+# The data disk holds everything that must outlive the VM and its root disk: the container engine's data-root,
+# /var/lib/aziot (identities and the provisioning backup) and the modules' storage (EdgeHub's queue).
+setup_data_disk() {
+  local dev fstype
+  dev=$(wait_for_disk "$DATA_SERIAL") || die "the data disk (serial $DATA_SERIAL) is missing"
+  fstype=$(blkid -o value -s TYPE "$dev" 2>/dev/null || true)
+  if [ -z "$fstype" ]; then
+    # Only a disk with no filesystem at all is formatted: an existing one is never touched.
+    log "the data disk is blank: creating an ext4 filesystem"
+    mkfs.ext4 -q -L kvedge-data "$dev"
+    changed "data disk formatted"
+    fstype=ext4
+  fi
+  ensure_fstab "/dev/disk/by-id/virtio-$DATA_SERIAL $KVEDGE_DATA_MOUNT $fstype defaults,nofail,x-systemd.device-timeout=60s 0 2"
+  mkdir -p "$DATA"
+  mountpoint -q "$DATA" || mount "$dev" "$DATA"
+  mkdir -p "$DATA/aziot" "$DATA/docker" "$DATA/edgeAgent" "$DATA/edgeHub"
+  if ! mountpoint -q "$ROOT/var/lib/aziot"; then
+    mkdir -p "$ROOT/var/lib/aziot"
+    # A baked image already has /var/lib/aziot; seed an empty data disk from it once.
+    if [ -z "$(ls -A "$DATA/aziot")" ] && [ -n "$(ls -A "$ROOT/var/lib/aziot")" ]; then
+      cp -a "$ROOT/var/lib/aziot/." "$DATA/aziot/"
+    fi
+    mount --bind "$DATA/aziot" "$ROOT/var/lib/aziot"
+  fi
+  ensure_fstab "$KVEDGE_DATA_MOUNT/aziot /var/lib/aziot none bind,nofail,x-systemd.requires-mounts-for=$KVEDGE_DATA_MOUNT 0 0"
+}
+
+configure_container_engine() {
+  local units=0 engine=0 unit
+  if put_file "$CONFIG/daemon.json" "$ROOT/etc/docker/daemon.json" 0644; then
+    changed "container engine settings (daemon.json)"
+    engine=1
+  fi
+  if put_file "$CONFIG/docker.conf" "$ROOT/etc/systemd/system/docker.service.d/10-kvedge.conf" 0644; then
+    changed "container engine unit drop-in"
+    units=1
+    engine=1
+  fi
+  for unit in aziot-edged aziot-identityd; do
+    local dropin=$ROOT/etc/systemd/system/$unit.service.d/10-kvedge-proxy.conf
+    if [ -f "$CONFIG/aziot-proxy.conf" ]; then
+      if put_file "$CONFIG/aziot-proxy.conf" "$dropin" 0644; then
+        changed "proxy settings for $unit"
+        units=1
+      fi
+    elif [ -f "$dropin" ]; then
+      rm -f "$dropin"
+      changed "proxy settings for $unit removed"
+      units=1
+    fi
+  done
+  if [ "$units" = 1 ]; then
+    systemctl daemon-reload
+  fi
+  if [ "$engine" = 1 ] && systemctl is-active --quiet docker.service; then
+    systemctl restart docker.service
+  fi
+}
+
+installed_version() {
+  dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }'
+}
+
+# "1.5.21" pins the upstream version; the distribution's revision ("1.5.21-1", "27.3.1-ubuntu24.04u1") is whatever
+# the repository builds it as. A full version string matches only itself.
+version_matches() { [ "$1" = "$2" ] || [[ "$1" == "$2"-* ]]; }
+
+wanted_version() {
+  case $1 in
+  moby-engine) printf '%s' "$KVEDGE_MOBY_ENGINE_VERSION" ;;
+  aziot-identity-service) printf '%s' "$KVEDGE_IDENTITY_SERVICE_VERSION" ;;
+  aziot-edge) printf '%s' "$KVEDGE_AZIOT_EDGE_VERSION" ;;
+  esac
+}
+
+configure_repository() {
+  local url=$KVEDGE_REPO_URL suite=$KVEDGE_REPO_SUITE options list
+  if [ -z "$url" ]; then
+    # shellcheck source=/dev/null
+    . "$ROOT/etc/os-release"
+    url="https://packages.microsoft.com/${ID}/${VERSION_ID}/prod"
+    suite=${VERSION_CODENAME}
+  fi
+  if [ "$KVEDGE_REPO_TRUSTED" = true ]; then
+    options="trusted=yes"
+  else
+    if put_file "$CONFIG/repository.asc" "$ROOT$APT_KEY" 0644; then
+      changed "package repository signing key"
+    fi
+    options="signed-by=$APT_KEY"
+  fi
+  list=$(mktemp)
+  printf 'deb [%s] %s %s %s\n' "$options" "$url" "$suite" "$KVEDGE_REPO_COMPONENTS" >"$list"
+  if put_file "$list" "$ROOT/etc/apt/sources.list.d/$APT_LIST_NAME" 0644; then
+    changed "package repository $url $suite"
+  fi
+  rm -f "$list"
+  REPO_URL=$url
+}
+
+repository_versions() {
+  apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages \
+    -o Dpkg::Options::=--force-confold "$@" || die "apt-get install $* failed; the next boot retries"
+}
+
+install_packages() {
+  local pending=() package want have version exact=() rest=() item
+  configure_repository
+  for package in "${PACKAGES[@]}"; do
+    want=$(wanted_version "$package")
+    have=$(installed_version "$package")
+    if [ -n "$have" ] && version_matches "$have" "$want"; then
+      continue
+    fi
+    pending+=("$package")
+  done
+  if [ "${#pending[@]}" -eq 0 ]; then
+    log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION, aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
+    return 0
+  fi
+  log "installing ${pending[*]} from $REPO_URL"
+  # Only this repository is refreshed, so a site whose distribution mirrors are unreachable still installs.
+  if ! apt-get update -q -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0; then
+    die "cannot reach the package repository $REPO_URL (apt-get update failed): IoT Edge is not installed yet. Check the repository and the network; the next boot retries."
+  fi
+  for package in "${pending[@]}"; do
+    want=$(wanted_version "$package")
+    version=""
+    while read -r candidate; do
+      if version_matches "$candidate" "$want"; then
+        version=$candidate
+        break
+      fi
+    done < <(repository_versions "$package")
+    [ -n "$version" ] || die "$package $want is not in $REPO_URL (it has: $(repository_versions "$package" | tr '\n' ' '))"
+    exact+=("$package=$version")
+  done
+  # moby-engine first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists.
+  for item in "${exact[@]}"; do
+    if [[ $item == moby-engine=* ]]; then
+      apt_install "$item"
+      changed "installed $item"
+    else
+      rest+=("$item")
+    fi
+  done
+  if [ "${#rest[@]}" -gt 0 ]; then
+    apt_install "${rest[@]}"
+    changed "installed ${rest[*]}"
+  fi
+  apt-mark hold "${PACKAGES[@]}" >/dev/null
+}
+
+install_certificates() {
+  local creds=$RUN/credentials
+  install -d -m 0755 "$CERTS"
+  install -d -m 0700 "$SECRETS"
+  chown aziotcs:aziotcs "$CERTS"
+  chown aziotks:aziotks "$SECRETS"
+  if [ -f "$CONFIG/trust-bundle.pem" ] && put_file "$CONFIG/trust-bundle.pem" "$CERTS/kvedge-trust-bundle.pem" 0644 aziotcs:aziotcs; then
+    changed "trust bundle"
+  fi
+  if [ -f "$creds/identity-cert.pem" ] && put_file "$creds/identity-cert.pem" "$CERTS/kvedge-identity.pem" 0644 aziotcs:aziotcs; then
+    changed "identity certificate"
+  fi
+  if [ -f "$creds/identity-key.pem" ] && put_file "$creds/identity-key.pem" "$SECRETS/kvedge-identity.key.pem" 0600 aziotks:aziotks; then
+    changed "identity private key"
+  fi
+  if [ -f "$creds/edge-ca-cert.pem" ] && put_file "$creds/edge-ca-cert.pem" "$CERTS/kvedge-edge-ca.pem" 0644 aziotcs:aziotcs; then
+    changed "Edge CA certificate"
+  fi
+  if [ -f "$creds/edge-ca-key.pem" ] && put_file "$creds/edge-ca-key.pem" "$SECRETS/kvedge-edge-ca.key.pem" 0600 aziotks:aziotks; then
+    changed "Edge CA private key"
+  fi
+}
+
+# config.toml with every @@KVEDGE:name@@ replaced by the credentials disk's file of that name. Values are checked
+# to be safe inside a TOML basic string; a bad one stops here, named but never shown.
+render_config() { # output
+  KVEDGE_CREDENTIALS_DIR=$RUN/credentials awk '
+    {
+      line = $0
+      out = ""
+      while (match(line, /@@KVEDGE:[a-z0-9.-]+@@/)) {
+        name = substr(line, RSTART + 9, RLENGTH - 11)
+        file = ENVIRON["KVEDGE_CREDENTIALS_DIR"] "/" name
+        value = ""
+        if ((getline value < file) <= 0) { printf "credential %s is missing from the credentials disk\n", name > "/dev/stderr"; exit 3 }
+        close(file)
+        sub(/\r$/, "", value)
+        if (value !~ /^[A-Za-z0-9+\/=;:._@%!*?(),$~-]+$/) { printf "credential %s holds characters that cannot go into config.toml\n", name > "/dev/stderr"; exit 4 }
+        out = out substr(line, 1, RSTART - 1) value
+        line = substr(line, RSTART + RLENGTH)
+      }
+      print out line
+    }' "$CONFIG/config.toml" >"$1"
+}
+
+desired_state_hash() {
+  cat "$1" "$CERTS"/kvedge-*.pem "$SECRETS"/kvedge-*.pem 2>/dev/null | sha256sum | awk '{ print $1 }'
+}
+
+converge_config() {
+  local staged hash
+  mkdir -p "$STATE"
+  if [ -e "$(disk_path "$CREDENTIALS_SERIAL")" ]; then
+    mount_readonly "$CREDENTIALS_SERIAL" "$RUN/credentials" || die "the credentials disk (serial $CREDENTIALS_SERIAL) could not be mounted"
+  else
+    mkdir -p "$RUN/credentials"
+  fi
+  install_certificates
+  staged=$RUN/config.toml
+  (umask 077 && render_config "$staged") || die "config.toml could not be built from the config and credentials disks"
+  if ! cmp -s "$staged" "$ROOT/etc/aziot/config.toml"; then
+    mkdir -p "$ROOT/etc/aziot"
+    install -m 0600 "$staged" "$ROOT/etc/aziot/config.toml"
+    chown root:root "$ROOT/etc/aziot/config.toml"
+    changed "/etc/aziot/config.toml"
+  fi
+  rm -f "$staged"
+  hash=$(desired_state_hash "$ROOT/etc/aziot/config.toml")
+  if [ "$hash" != "$(cat "$STATE/applied.sha256" 2>/dev/null || true)" ]; then
+    printf '%s\n' "$hash" >"$RUN/apply-needed"
+    log "the IoT Edge configuration changed: kvedge-apply.service applies it"
+  else
+    rm -f "$RUN/apply-needed"
+  fi
+}
+
+apply_config() {
+  local hash first=0
+  [ -f "$RUN/apply-needed" ] || {
+    log "nothing to apply"
+    return 0
+  }
+  hash=$(cat "$RUN/apply-needed")
+  [ -f "$STATE/applied.sha256" ] || first=1
+  iotedge config apply -c /etc/aziot/config.toml || die "iotedge config apply failed; see 'journalctl -u aziot-*'"
+  # identityd prefers its cached assignment after a config change; a changed DPS setup must register again.
+  if [ "$first" = 0 ] && [ "${KVEDGE_PROVISIONING_SOURCE:-}" = dps ]; then
+    iotedge system reprovision || die "iotedge system reprovision failed"
+  fi
+  mkdir -p "$STATE"
+  printf '%s\n' "$hash" >"$STATE/applied.sha256"
+  rm -f "$RUN/apply-needed"
+}
+
+main() {
+  local mode=${1:-converge}
+  trap cleanup EXIT
+  case $mode in
+  --apply)
+    load_settings
+    apply_config
+    log "applied in ${SECONDS}s"
+    ;;
+  --bake)
+    load_settings
+    install_packages
+    apt-get clean
+    log "baked: pinned packages installed, nothing device-specific"
+    ;;
+  converge)
+    load_settings
+    setup_data_disk
+    configure_container_engine
+    install_packages
+    converge_config
+    if [ "${#changes[@]}" -eq 0 ]; then
+      log "converged in ${SECONDS}s: no changes"
+    else
+      log "converged in ${SECONDS}s: ${#changes[@]} change(s)"
+    fi
+    ;;
+  *) die "usage: kvedge-converge [--apply|--bake]" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Rendering.IotEdge;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary><c>kvedge config-toml</c>: the /etc/aziot/config.toml a device will get, credentials redacted unless asked.</summary>
+internal static class ConfigTomlCommand
+{
+    public static Command Create(ICliConsole console)
+    {
+        var selection = DeviceSelection.Create();
+        var showSecrets = new Option<bool>("--show-secrets") { Description = "Print credential values instead of <redacted>." };
+        var command = new Command("config-toml", "Print the /etc/aziot/config.toml a device will get (credentials redacted unless --show-secrets).");
+        foreach (var o in selection.Options)
+        {
+            command.Options.Add(o);
+        }
+
+        command.Options.Add(showSecrets);
+        command.SetAction(result =>
+        {
+            var human = new HumanOutput(console);
+            var (device, ns, code) = selection.Select(result, console, human);
+            if (device is null)
+            {
+                return code!.Value;
+            }
+
+            if (device.Spec.IotEdge is not { } iot)
+            {
+                human.Failure($"{ns}/{device.Metadata.Name} has no spec.iotEdge, so it gets no config.toml");
+                return ExitCodes.InvalidInput;
+            }
+
+            var template = ConfigTomlRenderer.RenderTemplate(device, device.Spec.Hostname ?? device.Metadata.Name!);
+            console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(showSecrets)));
+            if (iot.Credentials.ExistingSecret is { } secret)
+            {
+                human.Line($"note: @@KVEDGE:...@@ values are filled at boot from Secret {ns}/{secret}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Input;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary>For commands about one device: loads and validates the inputs, then picks the device (--device when there are several).</summary>
+internal sealed class DeviceSelection(SpecInput input, Option<string?> device)
+{
+    public static DeviceSelection Create() => new(SpecInput.Create(), new Option<string?>("--device", "-d") { Description = "The device (NAME or NAMESPACE/NAME) when the input holds several." });
+
+    public IEnumerable<Option> Options => input.Options.Append(device);
+
+    /// <summary>The one selected, valid device; or an exit code after telling the user why not.</summary>
+    public (EdgeDevice? Device, string Namespace, int? ExitCode) Select(ParseResult result, ICliConsole console, HumanOutput human)
+    {
+        IReadOnlyList<InputFile> files = [];
+        IReadOnlyList<ValueOverride> overrides = [];
+        if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
+        {
+            return (null, "", code);
+        }
+
+        var ns = input.Namespace(result);
+        var checkedDevices = TemplateAction.Run(files, overrides, ns, console.GetEnvironmentVariable);
+        human.Diagnostics(checkedDevices.Diagnostics.Items);
+        if (checkedDevices.Diagnostics.HasErrors)
+        {
+            human.Failure($"{checkedDevices.Diagnostics.ErrorCount} error(s)");
+            return (null, ns, ExitCodes.InvalidInput);
+        }
+
+        var all = checkedDevices.Specs.Select(s => s.Value).ToList();
+        string Key(EdgeDevice d) => $"{d.Metadata.Namespace ?? ns}/{d.Metadata.Name}";
+        var wanted = result.GetValue(device);
+        var matches = wanted is null ? all : all.Where(d => d.Metadata.Name == wanted || Key(d) == wanted).ToList();
+        if (matches.Count == 1)
+        {
+            return (matches[0], matches[0].Metadata.Namespace ?? ns, null);
+        }
+
+        human.Failure(wanted is null
+            ? $"the input holds {all.Count} devices; choose one with --device ({string.Join(", ", all.Select(Key))})"
+            : $"no single device '{wanted}' in the input ({string.Join(", ", all.Select(Key))})");
+        return (null, ns, ExitCodes.InvalidInput);
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Text.Json;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Rendering.IotEdge;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary><c>kvedge edgehub-manifest</c>: the deployment-manifest fragment that keeps queued messages on the data disk.</summary>
+internal static class EdgeHubManifestCommand
+{
+    public static Command Create(ICliConsole console)
+    {
+        var selection = DeviceSelection.Create();
+        var command = new Command("edgehub-manifest", "Print the deployment-manifest fragment (edgeAgent/edgeHub StorageFolder and Binds) that keeps their state on the data disk.");
+        foreach (var o in selection.Options)
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(result =>
+        {
+            var human = new HumanOutput(console);
+            var (device, ns, code) = selection.Select(result, console, human);
+            if (device is null)
+            {
+                return code!.Value;
+            }
+
+            if (device.Spec.IotEdge is null)
+            {
+                human.Failure($"{ns}/{device.Metadata.Name} has no spec.iotEdge");
+                return ExitCodes.InvalidInput;
+            }
+
+            console.StdOut.WriteLine(EdgeHubManifest.Render(device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            human.Line("merge this into the systemModules of your deployment manifest (az iot edge set-modules), keeping the images you deploy");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

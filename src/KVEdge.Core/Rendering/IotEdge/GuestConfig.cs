@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Rendering.IotEdge;
+
+/// <summary>
+/// The files of the config disk (ConfigMap NAME-config): everything the converge program needs that is not a secret.
+/// </summary>
+public static class GuestConfig
+{
+    public static SortedDictionary<string, string> Files(EdgeDevice device, string vmHostname)
+    {
+        var iot = device.Spec.IotEdge!;
+        var mount = device.Spec.DataDisk.MountPath;
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["config.toml"] = ConfigTomlRenderer.RenderTemplate(device, vmHostname),
+            ["kvedge.env"] = ConvergeEnv(device),
+            ["daemon.json"] = DaemonJson(iot, mount),
+            ["docker.conf"] = DockerDropIn(iot, mount),
+        };
+        if (iot.Proxy?.HttpsProxy is not null)
+        {
+            files["aziot-proxy.conf"] = "[Service]\n" + ProxyEnvironment(iot.Proxy, upperCase: false);
+        }
+
+        if (!iot.PackageRepository.Trusted)
+        {
+            files["repository.asc"] = iot.PackageRepository.SigningKey ?? GuestFiles.Read(GuestFiles.MicrosoftKey);
+        }
+
+        if (iot.TrustBundle is { } bundle)
+        {
+            files["trust-bundle.pem"] = bundle.EndsWith('\n') ? bundle : bundle + "\n";
+        }
+
+        return files;
+    }
+
+    /// <summary>Shell assignments the converge program sources; every value is single-quoted.</summary>
+    private static string ConvergeEnv(EdgeDevice device)
+    {
+        var iot = device.Spec.IotEdge!;
+        var repo = iot.PackageRepository;
+        var values = new (string Key, string Value)[]
+        {
+            ("KVEDGE_DATA_MOUNT", device.Spec.DataDisk.MountPath),
+            ("KVEDGE_AZIOT_EDGE_VERSION", iot.Version),
+            ("KVEDGE_IDENTITY_SERVICE_VERSION", ProvisioningModes.IdentityServiceVersion(iot)),
+            ("KVEDGE_MOBY_ENGINE_VERSION", iot.MobyEngineVersion),
+            ("KVEDGE_REPO_URL", repo.Url ?? ""),
+            ("KVEDGE_REPO_SUITE", repo.Suite ?? ""),
+            ("KVEDGE_REPO_COMPONENTS", string.Join(' ', repo.Components)),
+            ("KVEDGE_REPO_TRUSTED", repo.Trusted ? "true" : "false"),
+            ("KVEDGE_PROVISIONING_SOURCE", iot.Provisioning.Source ?? ""),
+        };
+        var sb = new StringBuilder("# Written by kvedge; read by kvedge-converge at every boot.\n");
+        foreach (var (key, value) in values)
+        {
+            sb.Append(key).Append("='").Append(value.Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\n");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>dockerd settings: data-root on the data disk, and the log rotation and DNS `iotedge check` asks for.</summary>
+    private static string DaemonJson(IotEdgeSpec iot, string mount)
+    {
+        var json = new JsonObject { ["data-root"] = $"{mount}/docker", ["log-driver"] = iot.ContainerLogs.Driver };
+        if (iot.ContainerLogs.Driver != "journald")
+        {
+            json["log-opts"] = new JsonObject
+            {
+                ["max-size"] = iot.ContainerLogs.MaxSize,
+                ["max-file"] = iot.ContainerLogs.MaxFile.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+
+        if (iot.DnsServers.Count > 0)
+        {
+            json["dns"] = new JsonArray([.. iot.DnsServers.Select(d => (JsonNode?)d)]);
+        }
+
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    // Without RequiresMountsFor, a boot where the data disk is late would start dockerd on an empty data-root on the root disk.
+    private static string DockerDropIn(IotEdgeSpec iot, string mount)
+    {
+        var sb = new StringBuilder("[Unit]\nRequiresMountsFor=").Append(mount).Append('\n');
+        if (iot.Proxy?.HttpsProxy is not null)
+        {
+            sb.Append("\n[Service]\n").Append(ProxyEnvironment(iot.Proxy, upperCase: true));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string ProxyEnvironment(ProxySpec proxy, bool upperCase)
+    {
+        var sb = new StringBuilder();
+        sb.Append("Environment=\"https_proxy=").Append(proxy.HttpsProxy).Append("\"\n");
+        if (upperCase)
+        {
+            sb.Append("Environment=\"HTTPS_PROXY=").Append(proxy.HttpsProxy).Append("\"\n");
+        }
+
+        if (proxy.NoProxy.Count > 0)
+        {
+            var list = string.Join(',', proxy.NoProxy);
+            sb.Append("Environment=\"no_proxy=").Append(list).Append("\"\n");
+            if (upperCase)
+            {
+                sb.Append("Environment=\"NO_PROXY=").Append(list).Append("\"\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+}

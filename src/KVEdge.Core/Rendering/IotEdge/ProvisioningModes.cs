@@ -1,0 +1,43 @@
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Rendering.IotEdge;
+
+/// <summary>The provisioning modes (EFLOW's Provision-EflowVm types and aziot's config), and what each needs.</summary>
+public static class ProvisioningModes
+{
+    public static readonly string[] Sources = ["manual", "dps"];
+    public static readonly string[] ManualMethods = ["connectionString", "symmetricKey", "x509"];
+    public static readonly string[] DpsMethods = ["symmetricKey", "x509", "tpm"];
+
+    /// <summary>aziot-edge version → the aziot-identity-service version its package pins exactly.</summary>
+    public static readonly IReadOnlyDictionary<string, string> IdentityServiceFor = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["1.5.21"] = "1.5.6",
+        ["1.6.0"] = "1.6.0",
+    };
+
+    public static bool IsDps(ProvisioningSpec p) => p.Source == "dps";
+
+    /// <summary>The credentials a mode reads; any other given credential is an error.</summary>
+    public static IReadOnlyList<CredentialKey> RequiredCredentials(ProvisioningSpec p) => (p.Source, p.Method) switch
+    {
+        ("manual", "connectionString") => [CredentialKey.ConnectionString],
+        ("manual", "symmetricKey") or ("dps", "symmetricKey") => [CredentialKey.SymmetricKey],
+        ("manual", "x509") or ("dps", "x509") => [CredentialKey.IdentityCert, CredentialKey.IdentityKey],
+        _ => [],
+    };
+
+    public static string IdentityServiceVersion(IotEdgeSpec spec) =>
+        spec.IdentityServiceVersion ?? IdentityServiceFor.GetValueOrDefault(spec.Version) ?? "";
+
+    public static string AgentImage(IotEdgeSpec spec)
+    {
+        if (spec.Agent.Image is { } image)
+        {
+            return image;
+        }
+
+        var parts = spec.Version.Split('.');
+        return $"mcr.microsoft.com/azureiotedge-agent:{parts[0]}.{(parts.Length > 1 ? parts[1] : "0")}";
+    }
+}
