@@ -17,6 +17,10 @@ for ((i = 0; i < n; i++)); do
     2) printf '  rootDisk: {dataSource: {name: ubuntu-2404, namespace: golden}}\n' ;;
   esac
   printf '  dataDisk: {size: 16Gi, storageClassName: fast}\n'
+  case $((i % 2)) in
+    0) printf '  iotEdge:\n    provisioning: {source: dps, method: symmetricKey, idScope: 0ne00000A0A, registrationId: edge-%04d}\n    credentials: {existingSecret: edge-%04d-iotedge}\n' "$i" "$i" ;;
+    1) printf '  iotEdge:\n    provisioning: {source: manual, method: connectionString}\n    credentials: {existingSecret: edge-%04d-iotedge}\n' "$i" ;;
+  esac
   if [ "$type" = None ]; then
     printf '  expose: {type: None}\n'
   else

@@ -1,4 +1,7 @@
 using KVEdge.Cli;
 using KVEdge.Cli.Console;
 
-return CliApp.Run(args, new SystemConsole());
+using var console = new SystemConsole();
+var code = CliApp.Run(args, console);
+console.StdOut.Flush();
+return code;

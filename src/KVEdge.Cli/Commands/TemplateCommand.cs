@@ -56,7 +56,15 @@ internal static class TemplateCommand
                 return ExitCodes.Success;
             }
 
-            console.StdOut.Write(result.GetValue(output) == "json" ? ManifestSerializer.ToJsonList(objects) : ManifestSerializer.ToYaml(rendered.Devices));
+            if (result.GetValue(output) == "json")
+            {
+                console.StdOut.Write(ManifestSerializer.ToJsonList(objects));
+            }
+            else
+            {
+                ManifestSerializer.WriteYaml(console.StdOut, objects);
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -19,9 +19,10 @@ public interface ICliConsole
     string? GetEnvironmentVariable(string name);
 }
 
-public sealed class SystemConsole : ICliConsole
+public sealed class SystemConsole : ICliConsole, IDisposable
 {
-    public TextWriter StdOut { get; } = System.Console.Out;
+    // Buffered: a fleet's manifests are megabytes, and Console.Out flushes on every write.
+    public TextWriter StdOut { get; } = new StreamWriter(System.Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 
     public TextWriter StdErr { get; } = System.Console.Error;
 
@@ -30,4 +31,6 @@ public sealed class SystemConsole : ICliConsole
     public bool ErrorIsTerminal => !System.Console.IsErrorRedirected;
 
     public string? GetEnvironmentVariable(string name) => Environment.GetEnvironmentVariable(name);
+
+    public void Dispose() => StdOut.Dispose();
 }

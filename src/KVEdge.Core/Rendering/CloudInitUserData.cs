@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KVEdge.Core.Output;
 using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Spec;
 
@@ -37,23 +38,30 @@ public static class CloudInitUserData
             ["ssh_pwauth"] = false,
             ["disable_root"] = true,
             ["users"] = new JsonArray(user),
-            ["write_files"] = new JsonArray(File(SshdDropInPath, "0644", SshdDropIn)),
         };
-        if (device.Spec.IotEdge is not null)
-        {
-            // The converge program and its units; on later boots systemd runs them before the IoT Edge services.
-            var files = config["write_files"]!.AsArray();
-            files.Add(File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)));
-            files.Add(File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)));
-            files.Add(File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit)));
-            config["runcmd"] = new JsonArray(
-                new JsonArray("systemctl", "daemon-reload"),
-                new JsonArray("systemctl", "enable", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit),
-                new JsonArray("systemctl", "start", "--no-block", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit));
-        }
 
-        return CloudConfigSerializer.Serialize(config);
+        // The files and commands are the same for every device, so their YAML is written once per process.
+        return CloudConfigSerializer.Serialize(config) + (device.Spec.IotEdge is null ? PlainTail.Value : IotEdgeTail.Value);
     }
+
+    private static readonly Lazy<string> PlainTail = new(() => YamlWriter.Write(new JsonObject
+    {
+        ["write_files"] = new JsonArray(File(SshdDropInPath, "0644", SshdDropIn)),
+    }));
+
+    // The converge program and its units; on later boots systemd runs them before the IoT Edge services.
+    private static readonly Lazy<string> IotEdgeTail = new(() => YamlWriter.Write(new JsonObject
+    {
+        ["write_files"] = new JsonArray(
+            File(SshdDropInPath, "0644", SshdDropIn),
+            File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),
+            File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)),
+            File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit))),
+        ["runcmd"] = new JsonArray(
+            new JsonArray("systemctl", "daemon-reload"),
+            new JsonArray("systemctl", "enable", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit),
+            new JsonArray("systemctl", "start", "--no-block", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit)),
+    }));
 
     private static JsonObject File(string path, string permissions, string content) => new()
     {

@@ -378,7 +378,7 @@ public static partial class IotEdgeValidator
             c.Name($"{P}.credentials.existingSecret", existing, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
             foreach (var key in CredentialKey.All.Where(Given))
             {
-                c.Error(key.Value(creds) is not null ? key.Path : key.EnvPath, "credential-source", $"existingSecret supplies {key.SecretKey}; do not give {key.Field} as well");
+                c.Error(key.Env(creds) is not null ? key.EnvPath : key.Path, "credential-source", $"existingSecret supplies {key.SecretKey}; do not give {key.Field} as well");
             }
 
             if (iot.Provisioning is { Source: "dps", Enrollment: "group" })
@@ -403,7 +403,7 @@ public static partial class IotEdgeValidator
 
         foreach (var key in CredentialKey.All.Except(needed).Except(edgeCa).Where(Given))
         {
-            c.Error(key.Value(creds) is not null ? key.Path : key.EnvPath, "credential-unused", $"{iot.Provisioning.Source} {iot.Provisioning.Method} does not use {key.Field}");
+            c.Error(key.Env(creds) is not null ? key.EnvPath : key.Path, "credential-unused", $"{iot.Provisioning.Source} {iot.Provisioning.Method} does not use {key.Field}");
         }
 
         if (Given(CredentialKey.EdgeCaCert) != Given(CredentialKey.EdgeCaKey))

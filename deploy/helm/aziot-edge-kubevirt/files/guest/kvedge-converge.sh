@@ -159,7 +159,7 @@ configure_container_engine() {
 }
 
 installed_version() {
-  dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }'
+  { dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$1 == "installed" { print $2 }'
 }
 
 # "1.5.21" pins the upstream version; the distribution's revision ("1.5.21-1", "27.3.1-ubuntu24.04u1") is whatever
@@ -200,7 +200,7 @@ configure_repository() {
 }
 
 repository_versions() {
-  apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'
+  { apt-cache madison "$1" 2>/dev/null || true; } | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'
 }
 
 apt_install() {
@@ -302,7 +302,7 @@ render_config() { # output
 }
 
 desired_state_hash() {
-  cat "$1" "$CERTS"/kvedge-*.pem "$SECRETS"/kvedge-*.pem 2>/dev/null | sha256sum | awk '{ print $1 }'
+  { cat "$1" "$CERTS"/kvedge-*.pem "$SECRETS"/kvedge-*.pem 2>/dev/null || true; } | sha256sum | awk '{ print $1 }'
 }
 
 converge_config() {

@@ -1,0 +1,198 @@
+using KVEdge.Core.Rendering.IotEdge;
+using KVEdge.Core.Spec;
+using KVEdge.Core.Tests.Rendering;
+using KVEdge.Testing;
+
+namespace KVEdge.Core.Tests.Rendering.IotEdge;
+
+/// <summary>The converge program's decisions, one boot at a time, on the exact disks the renderer produces.</summary>
+public sealed class ConvergeProgramTests : IDisposable
+{
+    private readonly ConvergeSandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    private static EdgeDevice Device(string name) =>
+        RenderFixtures.Render("tests/testdata/iotedge/modes.yaml").Specs.Single(s => s.Value.Metadata.Name == name).Value;
+
+    private static string Lines(string text, string prefix) =>
+        string.Join('\n', text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)));
+
+    private ToolResult Boot()
+    {
+        var converge = _box.Run();
+        Assert.True(converge.ExitCode == 0, converge.StdOut + converge.StdErr);
+        var apply = _box.Run("--apply");
+        Assert.True(apply.ExitCode == 0, apply.StdOut + apply.StdErr);
+        return new ToolResult(0, converge.StdOut + apply.StdOut, converge.StdErr + apply.StdErr);
+    }
+
+    [Fact]
+    public void First_boot_formats_installs_in_order_writes_config_and_applies_it()
+    {
+        var device = Device("mode-cs");
+        _box.Attach(device);
+        var output = Boot();
+
+        var calls = _box.Calls;
+        Assert.Contains("mkfs.ext4 -q -L kvedge-data", calls, StringComparison.Ordinal);
+        var installs = Lines(calls, "apt-get install").Split('\n');
+        Assert.Equal(2, installs.Length);
+        Assert.EndsWith("moby-engine=27.3.1-ubuntu24.04u1", installs[0], StringComparison.Ordinal);
+        Assert.EndsWith("aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1", installs[1], StringComparison.Ordinal);
+        Assert.Contains("apt-mark hold moby-engine aziot-identity-service aziot-edge", calls, StringComparison.Ordinal);
+        Assert.Contains("iotedge config apply -c /etc/aziot/config.toml", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("reprovision", calls, StringComparison.Ordinal);
+
+        // The guest's config.toml is what `kvedge config-toml --show-secrets` prints, root-only.
+        var config = Path.Combine(_box.Root, "etc/aziot/config.toml");
+        var expected = ConfigTomlRenderer.Resolve(ConfigTomlRenderer.RenderTemplate(device, "mode-cs"), DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets: true);
+        Assert.Equal(expected, File.ReadAllText(config));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+
+        var fstab = File.ReadAllText(Path.Combine(_box.Root, "etc/fstab"));
+        Assert.Contains("/dev/disk/by-id/virtio-kvedge-data /var/lib/kvedge-data ext4 defaults,nofail", fstab, StringComparison.Ordinal);
+        Assert.Contains("/var/lib/kvedge-data/aziot /var/lib/aziot none bind", fstab, StringComparison.Ordinal);
+        Assert.Contains("/var/lib/kvedge-data/docker", File.ReadAllText(Path.Combine(_box.Root, "etc/docker/daemon.json")), StringComparison.Ordinal);
+        Assert.Contains("converged in", output.StdOut, StringComparison.Ordinal);
+        foreach (var secret in TestCredentials.SecretFragments())
+        {
+            Assert.DoesNotContain(secret, output.StdOut + output.StdErr + calls, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Second_boot_with_nothing_changed_changes_nothing()
+    {
+        _box.Attach(Device("mode-cs"));
+        Boot();
+        _box.Reboot();
+        var second = Boot();
+
+        var calls = _box.Calls;
+        Assert.DoesNotContain("mkfs", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("apt-get", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("iotedge", calls, StringComparison.Ordinal);
+        Assert.Contains("converged in", second.StdOut, StringComparison.Ordinal);
+        Assert.Contains(": no changes", second.StdOut, StringComparison.Ordinal);
+        Assert.Contains("nothing to apply", second.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_changed_credential_reapplies_and_dps_registers_again()
+    {
+        var device = Device("mode-dps-key");
+        _box.Attach(device);
+        Boot();
+        _box.Reboot();
+
+        device.Spec.IotEdge!.Credentials.SymmetricKey = Convert.ToBase64String(new byte[32]);
+        _box.Attach(device);
+        var output = Boot();
+        var calls = _box.Calls;
+        Assert.Contains("changed: /etc/aziot/config.toml", output.StdOut, StringComparison.Ordinal);
+        Assert.Contains("iotedge config apply", calls, StringComparison.Ordinal);
+        Assert.Contains("iotedge system reprovision", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("apt-get install", calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_existing_filesystem_is_never_formatted()
+    {
+        File.WriteAllText(Path.Combine(_box.Dir, "disks", "virtio-kvedge-data.fstype"), "ext4\n");
+        _box.Attach(Device("mode-cs"));
+        Boot();
+        Assert.DoesNotContain("mkfs", _box.Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreachable_repository_fails_clearly_and_the_next_boot_completes()
+    {
+        _box.Attach(Device("mode-cs"));
+        _box.RepositoryDown(true);
+        var first = _box.Run();
+        Assert.Equal(1, first.ExitCode);
+        Assert.Contains("ERROR: cannot reach the package repository https://packages.microsoft.com/ubuntu/24.04/prod", first.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("apt-get install", _box.Calls, StringComparison.Ordinal);
+
+        _box.Reboot();
+        _box.RepositoryDown(false);
+        Boot();
+        Assert.Equal("1.6.0-1", _box.Installed("aziot-edge"));
+        Assert.Contains("iotedge config apply", _box.Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pinned_version_missing_from_the_repository_is_named_with_what_exists()
+    {
+        _box.Repository("aziot-edge", "1.5.21-1");
+        _box.Attach(Device("mode-cs"));
+        var result = _box.Run();
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("aziot-edge 1.6.0 is not in https://packages.microsoft.com/ubuntu/24.04/prod (it has: 1.5.21-1 )", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_pinned_version_upgrades_only_what_changed()
+    {
+        var device = Device("mode-cs");
+        _box.Attach(device);
+        Boot();
+        _box.Reboot();
+        device.Spec.IotEdge!.MobyEngineVersion = "26.1.4";
+        _box.Attach(device);
+        Boot();
+        var installs = Lines(_box.Calls, "apt-get install");
+        Assert.EndsWith("moby-engine=26.1.4-ubuntu24.04u1", installs, StringComparison.Ordinal);
+        Assert.DoesNotContain("aziot-edge=", installs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void X509_material_lands_with_aziots_permissions()
+    {
+        _box.Attach(Device("mode-x509"));
+        Boot();
+        var key = Path.Combine(_box.Root, "var/aziot/secrets/kvedge-identity.key.pem");
+        Assert.Equal(TestCredentials.Read("edge-x509.key.pem"), File.ReadAllText(key));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        Assert.Contains("chown aziotks:aziotks " + key, _box.Calls, StringComparison.Ordinal);
+        Assert.Contains("chown aziotcs:aziotcs " + Path.Combine(_box.Root, "var/aziot/certs/kvedge-identity.pem"), _box.Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_apply_is_retried_at_the_next_boot()
+    {
+        _box.Attach(Device("mode-cs"));
+        Assert.Equal(0, _box.Run().ExitCode);
+        File.WriteAllText(Path.Combine(_box.Dir, "apply-rc"), "1");
+        Assert.Equal(1, _box.Run("--apply").ExitCode);
+        _box.Reboot();
+        File.WriteAllText(Path.Combine(_box.Dir, "apply-rc"), "0");
+        Boot();
+        Assert.Contains("iotedge config apply", _box.Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_credential_that_cannot_go_into_toml_is_named_not_shown()
+    {
+        var device = Device("mode-cs");
+        _box.Attach(device);
+        File.WriteAllText(Path.Combine(_box.Dir, "disks", "virtio-kvedge-creds", "connection-string"), "HostName=a\"b;DeviceId=x;SharedAccessKey=c2VjcmV0\n");
+        var result = _box.Run();
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("credential connection-string holds characters that cannot go into config.toml", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("c2VjcmV0", result.StdOut + result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bake_installs_the_pinned_packages_and_nothing_device_specific()
+    {
+        _box.Attach(Device("mode-dps-tpm"));
+        File.Delete(Path.Combine(_box.Root, "dev/disk/by-id/virtio-kvedge-data"));
+        var result = _box.Run("--bake");
+        Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
+        Assert.Equal("1.6.0-1", _box.Installed("aziot-edge"));
+        Assert.False(File.Exists(Path.Combine(_box.Root, "etc/aziot/config.toml")));
+        Assert.DoesNotContain("mkfs", _box.Calls, StringComparison.Ordinal);
+    }
+}
