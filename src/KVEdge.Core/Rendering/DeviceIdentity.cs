@@ -9,31 +9,27 @@ namespace KVEdge.Core.Rendering;
 /// </summary>
 public static class DeviceIdentity
 {
-    // Fixed namespace for kvedge's name-based UUIDs; changing it would re-run cloud-init on every device.
-    private static readonly Guid UuidNamespace = new("9f6c3f2e-6a0e-5b8e-9d3c-6b7f0d1e4a21");
+    // The variant bits of RFC 9562 ("10xx") applied to one hex digit, as a table so the Helm chart can do the same.
+    private const string VariantDigits = "89ab89ab89ab89ab";
 
+    /// <summary>02:xx:xx:xx:xx:xx from SHA-256 of namespace/name: locally administered, unicast, never a vendor's MAC.</summary>
     public static string DeriveMac(string @namespace, string name)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"kvedge/mac/{@namespace}/{name}"));
-
-        // Locally administered (bit 1 set), unicast (bit 0 clear): never collides with a vendor's MAC.
-        hash[0] = (byte)((hash[0] & 0xFC) | 0x02);
-        return string.Join(':', hash.Take(6).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        var hex = Sha256Hex($"kvedge/mac/{@namespace}/{name}");
+        return $"02:{hex[0..2]}:{hex[2..4]}:{hex[4..6]}:{hex[6..8]}:{hex[8..10]}";
     }
 
-    public static string DeriveUuid(string @namespace, string name) => NameBasedUuid(UuidNamespace, $"{@namespace}/{name}").ToString("D");
-
-    /// <summary>RFC 9562 version 5 (SHA-1) name-based UUID.</summary>
-    internal static Guid NameBasedUuid(Guid ns, string name)
+    /// <summary>
+    /// An RFC 9562 version 8 (name-derived) UUID from SHA-256 of namespace/name. Computable with nothing but a SHA-256
+    /// and string slicing, so the Helm chart derives the same value.
+    /// </summary>
+    public static string DeriveUuid(string @namespace, string name)
     {
-        var nsBytes = ns.ToByteArray(bigEndian: true);
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-#pragma warning disable CA5350 // SHA-1 is what RFC 9562 specifies for v5; this is an identifier, not a security boundary.
-        var hash = SHA1.HashData([.. nsBytes, .. nameBytes]);
-#pragma warning restore CA5350
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
+        var h = Sha256Hex($"kvedge/uuid/{@namespace}/{name}");
+        var variant = VariantDigits[Convert.ToInt32(h[16..17], 16)];
+        return $"{h[0..8]}-{h[8..12]}-8{h[13..16]}-{variant}{h[17..20]}-{h[20..32]}";
     }
+
+    private static string Sha256Hex(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

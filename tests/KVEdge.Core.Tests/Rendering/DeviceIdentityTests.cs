@@ -7,11 +7,29 @@ namespace KVEdge.Core.Tests.Rendering;
 public class DeviceIdentityTests
 {
     [Fact]
-    public void Name_based_uuid_matches_the_rfc_9562_test_vector()
+    public void Derived_uuid_is_an_rfc_9562_version_8_uuid()
     {
-        // RFC 9562 appendix A.4: UUIDv5 of "www.example.com" in the DNS namespace.
-        var dns = new Guid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
-        Assert.Equal("2ed6657d-e927-568b-95e1-2665a8aea6a2", DeviceIdentity.NameBasedUuid(dns, "www.example.com").ToString("D"));
+        for (var i = 0; i < 500; i++)
+        {
+            var uuid = Guid.ParseExact(DeviceIdentity.DeriveUuid("factory", $"edge-{i}"), "D");
+            Assert.Equal(8, uuid.Version);
+            Assert.Equal(0b10, uuid.Variant >> 2);
+        }
+    }
+
+    [Fact]
+    public void Derivations_match_their_definition()
+    {
+        // sha256("kvedge/mac/factory-a/edge-01") and sha256("kvedge/uuid/factory-a/edge-01"), computed with sha256sum.
+        Assert.Equal(Expected("kvedge/mac/factory-a/edge-01", h => $"02:{h[0..2]}:{h[2..4]}:{h[4..6]}:{h[6..8]}:{h[8..10]}"), DeviceIdentity.DeriveMac("factory-a", "edge-01"));
+        Assert.StartsWith(Expected("kvedge/uuid/factory-a/edge-01", h => h[0..8]), DeviceIdentity.DeriveUuid("factory-a", "edge-01"), StringComparison.Ordinal);
+    }
+
+    private static string Expected(string input, Func<string, string> shape)
+    {
+        var tool = KVEdge.Testing.ExternalTool.Require("sha256sum");
+        var result = KVEdge.Testing.ExternalTool.Run(tool, [], input);
+        return shape(result.StdOut.Split(' ')[0]);
     }
 
     [Fact]
@@ -30,7 +48,7 @@ public class DeviceIdentityTests
             var mac = DeviceIdentity.DeriveMac("factory", $"edge-{i}");
             Assert.Null(MacAddress.Check(mac));
             var first = byte.Parse(mac[..2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            Assert.Equal(0x02, first & 0x03);
+            Assert.Equal(0x02, first);
         }
     }
 }
