@@ -21,6 +21,7 @@ public static class TestCredentials
         ["KVEDGE_TEST_DPS_X509_KEY"] = Read("dps-x509-01.key.pem"),
         ["KVEDGE_TEST_EDGE_CA_CERT"] = Read("edge-ca.pem"),
         ["KVEDGE_TEST_EDGE_CA_KEY"] = Read("edge-ca.key.pem"),
+        ["KVEDGE_TEST_CONFIG_TOML"] = File.ReadAllText(Path.Combine(RepoPaths.Shared, "reference", "iotedge", "01-manual-connection-string.toml")),
     };
 
     /// <summary>Secret parts that must never appear outside the credentials Secret: keys and the key part of connection strings.</summary>

@@ -33,6 +33,20 @@ internal static class ConfigTomlCommand
                 return ExitCodes.InvalidInput;
             }
 
+            if (ProvisioningModes.IsVerbatim(iot))
+            {
+                if (result.GetValue(showSecrets) && iot.Credentials.ConfigToml is { } verbatim)
+                {
+                    console.StdOut.Write(verbatim.EndsWith('\n') ? verbatim : verbatim + "\n");
+                }
+                else
+                {
+                    human.Line("the device gets the config.toml given verbatim (credentials.configToml); --show-secrets prints it");
+                }
+
+                return ExitCodes.Success;
+            }
+
             var template = ConfigTomlRenderer.RenderTemplate(device, device.Spec.Hostname ?? device.Metadata.Name!);
             console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(showSecrets)));
             if (iot.Credentials.ExistingSecret is { } secret)

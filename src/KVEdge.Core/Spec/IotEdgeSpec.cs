@@ -98,6 +98,12 @@ public sealed class CredentialsSpec
     /// <summary>The existing Secret also holds edge-ca-cert.pem and edge-ca-key.pem (otherwise the quickstart Edge CA is used).</summary>
     public bool ExistingSecretHasEdgeCa { get; set; }
 
+    /// <summary>A complete config.toml used verbatim instead of spec.iotEdge.provisioning (the upstream chart's azIotEdgeConfig).</summary>
+    [Credential]
+    public string? ConfigToml { get; set; }
+
+    public string? ConfigTomlEnv { get; set; }
+
     [Credential]
     public string? ConnectionString { get; set; }
 

@@ -79,7 +79,7 @@ public static partial class IotEdgeValidator
         }
 
         CheckPackages(c, iot);
-        var methodKnown = CheckProvisioning(c, iot);
+        var methodKnown = ProvisioningModes.IsVerbatim(iot) ? CheckVerbatim(c, iot) : CheckProvisioning(c, iot);
         CheckRuntime(c, iot);
         if (methodKnown)
         {
@@ -154,6 +154,33 @@ public static partial class IotEdgeValidator
         {
             c.Error($"{P}.packageRepository.trusted", "repository", "only a repository you name (url) can be trusted unsigned");
         }
+    }
+
+    private static bool CheckVerbatim(RuleContext c, IotEdgeSpec iot)
+    {
+        if (iot.Provisioning.Source is not null || iot.Provisioning.Method is not null)
+        {
+            c.Error($"{P}.provisioning", "config-toml", "a verbatim configToml carries its own provisioning; remove spec.iotEdge.provisioning");
+        }
+
+        if (iot.Credentials.ConfigToml is { } text)
+        {
+            try
+            {
+                var table = Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(text)!;
+                if (!table.TryGetValue("provisioning", out var p) || p is not Tomlyn.Model.TomlTable prov || !prov.ContainsKey("source"))
+                {
+                    c.Error(CredentialKey.ConfigToml.Path, "config-toml", "configToml has no [provisioning] table with a source");
+                }
+            }
+            catch (Tomlyn.TomlException)
+            {
+                // Tomlyn's message quotes the offending text, which may be a key: say where, not what.
+                c.Error(CredentialKey.ConfigToml.Path, "config-toml", "configToml is not valid TOML");
+            }
+        }
+
+        return true;
     }
 
     private static bool CheckProvisioning(RuleContext c, IotEdgeSpec iot)
@@ -369,7 +396,7 @@ public static partial class IotEdgeValidator
     private static void CheckCredentials(RuleContext c, IotEdgeSpec iot, TimeProvider clock)
     {
         var creds = iot.Credentials;
-        var needed = ProvisioningModes.RequiredCredentials(iot.Provisioning).ToList();
+        var needed = ProvisioningModes.RequiredCredentials(iot).ToList();
         var edgeCa = new[] { CredentialKey.EdgeCaCert, CredentialKey.EdgeCaKey };
         bool Given(CredentialKey k) => k.Value(creds) is not null || k.Env(creds) is not null;
 
@@ -398,12 +425,12 @@ public static partial class IotEdgeValidator
         foreach (var key in needed.Where(k => !Given(k)))
         {
             c.Error(key.Path, "credential-missing",
-                $"{iot.Provisioning.Source} {iot.Provisioning.Method} needs {key.Field}: give it with --set-file {key.Path}=FILE, name an environment variable in {key.Field}Env, or set existingSecret");
+                $"{Mode(iot)} needs {key.Field}: give it with --set-file {key.Path}=FILE, name an environment variable in {key.Field}Env, or set existingSecret");
         }
 
         foreach (var key in CredentialKey.All.Except(needed).Except(edgeCa).Where(Given))
         {
-            c.Error(key.Env(creds) is not null ? key.EnvPath : key.Path, "credential-unused", $"{iot.Provisioning.Source} {iot.Provisioning.Method} does not use {key.Field}");
+            c.Error(key.Env(creds) is not null ? key.EnvPath : key.Path, "credential-unused", $"{Mode(iot)} does not use {key.Field}");
         }
 
         if (Given(CredentialKey.EdgeCaCert) != Given(CredentialKey.EdgeCaKey))
@@ -414,6 +441,9 @@ public static partial class IotEdgeValidator
 
         CheckValues(c, iot, clock);
     }
+
+    private static string Mode(IotEdgeSpec iot) =>
+        ProvisioningModes.IsVerbatim(iot) ? "a verbatim configToml" : $"{iot.Provisioning.Source} {iot.Provisioning.Method}";
 
     private static void CheckValues(RuleContext c, IotEdgeSpec iot, TimeProvider clock)
     {

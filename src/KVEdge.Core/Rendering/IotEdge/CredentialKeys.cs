@@ -5,6 +5,7 @@ namespace KVEdge.Core.Rendering.IotEdge;
 /// <summary>One secret input: its spec field, its key in the credentials Secret (and file on the guest's disk).</summary>
 public sealed record CredentialKey(string Field, string SecretKey, Func<CredentialsSpec, string?> Value, Action<CredentialsSpec, string?> SetValue, Func<CredentialsSpec, string?> Env)
 {
+    public static readonly CredentialKey ConfigToml = new("configToml", "config.toml", c => c.ConfigToml, (c, v) => c.ConfigToml = v, c => c.ConfigTomlEnv);
     public static readonly CredentialKey ConnectionString = new("connectionString", "connection-string", c => c.ConnectionString, (c, v) => c.ConnectionString = v, c => c.ConnectionStringEnv);
     public static readonly CredentialKey SymmetricKey = new("symmetricKey", "symmetric-key", c => c.SymmetricKey, (c, v) => c.SymmetricKey = v, c => c.SymmetricKeyEnv);
     public static readonly CredentialKey IdentityCert = new("identityCert", "identity-cert.pem", c => c.IdentityCert, (c, v) => c.IdentityCert = v, c => c.IdentityCertEnv);
@@ -12,7 +13,7 @@ public sealed record CredentialKey(string Field, string SecretKey, Func<Credenti
     public static readonly CredentialKey EdgeCaCert = new("edgeCaCert", "edge-ca-cert.pem", c => c.EdgeCaCert, (c, v) => c.EdgeCaCert = v, c => c.EdgeCaCertEnv);
     public static readonly CredentialKey EdgeCaKey = new("edgeCaKey", "edge-ca-key.pem", c => c.EdgeCaKey, (c, v) => c.EdgeCaKey = v, c => c.EdgeCaKeyEnv);
 
-    public static IReadOnlyList<CredentialKey> All { get; } = [ConnectionString, SymmetricKey, IdentityCert, IdentityKey, EdgeCaCert, EdgeCaKey];
+    public static IReadOnlyList<CredentialKey> All { get; } = [ConfigToml, ConnectionString, SymmetricKey, IdentityCert, IdentityKey, EdgeCaCert, EdgeCaKey];
 
     public string Path => $"spec.iotEdge.credentials.{Field}";
 

@@ -15,7 +15,7 @@ public static class DeviceCredentials
                 continue;
             }
 
-            var value = key.SecretKey.EndsWith(".pem", StringComparison.Ordinal) ? (raw.EndsWith('\n') ? raw : raw + "\n") : raw.Trim();
+            var value = key.SecretKey.EndsWith(".pem", StringComparison.Ordinal) || key == CredentialKey.ConfigToml ? (raw.EndsWith('\n') ? raw : raw + "\n") : raw.Trim();
             if (key == CredentialKey.SymmetricKey && iot.Provisioning is { Source: "dps", Enrollment: "group" })
             {
                 value = DpsKeyDerivation.DeriveDeviceKey(value, iot.Provisioning.RegistrationId!);

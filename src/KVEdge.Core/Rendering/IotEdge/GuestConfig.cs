@@ -16,11 +16,16 @@ public static class GuestConfig
         var mount = device.Spec.DataDisk.MountPath;
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["config.toml"] = ConfigTomlRenderer.RenderTemplate(device, vmHostname),
             ["kvedge.env"] = ConvergeEnv(device),
             ["daemon.json"] = DaemonJson(iot, mount),
             ["docker.conf"] = DockerDropIn(iot, mount),
         };
+        // A verbatim config.toml travels on the credentials disk; the converge program prefers it when present.
+        if (!ProvisioningModes.IsVerbatim(iot))
+        {
+            files["config.toml"] = ConfigTomlRenderer.RenderTemplate(device, vmHostname);
+        }
+
         if (iot.Proxy?.HttpsProxy is not null)
         {
             files["aziot-proxy.conf"] = "[Service]\n" + ProxyEnvironment(iot.Proxy, upperCase: false);
@@ -54,7 +59,7 @@ public static class GuestConfig
             ("KVEDGE_REPO_SUITE", repo.Suite ?? ""),
             ("KVEDGE_REPO_COMPONENTS", string.Join(' ', repo.Components)),
             ("KVEDGE_REPO_TRUSTED", repo.Trusted ? "true" : "false"),
-            ("KVEDGE_PROVISIONING_SOURCE", iot.Provisioning.Source ?? ""),
+            ("KVEDGE_PROVISIONING_SOURCE", iot.Provisioning.Source ?? VerbatimSource(iot) ?? ""),
         };
         var sb = new StringBuilder("# Written by kvedge; read by kvedge-converge at every boot.\n");
         foreach (var (key, value) in values)
@@ -64,6 +69,11 @@ public static class GuestConfig
 
         return sb.ToString();
     }
+
+    private static string? VerbatimSource(IotEdgeSpec iot) =>
+        iot.Credentials.ConfigToml is { } text
+        && Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(text)!["provisioning"] is Tomlyn.Model.TomlTable p
+        && p.TryGetValue("source", out var source) ? source as string : null;
 
     /// <summary>dockerd settings: data-root on the data disk, and the log rotation and DNS `iotedge check` asks for.</summary>
     private static string DaemonJson(IotEdgeSpec iot, string mount)

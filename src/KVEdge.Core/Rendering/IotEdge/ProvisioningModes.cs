@@ -18,8 +18,11 @@ public static class ProvisioningModes
 
     public static bool IsDps(ProvisioningSpec p) => p.Source == "dps";
 
+    /// <summary>The device gets a config.toml given verbatim rather than one built from spec.iotEdge.provisioning.</summary>
+    public static bool IsVerbatim(IotEdgeSpec iot) => iot.Credentials.ConfigToml is not null || iot.Credentials.ConfigTomlEnv is not null;
+
     /// <summary>The credentials a mode reads; any other given credential is an error.</summary>
-    public static IReadOnlyList<CredentialKey> RequiredCredentials(ProvisioningSpec p) => (p.Source, p.Method) switch
+    public static IReadOnlyList<CredentialKey> RequiredCredentials(IotEdgeSpec iot) => IsVerbatim(iot) ? [CredentialKey.ConfigToml] : (iot.Provisioning.Source, iot.Provisioning.Method) switch
     {
         ("manual", "connectionString") => [CredentialKey.ConnectionString],
         ("manual", "symmetricKey") or ("dps", "symmetricKey") => [CredentialKey.SymmetricKey],

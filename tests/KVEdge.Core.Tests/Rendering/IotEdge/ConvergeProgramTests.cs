@@ -195,4 +195,13 @@ public sealed class ConvergeProgramTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_box.Root, "etc/aziot/config.toml")));
         Assert.DoesNotContain("mkfs", _box.Calls, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_verbatim_config_toml_is_used_as_given()
+    {
+        _box.Attach(Device("mode-verbatim"));
+        Boot();
+        Assert.Equal(TestCredentials.Environment["KVEDGE_TEST_CONFIG_TOML"], File.ReadAllText(Path.Combine(_box.Root, "etc/aziot/config.toml")));
+        Assert.Contains("iotedge config apply", _box.Calls, StringComparison.Ordinal);
+    }
 }

@@ -315,7 +315,12 @@ converge_config() {
   fi
   install_certificates
   staged=$RUN/config.toml
-  (umask 077 && render_config "$staged") || die "config.toml could not be built from the config and credentials disks"
+  if [ -f "$RUN/credentials/config.toml" ]; then
+    # A complete config.toml given verbatim (the upstream chart's azIotEdgeConfig) wins over the rendered one.
+    install -m 0600 "$RUN/credentials/config.toml" "$staged"
+  else
+    (umask 077 && render_config "$staged") || die "config.toml could not be built from the config and credentials disks"
+  fi
   if ! cmp -s "$staged" "$ROOT/etc/aziot/config.toml"; then
     mkdir -p "$ROOT/etc/aziot"
     install -m 0600 "$staged" "$ROOT/etc/aziot/config.toml"
