@@ -78,6 +78,15 @@ public class ChartParityTests
               containerLogs: {driver: journald}
               agent: {imagePullPolicy: never}
             """, []),
+        ["verbatim-config-toml"] = ("""
+            iotEdge: {}
+            """, ["iotEdge.credentials.configToml=" + Path.Combine(RepoPaths.Shared, "reference", "iotedge", "04-dps-symmetric-key.toml")]),
+        ["dps-group-existing-secret"] = ("""
+            iotEdge:
+              provisioning: {source: dps, method: symmetricKey, enrollment: group, idScope: 0ne00000A0A, registrationId: edge-chart}
+              credentials: {existingSecret: edge-chart-iotedge}
+              hostname: edge-chart.factory-a.example.com
+            """, []),
         ["vm-full-options"] = ("""
             runStrategy: Manual
             cpu: {cores: 4, sockets: 2, threads: 2, model: host-passthrough, dedicatedCpuPlacement: true}
@@ -144,7 +153,7 @@ public class ChartParityTests
     [Fact]
     public void The_matrix_covers_every_mode_exposure_and_root_source()
     {
-        Assert.True(Cases.Count >= 11);
+        Assert.True(Cases.Count >= 12);
         var all = string.Concat(Cases.Values.Select(c => c.Spec));
         foreach (var needle in new[] { "connectionString", "method: symmetricKey, iothub", "method: x509, iothub", "source: dps, method: symmetricKey", "source: dps, method: x509", "method: tpm",
                      "type: None", "type: NodePort", "type: LoadBalancer", "http:", "pvc:", "dataSource:", "containerDisk:", "registry:" })
