@@ -80,5 +80,7 @@ public static class EdgeHubManifest
     private static JsonArray HostPort(string port) => new(new JsonObject { ["HostPort"] = port });
 
     // createOptions is a JSON string in the manifest; edgeAgent reads at most 512 characters per twin value.
-    private static string Compact(JsonObject o) => o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    private static string Compact(JsonObject o) => o.ToJsonString(CompactOptions);
+
+    private static readonly JsonSerializerOptions CompactOptions = new() { WriteIndented = false };
 }

@@ -10,6 +10,9 @@ namespace KVEdge.Core.Rendering.IotEdge;
 /// </summary>
 public static class GuestConfig
 {
+    // One instance: options build a metadata cache, and a new one per device showed up in the fleet profile.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static SortedDictionary<string, string> Files(EdgeDevice device, string vmHostname)
     {
         var iot = device.Spec.IotEdge!;
@@ -93,7 +96,7 @@ public static class GuestConfig
             json["dns"] = new JsonArray([.. iot.DnsServers.Select(d => (JsonNode?)d)]);
         }
 
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return json.ToJsonString(Indented) + "\n";
     }
 
     // Without RequiresMountsFor, a boot where the data disk is late would start dockerd on an empty data-root on the root disk.
