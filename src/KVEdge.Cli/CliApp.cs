@@ -16,6 +16,7 @@ public static class CliApp
             ConfigTomlCommand.Create(console),
             EdgeHubManifestCommand.Create(console),
             DpsCommand.Create(console),
+            ImageCommand.Create(console),
         };
         return root;
     }

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Images;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary><c>kvedge image build</c>: wrap a qcow2 or raw disk into a KubeVirt containerDisk; write an OCI layout, push it, or both.</summary>
+internal static class ImageCommand
+{
+    public static Command Create(ICliConsole console)
+    {
+        var disk = new Option<string>("--disk") { Description = "The qcow2 or raw disk to wrap.", Required = true };
+        var tag = new Option<string>("--tag") { Description = "Image reference, REGISTRY/REPOSITORY[:TAG].", Required = true };
+        var push = new Option<bool>("--push") { Description = "Push the image to the registry of --tag." };
+        var plainHttp = new Option<bool>("--plain-http") { Description = "Talk HTTP, not HTTPS, to the registry (a local registry)." };
+        var layout = new Option<string?>("--oci-layout") { Description = "Write (or add to) an OCI image layout in this directory." };
+        var arch = new Option<string>("--arch") { Description = "Image architecture.", DefaultValueFactory = _ => "amd64" };
+        arch.AcceptOnlyFromAmong("amd64", "arm64");
+        var mountFrom = new Option<string?>("--mount-from") { Description = "Another repository of the same registry that may already hold the layer (cross-repository mount)." };
+        var build = new Command("build", "Wrap a disk into a KubeVirt containerDisk (one file under /disk/, owned 107:107).") { disk, tag, push, plainHttp, layout, arch, mountFrom };
+        build.SetAction(async (result, ct) =>
+        {
+            var human = new HumanOutput(console);
+            var probed = DiskImage.Probe(result.GetValue(disk)!, out var diskError);
+            var reference = ImageReference.TryParse(result.GetValue(tag)!, out var refError);
+            var layoutDir = result.GetValue(layout);
+            if (probed is null || reference is null || (layoutDir is null && !result.GetValue(push)))
+            {
+                foreach (var e in new[] { diskError, refError, layoutDir is null && !result.GetValue(push) ? "give --oci-layout DIR, --push, or both" : null }.OfType<string>())
+                {
+                    human.Failure(e);
+                }
+
+                return ExitCodes.InvalidInput;
+            }
+
+            var temporary = layoutDir is null;
+            layoutDir ??= Directory.CreateTempSubdirectory("kvedge-image-").FullName;
+            try
+            {
+                human.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
+                var image = ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, result.GetValue(arch)!);
+                human.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
+                if (!temporary)
+                {
+                    human.Line($"OCI layout written to {layoutDir} (tag {reference.Tag})");
+                }
+
+                if (result.GetValue(push))
+                {
+                    using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+                    var client = new RegistryClient(http, reference, result.GetValue(plainHttp), DockerCredentials.For(reference.Registry));
+                    var pushed = await client.PushAsync(image, result.GetValue(mountFrom), null, ct);
+                    human.Line($"pushed {reference}: {pushed.UploadedBytes:N0} bytes uploaded, {pushed.BlobsSkipped} blob(s) already there, {pushed.BlobsMounted} mounted");
+                }
+
+                console.StdOut.WriteLine($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}");
+                return ExitCodes.Success;
+            }
+            catch (RegistryException ex)
+            {
+                human.Failure($"push failed: {ex.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (HttpRequestException ex)
+            {
+                human.Failure($"cannot reach {reference.Registry}: {ex.Message}");
+                return ExitCodes.Failure;
+            }
+            finally
+            {
+                if (temporary)
+                {
+                    Directory.Delete(layoutDir, recursive: true);
+                }
+            }
+        });
+        return new Command("image", "KubeVirt containerDisk images.") { build };
+    }
+}

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace KVEdge.Core.Images;
+
+public sealed record PushResult(string ManifestDigest, long UploadedBytes, int BlobsSkipped, int BlobsMounted);
+
+/// <summary>
+/// An OCI distribution-spec client for pushing: blobs already in the repository are skipped (HEAD), blobs in another
+/// repository of the same registry are mounted (no bytes sent), others go up in chunks; credentials come from the
+/// docker config file (Basic, or exchanged for a Bearer token where the registry asks for one).
+/// </summary>
+public sealed class RegistryClient(HttpClient http, ImageReference target, bool plainHttp, DockerCredentials? credentials = null)
+{
+    public const int ChunkSize = 16 << 20;
+
+    private string? _bearer;
+
+    private string Base => $"{(plainHttp ? "http" : "https")}://{target.Registry}/v2/{target.Repository}";
+
+    public async Task<PushResult> PushAsync(ContainerDisk image, string? mountFrom, IProgress<long>? progress, CancellationToken ct)
+    {
+        long uploaded = 0;
+        int skipped = 0, mounted = 0;
+        foreach (var blob in new[] { image.Layer, image.Config })
+        {
+            if (await BlobExistsAsync(blob.Digest, ct))
+            {
+                skipped++;
+                continue;
+            }
+
+            if (mountFrom is not null && await TryMountAsync(blob.Digest, mountFrom, ct))
+            {
+                mounted++;
+                continue;
+            }
+
+            uploaded += await UploadAsync(ContainerDiskBuilder.BlobPath(image.LayoutDir, blob.Digest), blob, progress, ct);
+        }
+
+        var manifest = await File.ReadAllBytesAsync(ContainerDiskBuilder.BlobPath(image.LayoutDir, image.Manifest.Digest), ct);
+        using var put = new ByteArrayContent(manifest);
+        put.Headers.ContentType = new MediaTypeHeaderValue(ContainerDiskBuilder.ManifestMediaType);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, $"{Base}/manifests/{target.Tag}") { Content = put }, ct);
+        await EnsureAsync(response, "put the manifest", ct);
+        return new PushResult(image.Manifest.Digest, uploaded, skipped, mounted);
+    }
+
+    public async Task<bool> BlobExistsAsync(string digest, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, $"{Base}/blobs/{digest}"), ct);
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    private async Task<bool> TryMountAsync(string digest, string fromRepository, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{Base}/blobs/uploads/?mount={digest}&from={Uri.EscapeDataString(fromRepository)}"), ct);
+        return response.StatusCode == HttpStatusCode.Created;
+    }
+
+    private async Task<long> UploadAsync(string path, Blob blob, IProgress<long>? progress, CancellationToken ct)
+    {
+        using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{Base}/blobs/uploads/"), ct);
+        await EnsureAsync(start, "start an upload", ct);
+        var location = Resolve(start);
+        var buffer = new byte[ChunkSize];
+        long offset = 0;
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+        while (true)
+        {
+            var n = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            if (n == 0)
+            {
+                break;
+            }
+
+            var chunkStart = offset;
+            using var patch = await SendAsync(() =>
+            {
+                var content = new ByteArrayContent(buffer, 0, n);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                // The distribution spec's "start-end" form, which .NET's RFC 7233 parser would refuse.
+                content.Headers.TryAddWithoutValidation("Content-Range", $"{chunkStart}-{chunkStart + n - 1}");
+                return new HttpRequestMessage(HttpMethod.Patch, location) { Content = content };
+            }, ct);
+            await EnsureAsync(patch, "upload a chunk", ct);
+            location = Resolve(patch);
+            offset += n;
+            progress?.Report(offset);
+        }
+
+        var separator = location.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        using var done = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, $"{location}{separator}digest={blob.Digest}"), ct);
+        await EnsureAsync(done, "finish an upload", ct);
+        return offset;
+    }
+
+    private string Resolve(HttpResponseMessage response)
+    {
+        var location = response.Headers.Location ?? throw new RegistryException("the registry sent no upload location");
+        return location.IsAbsoluteUri ? location.ToString() : new Uri(new Uri($"{(plainHttp ? "http" : "https")}://{target.Registry}"), location).ToString();
+    }
+
+    // Sends a request; on 401 follows the registry's challenge once (Basic, or a Bearer token from its realm).
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, CancellationToken ct)
+    {
+        var request = make();
+        Authorize(request);
+        var response = await http.SendAsync(request, ct);
+        if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.Count == 0)
+        {
+            return response;
+        }
+
+        var challenge = response.Headers.WwwAuthenticate.First();
+        response.Dispose();
+        if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            _bearer = await FetchTokenAsync(challenge.Parameter ?? "", ct);
+        }
+        else if (credentials is null)
+        {
+            throw new RegistryException($"{target.Registry} asks for credentials; log in (docker login) so the docker config file has them");
+        }
+
+        var retry = make();
+        Authorize(retry);
+        return await http.SendAsync(retry, ct);
+    }
+
+    private void Authorize(HttpRequestMessage request)
+    {
+        if (_bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _bearer);
+        }
+        else if (credentials is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials.BasicToken);
+        }
+    }
+
+    private async Task<string> FetchTokenAsync(string parameters, CancellationToken ct)
+    {
+        var fields = parameters.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'), StringComparer.OrdinalIgnoreCase);
+        if (!fields.TryGetValue("realm", out var realm))
+        {
+            throw new RegistryException("the registry's token challenge has no realm");
+        }
+
+        var scope = fields.GetValueOrDefault("scope") ?? $"repository:{target.Repository}:pull,push";
+        var url = $"{realm}?service={Uri.EscapeDataString(fields.GetValueOrDefault("service") ?? "")}&scope={Uri.EscapeDataString(scope)}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (credentials is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials.BasicToken);
+        }
+
+        using var response = await http.SendAsync(request, ct);
+        await EnsureAsync(response, "get a registry token", ct);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
+        return (string?)json?["token"] ?? (string?)json?["access_token"] ?? throw new RegistryException("the token service returned no token");
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(ct);
+        throw new RegistryException($"could not {what}: {(int)response.StatusCode} {response.ReasonPhrase} {body.Trim()[..Math.Min(body.Trim().Length, 300)]}");
+    }
+}
+
+public sealed class RegistryException(string message) : Exception(message);
+
+/// <summary>Credentials for one registry from the docker config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json).</summary>
+public sealed record DockerCredentials(string BasicToken)
+{
+    public static DockerCredentials? For(string registry, string? configPath = null)
+    {
+        configPath ??= Path.Combine(Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker"), "config.json");
+        if (!File.Exists(configPath))
+        {
+            return null;
+        }
+
+        var auths = JsonNode.Parse(File.ReadAllText(configPath))?["auths"]?.AsObject();
+        if (auths is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, value) in auths)
+        {
+            var host = key.Replace("https://", "", StringComparison.Ordinal).Replace("http://", "", StringComparison.Ordinal).TrimEnd('/');
+            if (host.EndsWith("/v1", StringComparison.Ordinal))
+            {
+                host = host[..^3];
+            }
+
+            if (string.Equals(host, registry, StringComparison.OrdinalIgnoreCase) && (string?)value?["auth"] is { Length: > 0 } auth)
+            {
+                return new DockerCredentials(auth);
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() => "DockerCredentials(<redacted>)";
+
+    public static string Encode(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+}
