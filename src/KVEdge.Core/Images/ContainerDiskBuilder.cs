@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,6 +23,9 @@ public static class ContainerDiskBuilder
     public const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
     public const int QemuUid = 107;
 
+    /// <summary>zlib level 2: level 1 (deflate_quick) uses fixed Huffman codes and barely shrinks text-like data.</summary>
+    public static int GzipLevel { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("KVEDGE_GZIP_LEVEL"), out var l) ? l : 2;
+
     public static ContainerDisk Build(DiskImage disk, string layoutDir, string tag, string architecture, IProgress<long>? progress = null)
     {
         Directory.CreateDirectory(Path.Combine(layoutDir, "blobs", "sha256"));
@@ -33,12 +35,13 @@ public static class ContainerDiskBuilder
         using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
         {
             using var compressed = new HashingStream(file, leaveOpen: true);
-            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            using (var gzip = new ParallelGzipStream(compressed, GzipLevel))
             using (var tar = new HashingStream(gzip, leaveOpen: true))
             {
                 WriteTar(tar, disk, progress);
                 tar.Flush();
                 diffId = tar.Digest();
+                gzip.Finish();
             }
 
             layer = new Blob(compressed.Digest(), compressed.BytesWritten, LayerMediaType);
