@@ -5,6 +5,14 @@ namespace KVEdge.Cli.Commands;
 /// <summary>Options shared by the commands that read EdgeDevice specs, named as kubectl and helm name them.</summary>
 public static class CommonOptions
 {
+    public static void AddOptions(this Command command, IEnumerable<Option> options)
+    {
+        foreach (var o in options)
+        {
+            command.Options.Add(o);
+        }
+    }
+
     public static Option<string[]> Files() => new("--filename", "-f")
     {
         Description = "EdgeDevice spec file, directory of *.yaml, or - for stdin; a multi-document file is a fleet. Repeatable.",

@@ -12,10 +12,7 @@ internal static class ConfigTomlCommand
         var selection = DeviceSelection.Create();
         var showSecrets = new Option<bool>("--show-secrets") { Description = "Print credential values instead of <redacted>." };
         var command = new Command("config-toml", "Print the /etc/aziot/config.toml a device will get (credentials redacted unless --show-secrets).");
-        foreach (var o in selection.Options)
-        {
-            command.Options.Add(o);
-        }
+        command.AddOptions(selection.Options);
 
         command.Options.Add(showSecrets);
         command.SetAction(result =>

@@ -12,10 +12,7 @@ internal static class EdgeHubManifestCommand
     {
         var selection = DeviceSelection.Create();
         var command = new Command("edgehub-manifest", "Print the deployment-manifest fragment (edgeAgent/edgeHub StorageFolder and Binds) that keeps their state on the data disk.");
-        foreach (var o in selection.Options)
-        {
-            command.Options.Add(o);
-        }
+        command.AddOptions(selection.Options);
 
         command.SetAction(result =>
         {

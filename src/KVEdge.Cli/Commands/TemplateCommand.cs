@@ -17,10 +17,7 @@ internal static class TemplateCommand
         var outputDir = new Option<string?>("--output-dir") { Description = "Write one folder per device (NAMESPACE/NAME/) with a kustomization.yaml, ready for GitOps, instead of printing." };
 
         var command = new Command("template", "Render EdgeDevice specs to Kubernetes, KubeVirt and CDI objects.");
-        foreach (var o in input.Options)
-        {
-            command.Options.Add(o);
-        }
+        command.AddOptions(input.Options);
 
         command.Options.Add(output);
         command.Options.Add(outputDir);

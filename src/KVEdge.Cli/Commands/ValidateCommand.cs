@@ -13,10 +13,7 @@ internal static class ValidateCommand
     {
         var input = SpecInput.Create();
         var command = new Command("validate", "Check EdgeDevice specs without rendering them; prints a verdict per device.");
-        foreach (var o in input.Options)
-        {
-            command.Options.Add(o);
-        }
+        command.AddOptions(input.Options);
 
         command.SetAction(result =>
         {
