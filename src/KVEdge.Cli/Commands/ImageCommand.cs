@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Images;
+using Spectre.Console;
 
 namespace KVEdge.Cli.Commands;
 
@@ -39,7 +40,8 @@ internal static class ImageCommand
             try
             {
                 human.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
-                var image = ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, result.GetValue(arch)!);
+                var image = await WithProgress(console, human, $"building {probed.FileName}", probed.Size,
+                    progress => Task.FromResult(ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, result.GetValue(arch)!, progress)));
                 human.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
                 if (!temporary)
                 {
@@ -50,7 +52,8 @@ internal static class ImageCommand
                 {
                     using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
                     var client = new RegistryClient(http, reference, result.GetValue(plainHttp), DockerCredentials.For(reference.Registry));
-                    var pushed = await client.PushAsync(image, result.GetValue(mountFrom), null, ct);
+                    var pushed = await WithProgress(console, human, $"pushing to {reference.Registry}", image.Layer.Size,
+                        progress => client.PushAsync(image, result.GetValue(mountFrom), progress, ct));
                     human.Line($"pushed {reference}: {pushed.UploadedBytes:N0} bytes uploaded, {pushed.BlobsSkipped} blob(s) already there, {pushed.BlobsMounted} mounted");
                 }
 
@@ -76,5 +79,22 @@ internal static class ImageCommand
             }
         });
         return new Command("image", "KubeVirt containerDisk images.") { build };
+    }
+
+    // A progress bar on a terminal; nothing in pipelines and logs, where it would only be noise.
+    private static async Task<T> WithProgress<T>(ICliConsole console, HumanOutput human, string label, long total, Func<IProgress<long>?, Task<T>> work)
+    {
+        if (!console.ErrorIsTerminal)
+        {
+            return await work(null);
+        }
+
+        return await human.Ansi.Progress().AutoClear(true).StartAsync(async ctx =>
+        {
+            var task = ctx.AddTask(label, maxValue: Math.Max(1, total));
+            var value = await work(new Progress<long>(done => task.Value = Math.Min(done, task.MaxValue)));
+            task.Value = task.MaxValue;
+            return value;
+        });
     }
 }
