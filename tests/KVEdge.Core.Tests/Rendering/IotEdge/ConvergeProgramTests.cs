@@ -41,6 +41,11 @@ public sealed class ConvergeProgramTests : IDisposable
         Assert.EndsWith("moby-engine=27.3.1-ubuntu24.04u1", installs[0], StringComparison.Ordinal);
         Assert.EndsWith("aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1", installs[1], StringComparison.Ordinal);
         Assert.Contains("apt-mark hold moby-engine aziot-identity-service aziot-edge", calls, StringComparison.Ordinal);
+
+        // No maintainer script may start a service during the install (it would wait on this unit), and none is left blocked after.
+        Assert.Equal(2, calls.Split('\n').Count(l => l == "policy-rc.d present"));
+        Assert.False(File.Exists(Path.Combine(_box.Root, "usr/sbin/policy-rc.d")));
+        Assert.Contains("systemctl start --no-block docker.service", calls, StringComparison.Ordinal);
         Assert.Contains("iotedge config apply -c /etc/aziot/config.toml", calls, StringComparison.Ordinal);
         Assert.DoesNotContain("reprovision", calls, StringComparison.Ordinal);
 

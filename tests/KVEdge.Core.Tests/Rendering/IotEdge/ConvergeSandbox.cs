@@ -29,7 +29,7 @@ public sealed class ConvergeSandbox : IDisposable
           apt-get)
             case $1 in
               update) [ -e "$T/repo-down" ] && { echo "E: Failed to fetch: connection refused"; exit 100; }; exit 0 ;;
-              install) for a in "$@"; do case $a in *=*) [[ $a == -* ]] || echo "${a#*=}" > "$T/installed/${a%%=*}" ;; esac; done ;;
+              install) [ -x "$KVEDGE_ROOT/usr/sbin/policy-rc.d" ] && echo "policy-rc.d present" >> "$T/calls.log"; for a in "$@"; do case $a in *=*) [[ $a == -* ]] || echo "${a#*=}" > "$T/installed/${a%%=*}" ;; esac; done ;;
             esac ;;
           apt-cache) for v in $(cat "$T/repo/$2" 2>/dev/null); do echo " $2 | $v | http://repo.test noble/main amd64 Packages"; done ;;
           iotedge) [ "$1 $2" = "config apply" ] && exit "$(cat "$T/apply-rc" 2>/dev/null || echo 0)"; exit 0 ;;

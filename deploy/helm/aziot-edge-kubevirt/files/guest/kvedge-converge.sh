@@ -203,9 +203,19 @@ repository_versions() {
   { apt-cache madison "$1" 2>/dev/null || true; } | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'
 }
 
+# Packages are installed from inside a unit ordered before the aziot services: a maintainer script that started one of
+# them would wait on this unit, which waits on it. policy-rc.d (Debian's switch, honoured by deb-systemd-invoke) keeps
+# them from starting during the install; `iotedge config apply` starts them afterwards.
 apt_install() {
+  local policy=$ROOT/usr/sbin/policy-rc.d
+  mkdir -p "$(dirname "$policy")"
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 0755 "$policy"
+  local rc=0
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages \
-    -o Dpkg::Options::=--force-confold "$@" || die "apt-get install $* failed; the next boot retries"
+    -o Dpkg::Options::=--force-confold "$@" || rc=$?
+  rm -f "$policy"
+  [ "$rc" = 0 ] || die "apt-get install $* failed; the next boot retries"
 }
 
 install_packages() {
@@ -254,6 +264,8 @@ install_packages() {
     changed "installed ${rest[*]}"
   fi
   apt-mark hold "${PACKAGES[@]}" >/dev/null
+  # Not waited for: the container engine is not ordered after this unit, and aziot-edged needs it running.
+  systemctl start --no-block docker.service
 }
 
 install_certificates() {
