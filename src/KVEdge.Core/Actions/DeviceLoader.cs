@@ -8,8 +8,6 @@ namespace KVEdge.Core.Actions;
 /// <summary>Inputs → typed, validated devices: parse, apply overrides, bind strictly, validate each and the fleet.</summary>
 public static class DeviceLoader
 {
-    public const string DefaultNamespace = "default";
-
     /// <param name="environment">Where credentials named by environment variable are read; none when null.</param>
     /// <param name="clock">For certificate validity warnings.</param>
     public static IReadOnlyList<BindingResult<EdgeDevice>> Load(

@@ -16,8 +16,6 @@ public static class ProvisioningModes
         ["1.6.0"] = "1.6.0",
     };
 
-    public static bool IsDps(ProvisioningSpec p) => p.Source == "dps";
-
     /// <summary>The device gets a config.toml given verbatim rather than one built from spec.iotEdge.provisioning.</summary>
     public static bool IsVerbatim(IotEdgeSpec iot) => iot.Credentials.ConfigToml is not null || iot.Credentials.ConfigTomlEnv is not null;
 
