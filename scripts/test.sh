@@ -13,9 +13,9 @@ mkdir -p "$results"
 passed=0
 failed=0
 
-# Shell scripts: each file is one check.
+# Shell scripts (the guest's converge program among them): each file is one check, bash -n then ShellCheck.
 while IFS= read -r script; do
-  if shellcheck -x "$script"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "shellcheck failed: $script" >&2; fi
+  if bash -n "$script" && shellcheck -x "$script"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "bash -n / shellcheck failed: $script" >&2; fi
 done < <(git ls-files '*.sh' .ci/run)
 
 # Formatting is part of the build contract (warnings are errors; so is drift from .editorconfig).
