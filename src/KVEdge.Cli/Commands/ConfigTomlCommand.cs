@@ -18,16 +18,10 @@ internal static class ConfigTomlCommand
         command.SetAction(result =>
         {
             var human = new HumanOutput(console);
-            var (device, ns, code) = selection.Select(result, console, human);
-            if (device is null)
+            var (device, ns, code) = selection.SelectIotEdge(result, console, human);
+            if (device?.Spec.IotEdge is not { } iot)
             {
                 return code!.Value;
-            }
-
-            if (device.Spec.IotEdge is not { } iot)
-            {
-                human.Failure($"{ns}/{device.Metadata.Name} has no spec.iotEdge, so it gets no config.toml");
-                return ExitCodes.InvalidInput;
             }
 
             if (ProvisioningModes.IsVerbatim(iot))

@@ -13,6 +13,19 @@ internal sealed class DeviceSelection(SpecInput input, Option<string?> device)
 
     public IEnumerable<Option> Options => input.Options.Append(device);
 
+    /// <summary>As <see cref="Select"/>, for commands that only make sense for a device with spec.iotEdge.</summary>
+    public (EdgeDevice? Device, string Namespace, int? ExitCode) SelectIotEdge(ParseResult result, ICliConsole console, HumanOutput human)
+    {
+        var (device, ns, code) = Select(result, console, human);
+        if (device is not null && device.Spec.IotEdge is null)
+        {
+            human.Failure($"{ns}/{device.Metadata.Name} has no spec.iotEdge");
+            return (null, ns, ExitCodes.InvalidInput);
+        }
+
+        return (device, ns, code);
+    }
+
     /// <summary>The one selected, valid device; or an exit code after telling the user why not.</summary>
     public (EdgeDevice? Device, string Namespace, int? ExitCode) Select(ParseResult result, ICliConsole console, HumanOutput human)
     {

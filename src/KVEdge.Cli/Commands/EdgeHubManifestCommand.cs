@@ -17,16 +17,10 @@ internal static class EdgeHubManifestCommand
         command.SetAction(result =>
         {
             var human = new HumanOutput(console);
-            var (device, ns, code) = selection.Select(result, console, human);
+            var (device, _, code) = selection.SelectIotEdge(result, console, human);
             if (device is null)
             {
                 return code!.Value;
-            }
-
-            if (device.Spec.IotEdge is null)
-            {
-                human.Failure($"{ns}/{device.Metadata.Name} has no spec.iotEdge");
-                return ExitCodes.InvalidInput;
             }
 
             console.StdOut.WriteLine(EdgeHubManifest.Render(device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -44,6 +44,17 @@ public class IotEdgeCommandsTests
         Assert.Contains("filled at boot from Secret default/edge-minimal-iotedge", c.Err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("config-toml")]
+    [InlineData("edgehub-manifest")]
+    public void A_device_without_iot_edge_is_refused(string verb)
+    {
+        var (code, c) = Run(verb, "-f", Path.Combine(RepoPaths.TestData, "valid", "sources.yaml"), "-d", "lab/src-http");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("lab/src-http has no spec.iotEdge", c.Err, StringComparison.Ordinal);
+        Assert.Equal("", c.Out);
+    }
+
     [Fact]
     public void Edgehub_manifest_binds_both_storage_folders_to_the_data_disk()
     {
