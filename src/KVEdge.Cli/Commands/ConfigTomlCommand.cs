@@ -38,7 +38,7 @@ internal static class ConfigTomlCommand
                 return ExitCodes.Success;
             }
 
-            var template = ConfigTomlRenderer.RenderTemplate(device, device.Spec.Hostname ?? device.Metadata.Name!);
+            var template = ConfigTomlRenderer.RenderTemplate(device);
             console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(showSecrets)));
             if (iot.Credentials.ExistingSecret is { } secret)
             {

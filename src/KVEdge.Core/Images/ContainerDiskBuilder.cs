@@ -24,7 +24,7 @@ public static class ContainerDiskBuilder
     public const int QemuUid = 107;
 
     /// <summary>zlib level 2: level 1 (deflate_quick) uses fixed Huffman codes and barely shrinks text-like data.</summary>
-    public static int GzipLevel { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("KVEDGE_GZIP_LEVEL"), out var l) ? l : 2;
+    public const int GzipLevel = 2;
 
     public static ContainerDisk Build(DiskImage disk, string layoutDir, string tag, string architecture, IProgress<long>? progress = null)
     {

@@ -19,20 +19,25 @@ public static class DeviceRenderer
         var ns = device.Metadata.Namespace ?? defaultNamespace;
         var names = new ObjectNames(name);
         var spec = device.Spec;
-        var hostname = spec.Hostname ?? names.Device;
+        var hostname = device.VmHostname;
         var objects = new List<IKubernetesObject<V1ObjectMeta>>
         {
-            CloudInitSecret(device, ns, names),
+            CloudInitSecret(device, ns, names, hostname),
         };
+
+        // The Secret the VM mounts as its credentials disk: the user's, the one rendered here, or none.
+        string? credentialsSecret = null;
         if (spec.IotEdge is { } iot)
         {
+            credentialsSecret = iot.Credentials.ExistingSecret;
             var credentials = DeviceCredentials.Values(iot);
             if (credentials.Count > 0)
             {
                 objects.Add(CredentialsSecret(device, ns, names, credentials));
+                credentialsSecret = names.CredentialsSecret;
             }
 
-            objects.Add(ConfigMapFor(device, ns, names, hostname));
+            objects.Add(ConfigMapFor(device, ns, names));
         }
 
         if (spec.RootDisk.ContainerDisk is null)
@@ -41,7 +46,7 @@ public static class DeviceRenderer
         }
 
         objects.Add(DataDiskVolume(device, ns, names));
-        objects.Add(VirtualMachineFor(device, ns, names));
+        objects.Add(VirtualMachineFor(device, ns, names, hostname, credentialsSecret));
         if (spec.Expose.Type != "None")
         {
             objects.Add(ServiceFor(device, ns, names));
@@ -67,9 +72,9 @@ public static class DeviceRenderer
         };
     }
 
-    private static V1Secret CloudInitSecret(EdgeDevice device, string ns, ObjectNames names)
+    private static V1Secret CloudInitSecret(EdgeDevice device, string ns, ObjectNames names, string hostname)
     {
-        var userData = CloudInitUserData.Render(device, device.Spec.Hostname ?? names.Device);
+        var userData = CloudInitUserData.Render(device, hostname);
         return new V1Secret
         {
             ApiVersion = "v1",
@@ -84,12 +89,12 @@ public static class DeviceRenderer
         };
     }
 
-    private static V1ConfigMap ConfigMapFor(EdgeDevice device, string ns, ObjectNames names, string hostname) => new()
+    private static V1ConfigMap ConfigMapFor(EdgeDevice device, string ns, ObjectNames names) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
         Metadata = Meta(device, ns, names.ConfigMap, Roles.Config),
-        Data = GuestConfig.Files(device, hostname),
+        Data = GuestConfig.Files(device),
     };
 
     // Only values given at render time land here; with existingSecret the VM mounts the user's Secret instead.
@@ -162,7 +167,7 @@ public static class DeviceRenderer
         Resources = new StorageResources { Requests = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["storage"] = size } },
     };
 
-    private static VirtualMachine VirtualMachineFor(EdgeDevice device, string ns, ObjectNames names)
+    private static VirtualMachine VirtualMachineFor(EdgeDevice device, string ns, ObjectNames names, string hostname, string? credentialsSecret)
     {
         var s = device.Spec;
         var name = names.Device;
@@ -182,11 +187,10 @@ public static class DeviceRenderer
             new() { Name = "datadisk", DataVolume = new DataVolumeRef { Name = names.DataDisk } },
             new() { Name = "cloudinitdisk", CloudInitNoCloud = new CloudInitNoCloud { SecretRef = new LocalObjectReference { Name = names.CloudInitSecret } } },
         };
-        if (s.IotEdge is { } iot)
+        if (s.IotEdge is not null)
         {
             disks.Add(new DiskDevice { Name = "configdisk", Serial = DiskSerials.Config, Disk = new DiskTarget() });
             volumes.Add(new Volume { Name = "configdisk", ConfigMap = new ConfigMapVolume { Name = names.ConfigMap } });
-            var credentialsSecret = iot.Credentials.ExistingSecret ?? (DeviceCredentials.Values(iot).Count > 0 ? names.CredentialsSecret : null);
             if (credentialsSecret is not null)
             {
                 disks.Add(new DiskDevice { Name = "credentialsdisk", Serial = DiskSerials.Credentials, Disk = new DiskTarget() });
@@ -246,7 +250,7 @@ public static class DeviceRenderer
                                 Tpm = tpm,
                             },
                         },
-                        Hostname = s.Hostname ?? name,
+                        Hostname = hostname,
                         NodeSelector = s.Placement.NodeSelector.Count > 0 ? s.Placement.NodeSelector : null,
                         Tolerations = s.Placement.Tolerations.Count > 0 ? s.Placement.Tolerations : null,
                         Affinity = s.Placement.Affinity,

@@ -21,6 +21,9 @@ public sealed class EdgeDevice
 
     public EdgeDeviceSpec Spec { get; set; } = new();
 
+    /// <summary>The guest's hostname: spec.hostname, else the device name.</summary>
+    public string VmHostname => Spec.Hostname ?? Metadata.Name ?? "";
+
     /// <summary>Written by a controller, never read from input.</summary>
     [IgnoredOnInput]
     public object? Status { get; set; }

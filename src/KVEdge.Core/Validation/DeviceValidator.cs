@@ -310,11 +310,15 @@ public static partial class DeviceValidator
 
     private static void CheckImage(RuleContext c, string path, string? image)
     {
-        if (image is { Length: > 0 } && !ImageReferenceRegex().IsMatch(image))
+        if (image is { Length: > 0 })
         {
-            c.Error(path, "image-reference", $"'{image}' is not an image reference (REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], lower case)");
+            c.Name(path, image, CheckImageReference, "image-reference");
         }
     }
+
+    /// <summary>Null when the text is a container image reference; else the reason.</summary>
+    public static string? CheckImageReference(string image) =>
+        ImageReferenceRegex().IsMatch(image) ? null : "is not an image reference (REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], lower case)";
 
     private static void CheckSsh(RuleContext c)
     {

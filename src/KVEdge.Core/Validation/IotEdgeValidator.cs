@@ -29,6 +29,9 @@ public static partial class IotEdgeValidator
     [GeneratedRegex(@"^[0-9]+[kmg]$")]
     private static partial Regex LogSizeRegex();
 
+    [GeneratedRegex(@"^http://([^@/\s""'\\]+@)?[A-Za-z0-9.-]+:[0-9]{1,5}/?$")]
+    private static partial Regex ProxyRegex();
+
     [GeneratedRegex("^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
     private static partial Regex Rfc1035LabelRegex();
 
@@ -294,7 +297,7 @@ public static partial class IotEdgeValidator
 
     private static void CheckRuntime(RuleContext c, IotEdgeSpec iot)
     {
-        var vmHostname = c.Device.Spec.Hostname ?? c.Device.Metadata.Name ?? "";
+        var vmHostname = c.Device.VmHostname;
         if (iot.Hostname is { } fqdn)
         {
             if (CheckHostname(fqdn) is { } reason)
@@ -337,13 +340,13 @@ public static partial class IotEdgeValidator
         }
         else if (iot.Agent.Image is not null)
         {
-            c.Name($"{P}.agent.image", image, i => DeviceValidatorImage(i), "image-reference");
+            c.Name($"{P}.agent.image", image, DeviceValidator.CheckImageReference, "image-reference");
         }
 
         c.OneOf($"{P}.agent.imagePullPolicy", iot.Agent.ImagePullPolicy, "on-create", "never");
         if (iot.Proxy?.HttpsProxy is { } proxy)
         {
-            if (!Uri.TryCreate(proxy, UriKind.Absolute, out var uri) || uri.Scheme != "http" || string.IsNullOrEmpty(uri.Host) || uri.IsDefaultPort && !proxy.Contains(":80", StringComparison.Ordinal) || proxy.Any(ch => ch is '"' or '\'' or ' ' or '\\'))
+            if (!ProxyRegex().IsMatch(proxy))
             {
                 c.Error($"{P}.proxy.httpsProxy", "proxy", $"must be http://[user:password@]host:port (IoT Edge talks plain HTTP to the proxy)");
             }
@@ -377,10 +380,6 @@ public static partial class IotEdgeValidator
 
         c.Range($"{P}.containerLogs.maxFile", iot.ContainerLogs.MaxFile, 1, 100);
     }
-
-    private static string? DeviceValidatorImage(string image) =>
-        image.Any(char.IsWhiteSpace) || image.Any(char.IsUpper) || image.StartsWith('/') || image.Contains("://", StringComparison.Ordinal)
-            ? "is not an image reference (REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], lower case)" : null;
 
     private static string? CheckHostname(string name)
     {

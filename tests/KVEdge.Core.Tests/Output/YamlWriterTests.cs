@@ -66,7 +66,5 @@ public class YamlWriterTests
         var node = JsonNode.Parse("""{"i":22,"f":1.5,"t":true,"n":null,"s":"22"}""")!;
         // "n" is a YAML 1.1 boolean, so even a key spelled so is quoted.
         Assert.Equal("i: 22\nf: 1.5\nt: true\n\"n\": null\ns: \"22\"\n", Emit(node));
-        using var doc = JsonDocument.Parse(node.ToJsonString());
-        Assert.NotNull(doc);
     }
 }

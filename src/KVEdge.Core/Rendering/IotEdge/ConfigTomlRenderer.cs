@@ -20,11 +20,11 @@ public static class ConfigTomlRenderer
     /// <summary>Where edgeAgent keeps its state inside its container; bound to the data disk.</summary>
     public const string AgentStorageFolder = "/iotedge/storage";
 
-    public static string RenderTemplate(EdgeDevice device, string vmHostname)
+    public static string RenderTemplate(EdgeDevice device)
     {
         var iot = device.Spec.IotEdge ?? throw new ArgumentException("device has no spec.iotEdge", nameof(device));
         var p = iot.Provisioning;
-        var root = new TomlTable { ["hostname"] = iot.Hostname ?? vmHostname };
+        var root = new TomlTable { ["hostname"] = iot.Hostname ?? device.VmHostname };
         if (iot.ParentHostname is { } parent)
         {
             root["parent_hostname"] = parent;

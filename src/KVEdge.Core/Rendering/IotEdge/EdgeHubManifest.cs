@@ -18,7 +18,10 @@ public static class EdgeHubManifest
         var iot = device.Spec.IotEdge ?? throw new ArgumentException("device has no spec.iotEdge", nameof(device));
         var mount = device.Spec.DataDisk.MountPath;
         var tag = ProvisioningModes.AgentImage(iot);
-        var hubImage = tag.Replace("azureiotedge-agent", "azureiotedge-hub", StringComparison.Ordinal);
+        // A mirrored agent image implies the hub from the same mirror; otherwise Microsoft's hub of the same release.
+        var hubImage = tag.Contains("azureiotedge-agent", StringComparison.Ordinal)
+            ? tag.Replace("azureiotedge-agent", "azureiotedge-hub", StringComparison.Ordinal)
+            : ProvisioningModes.AgentImage(new IotEdgeSpec { Version = iot.Version }).Replace("azureiotedge-agent", "azureiotedge-hub", StringComparison.Ordinal);
 
         var agentCreate = new JsonObject { ["HostConfig"] = new JsonObject { ["Binds"] = new JsonArray($"{mount}/edgeAgent:{StorageFolder}") } };
         var hubCreate = new JsonObject

@@ -13,7 +13,7 @@ public static class GuestConfig
     // One instance: options build a metadata cache, and a new one per device showed up in the fleet profile.
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static SortedDictionary<string, string> Files(EdgeDevice device, string vmHostname)
+    public static SortedDictionary<string, string> Files(EdgeDevice device)
     {
         var iot = device.Spec.IotEdge!;
         var mount = device.Spec.DataDisk.MountPath;
@@ -26,7 +26,7 @@ public static class GuestConfig
         // A verbatim config.toml travels on the credentials disk; the converge program prefers it when present.
         if (!ProvisioningModes.IsVerbatim(iot))
         {
-            files["config.toml"] = ConfigTomlRenderer.RenderTemplate(device, vmHostname);
+            files["config.toml"] = ConfigTomlRenderer.RenderTemplate(device);
         }
 
         if (iot.Proxy?.HttpsProxy is not null)

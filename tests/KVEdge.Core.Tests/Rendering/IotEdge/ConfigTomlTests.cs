@@ -30,7 +30,7 @@ public class ConfigTomlTests
 
     private static TomlTable Config(EdgeDevice device, bool showSecrets = true)
     {
-        var template = ConfigTomlRenderer.RenderTemplate(device, device.Spec.Hostname ?? device.Metadata.Name!);
+        var template = ConfigTomlRenderer.RenderTemplate(device);
         return TomlSerializer.Deserialize<TomlTable>(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets))!;
     }
 
@@ -98,7 +98,7 @@ public class ConfigTomlTests
     [Fact]
     public void Top_level_keys_come_before_any_table()
     {
-        var text = ConfigTomlRenderer.RenderTemplate(Device("mode-nested"), "edge-child-01");
+        var text = ConfigTomlRenderer.RenderTemplate(Device("mode-nested"));
         var firstTable = text.IndexOf("\n[", StringComparison.Ordinal);
         Assert.True(text.IndexOf("parent_hostname", StringComparison.Ordinal) < firstTable);
         Assert.True(text.IndexOf("trust_bundle_cert", StringComparison.Ordinal) < firstTable);
@@ -110,7 +110,7 @@ public class ConfigTomlTests
         foreach (var name in new[] { "mode-cs", "mode-sas", "mode-dps-key", "mode-dps-group" })
         {
             var device = Device(name);
-            var redacted = ConfigTomlRenderer.Resolve(ConfigTomlRenderer.RenderTemplate(device, name), DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets: false);
+            var redacted = ConfigTomlRenderer.Resolve(ConfigTomlRenderer.RenderTemplate(device), DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets: false);
             Assert.Contains("<redacted>", redacted, StringComparison.Ordinal);
             foreach (var secret in TestCredentials.SecretFragments())
             {

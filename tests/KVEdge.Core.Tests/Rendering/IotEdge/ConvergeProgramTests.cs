@@ -51,7 +51,7 @@ public sealed class ConvergeProgramTests : IDisposable
 
         // The guest's config.toml is what `kvedge config-toml --show-secrets` prints, root-only.
         var config = Path.Combine(_box.Root, "etc/aziot/config.toml");
-        var expected = ConfigTomlRenderer.Resolve(ConfigTomlRenderer.RenderTemplate(device, "mode-cs"), DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets: true);
+        var expected = ConfigTomlRenderer.Resolve(ConfigTomlRenderer.RenderTemplate(device), DeviceCredentials.Values(device.Spec.IotEdge!), showSecrets: true);
         Assert.Equal(expected, File.ReadAllText(config));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
 

@@ -95,7 +95,7 @@ public sealed class ConvergeSandbox : IDisposable
     /// <summary>Presents a device's config disk and credentials disk exactly as rendered.</summary>
     public void Attach(EdgeDevice device)
     {
-        Write(Path.Combine(Dir, "disks", "virtio-kvedge-config"), GuestConfig.Files(device, device.Spec.Hostname ?? device.Metadata.Name!));
+        Write(Path.Combine(Dir, "disks", "virtio-kvedge-config"), GuestConfig.Files(device));
         var credentials = DeviceCredentials.Values(device.Spec.IotEdge!);
         var creds = Path.Combine(Root, "dev/disk/by-id/virtio-kvedge-creds");
         if (credentials.Count > 0)
