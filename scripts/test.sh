@@ -39,5 +39,19 @@ if [ "$test_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the build or the runner failed before any test could report
 fi
 
+# The end-to-end guest boot (tests/e2e): after the .NET suites, so the emulated guest has both cores to itself.
+set +e
+bash tests/e2e/run.sh | tee "$results/e2e.log"
+e2e_rc=${PIPESTATUS[0]}
+set -e
+e2e_totals=$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/e2e.log" | tail -n 1)
+if [ -n "$e2e_totals" ]; then
+  passed=$((passed + ${e2e_totals% *}))
+  failed=$((failed + ${e2e_totals#* }))
+fi
+if [ "$e2e_rc" -ne 0 ] && { [ -z "$e2e_totals" ] || [ "${e2e_totals#* }" -eq 0 ]; }; then
+  failed=$((failed + 1)) # the harness stopped before it could count
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

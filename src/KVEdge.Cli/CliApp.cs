@@ -7,8 +7,9 @@ namespace KVEdge.Cli;
 /// <summary>The command tree; <see cref="Program"/> only wires the real console to it, tests wire a fake one.</summary>
 public static class CliApp
 {
-    public static RootCommand Build(ICliConsole console)
+    public static RootCommand Build(ICliConsole console, ClusterClientFactory? clusterFactory = null)
     {
+        var cluster = clusterFactory ?? (config => new Core.Cluster.KubernetesClusterClient(config));
         var root = new RootCommand("kvedge: Azure IoT Edge devices as KubeVirt virtual machines, one declarative spec per device.")
         {
             TemplateCommand.Create(console),
@@ -17,13 +18,20 @@ public static class CliApp
             EdgeHubManifestCommand.Create(console),
             DpsCommand.Create(console),
             ImageCommand.Create(console),
+            InstallCommand.Create(console, cluster, upgrade: false),
+            InstallCommand.Create(console, cluster, upgrade: true),
+            StatusCommand.Create(console, cluster),
+            UninstallCommand.Create(console, cluster),
+            PreflightCommand.Create(console, cluster),
+            SshCommand.Create(console, cluster),
+            RestartCommand.Create(console, cluster),
         };
         return root;
     }
 
-    public static int Run(string[] args, ICliConsole console)
+    public static int Run(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null)
     {
-        var root = Build(console);
+        var root = Build(console, clusterFactory);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {

@@ -10,4 +10,13 @@ public static class ExitCodes
 
     /// <summary>The input, or the command line, is invalid; nothing was written or applied.</summary>
     public const int InvalidInput = 2;
+
+    /// <summary>No cluster: no kubeconfig found, or the API server does not answer. Nothing was applied.</summary>
+    public const int ClusterUnavailable = 3;
+
+    /// <summary>--wait ran out of --timeout; what was applied stays applied.</summary>
+    public const int WaitTimeout = 4;
+
+    /// <summary>Server-side apply found fields owned by another manager; --force-conflicts takes them over.</summary>
+    public const int Conflict = 5;
 }

@@ -43,7 +43,7 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
             console.Environment[k] = v;
         }
 
-        var code = CliApp.Run(args, console);
+        var code = CliApp.Run(args, console, config => new KVEdge.Core.Cluster.KubernetesClusterClient(config, KVEdge.Testing.ApiServer.ContractCluster.FastRetry));
         return (code, console);
     }
 }

@@ -35,51 +35,94 @@ internal static class ImageCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var temporary = layoutDir is null;
-            layoutDir ??= Directory.CreateTempSubdirectory("kvedge-image-").FullName;
-            try
-            {
-                human.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
-                var image = await WithProgress(console, human, $"building {probed.FileName}", probed.Size,
-                    progress => Task.FromResult(ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, result.GetValue(arch)!, progress)));
-                human.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
-                if (!temporary)
-                {
-                    human.Line($"OCI layout written to {layoutDir} (tag {reference.Tag})");
-                }
-
-                if (result.GetValue(push))
-                {
-                    using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-                    var client = new RegistryClient(http, reference, result.GetValue(plainHttp), DockerCredentials.For(reference.Registry));
-                    var pushed = await WithProgress(console, human, $"pushing to {reference.Registry}", image.Layer.Size,
-                        progress => client.PushAsync(image, result.GetValue(mountFrom), progress, ct));
-                    human.Line($"pushed {reference}: {pushed.UploadedBytes:N0} bytes uploaded, {pushed.BlobsSkipped} blob(s) already there, {pushed.BlobsMounted} mounted");
-                }
-
-                console.StdOut.WriteLine($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}");
-                return ExitCodes.Success;
-            }
-            catch (RegistryException ex)
-            {
-                human.Failure($"push failed: {ex.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (HttpRequestException ex)
-            {
-                human.Failure($"cannot reach {reference.Registry}: {ex.Message}");
-                return ExitCodes.Failure;
-            }
-            finally
-            {
-                if (temporary)
-                {
-                    Directory.Delete(layoutDir, recursive: true);
-                }
-            }
+            return await PublishAsync(console, human, probed, reference, layoutDir, result.GetValue(push), result.GetValue(plainHttp), result.GetValue(arch)!, result.GetValue(mountFrom), ct);
         });
-        return new Command("image", "KubeVirt containerDisk images.") { build };
+
+        return new Command("image", "KubeVirt containerDisk images.") { build, BakeCommand.Create(console, tag, push, plainHttp, layout, arch) };
     }
+
+    /// <summary>Builds the containerDisk into an OCI layout (a temporary one when only pushing) and pushes it when asked.</summary>
+    internal static async Task<int> PublishAsync(ICliConsole console, HumanOutput human, DiskImage probed, ImageReference reference, string? layoutDir,
+        bool push, bool plainHttp, string arch, string? mountFrom, CancellationToken ct)
+    {
+        var temporary = layoutDir is null;
+        layoutDir ??= Directory.CreateTempSubdirectory("kvedge-image-").FullName;
+        var cache = new LayerCache(CacheDirectory(console));
+        try
+        {
+            human.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+            var client = push ? new RegistryClient(http, reference, plainHttp, DockerCredentials.For(reference.Registry)) : null;
+            ContainerDisk image;
+            long streamed = 0;
+            var layerAlreadyThere = false;
+
+            // An unchanged disk whose layer the registry already has: nothing to read, compress or upload.
+            if (client is not null && cache.Find(probed) is { } known
+                && (temporary || File.Exists(ContainerDiskBuilder.BlobPath(layoutDir, known.Digest)))
+                && await client.BlobExistsAsync(known.Digest, ct))
+            {
+                image = ContainerDiskBuilder.WriteImage(probed, layoutDir, reference.Tag, arch, new Blob(known.Digest, known.Size, ContainerDiskBuilder.LayerMediaType), known.DiffId);
+                human.Line($"layer {known.Digest} unchanged since it was last built, and already in {reference.Registry}");
+                layerAlreadyThere = true;
+            }
+            else if (client is not null && mountFrom is null)
+            {
+                // Upload while compressing: the registry receives chunks as they are made, and the digest closes the upload.
+                await using var upload = await client.BeginStreamAsync(ct);
+                image = await WithProgress(console, human, $"building and pushing {probed.FileName}", probed.Size,
+                    progress => Task.Run(() => ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, arch, progress, upload.Sink, keepLayer: !temporary), ct));
+                streamed = await upload.CompleteAsync(image.Layer.Digest);
+            }
+            else
+            {
+                image = await WithProgress(console, human, $"building {probed.FileName}", probed.Size,
+                    progress => Task.FromResult(ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, arch, progress)));
+            }
+
+            cache.Remember(probed, image);
+            human.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
+            if (!temporary)
+            {
+                human.Line($"OCI layout written to {layoutDir} (tag {reference.Tag})");
+            }
+
+            if (client is not null)
+            {
+                var layerPushed = layerAlreadyThere || streamed > 0;
+                var pushed = await WithProgress(console, human, $"pushing to {reference.Registry}", image.Layer.Size,
+                    progress => client.PushAsync(image, mountFrom, progress, ct, layerInRepository: layerPushed));
+                var skipped = pushed.BlobsSkipped + (layerAlreadyThere ? 1 : 0);
+                human.Line($"pushed {reference}: {pushed.UploadedBytes + streamed:N0} bytes uploaded, {skipped} blob(s) already there, {pushed.BlobsMounted} mounted");
+            }
+
+            console.StdOut.WriteLine($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}");
+            return ExitCodes.Success;
+        }
+        catch (RegistryException ex)
+        {
+            human.Failure($"push failed: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (HttpRequestException ex)
+        {
+            human.Failure($"cannot reach {reference.Registry}: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            if (temporary)
+            {
+                Directory.Delete(layoutDir, recursive: true);
+            }
+        }
+    }
+
+    private static string CacheDirectory(ICliConsole console) =>
+        Path.Combine(
+            console.GetEnvironmentVariable("XDG_CACHE_HOME")
+                ?? Path.Combine(console.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "kvedge", "layers");
 
     // A progress bar on a terminal; nothing in pipelines and logs, where it would only be noise.
     private static async Task<T> WithProgress<T>(ICliConsole console, HumanOutput human, string label, long total, Func<IProgress<long>?, Task<T>> work)

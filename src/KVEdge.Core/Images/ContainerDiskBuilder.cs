@@ -26,15 +26,20 @@ public static class ContainerDiskBuilder
     /// <summary>zlib level 2: level 1 (deflate_quick) uses fixed Huffman codes and barely shrinks text-like data.</summary>
     public const int GzipLevel = 2;
 
-    public static ContainerDisk Build(DiskImage disk, string layoutDir, string tag, string architecture, IProgress<long>? progress = null)
+    /// <summary>
+    /// Builds the image into an OCI layout; with <paramref name="alsoTo"/>, the compressed layer also streams there (an
+    /// upload), and with <paramref name="keepLayer"/> false it goes only there (a push that needs no local copy).
+    /// </summary>
+    public static ContainerDisk Build(DiskImage disk, string layoutDir, string tag, string architecture, IProgress<long>? progress = null,
+        Stream? alsoTo = null, bool keepLayer = true)
     {
         Directory.CreateDirectory(Path.Combine(layoutDir, "blobs", "sha256"));
         var staging = Path.Combine(layoutDir, "blobs", $".layer-{Guid.NewGuid():N}.tmp");
         string diffId;
         Blob layer;
-        using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        using (var file = keepLayer || alsoTo is null ? new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20) : Stream.Null)
         {
-            using var compressed = new HashingStream(file, leaveOpen: true);
+            using var compressed = new HashingStream(alsoTo is null ? file : keepLayer ? new TeeStream(file, alsoTo) : alsoTo, leaveOpen: true);
             using (var gzip = new ParallelGzipStream(compressed, GzipLevel))
             using (var tar = new HashingStream(gzip, leaveOpen: true))
             {
@@ -47,8 +52,18 @@ public static class ContainerDiskBuilder
             layer = new Blob(compressed.Digest(), compressed.BytesWritten, LayerMediaType);
         }
 
-        MoveToBlob(layoutDir, staging, layer.Digest);
+        if (keepLayer || alsoTo is null)
+        {
+            MoveToBlob(layoutDir, staging, layer.Digest);
+        }
 
+        return WriteImage(disk, layoutDir, tag, architecture, layer, diffId);
+    }
+
+    /// <summary>The config, manifest and index around a layer already built (its blob may live only in the registry).</summary>
+    public static ContainerDisk WriteImage(DiskImage disk, string layoutDir, string tag, string architecture, Blob layer, string diffId)
+    {
+        Directory.CreateDirectory(Path.Combine(layoutDir, "blobs", "sha256"));
         var config = new JsonObject
         {
             ["architecture"] = architecture,
@@ -132,6 +147,22 @@ public static class ContainerDiskBuilder
         }
 
         return d;
+    }
+
+    /// <summary>Writes to the layout's staging file and to a second stream (an upload) at once.</summary>
+    private sealed class TeeStream(Stream first, Stream second) : WriteOnlyStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            first.Write(buffer);
+            second.Write(buffer);
+        }
+
+        public override void Flush()
+        {
+            first.Flush();
+            second.Flush();
+        }
     }
 
     /// <summary>Reports how far the disk has been read.</summary>

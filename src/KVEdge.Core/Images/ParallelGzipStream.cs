@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace KVEdge.Core.Images;
@@ -6,43 +7,21 @@ namespace KVEdge.Core.Images;
 /// gzip on every core: the input is cut into fixed-size blocks, each compressed as its own gzip member, and the members
 /// are written in order. A sequence of members is one valid gzip stream (RFC 1952 §2.2; Go's reader, which container
 /// runtimes use, reads them by default). Fixed block size and level keep the output identical run to run.
+/// A block whose bytes look random (already-compressed qcow2 clusters, encrypted data) is stored rather than deflated,
+/// and one where the match search finds nothing is Huffman-coded only (<see cref="ChooseOptions"/>): both cost most of
+/// the CPU and save nothing. The choice depends only on the block, so it is deterministic too.
 /// </summary>
-public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = ParallelGzipStream.DefaultBlockSize) : Stream
+public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = ParallelGzipStream.DefaultBlockSize)
+    : BlockWriteStream(blockSize, Buffers)
 {
     public const int DefaultBlockSize = 4 << 20;
 
-    private readonly Queue<Task<byte[]>> _pending = new();
+    // Blocks and members are pooled: a fresh 4 MiB array per block costs more in page faults and GC than deflate does.
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(maxArrayLength: 32 << 20, maxArraysPerBucket: 4 * Environment.ProcessorCount + 4);
+
+    private readonly Queue<Task<(byte[] Buffer, int Length)>> _pending = new();
     private readonly int _parallelism = Math.Max(1, Environment.ProcessorCount);
-    private byte[] _block = new byte[blockSize];
-    private int _filled;
     private bool _finished;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            var n = Math.Min(buffer.Length, _block.Length - _filled);
-            buffer[..n].CopyTo(_block.AsSpan(_filled));
-            _filled += n;
-            buffer = buffer[n..];
-            if (_filled == _block.Length)
-            {
-                Submit();
-            }
-        }
-    }
 
     /// <summary>Compresses what is left and writes every member; call once, at the end.</summary>
     public void Finish()
@@ -53,10 +32,7 @@ public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = 
         }
 
         _finished = true;
-        if (_filled > 0 || _pending.Count == 0)
-        {
-            Submit();
-        }
+        SubmitBlock(evenIfEmpty: _pending.Count == 0); // an empty input still makes one (empty) gzip member
 
         while (_pending.Count > 0)
         {
@@ -65,17 +41,6 @@ public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = 
 
         inner.Flush();
     }
-
-    public override void Flush()
-    {
-        // Members are only complete at block boundaries; Finish writes the rest.
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -87,12 +52,9 @@ public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = 
         base.Dispose(disposing);
     }
 
-    private void Submit()
+    // Members are only complete at block boundaries, so Flush (inherited) writes nothing; Finish writes the rest.
+    protected override void OnBlock(byte[] block, int length)
     {
-        var block = _block;
-        var length = _filled;
-        _block = new byte[_block.Length];
-        _filled = 0;
         _pending.Enqueue(Task.Run(() => Compress(block, length, level)));
         while (_pending.Count > _parallelism)
         {
@@ -100,16 +62,101 @@ public sealed class ParallelGzipStream(Stream inner, int level, int blockSize = 
         }
     }
 
-    private void WriteOldest() => inner.Write(_pending.Dequeue().GetAwaiter().GetResult());
-
-    private static byte[] Compress(byte[] block, int length, int level)
+    private void WriteOldest()
     {
-        using var output = new MemoryStream(length / 2 + 64);
-        using (var gzip = new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true))
+        var (buffer, length) = _pending.Dequeue().GetAwaiter().GetResult();
+        inner.Write(buffer, 0, length);
+        Buffers.Return(buffer);
+    }
+
+    /// <summary>Above this many bits per byte (Shannon entropy of a sample), deflate cannot win enough to pay for itself.</summary>
+    public const double IncompressibleBitsPerByte = 7.9;
+
+    private const int SampleSize = 64 << 10;
+
+    public static bool LooksIncompressible(ReadOnlySpan<byte> block)
+    {
+        var sample = block[..Math.Min(block.Length, SampleSize)];
+        if (sample.Length < 4096)
         {
-            gzip.Write(block, 0, length);
+            return false;
         }
 
-        return output.ToArray();
+        Span<int> counts = stackalloc int[256];
+        foreach (var b in sample)
+        {
+            counts[b]++;
+        }
+
+        double entropy = 0;
+        foreach (var c in counts)
+        {
+            if (c > 0)
+            {
+                var p = (double)c / sample.Length;
+                entropy -= p * Math.Log2(p);
+            }
+        }
+
+        return entropy > IncompressibleBitsPerByte;
+    }
+
+    /// <summary>
+    /// How to deflate a block, decided from its first 64 KiB: stored when it looks random; Huffman coding alone when the
+    /// match search finds nothing worth its cost there (within 2 %: random-looking text, base64); otherwise the level.
+    /// </summary>
+    public static ZLibCompressionOptions ChooseOptions(ReadOnlySpan<byte> block, int level)
+    {
+        if (LooksIncompressible(block))
+        {
+            return new ZLibCompressionOptions { CompressionLevel = 0 };
+        }
+
+        var sample = block[..Math.Min(block.Length, SampleSize)];
+        var matched = DeflatedSize(sample, new ZLibCompressionOptions { CompressionLevel = level });
+        var huffman = DeflatedSize(sample, new ZLibCompressionOptions { CompressionLevel = level, CompressionStrategy = ZLibCompressionStrategy.HuffmanOnly });
+        return huffman <= matched * 1.02
+            ? new ZLibCompressionOptions { CompressionLevel = level, CompressionStrategy = ZLibCompressionStrategy.HuffmanOnly }
+            : new ZLibCompressionOptions { CompressionLevel = level };
+    }
+
+    private static long DeflatedSize(ReadOnlySpan<byte> sample, ZLibCompressionOptions options)
+    {
+        var output = Buffers.Rent(sample.Length + (sample.Length / 64) + 1024);
+        try
+        {
+            using var stream = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
+            using (var deflate = new DeflateStream(stream, options, leaveOpen: true))
+            {
+                deflate.Write(sample);
+            }
+
+            return stream.Position;
+        }
+        finally
+        {
+            Buffers.Return(output);
+        }
+    }
+
+    private static (byte[] Buffer, int Length) Compress(byte[] block, int length, int level)
+    {
+        try
+        {
+            var options = ChooseOptions(block.AsSpan(0, length), level);
+            // Deflate never emits more than the input plus stored-block headers (5 bytes per 64 KiB) and gzip's 18.
+            var output = Buffers.Rent(length + (length / 64) + 1024);
+            using var stream = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
+            using (var gzip = new GZipStream(stream, options, leaveOpen: true))
+            {
+                gzip.Write(block, 0, length);
+            }
+
+            return (output, (int)stream.Position);
+        }
+        finally
+        {
+            Buffers.Return(block);
+        }
     }
 }

@@ -20,11 +20,15 @@ public sealed class RegistryClient(HttpClient http, ImageReference target, bool 
 
     private string Base => $"{(plainHttp ? "http" : "https")}://{target.Registry}/v2/{target.Repository}";
 
-    public async Task<PushResult> PushAsync(ContainerDisk image, string? mountFrom, IProgress<long>? progress, CancellationToken ct)
+    /// <summary>
+    /// Pushes the image's blobs and manifest. With <paramref name="layerInRepository"/> the caller already knows the layer
+    /// is there (it just streamed it, or asked): it is neither checked again nor counted.
+    /// </summary>
+    public async Task<PushResult> PushAsync(ContainerDisk image, string? mountFrom, IProgress<long>? progress, CancellationToken ct, bool layerInRepository = false)
     {
         long uploaded = 0;
         int skipped = 0, mounted = 0;
-        foreach (var blob in new[] { image.Layer, image.Config })
+        foreach (var blob in layerInRepository ? [image.Config] : new[] { image.Layer, image.Config })
         {
             if (await BlobExistsAsync(blob.Digest, ct))
             {
@@ -63,9 +67,7 @@ public sealed class RegistryClient(HttpClient http, ImageReference target, bool 
 
     private async Task<long> UploadAsync(string path, Blob blob, IProgress<long>? progress, CancellationToken ct)
     {
-        using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{Base}/blobs/uploads/"), ct);
-        await EnsureAsync(start, "start an upload", ct);
-        var location = Resolve(start);
+        var upload = await BeginUploadAsync(ct);
         var buffer = new byte[ChunkSize];
         long offset = 0;
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
@@ -77,31 +79,78 @@ public sealed class RegistryClient(HttpClient http, ImageReference target, bool 
                 break;
             }
 
-            var chunkStart = offset;
-            using var patch = await SendAsync(() =>
-            {
-                var content = new ByteArrayContent(buffer, 0, n);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                // The distribution spec's "start-end" form, which .NET's RFC 7233 parser would refuse.
-                content.Headers.TryAddWithoutValidation("Content-Range", $"{chunkStart}-{chunkStart + n - 1}");
-                return new HttpRequestMessage(HttpMethod.Patch, location) { Content = content };
-            }, ct);
-            await EnsureAsync(patch, "upload a chunk", ct);
-            location = Resolve(patch);
+            await upload.SendChunkAsync(buffer, n, offset, ct);
             offset += n;
             progress?.Report(offset);
         }
 
-        var separator = location.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        using var done = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, $"{location}{separator}digest={blob.Digest}"), ct);
-        await EnsureAsync(done, "finish an upload", ct);
+        await upload.FinishAsync(blob.Digest, ct);
         return offset;
+    }
+
+    /// <summary>Starts an upload whose bytes are streamed while they are produced (see <see cref="StreamingUpload"/>).</summary>
+    public async Task<StreamingUpload> BeginStreamAsync(CancellationToken ct)
+    {
+        var upload = await BeginUploadAsync(ct);
+        return new StreamingUpload(upload.SendStreamAsync, upload.FinishAsync, ct);
+    }
+
+    private async Task<UploadSession> BeginUploadAsync(CancellationToken ct)
+    {
+        using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{Base}/blobs/uploads/"), ct);
+        await EnsureAsync(start, "start an upload", ct);
+        return new UploadSession(this, Resolve(start));
+    }
+
+    /// <summary>One chunked upload (POST, PATCH with Content-Range..., PUT ?digest=), following the Location each answer gives.</summary>
+    private sealed class UploadSession(RegistryClient client, string location)
+    {
+        private string _location = location;
+
+        public async Task SendChunkAsync(byte[] buffer, int length, long offset, CancellationToken ct)
+        {
+            using var patch = await client.SendAsync(() =>
+            {
+                var content = new ByteArrayContent(buffer, 0, length);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                // The distribution spec's "start-end" form, which .NET's RFC 7233 parser would refuse.
+                content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
+                return new HttpRequestMessage(HttpMethod.Patch, _location) { Content = content };
+            }, ct);
+            await EnsureAsync(patch, "upload a chunk", ct);
+            _location = client.Resolve(patch);
+        }
+
+        /// <summary>The distribution spec's streamed upload: one PATCH, no Content-Range, the body as long as it runs.</summary>
+        public async Task SendStreamAsync(Stream body, CancellationToken ct)
+        {
+            // Sent once, never replayed: the POST that opened the session already answered any authentication challenge.
+            using var content = new StreamContent(body, 1 << 20);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var request = new HttpRequestMessage(HttpMethod.Patch, _location) { Content = content };
+            using var patch = await client.SendOnceAsync(request, ct);
+            await EnsureAsync(patch, "upload the layer", ct);
+            _location = client.Resolve(patch);
+        }
+
+        public async Task FinishAsync(string digest, CancellationToken ct)
+        {
+            var separator = _location.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+            using var done = await client.SendAsync(() => new HttpRequestMessage(HttpMethod.Put, $"{_location}{separator}digest={digest}"), ct);
+            await EnsureAsync(done, "finish an upload", ct);
+        }
     }
 
     private string Resolve(HttpResponseMessage response)
     {
         var location = response.Headers.Location ?? throw new RegistryException("the registry sent no upload location");
         return location.IsAbsoluteUri ? location.ToString() : new Uri(new Uri($"{(plainHttp ? "http" : "https")}://{target.Registry}"), location).ToString();
+    }
+
+    private Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        Authorize(request);
+        return http.SendAsync(request, ct);
     }
 
     // Sends a request; on 401 follows the registry's challenge once (Basic, or a Bearer token from its realm).

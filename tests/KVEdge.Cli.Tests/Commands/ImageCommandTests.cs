@@ -63,3 +63,52 @@ public sealed class ImageCommandTests : IDisposable
         Assert.Equal("", c.Out);
     }
 }
+
+/// <summary>`image build --push` against Debian's docker-registry: the layer streams while it is built; an unchanged re-push sends nothing.</summary>
+public sealed class ImagePushTests : IDisposable
+{
+    private readonly LocalRegistry _registry = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("kvedge-push-cli-").FullName;
+
+    public void Dispose()
+    {
+        _registry.Dispose();
+        Directory.Delete(_dir, true);
+    }
+
+    private (int Code, TestConsole Console) Push(string disk, string repository) =>
+        TestConsole.RunWith("", new Dictionary<string, string> { ["XDG_CACHE_HOME"] = Path.Combine(_dir, "cache") },
+            "image", "build", "--disk", disk, "--tag", $"{_registry.Host}/{repository}:v1", "--push", "--plain-http");
+
+    [Fact]
+    public void The_layer_streams_while_built_and_an_unchanged_re_push_uploads_nothing()
+    {
+        var disk = Path.Combine(_dir, "disk.qcow2");
+        Assert.Equal(0, ExternalTool.Run(ExternalTool.Require("qemu-img"), ["create", "-q", "-f", "qcow2", disk, "64M"]).ExitCode);
+        var raw = Path.Combine(_dir, "noise");
+        File.WriteAllBytes(raw, System.Security.Cryptography.RandomNumberGenerator.GetBytes(40 << 20));
+        Assert.Equal(0, ExternalTool.Run(ExternalTool.Require("qemu-img"), ["convert", "-q", "-f", "raw", "-O", "qcow2", raw, disk]).ExitCode);
+
+        var (code, first) = Push(disk, "edge/streamed");
+        Assert.Equal(0, code);
+        var layer = System.Text.RegularExpressions.Regex.Match(first.Err, @"layer (sha256:[0-9a-f]{64}) \(([0-9,]+) bytes compressed\)");
+        Assert.True(layer.Success, first.Err);
+        var uploaded = System.Text.RegularExpressions.Regex.Match(first.Err, $@"pushed {_registry.Host}/edge/streamed:v1: ([0-9,]+) bytes uploaded, 0 blob\(s\) already there");
+        Assert.True(uploaded.Success, first.Err);
+        var layerBytes = long.Parse(layer.Groups[2].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        var sent = long.Parse(uploaded.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(sent - layerBytes, 1, 4096); // the streamed layer, plus the small config blob
+
+        // The registry accepted the streamed upload under the digest computed at the end; skopeo verifies every blob.
+        var pulled = Path.Combine(_dir, "pulled");
+        var copy = ExternalTool.Run(ExternalTool.Require("skopeo"), ["copy", "-q", "--src-tls-verify=false", $"docker://{_registry.Host}/edge/streamed:v1", $"oci:{pulled}:v1"]);
+        Assert.True(copy.ExitCode == 0, copy.StdErr);
+        Assert.True(File.Exists(Path.Combine(pulled, "blobs", "sha256", layer.Groups[1].Value["sha256:".Length..])));
+
+        var (again, second) = Push(disk, "edge/streamed");
+        Assert.Equal(0, again);
+        Assert.Contains($"layer {layer.Groups[1].Value} unchanged since it was last built", second.Err, StringComparison.Ordinal);
+        Assert.Contains(": 0 bytes uploaded, 2 blob(s) already there", second.Err, StringComparison.Ordinal);
+        Assert.Equal(first.Out, second.Out); // same manifest digest
+    }
+}

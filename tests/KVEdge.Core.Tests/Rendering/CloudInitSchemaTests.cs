@@ -7,7 +7,7 @@ namespace KVEdge.Core.Tests.Rendering;
 /// <summary>Every rendered user-data passes the real validator, `cloud-init schema --config-file` (Debian's cloud-init).</summary>
 public class CloudInitSchemaTests
 {
-    private static ToolResult Schema(string userData)
+    internal static ToolResult Schema(string userData)
     {
         var tool = ExternalTool.Require("cloud-init", "/usr/bin/cloud-init");
         var file = Path.Combine(Path.GetTempPath(), $"kvedge-userdata-{Guid.NewGuid():N}.yaml");

@@ -235,9 +235,16 @@ install_packages() {
   fi
   log "installing ${pending[*]} from $REPO_URL"
   # Only this repository is refreshed, so a site whose distribution mirrors are unreachable still installs.
-  if ! apt-get update -q -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0; then
+  local update_log rc=0
+  update_log=$(mktemp)
+  apt-get update -q -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >"$update_log" 2>&1 || rc=$?
+  cat "$update_log"
+  # apt-get update exits 0 when a source cannot be fetched ("W: Failed to fetch ..."); that source is still unreachable.
+  if [ "$rc" != 0 ] || grep -qE '^(Err:|E: |W: Failed to fetch)' "$update_log"; then
+    rm -f "$update_log"
     die "cannot reach the package repository $REPO_URL (apt-get update failed): IoT Edge is not installed yet. Check the repository and the network; the next boot retries."
   fi
+  rm -f "$update_log"
   for package in "${pending[@]}"; do
     want=$(wanted_version "$package")
     version=""
@@ -247,7 +254,14 @@ install_packages() {
         break
       fi
     done < <(repository_versions "$package")
-    [ -n "$version" ] || die "$package $want is not in $REPO_URL (it has: $(repository_versions "$package" | tr '\n' ' '))"
+    if [ -z "$version" ]; then
+      local available
+      available=$(repository_versions "$package" | tr '\n' ' ')
+      if [ -n "$available" ]; then
+        die "$package $want is not in $REPO_URL (it has: $available)"
+      fi
+      die "$package $want is not in $REPO_URL (it lists no version of $package: check the repository URL, suite and components)"
+    fi
     exact+=("$package=$version")
   done
   # moby-engine first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists.

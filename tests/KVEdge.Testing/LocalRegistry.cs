@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using KVEdge.Testing;
 
-namespace KVEdge.Core.Tests.Images;
+namespace KVEdge.Testing;
 
 /// <summary>The CNCF distribution registry (Debian's docker-registry) on 127.0.0.1, with its own storage, for one test class.</summary>
 public sealed class LocalRegistry : IDisposable

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using k8s;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Cluster;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary>How a command reaches a cluster; tests pass one that builds clients with fast retries.</summary>
+public delegate IClusterClient ClusterClientFactory(KubernetesClientConfiguration config);
+
+/// <summary>--kubeconfig, --context and -n/--namespace, as kubectl has them, and the connection they describe.</summary>
+internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory factory)
+{
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)." };
+
+    public Option<string?> Context { get; } = new("--context") { Description = "The kubeconfig context to use." };
+
+    public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "Namespace (default: the context's namespace, else default)." };
+
+    public IEnumerable<Option> All => [Kubeconfig, Context, Namespace];
+
+    public KubernetesClientConfiguration ResolveConfig(ParseResult result) =>
+        ClusterConnection.Resolve(
+            new ClusterConnectionOptions(result.GetValue(Kubeconfig), result.GetValue(Context)),
+            console.GetEnvironmentVariable,
+            console.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    public IClusterClient Connect(KubernetesClientConfiguration config) => factory(config);
+
+    /// <summary>-n, else the kubeconfig context's namespace, else "default".</summary>
+    public string NamespaceFor(ParseResult result, KubernetesClientConfiguration? config) =>
+        result.GetValue(Namespace) ?? config?.Namespace ?? "default";
+
+    /// <summary>
+    /// Runs a cluster command's body with a client and the namespace (-n, else the context's), disposing the client
+    /// after; a missing or silent cluster becomes one line and its exit code.
+    /// </summary>
+    public int Run(ParseResult result, HumanOutput human, Func<IClusterClient, string, int> body) =>
+        Guard(human, () =>
+        {
+            var config = ResolveConfig(result);
+            var client = Connect(config);
+            try
+            {
+                return body(client, NamespaceFor(result, config));
+            }
+            finally
+            {
+                (client as IDisposable)?.Dispose();
+            }
+        });
+
+    /// <summary>Runs a cluster command, turning a missing or silent cluster into one line and its exit code.</summary>
+    public static int Guard(HumanOutput human, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            human.Failure(ex.Message);
+            return ExitCodes.ClusterUnavailable;
+        }
+        catch (ClusterApiException ex)
+        {
+            human.Failure(ex.Causes.Count > 0 ? $"{ex.Message} [{string.Join("; ", ex.Causes)}]" : ex.Message);
+            return ExitCodes.Failure;
+        }
+    }
+}

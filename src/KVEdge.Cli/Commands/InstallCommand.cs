@@ -1,0 +1,156 @@
+using System.CommandLine;
+using KVEdge.Cli.Console;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Cluster;
+using KVEdge.Core.Input;
+
+namespace KVEdge.Cli.Commands;
+
+/// <summary>
+/// <c>kvedge install</c> and <c>kvedge upgrade</c>: render, then server-side apply each device's objects and print the
+/// change set. The input is checked in full before the cluster is contacted.
+/// </summary>
+internal static class InstallCommand
+{
+    public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade)
+    {
+        var input = SpecInput.Create();
+        var cluster = new ClusterOptions(console, factory);
+        var dryRun = new Option<string>("--dry-run")
+        {
+            Description = "none, client (render and list, no cluster) or server (the API server checks everything and stores nothing).",
+            DefaultValueFactory = _ => "none",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        dryRun.AcceptOnlyFromAmong("none", "client", "server");
+        var force = new Option<bool>("--force-conflicts") { Description = "Take over fields another field manager owns (server-side apply force)." };
+        var wait = new Option<bool>("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
+        var timeout = new Option<string>("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
+        var restart = new Option<bool>("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
+
+        var command = new Command(upgrade ? "upgrade" : "install", upgrade
+            ? "Apply changed EdgeDevice specs to installed devices (server-side apply); reports which VMs need a restart."
+            : "Install EdgeDevice specs into the cluster (server-side apply, field manager kvedge).");
+        command.AddOptions(input.Options.Where(o => o.Name != "--namespace"));
+        command.AddOptions(cluster.All);
+        command.AddOptions([dryRun, force, wait, timeout, restart]);
+        command.SetAction(result =>
+        {
+            var human = new HumanOutput(console);
+            if (!GoDuration.TryParse(result.GetValue(timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
+            {
+                human.Failure($"--timeout {result.GetValue(timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
+                return ExitCodes.InvalidInput;
+            }
+
+            var mode = (result.GetResult(dryRun) is { Implicit: false } && result.GetValue(dryRun) is null ? "client" : result.GetValue(dryRun)) switch
+            {
+                "client" => DryRunMode.Client,
+                "server" => DryRunMode.Server,
+                _ => DryRunMode.None,
+            };
+
+            IReadOnlyList<InputFile> files = [];
+            IReadOnlyList<ValueOverride> overrides = [];
+            if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
+            {
+                return code;
+            }
+
+            // The namespace devices without one go to: -n, else the kubeconfig context's. Reading the kubeconfig is local.
+            k8s.KubernetesClientConfiguration? config = null;
+            ClusterUnavailableException? noCluster = null;
+            if (mode != DryRunMode.Client)
+            {
+                try
+                {
+                    config = cluster.ResolveConfig(result);
+                }
+                catch (ClusterUnavailableException ex)
+                {
+                    noCluster = ex;
+                }
+            }
+
+            var rendered = TemplateAction.Run(files, overrides, cluster.NamespaceFor(result, config), console.GetEnvironmentVariable);
+            human.Diagnostics(rendered.Diagnostics.Items);
+            if (rendered.Diagnostics.HasErrors)
+            {
+                human.Failure($"{rendered.Diagnostics.ErrorCount} error(s); nothing applied");
+                return ExitCodes.InvalidInput;
+            }
+
+            var options = new InstallOptions(upgrade, mode, result.GetValue(force), result.GetValue(wait), waitFor, result.GetValue(restart));
+            var reporter = new ChangeReporter(console, human);
+            if (mode == DryRunMode.Client)
+            {
+                return Report(human, InstallAction.ClientDryRun(rendered.Devices, reporter), options);
+            }
+
+            if (noCluster is not null)
+            {
+                human.Failure(noCluster.Message);
+                return ExitCodes.ClusterUnavailable;
+            }
+
+            return ClusterOptions.Guard(human, () =>
+            {
+                var client = cluster.Connect(config!);
+                try
+                {
+                    var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, CancellationToken.None).GetAwaiter().GetResult();
+                    return Report(human, outcomes, options);
+                }
+                finally
+                {
+                    (client as IDisposable)?.Dispose();
+                }
+            });
+        });
+        return command;
+    }
+
+    private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)
+    {
+        if (outcomes is [.., { Unreachable: true } silent] && outcomes.All(o => o.Changes.Count == 0))
+        {
+            // Nothing happened anywhere: the one line that says why is the whole story.
+            human.Failure(silent.Error!);
+            return ExitCodes.ClusterUnavailable;
+        }
+
+        foreach (var o in outcomes)
+        {
+            if (o.RestartNeeded && o.Restarted)
+            {
+                human.Line($"{o.Namespace}/{o.Name}: the VM template changed; restarted the VM");
+            }
+            else if (o.RestartNeeded && o.Succeeded)
+            {
+                human.Line($"{o.Namespace}/{o.Name}: the VM template changed; the change takes effect at the next restart (kvedge restart {o.Name} -n {o.Namespace}, or upgrade --restart)");
+            }
+
+            if (!o.Succeeded)
+            {
+                var applied = o.Changes.Where(c => c.Action is ChangeAction.Created or ChangeAction.Configured).Select(c => $"{c.Resource.DisplayName}/{c.Name}").ToList();
+                human.Failure($"{o.Namespace}/{o.Name}: {o.Error}");
+                human.Line(applied.Count == 0
+                    ? $"{o.Namespace}/{o.Name}: nothing was changed; run the command again once the problem is fixed"
+                    : $"{o.Namespace}/{o.Name}: applied before the failure: {string.Join(", ", applied)}; running the command again continues from there");
+            }
+        }
+
+        var failed = outcomes.Count(o => !o.Succeeded);
+        var verb = options.DryRun == DryRunMode.None ? (options.Upgrade ? "upgraded" : "installed") : "checked (dry run)";
+        human.Line($"{outcomes.Count - failed} of {outcomes.Count} device(s) {verb}");
+        if (failed == 0)
+        {
+            return ExitCodes.Success;
+        }
+
+        return outcomes.Any(o => o.Unreachable) ? ExitCodes.ClusterUnavailable
+            : outcomes.Any(o => o.TimedOut) ? ExitCodes.WaitTimeout
+            : outcomes.Any(o => o.Conflict) ? ExitCodes.Conflict
+            : ExitCodes.Failure;
+    }
+}

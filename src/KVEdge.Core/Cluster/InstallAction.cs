@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Output;
+using KVEdge.Core.Rendering;
+
+namespace KVEdge.Core.Cluster;
+
+public enum DryRunMode
+{
+    None,
+    Client,
+    Server,
+}
+
+public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceConflicts, bool Wait, TimeSpan Timeout, bool Restart)
+{
+    public const string FieldManager = "kvedge";
+}
+
+/// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
+public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, bool RestartNeeded, bool Restarted, string? Error,
+    bool TimedOut = false, bool Conflict = false, bool Unreachable = false)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>Progress a person wants to see while install runs (the CLI draws it; tests record it).</summary>
+public interface IInstallReporter
+{
+    void Applied(Change change);
+
+    void Waiting(string device, string what);
+
+    void ImportProgress(string device, string dataVolume, string progress);
+}
+
+/// <summary>
+/// `kvedge install` / `kvedge upgrade`: for each device, apply its objects in order with server-side apply (field
+/// manager kvedge), skipping objects that are unchanged, then optionally wait for the import, the VM and the guest agent.
+/// A failure stops that device (what was applied so far is reported) and the fleet goes on with the next one; running
+/// the command again picks up where it stopped.
+/// </summary>
+public sealed class InstallAction(IClusterClient cluster, IInstallReporter reporter)
+{
+    /// <summary>--dry-run=client: what would be applied, from the rendering alone; no cluster is needed or contacted.</summary>
+    public static IReadOnlyList<DeviceOutcome> ClientDryRun(IReadOnlyList<RenderedDevice> devices, IInstallReporter reporter) =>
+        devices.Select(device =>
+        {
+            var changes = device.Objects
+                .Select(obj => new Change(device.Name, ClusterResource.ForKind(obj.ApiVersion, obj.Kind), device.Namespace, obj.Metadata.Name, ChangeAction.Configured, "client dry run"))
+                .ToList();
+            changes.ForEach(reporter.Applied);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, false, false, null);
+        }).ToList();
+
+    public async Task<IReadOnlyList<DeviceOutcome>> RunAsync(IReadOnlyList<RenderedDevice> devices, InstallOptions options, CancellationToken ct)
+    {
+        if (options.DryRun == DryRunMode.Client)
+        {
+            throw new ArgumentException("a client dry run needs no cluster: use ClientDryRun", nameof(options));
+        }
+
+        var outcomes = new List<DeviceOutcome>();
+        foreach (var device in devices)
+        {
+            var outcome = await InstallDeviceAsync(device, options, ct).ConfigureAwait(false);
+            outcomes.Add(outcome);
+            if (outcome.Unreachable)
+            {
+                // The next devices would only wait for the same silent cluster.
+                break;
+            }
+        }
+
+        return outcomes;
+    }
+
+    private async Task<DeviceOutcome> InstallDeviceAsync(RenderedDevice device, InstallOptions options, CancellationToken ct)
+    {
+        var changes = new List<Change>();
+        var restartNeeded = false;
+        var restarted = false;
+        var names = new ObjectNames(device.Name);
+        try
+        {
+            // Upgrade needs the VM to exist; the apply loop below reuses what this read, rather than asking again.
+            JsonObject? liveVm = null;
+            if (options.Upgrade)
+            {
+                liveVm = await cluster.GetAsync(ClusterResource.VirtualMachine, device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
+                if (liveVm is null)
+                {
+                    return new DeviceOutcome(device.Namespace, device.Name, changes, false, false,
+                        $"{device.Namespace}/{device.Name} is not installed (no VirtualMachine {names.VirtualMachine}); use 'kvedge install'");
+                }
+            }
+
+            var applyOptions = new ApplyOptions(InstallOptions.FieldManager, options.ForceConflicts, options.DryRun == DryRunMode.Server);
+            foreach (var obj in device.Objects)
+            {
+                var resource = ClusterResource.ForKind(obj.ApiVersion, obj.Kind);
+                var rendered = ManifestSerializer.ToJsonNode(obj).AsObject();
+                var stamped = AppliedHash.Stamp(rendered);
+                var live = resource == ClusterResource.VirtualMachine && liveVm is not null
+                    ? liveVm
+                    : await cluster.GetAsync(resource, device.Namespace, obj.Metadata.Name, ct).ConfigureAwait(false);
+                Change change;
+                if (AppliedHash.IsUnchanged(stamped, live))
+                {
+                    change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Unchanged);
+                }
+                else if (resource == ClusterResource.DataVolume && live is not null && !AppliedHash.IsSubset(stamped["spec"], live["spec"]))
+                {
+                    // CDI refuses changes to a DataVolume's spec; never replace a disk to get there.
+                    change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Kept,
+                        "its spec changed, but a DataVolume's spec is immutable; the disk is kept as it is");
+                }
+                else
+                {
+                    if (resource == ClusterResource.VirtualMachine && live is not null
+                        && !AppliedHash.IsSubset(stamped["spec"]?["template"], live["spec"]?["template"]))
+                    {
+                        restartNeeded = true;
+                    }
+
+                    await cluster.ApplyAsync(resource, stamped, applyOptions, ct).ConfigureAwait(false);
+                    change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, live is null ? ChangeAction.Created : ChangeAction.Configured,
+                        options.DryRun == DryRunMode.Server ? "server dry run" : null);
+                }
+
+                changes.Add(change);
+                reporter.Applied(change);
+            }
+
+            if (options.DryRun != DryRunMode.None)
+            {
+                return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, false, null);
+            }
+
+            if (restartNeeded && options.Restart)
+            {
+                await cluster.RestartVirtualMachineAsync(device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
+                restarted = true;
+            }
+
+            if (options.Wait)
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(options.Timeout);
+                try
+                {
+                    await new DeviceWaiter(cluster, reporter).WaitAsync(device.Namespace, device.Name, deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted,
+                        $"timed out after {GoDuration.Format(options.Timeout)} waiting for {device.Namespace}/{device.Name}", TimedOut: true);
+                }
+            }
+
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, null);
+        }
+        catch (ClusterApiException ex)
+        {
+            var detail = ex.Causes.Count > 0 ? $"{ex.Message} [{string.Join("; ", ex.Causes)}]" : ex.Message;
+            if (ex.IsConflict && ex.Reason == "Conflict" && ex.Causes.Count > 0)
+            {
+                detail += "; another field manager owns these fields: rerun with --force-conflicts to take them over";
+            }
+
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, detail, Conflict: ex.IsConflict);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, ex.Message, Unreachable: true);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace KVEdge.Core.Cluster;
+
+/// <summary>
+/// <see cref="IClusterClient"/> over KubernetesClient: typed operations for core kinds, CustomObjects for KubeVirt and CDI,
+/// every call retried per <see cref="RetryPolicy"/>, every failure turned into a <see cref="ClusterApiException"/> (the
+/// server answered) or a <see cref="ClusterUnavailableException"/> (it did not).
+/// </summary>
+public sealed class KubernetesClusterClient : IClusterClient, IDisposable
+{
+    private readonly k8s.Kubernetes client;
+    private readonly RetryPolicy retry;
+    private readonly string server;
+
+    public KubernetesClusterClient(KubernetesClientConfiguration config, RetryPolicy? retry = null)
+    {
+        config.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        client = new k8s.Kubernetes(config, new SubresourcePathHandler());
+        this.retry = retry ?? RetryPolicy.Default;
+        server = config.Host;
+    }
+
+    public void Dispose() => client.Dispose();
+
+    public Task<JsonObject?> GetAsync(ClusterResource resource, string? ns, string name, CancellationToken ct) =>
+        RunAsync<JsonObject?>(async () =>
+        {
+            try
+            {
+                object result = resource.Kind switch
+                {
+                    "Secret" => await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "ConfigMap" => await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "Service" => await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    _ when resource.Namespaced => await client.CustomObjects.GetNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name, ct).ConfigureAwait(false),
+                    _ => await client.CustomObjects.GetClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural, name, ct).ConfigureAwait(false),
+                };
+                return ToJson(result, resource);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        });
+
+    public Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            object result = (resource.Kind, ns) switch
+            {
+                ("Secret", not null) => await client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("ConfigMap", not null) => await client.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("Service", not null) => await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("Service", null) => await client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("Node", _) => await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("StorageClass", _) => await client.StorageV1.ListStorageClassAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                (_, not null) when resource.Group.Length > 0 => await client.CustomObjects.ListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
+                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                _ when resource.Group.Length > 0 => await client.CustomObjects.ListClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural,
+                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                _ => throw new ArgumentException($"kvedge does not list {resource.Kind} across namespaces"),
+            };
+            var list = ToJson(result, null);
+            var items = list["items"]?.AsArray().Select(i => i!.AsObject()).ToList() ?? [];
+            foreach (var item in items)
+            {
+                item["apiVersion"] ??= resource.ApiVersion;
+                item["kind"] ??= resource.Kind;
+            }
+
+            return new ObjectList(items, list["metadata"]?["resourceVersion"]?.GetValue<string>());
+        });
+
+    public Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            var ns = obj["metadata"]!["namespace"]!.GetValue<string>();
+            var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+            var dryRun = options.DryRun ? "All" : null;
+            object result = resource.Kind switch
+            {
+                "Secret" => await client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "ConfigMap" => await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "Service" => await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                _ => await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name,
+                    dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+            };
+            return ToJson(result, resource);
+        });
+
+    public Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            try
+            {
+                _ = resource.Kind switch
+                {
+                    "Secret" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "ConfigMap" => await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "Service" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    _ => await client.CustomObjects.DeleteNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name,
+                        propagationPolicy: "Foreground", cancellationToken: ct).ConfigureAwait(false),
+                };
+                return true;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Gone already, or deleted by an earlier attempt whose answer was lost: the outcome asked for.
+                return false;
+            }
+        });
+
+    public async IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        // KubernetesClient passes a watch's ERROR event (a Status, e.g. 410 Expired) to onError and ends the stream.
+        Exception? streamError = null;
+        var stream = client.CustomObjects.WatchListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
+            fieldSelector: fieldSelector, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: 300,
+            onError: e => streamError ??= e, cancellationToken: ct);
+        await using var e = stream.GetAsyncEnumerator(ct);
+        while (true)
+        {
+            WatchEventData next;
+            try
+            {
+                if (!await e.MoveNextAsync().ConfigureAwait(false))
+                {
+                    if (streamError is KubernetesException { Status: { } status })
+                    {
+                        throw new ClusterApiException((HttpStatusCode)(status.Code ?? 500), status.Reason ?? "", status.Message ?? "watch error");
+                    }
+
+                    yield break;
+                }
+
+                var (type, obj) = e.Current;
+                next = new WatchEventData(type.ToString(), ToJson(obj, null));
+            }
+            catch (KubernetesException ex)
+            {
+                throw new ClusterApiException((HttpStatusCode)(ex.Status?.Code ?? 500), ex.Status?.Reason ?? "", ex.Status?.Message ?? ex.Message);
+            }
+            catch (HttpOperationException ex)
+            {
+                throw ToApiException(ex);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                // A dropped watch is normal (timeouts, API server restarts): the caller relists and watches again.
+                yield break;
+            }
+
+            if (next.Type == "Error")
+            {
+                var status = next.Item;
+                throw new ClusterApiException((HttpStatusCode)(status["code"]?.GetValue<int>() ?? 500), status["reason"]?.GetValue<string>() ?? "", status["message"]?.GetValue<string>() ?? "watch error");
+            }
+
+            yield return next;
+        }
+    }
+
+    public Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            // KubeVirt's aggregated API: PUT .../virtualmachines/NAME/restart (SubresourcePathHandler keeps the "/").
+            try
+            {
+                await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(new JsonObject(), "subresources.kubevirt.io", "v1", ns, "virtualmachines",
+                    $"{name}/restart", cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                // 202 Accepted with an empty body: the generated client expects an object back; the restart was accepted.
+            }
+
+            return true;
+        });
+
+    public Task<bool> CanIAsync(string verb, string group, string resource, string? subresource, string? ns, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var review = new V1SelfSubjectAccessReview
+            {
+                Spec = new V1SelfSubjectAccessReviewSpec
+                {
+                    ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = group, Resource = resource, Subresource = subresource, NamespaceProperty = ns },
+                },
+            }.Initialize();
+            var answer = await client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: ct).ConfigureAwait(false);
+            return answer.Status?.Allowed == true;
+        });
+
+    private static JsonObject ToJson(object result, ClusterResource? resource)
+    {
+        var json = result switch
+        {
+            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
+            _ => JsonNode.Parse(KubernetesJson.Serialize(result))!.AsObject(),
+        };
+        if (resource is not null)
+        {
+            json["apiVersion"] ??= resource.ApiVersion;
+            json["kind"] ??= resource.Kind;
+        }
+
+        return json;
+    }
+
+    private async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            TimeSpan? retryAfter = null;
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex)
+            {
+                var apiError = ToApiException(ex);
+                if (!RetryPolicy.IsTransient(apiError.Status) || attempt >= retry.MaxAttempts)
+                {
+                    throw apiError;
+                }
+
+                retryAfter = RetryAfter(ex);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException))
+            {
+                if (attempt >= retry.MaxAttempts)
+                {
+                    throw new ClusterUnavailableException($"the cluster at {server} does not answer: {Describe(ex)}", ex);
+                }
+            }
+
+            await Task.Delay(retry.DelayFor(attempt, retryAfter)).ConfigureAwait(false);
+        }
+    }
+
+    private static string Describe(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message;
+    }
+
+    private static TimeSpan? RetryAfter(HttpOperationException ex) =>
+        ex.Response.Headers.TryGetValue("Retry-After", out var values) && int.TryParse(values.FirstOrDefault(), out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    private static ClusterApiException ToApiException(HttpOperationException ex) =>
+        FromStatus(ex.Response.StatusCode, ex.Response.Content);
+
+    private static ClusterApiException FromStatus(HttpStatusCode code, string? body)
+    {
+        try
+        {
+            if (body is not null && JsonNode.Parse(body) is JsonObject status && status["kind"]?.GetValue<string>() == "Status")
+            {
+                var causes = status["details"]?["causes"]?.AsArray()
+                    .Select(c => $"{c?["field"]?.GetValue<string>()}: {c?["message"]?.GetValue<string>()}".TrimStart(':', ' '))
+                    .ToList();
+                return new ClusterApiException(code, status["reason"]?.GetValue<string>() ?? code.ToString(), status["message"]?.GetValue<string>() ?? code.ToString(), causes);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new ClusterApiException(code, code.ToString(), $"the server answered {(int)code} {code}");
+    }
+}

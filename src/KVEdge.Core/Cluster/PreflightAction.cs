@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Cluster;
+
+public enum CheckResult
+{
+    Pass,
+    Warn,
+    Fail,
+}
+
+public sealed record PreflightCheck(string Name, CheckResult Result, string Message);
+
+/// <summary>
+/// `kvedge preflight`: what a cluster needs before devices can run, checked read-only. KubeVirt and CDI installed (and
+/// not older than the versions kvedge is tested with), hardware virtualization on a node or emulation turned on, a
+/// default storage class (and ReadWriteMany when a device asks for live migration), a load balancer when a device asks
+/// for one, and the RBAC permissions install needs (SelfSubjectAccessReview).
+/// </summary>
+public sealed class PreflightAction(IClusterClient cluster)
+{
+    public static readonly Version MinKubeVirt = new(1, 5);
+    public static readonly Version MinCdi = new(1, 60);
+
+    private static readonly (string Verb, string Group, string Resource, string? Sub)[] Permissions =
+    [
+        ("get", "", "secrets", null), ("patch", "", "secrets", null), ("delete", "", "secrets", null), ("list", "", "secrets", null),
+        ("get", "", "configmaps", null), ("patch", "", "configmaps", null), ("delete", "", "configmaps", null), ("list", "", "configmaps", null),
+        ("get", "", "services", null), ("patch", "", "services", null), ("delete", "", "services", null), ("list", "", "services", null),
+        ("get", "cdi.kubevirt.io", "datavolumes", null), ("patch", "cdi.kubevirt.io", "datavolumes", null), ("delete", "cdi.kubevirt.io", "datavolumes", null),
+        ("list", "cdi.kubevirt.io", "datavolumes", null), ("watch", "cdi.kubevirt.io", "datavolumes", null),
+        ("get", "kubevirt.io", "virtualmachines", null), ("patch", "kubevirt.io", "virtualmachines", null), ("delete", "kubevirt.io", "virtualmachines", null),
+        ("list", "kubevirt.io", "virtualmachines", null), ("watch", "kubevirt.io", "virtualmachines", null),
+        ("list", "kubevirt.io", "virtualmachineinstances", null), ("watch", "kubevirt.io", "virtualmachineinstances", null),
+        ("update", "subresources.kubevirt.io", "virtualmachines", "restart"),
+    ];
+
+    public async Task<IReadOnlyList<PreflightCheck>> RunAsync(string ns, IReadOnlyList<EdgeDevice> devices, CancellationToken ct)
+    {
+        var checks = new List<PreflightCheck>();
+        var kubevirt = (await cluster.ListAsync(ClusterResource.KubeVirt, null, null, null, ct).ConfigureAwait(false)).Items is [var kv, ..] ? kv : null;
+        checks.Add(Installed("KubeVirt", kubevirt, "observedKubeVirtVersion", MinKubeVirt));
+        var cdi = (await cluster.ListAsync(ClusterResource.Cdi, null, null, null, ct).ConfigureAwait(false)).Items is [var c, ..] ? c : null;
+        checks.Add(Installed("CDI", cdi, "observedVersion", MinCdi));
+
+        var nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
+        // KubeVirt's device plugin advertises a quantity ("1k"); any non-zero amount means /dev/kvm is there.
+        var kvmNodes = nodes.Where(n => n["status"]?["allocatable"]?["devices.kubevirt.io/kvm"]?.GetValue<string>() is { } amount && amount.TrimStart('0').Length > 0)
+            .Select(n => n["metadata"]!["name"]!.GetValue<string>()).ToList();
+        var emulation = kubevirt?["spec"]?["configuration"]?["developerConfiguration"]?["useEmulation"]?.GetValue<bool>() == true;
+        checks.Add(kvmNodes.Count > 0
+            ? new PreflightCheck("virtualization", CheckResult.Pass, $"/dev/kvm on {kvmNodes.Count} of {nodes.Count} node(s): {string.Join(", ", kvmNodes)}")
+            : emulation
+                ? new PreflightCheck("virtualization", CheckResult.Warn, "no node offers /dev/kvm; KubeVirt emulation (useEmulation) is on, so VMs run, slowly")
+                : new PreflightCheck("virtualization", CheckResult.Fail, "no node offers devices.kubevirt.io/kvm and emulation is off: VMs cannot start (enable hardware virtualization, or set useEmulation for a test cluster)"));
+
+        var classes = (await cluster.ListAsync(ClusterResource.StorageClass, null, null, null, ct).ConfigureAwait(false)).Items;
+        var defaultClass = classes.FirstOrDefault(c => c["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.GetValue<string>() == "true");
+        var named = devices.SelectMany(d => new[] { d.Spec.RootDisk.StorageClassName, d.Spec.DataDisk.StorageClassName }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var missing = named.Where(n => classes.All(c => c["metadata"]?["name"]?.GetValue<string>() != n)).ToList();
+        if (missing.Count > 0)
+        {
+            checks.Add(new PreflightCheck("storage class", CheckResult.Fail, $"named in the spec but not in the cluster: {string.Join(", ", missing)}"));
+        }
+        else if (defaultClass is not null)
+        {
+            checks.Add(new PreflightCheck("storage class", CheckResult.Pass, $"default: {defaultClass["metadata"]!["name"]}"));
+        }
+        else
+        {
+            var needsDefault = devices.Count == 0 || devices.Any(d => d.Spec.RootDisk.StorageClassName is null || d.Spec.DataDisk.StorageClassName is null);
+            checks.Add(new PreflightCheck("storage class", needsDefault ? CheckResult.Fail : CheckResult.Pass,
+                needsDefault ? "no default storage class, and a disk names none: its DataVolume would stay Pending" : "every disk names its class"));
+        }
+
+        if (devices.Any(d => d.Spec.EvictionStrategy == "LiveMigrate"))
+        {
+            var profiles = (await cluster.ListAsync(ClusterResource.StorageProfile, null, null, null, ct).ConfigureAwait(false)).Items;
+            var className = named.FirstOrDefault() ?? defaultClass?["metadata"]?["name"]?.GetValue<string>();
+            var profile = profiles.FirstOrDefault(p => p["metadata"]?["name"]?.GetValue<string>() == className);
+            var rwx = profile?["status"]?["claimPropertySets"]?.AsArray().Any(s => s?["accessModes"]?.AsArray().Any(m => m?.GetValue<string>() == "ReadWriteMany") == true) == true;
+            checks.Add(new PreflightCheck("live migration storage", rwx ? CheckResult.Pass : CheckResult.Fail,
+                rwx ? $"storage class {className} offers ReadWriteMany" : $"live migration needs ReadWriteMany; storage class {className ?? "(none)"} does not offer it (CDI StorageProfile)"));
+        }
+
+        if (devices.Any(d => d.Spec.Expose.Type == "LoadBalancer"))
+        {
+            var services = (await cluster.ListAsync(ClusterResource.Service, null, null, null, ct).ConfigureAwait(false)).Items;
+            var served = services.Any(s => s["spec"]?["type"]?.GetValue<string>() == "LoadBalancer" && s["status"]?["loadBalancer"]?["ingress"] is JsonArray { Count: > 0 });
+            checks.Add(new PreflightCheck("load balancer", served ? CheckResult.Pass : CheckResult.Warn,
+                served ? "a Service of type LoadBalancer has an address" : "no Service of type LoadBalancer has an address yet; is a load balancer (MetalLB, a cloud's) installed?"));
+        }
+
+        var denied = new List<string>();
+        foreach (var (verb, group, resource, sub) in Permissions)
+        {
+            if (!await cluster.CanIAsync(verb, group, resource, sub, ns, ct).ConfigureAwait(false))
+            {
+                denied.Add($"{verb} {(group.Length == 0 ? "" : group + "/")}{resource}{(sub is null ? "" : "/" + sub)}");
+            }
+        }
+
+        checks.Add(denied.Count == 0
+            ? new PreflightCheck("permissions", CheckResult.Pass, $"everything install, status, uninstall and restart need in namespace {ns}")
+            : new PreflightCheck("permissions", CheckResult.Fail, $"not allowed in namespace {ns}: {string.Join(", ", denied)}"));
+        return checks;
+    }
+
+    private static PreflightCheck Installed(string name, JsonObject? cr, string versionField, Version minimum)
+    {
+        if (cr is null)
+        {
+            return new PreflightCheck(name, CheckResult.Fail, $"{name} is not installed (no {name} custom resource)");
+        }
+
+        var phase = cr["status"]?["phase"]?.GetValue<string>() ?? "Unknown";
+        var text = cr["status"]?[versionField]?.GetValue<string>() ?? "";
+        if (phase != "Deployed")
+        {
+            return new PreflightCheck(name, CheckResult.Fail, $"{name} {text} is {phase}, not Deployed");
+        }
+
+        return Version.TryParse(text.TrimStart('v').Split('-')[0], out var version) && version < minimum
+            ? new PreflightCheck(name, CheckResult.Warn, $"{name} {text} is older than {minimum}, the oldest kvedge is tested with")
+            : new PreflightCheck(name, CheckResult.Pass, $"{name} {text} Deployed");
+    }
+}

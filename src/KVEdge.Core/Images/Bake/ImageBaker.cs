@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using k8s.Models;
+using KVEdge.Core.Rendering;
+
+namespace KVEdge.Core.Images.Bake;
+
+public sealed record BakeOptions(
+    string BaseImage,
+    string WorkDir,
+    TimeSpan Timeout,
+    int MemoryMiB = 2048,
+    int Cpus = 2,
+    string? Kernel = null,
+    string? Initrd = null,
+    string? KernelArgs = null);
+
+public sealed record BakeResult(string Disk, TimeSpan BootTime);
+
+/// <summary>
+/// `kvedge image bake`: boots the base image once in a local qemu, with the device's config disk (its repository and
+/// pinned versions, no credentials) and a bake user-data; the converge program installs the pinned IoT Edge packages and
+/// nothing device-specific, the guest cleans up and powers off, and the disk is flattened and compressed into a new
+/// qcow2 ready for <see cref="ContainerDiskBuilder"/>. KVM is used when the host has it, software emulation otherwise.
+/// The guest reaches the package repository through qemu's user-mode NAT (the host itself is 10.0.2.2).
+/// </summary>
+public sealed class ImageBaker(ExternalTools tools, TextWriter log)
+{
+    public BakeResult Bake(RenderedDevice device, BakeOptions options, Action<string>? status = null)
+    {
+        Directory.CreateDirectory(options.WorkDir);
+        var work = Path.GetFullPath(options.WorkDir);
+        var overlay = Path.Combine(work, "bake-overlay.qcow2");
+        var baked = Path.Combine(work, "baked.qcow2");
+        var serial = Path.Combine(work, "bake-serial.log");
+        foreach (var stale in new[] { overlay, baked, serial })
+        {
+            File.Delete(stale);
+        }
+
+        status?.Invoke($"creating an overlay on {options.BaseImage}");
+        ExternalTools.Run(tools.QemuImg, ["create", "-q", "-f", "qcow2", "-b", Path.GetFullPath(options.BaseImage), "-F", DiskFormat(options.BaseImage), overlay], log);
+
+        var configMap = device.Objects.OfType<V1ConfigMap>().SingleOrDefault()
+            ?? throw new BakeException($"device {device.Key} has no spec.iotEdge: there is nothing to bake");
+        var seedIso = Iso(Path.Combine(work, "seed"), "cidata", new Dictionary<string, string>
+        {
+            ["user-data"] = BakeUserData.Render(),
+            ["meta-data"] = BakeUserData.MetaData(Id(device)),
+        });
+        var configIso = Iso(Path.Combine(work, "config"), "cfgdata", configMap.Data.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+
+        List<string> args =
+        [
+            "-machine", "q35,accel=kvm:tcg", "-cpu", File.Exists("/dev/kvm") ? "host" : "max",
+            "-smp", options.Cpus.ToString(CultureInfo.InvariantCulture), "-m", options.MemoryMiB.ToString(CultureInfo.InvariantCulture),
+            "-no-reboot", "-display", "none", "-monitor", "none", "-serial", $"file:{serial}",
+            "-drive", $"file={overlay},if=none,id=root,format=qcow2,discard=unmap", "-device", "virtio-blk-pci,drive=root,bootindex=1",
+            "-drive", $"file={seedIso},if=none,id=seed,format=raw,readonly=on", "-device", "virtio-blk-pci,drive=seed",
+            "-drive", $"file={configIso},if=none,id=config,format=raw,readonly=on", "-device", $"virtio-blk-pci,drive=config,serial={DiskSerials.Config}",
+            "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0", "-device", "virtio-rng-pci",
+        ];
+        if (options.Kernel is not null)
+        {
+            args.AddRange(["-kernel", options.Kernel]);
+            if (options.Initrd is not null)
+            {
+                args.AddRange(["-initrd", options.Initrd]);
+            }
+
+            args.AddRange(["-append", options.KernelArgs ?? "root=LABEL=root rw console=ttyS0"]);
+        }
+
+        status?.Invoke("booting the base image to install the pinned IoT Edge packages (software emulation takes minutes)");
+        var started = Stopwatch.StartNew();
+        RunGuest(args, serial, options.Timeout);
+        var serialText = File.Exists(serial) ? File.ReadAllText(serial) : "";
+        if (!serialText.Contains(BakeUserData.Succeeded, StringComparison.Ordinal))
+        {
+            var tail = string.Join(" | ", serialText.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("kvedge-converge", StringComparison.Ordinal)).TakeLast(3));
+            throw new BakeException(serialText.Contains(BakeUserData.Failed, StringComparison.Ordinal)
+                ? $"the bake failed in the guest: {tail} (serial console: {serial})"
+                : $"the guest powered off without finishing the bake (serial console: {serial})");
+        }
+
+        var bootTime = started.Elapsed;
+        status?.Invoke("compacting the disk");
+        ExternalTools.Run(tools.QemuImg, ["convert", "-q", "-c", "-O", "qcow2", overlay, baked], log);
+        File.Delete(overlay);
+        return new BakeResult(baked, bootTime);
+    }
+
+    private void RunGuest(List<string> args, string serial, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(tools.Qemu) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        args.ForEach(start.ArgumentList.Add);
+        using var qemu = Process.Start(start) ?? throw new BakeException("qemu-system-x86_64 did not start");
+        var stderr = qemu.StandardError.ReadToEndAsync();
+        _ = qemu.StandardOutput.ReadToEndAsync();
+        if (!qemu.WaitForExit(timeout))
+        {
+            qemu.Kill(entireProcessTree: true);
+            throw new BakeException($"the bake did not finish within {timeout.TotalMinutes:0} minutes (serial console: {serial})");
+        }
+
+        log.Write(stderr.Result);
+        if (qemu.ExitCode != 0)
+        {
+            throw new BakeException($"qemu failed (exit {qemu.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}");
+        }
+    }
+
+    private string Iso(string folder, string label, IReadOnlyDictionary<string, string> files)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        foreach (var (name, content) in files)
+        {
+            File.WriteAllText(Path.Combine(folder, name), content, new UTF8Encoding(false));
+        }
+
+        var iso = folder + ".iso";
+        File.Delete(iso);
+        ExternalTools.Run(tools.IsoMaker, ["-quiet", "-output", iso, "-volid", label, "-joliet", "-rock", folder], log);
+        return iso;
+    }
+
+    private static string DiskFormat(string path)
+    {
+        var probed = DiskImage.Probe(path, out var error) ?? throw new BakeException(error ?? $"{path} is not a disk image");
+        return probed.Format;
+    }
+
+    private static string Id(RenderedDevice device) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(device.Key)))[..12];
+}

@@ -1,0 +1,285 @@
+using KVEdge.Testing;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Cli.Tests.Commands;
+
+/// <summary>The cluster verbs end to end through the CLI, the real KubernetesClient and the contract test server.</summary>
+public sealed class ClusterCommandTests : IAsyncLifetime
+{
+    private const string ConnectionString = "HostName=hub-a.azure-devices.net;DeviceId=edge-01;SharedAccessKey=c2VjcmV0LWtleS1mb3ItY2xpLWNsdXN0ZXItdGVzdHM=";
+    private ContractCluster cluster = null!;
+    private string folder = null!;
+    private string spec = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        folder = Directory.CreateTempSubdirectory("kvedge-cli-cluster-").FullName;
+        spec = Path.Combine(folder, "edge-01.yaml");
+        File.WriteAllText(spec, Specs.Minimal("edge-01", """
+            expose: {type: NodePort, sshNodePort: 30022}
+            ssh: {user: plantadmin, authorizedKeys: ["KEY"]}
+            iotEdge:
+              provisioning: {source: manual, method: connectionString}
+              credentials: {connectionStringEnv: IOTHUB_CS}
+            """.Replace("KEY", TestKeys.Ed25519, StringComparison.Ordinal)).Replace($"  ssh:\n    authorizedKeys:\n      - \"{TestKeys.Ed25519}\"\n", "", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(folder, true);
+    }
+
+    private (int Code, TestConsole Console) Kvedge(params string[] args) => KvedgeWithInput("", args);
+
+    private (int Code, TestConsole Console) KvedgeWithInput(string stdin, params string[] args) =>
+        TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
+            [.. args, "--kubeconfig", cluster.Kubeconfig]);
+
+    [Fact]
+    public void Install_prints_the_change_set_and_a_second_install_changes_nothing()
+    {
+        var (code, console) = Kvedge("install", "-f", spec);
+        Assert.Equal(0, code);
+        Assert.Equal("""
+            secret/edge-01-cloudinit created
+            secret/edge-01-credentials created
+            configmap/edge-01-config created
+            datavolume.cdi.kubevirt.io/edge-01-root created
+            datavolume.cdi.kubevirt.io/edge-01-data created
+            virtualmachine.kubevirt.io/edge-01 created
+            service/edge-01 created
+            1 of 1 device(s) installed
+
+            """, console.Err.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Empty(console.Out);
+        Assert.DoesNotContain("c2VjcmV0", console.Err, StringComparison.Ordinal);
+
+        cluster.Server.ResetRequests();
+        var (again, second) = Kvedge("install", "-f", spec);
+        Assert.Equal(0, again);
+        Assert.Equal(7, second.Err.Split('\n').Count(l => l.EndsWith(" unchanged", StringComparison.Ordinal)));
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.Equal("factory-a", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["namespace"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_device_without_a_namespace_goes_to_the_contexts_namespace_unless_n_says_otherwise()
+    {
+        var plain = Path.Combine(folder, "plain.yaml");
+        File.WriteAllText(plain, File.ReadAllText(spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
+        Assert.Equal(0, Kvedge("install", "-f", plain, "--dry-run=server").Code);
+        Assert.Contains(cluster.Server.Requests, r => r.Path == "/apis/kubevirt.io/v1/namespaces/factory-a/virtualmachines/edge-01");
+        Assert.Equal(0, Kvedge("install", "-f", plain, "-n", "line-7").Code);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
+    }
+
+    [Fact]
+    public void Upgrade_reports_a_needed_restart_and_restarts_with_restart()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi");
+        Assert.Equal(0, code);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured", console.Err, StringComparison.Ordinal);
+        Assert.Contains("factory-a/edge-01: the VM template changed; the change takes effect at the next restart (kvedge restart edge-01 -n factory-a, or upgrade --restart)", console.Err, StringComparison.Ordinal);
+
+        var (restartCode, restarted) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=8Gi", "--restart");
+        Assert.Equal(0, restartCode);
+        Assert.Contains("restarted the VM", restarted.Err, StringComparison.Ordinal);
+        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+    }
+
+    [Fact]
+    public void Install_wait_shows_import_progress_and_what_it_waits_for()
+    {
+        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
+        cluster.Server.Simulator.Start();
+        var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m");
+        Assert.Equal(0, code);
+        Assert.Contains("edge-01: waiting for the DataVolumes to import", console.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-01: importing edge-01-root [##############################] 100.0%", console.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-01: waiting for the guest agent (AgentConnected)", console.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_wait_that_runs_out_of_time_exits_4()
+    {
+        cluster.Server.Simulator.ImportStallsAt = 50;
+        cluster.Server.Simulator.Start();
+        var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "2s");
+        Assert.Equal(ExitCodes.WaitTimeout, code);
+        Assert.Contains("error: factory-a/edge-01: timed out after 2s waiting for factory-a/edge-01", console.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_conflict_exits_5_and_names_the_way_out()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        using var raw = cluster.RawClient();
+        await k8s.CustomObjectsOperationsExtensions.PatchNamespacedCustomObjectAsync(raw.CustomObjects,
+            new k8s.Models.V1Patch("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"runStrategy":"Halted"}}""", k8s.Models.V1Patch.PatchType.ApplyPatch),
+            "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "flux", force: true);
+        var (code, console) = Kvedge("install", "-f", spec);
+        Assert.Equal(ExitCodes.Conflict, code);
+        Assert.Contains("rerun with --force-conflicts", console.Err, StringComparison.Ordinal);
+        Assert.Equal(0, Kvedge("install", "-f", spec, "--force-conflicts").Code);
+    }
+
+    [Fact]
+    public void Status_prints_a_table_and_json()
+    {
+        cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
+        var (code, table) = Kvedge("status");
+        Assert.Equal(0, code);
+        var lines = table.Out.TrimEnd().Split('\n');
+        Assert.StartsWith("NAME      STATUS    READY   NODE          IP            IMPORT             SSH                   CONDITIONS", lines[0], StringComparison.Ordinal);
+        Assert.Equal("edge-01   Running   True    edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,AgentConnected=True", lines[1]);
+
+        var (jsonCode, json) = Kvedge("status", "edge-01", "-o", "json");
+        Assert.Equal(0, jsonCode);
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!;
+        Assert.Equal("192.168.10.21:30022", doc["items"]![0]!["ssh"]!.GetValue<string>());
+        Assert.Equal(1, Kvedge("status", "nope").Code);
+    }
+
+    [Fact]
+    public void Ssh_prints_the_command_for_the_device_user_and_endpoint()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (code, console) = Kvedge("ssh", "edge-01", "-i", "~/.ssh/edge");
+        Assert.Equal(0, code);
+        Assert.Equal("ssh -p 30022 -i '~/.ssh/edge' plantadmin@192.168.10.21\n", console.Out);
+    }
+
+    [Fact]
+    public void Restart_calls_the_restart_subresource()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (code, console) = Kvedge("restart", "edge-01");
+        Assert.Equal(0, code);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 restart requested", console.Err, StringComparison.Ordinal);
+        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+        Assert.Equal(1, Kvedge("restart", "nope").Code);
+    }
+
+    [Fact]
+    public void Uninstall_keeps_the_data_disk_and_purge_asks_first()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (refused, noAnswer) = Kvedge("uninstall", "edge-01", "--purge");
+        Assert.Equal(ExitCodes.InvalidInput, refused);
+        Assert.Contains("add --yes to confirm. Nothing was deleted.", noAnswer.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        var (code, console) = Kvedge("uninstall", "edge-01");
+        Assert.Equal(0, code);
+        Assert.Contains("datavolume.cdi.kubevirt.io/edge-01-data kept (the data disk; --purge deletes it)", console.Err, StringComparison.Ordinal);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 deleted", console.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+
+        var (wrong, _) = KvedgeWithInput("edge-02\n", "uninstall", "edge-01", "--purge");
+        Assert.Equal(ExitCodes.InvalidInput, wrong);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+
+        var (purged, _) = KvedgeWithInput("edge-01\n", "uninstall", "edge-01", "--purge");
+        Assert.Equal(0, purged);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+        Assert.Null(cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-credentials"));
+    }
+
+    [Fact]
+    public void Preflight_prints_a_table_and_fails_on_a_failed_check()
+    {
+        var (code, console) = Kvedge("preflight", "-f", spec);
+        Assert.Equal(0, code);
+        Assert.Contains("KubeVirt         pass     KubeVirt v1.9.0 Deployed", console.Out, StringComparison.Ordinal);
+        cluster.Server.Denied.Add("patch virtualmachines");
+        var (failed, denied) = Kvedge("preflight");
+        Assert.Equal(1, failed);
+        Assert.Contains("permissions      fail     not allowed in namespace factory-a: patch kubevirt.io/virtualmachines", denied.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_client_dry_run_needs_no_cluster()
+    {
+        // No --kubeconfig, no KUBECONFIG, an empty HOME: any other verb exits 3 here (the no-cluster test below).
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, "install", "-f", spec, "--dry-run=client");
+        Assert.Equal(0, code);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured (client dry run)", console.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Context_picks_the_kubeconfig_context_and_its_namespace()
+    {
+        var kubeconfig = Path.Combine(folder, "two-contexts");
+        File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Kubeconfig).Replace("contexts:\n", """
+            contexts:
+            - name: line-7
+              context:
+                cluster: contract
+                user: tester
+                namespace: line-7
+
+            """, StringComparison.Ordinal));
+        var plain = Path.Combine(folder, "plain.yaml");
+        File.WriteAllText(plain, File.ReadAllText(spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
+        var env = new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString };
+
+        Assert.Equal(0, TestConsole.RunWith("", env, "install", "-f", plain, "--kubeconfig", kubeconfig, "--context", "line-7").Code);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        var (code, console) = TestConsole.RunWith("", env, "status", "--kubeconfig", kubeconfig, "--context", "nowhere");
+        Assert.Equal(ExitCodes.ClusterUnavailable, code);
+        Assert.Contains("nowhere", console.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_input_is_refused_before_the_cluster_is_contacted()
+    {
+        var bad = Path.Combine(folder, "bad.yaml");
+        File.WriteAllText(bad, Specs.Minimal("Edge_01"));
+        var (code, console) = Kvedge("install", "-f", bad);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("metadata.name", console.Err, StringComparison.Ordinal);
+        Assert.Empty(cluster.Server.Requests);
+        Assert.Equal(ExitCodes.InvalidInput, Kvedge("install", "-f", spec, "--timeout", "ten minutes").Code);
+    }
+
+    public static TheoryData<string[]> EveryVerb() => new()
+    {
+        new[] { "install", "-f", "SPEC" },
+        new[] { "upgrade", "-f", "SPEC" },
+        new[] { "status" },
+        new[] { "uninstall", "edge-01" },
+        new[] { "preflight" },
+        new[] { "ssh", "edge-01" },
+        new[] { "restart", "edge-01" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryVerb))]
+    public void With_no_cluster_configured_every_verb_fails_in_one_line(string[] args)
+    {
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
+            [.. args.Select(a => a == "SPEC" ? spec : a)]);
+        Assert.Equal(ExitCodes.ClusterUnavailable, code);
+        Assert.Equal($"error: no cluster configured: no kubeconfig at {folder}/.kube/config, KUBECONFIG is not set, and this is not a pod; pass --kubeconfig or set KUBECONFIG\n", console.Err);
+        Assert.Empty(console.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryVerb))]
+    public void With_a_cluster_that_does_not_answer_every_verb_fails_in_one_line(string[] args)
+    {
+        var kubeconfig = Path.Combine(folder, "dead-kubeconfig");
+        File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Kubeconfig).Replace(cluster.Server.Url.ToString().TrimEnd('/'), "http://127.0.0.1:9", StringComparison.Ordinal));
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
+            [.. args.Select(a => a == "SPEC" ? spec : a), "--kubeconfig", kubeconfig]);
+        Assert.Equal(ExitCodes.ClusterUnavailable, code);
+        Assert.Matches(@"^error: the cluster at http://127\.0\.0\.1:9/? does not answer: [^\n]+\n$", console.Err);
+        Assert.Empty(console.Out);
+    }
+}

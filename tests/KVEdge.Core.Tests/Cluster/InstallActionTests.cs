@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using KVEdge.Core.Cluster;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Cluster;
+
+public sealed class InstallActionTests : IAsyncLifetime
+{
+    private ContractCluster cluster = null!;
+    private KubernetesClusterClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        client = cluster.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await cluster.DisposeAsync();
+    }
+
+    private async Task<(DeviceOutcome Outcome, RecordingReporter Reporter)> Install(string spec, InstallOptions options)
+    {
+        var reporter = new RecordingReporter();
+        var outcomes = await new InstallAction(client, reporter).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None);
+        return (outcomes.Single(), reporter);
+    }
+
+    private static string Verbs(DeviceOutcome o) => string.Join(" ", o.Changes.Select(c => $"{c.Resource.Kind}:{c.Verb}"));
+
+    [Fact]
+    public async Task Install_creates_every_object_with_field_manager_kvedge()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:created Secret:created ConfigMap:created DataVolume:created DataVolume:created VirtualMachine:created Service:created", Verbs(outcome));
+        var applies = cluster.Server.Requests.Where(r => r.Method == "PATCH").ToList();
+        Assert.Equal(7, applies.Count);
+        Assert.All(applies, r => Assert.Contains("fieldManager=kvedge", r.Query, StringComparison.Ordinal));
+        Assert.All(applies, r => Assert.DoesNotContain("force=true", r.Query, StringComparison.Ordinal));
+        var vm = cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        Assert.Equal("kvedge", vm["metadata"]!["managedFields"]![0]!["manager"]!.GetValue<string>());
+        Assert.StartsWith("sha256:", vm["metadata"]!["annotations"]![AppliedHash.Annotation]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reinstalling_an_unchanged_device_makes_zero_write_requests()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        cluster.Server.ResetRequests();
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.All(outcome.Changes, c => Assert.Equal(ChangeAction.Unchanged, c.Action));
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.Equal(7, cluster.Server.Requests.Count); // one GET per object, nothing else
+    }
+
+    [Fact]
+    public async Task Upgrade_applies_only_what_changed_and_reports_that_the_VM_needs_a_restart()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:unchanged DataVolume:unchanged DataVolume:unchanged VirtualMachine:configured Service:unchanged", Verbs(outcome));
+        Assert.True(outcome.RestartNeeded);
+        Assert.False(outcome.Restarted);
+        Assert.Equal(0, cluster.Server.Simulator.Restarts);
+        Assert.Equal("6Gi", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Upgrade_with_restart_calls_the_restart_subresource()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true));
+        Assert.True(outcome.Restarted, outcome.Error);
+        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+        Assert.Contains(cluster.Server.Requests, r => r is { Method: "PUT", Path: "/apis/subresources.kubevirt.io/v1/namespaces/factory-a/virtualmachines/edge-01/restart" });
+    }
+
+    [Fact]
+    public async Task Upgrade_of_a_device_that_is_not_installed_fails_without_writing()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(upgrade: true));
+        Assert.Contains("is not installed", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+    }
+
+    [Fact]
+    public async Task An_edit_by_someone_else_is_noticed_reported_as_a_conflict_and_repaired_with_force()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        using var raw = cluster.RawClient();
+        await raw.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch("""{"spec":{"runStrategy":"Halted"}}""", k8s.Models.V1Patch.PatchType.MergePatch),
+            "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "kubectl-edit");
+        // The annotation still matches, but the live object drifted: not "unchanged". The editor now owns the field, so
+        // (as with kubectl apply --server-side) taking it back needs --force-conflicts.
+        var (noticed, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(noticed.Conflict);
+        Assert.Contains("conflict with \"kubectl-edit\"", noticed.Error, StringComparison.Ordinal);
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(force: true));
+        Assert.Equal(ChangeAction.Configured, outcome.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
+        Assert.Equal("Always", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["runStrategy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_field_owned_by_another_manager_is_a_conflict_until_forced()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        using var raw = cluster.RawClient();
+        var gitops = JsonNode.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"runStrategy":"Manual"}}""")!;
+        await raw.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch(gitops.ToJsonString(), k8s.Models.V1Patch.PatchType.ApplyPatch),
+            "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "flux", force: true);
+
+        var (conflicted, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options());
+        Assert.True(conflicted.Conflict);
+        Assert.Contains("--force-conflicts", conflicted.Error, StringComparison.Ordinal);
+        Assert.Contains(".spec.runStrategy", conflicted.Error, StringComparison.Ordinal);
+
+        var (forced, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(force: true));
+        Assert.True(forced.Succeeded, forced.Error);
+        Assert.Equal("Always", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["runStrategy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_server_dry_run_validates_and_stores_nothing()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(dryRun: DryRunMode.Server));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.All(outcome.Changes, c => Assert.Equal("server dry run", c.Detail));
+        var applies = cluster.Server.Requests.Where(r => r.Method == "PATCH").ToList();
+        Assert.Equal(7, applies.Count);
+        Assert.All(applies, r => Assert.True(r.DryRun));
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+    }
+
+    [Fact]
+    public async Task A_changed_disk_size_keeps_the_DataVolume_as_it_is()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var (outcome, _) = await Install(ClusterTestDevices.Spec() + "\n  dataDisk: {size: 200Gi}", ClusterTestDevices.Options());
+        var data = outcome.Changes.Single(c => c.Name == "edge-01-data");
+        Assert.Equal(ChangeAction.Kept, data.Action);
+        Assert.Contains("immutable", data.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wait_follows_the_import_then_Ready_then_the_guest_agent()
+    {
+        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(200);
+        cluster.Server.Simulator.Start();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachine to be Ready", "edge-01: the guest agent (AgentConnected)"], reporter.Waits);
+        var root = reporter.Progress.Where(p => p.StartsWith("edge-01-root", StringComparison.Ordinal)).Select(p => p.Split(' ')[1]).ToList();
+        Assert.Equal("100.0%", root[^1]);
+        Assert.Contains(root, p => p.EndsWith('%') && p != "100.0%"); // seen while importing, not only at the end
+        var percents = root.Where(p => p.EndsWith('%')).Select(p => double.Parse(p.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(percents.Order(), percents);
+    }
+
+    [Fact]
+    public async Task Wait_survives_dropped_watches_and_an_expired_resourceVersion()
+    {
+        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(150);
+        cluster.Server.Simulator.Start();
+        var install = Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
+        await Task.Delay(250);
+        cluster.Server.Store.Compact();
+        cluster.Server.Store.DropWatches();
+        await Task.Delay(300);
+        cluster.Server.Store.DropWatches();
+        var (outcome, _) = await install;
+        Assert.True(outcome.Succeeded, outcome.Error);
+    }
+
+    [Fact]
+    public async Task Wait_times_out_when_the_guest_agent_never_connects()
+    {
+        cluster.Server.Simulator.AgentNeverConnects = true;
+        cluster.Server.Simulator.Start();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(2)));
+        Assert.True(outcome.TimedOut);
+        Assert.Contains("timed out after 2s", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal("edge-01: the guest agent (AgentConnected)", reporter.Waits[^1]);
+    }
+
+    [Fact]
+    public async Task A_fleet_installs_every_device_and_one_failure_does_not_stop_the_others()
+    {
+        cluster.Server.Faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/edge-02", StringComparison.Ordinal) && r.Path.Contains("virtualmachines", StringComparison.Ordinal),
+            new Fault.Status(HttpStatusCode.Forbidden, "Forbidden"), times: 100);
+        var outcomes = await new InstallAction(client, new RecordingReporter()).RunAsync(
+            ClusterTestDevices.Render(ClusterTestDevices.Spec("edge-01"), ClusterTestDevices.Spec("edge-02"), ClusterTestDevices.Spec("edge-03")),
+            ClusterTestDevices.Options(), CancellationToken.None);
+        Assert.Equal([true, false, true], outcomes.Select(o => o.Succeeded));
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-03"));
+    }
+}

@@ -1,0 +1,819 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KVEdge.Testing.ApiServer;
+
+/// <summary>
+/// THE PROJECT'S CONTRACT TEST SERVER, NOT A CLUSTER. An in-process HTTP server on 127.0.0.1 that speaks the
+/// Kubernetes REST API for the resources kvedge uses, so the real KubernetesClient can be driven against it. It enforces
+/// the API server behaviour kvedge relies on, each rule citing the Kubernetes documentation it follows; it does not run
+/// admission webhooks, RBAC (beyond a configurable SelfSubjectAccessReview answer), or a scheduler. Its
+/// <see cref="Simulator"/> plays the KubeVirt and CDI controllers where a test needs them.
+/// </summary>
+public sealed class ContractApiServer : IAsyncDisposable
+{
+    public const string Token = "contract-test-token";
+
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<RecordedRequest> requests = new();
+    private int requestCount;
+
+    public ObjectStore Store { get; } = new();
+
+    public FaultInjector Faults { get; } = new();
+
+    public KubeVirtSimulator Simulator { get; }
+
+    /// <summary>Verb/resource pairs SelfSubjectAccessReview answers "not allowed" for ("delete datavolumes").</summary>
+    public HashSet<string> Denied { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Validate incoming objects strictly against ../shared/schemas (on by default, as fieldValidation=Strict).</summary>
+    public bool ValidateSchemas { get; set; } = true;
+
+    public Uri Url { get; private set; } = new("http://127.0.0.1");
+
+    private ContractApiServer()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        app = builder.Build();
+        app.Run(HandleAsync);
+        Simulator = new KubeVirtSimulator(Store);
+    }
+
+    public static async Task<ContractApiServer> StartAsync()
+    {
+        var server = new ContractApiServer();
+        await server.app.StartAsync();
+        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Url = new Uri(address);
+        return server;
+    }
+
+    public IReadOnlyList<RecordedRequest> Requests => requests.ToArray();
+
+    public void ResetRequests()
+    {
+        requests.Clear();
+        Interlocked.Exchange(ref requestCount, 0);
+    }
+
+    /// <summary>A kubeconfig file for this server (context "contract", namespace <paramref name="ns"/>).</summary>
+    public string WriteKubeconfig(string path, string ns = "default")
+    {
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: contract
+              cluster:
+                server: {Url.ToString().TrimEnd('/')}
+            users:
+            - name: tester
+              user:
+                token: {Token}
+            contexts:
+            - name: contract
+              context:
+                cluster: contract
+                user: tester
+                namespace: {ns}
+            current-context: contract
+            """);
+        return path;
+    }
+
+    /// <summary>Puts an object in the store directly, as another client (or a controller) would have.</summary>
+    public JsonObject Seed(JsonObject obj, string manager = "seed")
+    {
+        var type = ResourceType.All.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
+        obj["metadata"]!.AsObject()["generation"] ??= 1L;
+        return Store.Commit(type, obj, new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [manager] = new("Update", FieldSet.Of(obj, type.HasStatus)) });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Simulator.Dispose();
+        Store.DropWatches();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var query = request.QueryString.Value ?? "";
+        var recorded = new RecordedRequest(Interlocked.Increment(ref requestCount) - 1, request.Method, request.Path.Value ?? "", query,
+            request.Query["dryRun"].ToString() == "All");
+        requests.Enqueue(recorded);
+
+        switch (Faults.Next(recorded))
+        {
+            case Fault.Drop:
+                context.Abort();
+                return;
+            case Fault.Status status:
+                await WriteAsync(context, status.Code, new ApiError(status.Code, status.Reason, $"injected fault: {(int)status.Code}").ToStatus());
+                return;
+            case Fault.Throttle throttle:
+                context.Response.Headers.RetryAfter = throttle.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await WriteAsync(context, HttpStatusCode.TooManyRequests,
+                    new ApiError(HttpStatusCode.TooManyRequests, "TooManyRequests", "the server has received too many requests and has asked us to try again later").ToStatus());
+                return;
+            case Fault.Latency latency:
+                await Task.Delay(latency.Delay, context.RequestAborted);
+                break;
+        }
+
+        // Authentication (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#putting-a-bearer-token-in-a-request).
+        if (request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            await WriteAsync(context, HttpStatusCode.Unauthorized, new ApiError(HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ToStatus());
+            return;
+        }
+
+        try
+        {
+            await RouteAsync(context);
+        }
+        catch (ApiError error)
+        {
+            await WriteAsync(context, error.Code, error.ToStatus());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug in this test server: say so loudly rather than look like an injected fault.
+            await WriteAsync(context, HttpStatusCode.InternalServerError,
+                new ApiError(HttpStatusCode.InternalServerError, "ContractServerBug", ex.ToString()).ToStatus());
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context)
+    {
+        var segments = (context.Request.Path.Value ?? "").Trim('/').Split('/');
+        if (segments is ["version"])
+        {
+            await WriteAsync(context, HttpStatusCode.OK, new JsonObject { ["major"] = "1", ["minor"] = "35", ["gitVersion"] = "v1.35.0-contract" });
+            return;
+        }
+
+        if (segments is ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] && context.Request.Method == "POST")
+        {
+            await AccessReviewAsync(context);
+            return;
+        }
+
+        string group, version;
+        int rest;
+        if (segments.Length >= 2 && segments[0] == "api")
+        {
+            (group, version, rest) = ("", segments[1], 2);
+        }
+        else if (segments.Length >= 3 && segments[0] == "apis")
+        {
+            (group, version, rest) = (segments[1], segments[2], 3);
+        }
+        else
+        {
+            throw new ApiError(HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
+        }
+
+        string? ns = null;
+        if (segments.Length > rest + 1 && segments[rest] == "namespaces" && segments.Length > rest + 2)
+        {
+            ns = segments[rest + 1];
+            rest += 2;
+        }
+
+        if (segments.Length <= rest)
+        {
+            throw new ApiError(HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
+        }
+
+        var plural = segments[rest];
+        var name = segments.Length > rest + 1 ? segments[rest + 1] : null;
+        var subresource = segments.Length > rest + 2 ? segments[rest + 2] : null;
+
+        if (group == "subresources.kubevirt.io" && plural == "virtualmachines" && name is not null && subresource is "restart" or "start" or "stop")
+        {
+            await VmActionAsync(context, ns!, name, subresource!);
+            return;
+        }
+
+        var type = ResourceType.Find(group, version, plural)
+            ?? throw new ApiError(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({group}/{version} {plural})");
+        if (type.Namespaced && ns is null && name is not null)
+        {
+            throw new ApiError(HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
+        }
+
+        var method = context.Request.Method;
+        var q = context.Request.Query;
+        var dryRun = q["dryRun"].ToString() == "All";
+        switch (method, name, subresource)
+        {
+            case ("GET", null, _) when q["watch"] is ["true"] or ["1"]:
+                await WatchAsync(context, type, ns);
+                break;
+            case ("GET", null, _):
+                await WriteAsync(context, HttpStatusCode.OK, ListObjects(type, ns, q["labelSelector"], q["fieldSelector"]));
+                break;
+            case ("GET", not null, _):
+                await WriteAsync(context, HttpStatusCode.OK, Store.Read(type, ns, name) ?? throw ApiError.NotFound(type, name));
+                break;
+            case ("POST", null, _):
+                var created = Create(type, ns, await ReadBodyAsync(context), q["fieldManager"].ToString(), dryRun);
+                await WriteAsync(context, HttpStatusCode.Created, created);
+                break;
+            case ("PUT", not null, _):
+                await WriteAsync(context, HttpStatusCode.OK, Update(type, ns, name, await ReadBodyAsync(context), q["fieldManager"].ToString(), subresource == "status", dryRun));
+                break;
+            case ("PATCH", not null, _) when context.Request.ContentType?.StartsWith("application/apply-patch", StringComparison.Ordinal) == true:
+                var (applied, wasCreated) = Apply(type, ns, name, await ReadBodyAsync(context), q["fieldManager"].ToString(),
+                    q["force"].ToString() == "true", subresource == "status", dryRun);
+                await WriteAsync(context, wasCreated ? HttpStatusCode.Created : HttpStatusCode.OK, applied);
+                break;
+            case ("PATCH", not null, _) when context.Request.ContentType?.StartsWith("application/merge-patch+json", StringComparison.Ordinal) == true:
+                await WriteAsync(context, HttpStatusCode.OK, MergePatch(type, ns, name, await ReadBodyAsync(context), q["fieldManager"].ToString(), subresource == "status", dryRun));
+                break;
+            case ("DELETE", not null, null):
+                await WriteAsync(context, HttpStatusCode.OK, Delete(type, ns, name, dryRun));
+                break;
+            default:
+                throw new ApiError(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", $"{method} is not supported on {type.Key}");
+        }
+    }
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync();
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject ?? throw ApiError.BadRequest("the body is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw ApiError.BadRequest($"the body is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, HttpStatusCode code, JsonNode body)
+    {
+        context.Response.StatusCode = (int)code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    private JsonObject ListObjects(ResourceType type, string? ns, string? labelSelector, string? fieldSelector)
+    {
+        var match = Selectors.Parse(labelSelector, fieldSelector);
+        var (items, version) = Store.Atomically(() => (Store.List(type, ns).Where(match).ToList(), Store.Version));
+        return new JsonObject
+        {
+            ["apiVersion"] = type.ApiVersion,
+            ["kind"] = type.Kind + "List",
+            ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()),
+        };
+    }
+
+    // Watches (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes): events after
+    // resourceVersion; with none (or "0"), the current objects as ADDED first. An expired version is an ERROR event
+    // carrying 410 Gone. Label and field selectors filter events.
+    private async Task WatchAsync(HttpContext context, ResourceType type, string? ns)
+    {
+        var q = context.Request.Query;
+        var match = Selectors.Parse(q["labelSelector"], q["fieldSelector"]);
+        var rvText = q["resourceVersion"].ToString();
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        var timeout = int.TryParse(q["timeoutSeconds"], out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        cts.CancelAfter(timeout);
+
+        IReadOnlyList<WatchEvent> backlog;
+        System.Threading.Channels.ChannelReader<WatchEvent> feed;
+        Action unsubscribe;
+        try
+        {
+            if (rvText is "" or "0")
+            {
+                (backlog, feed, unsubscribe) = Store.Atomically(() =>
+                {
+                    var current = Store.List(type, ns).Select(o => new WatchEvent(Store.Version, type, "ADDED", o)).ToList();
+                    var (_, f, u) = Store.Subscribe(type, Store.Version);
+                    return ((IReadOnlyList<WatchEvent>)current, f, u);
+                });
+            }
+            else
+            {
+                (backlog, feed, unsubscribe) = Store.Subscribe(type, long.Parse(rvText, CultureInfo.InvariantCulture));
+            }
+        }
+        catch (ApiError gone) when (gone.Code == HttpStatusCode.Gone)
+        {
+            await WriteLineAsync(context, new JsonObject { ["type"] = "ERROR", ["object"] = gone.ToStatus() }, cts.Token);
+            return;
+        }
+
+        try
+        {
+            await context.Response.StartAsync(cts.Token);
+            foreach (var e in backlog)
+            {
+                await SendAsync(e);
+            }
+
+            await foreach (var e in feed.ReadAllAsync(cts.Token))
+            {
+                await SendAsync(e);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            unsubscribe();
+        }
+
+        async Task SendAsync(WatchEvent e)
+        {
+            if (e.Type == type && (ns is null || e.Object["metadata"]?["namespace"]?.GetValue<string>() == ns) && match(e.Object))
+            {
+                await WriteLineAsync(context, new JsonObject { ["type"] = e.EventType, ["object"] = e.Object.DeepClone() }, cts.Token);
+            }
+        }
+    }
+
+    private static async Task WriteLineAsync(HttpContext context, JsonObject line, CancellationToken ct)
+    {
+        await context.Response.WriteAsync(line.ToJsonString() + "\n", ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private void CheckIdentity(ResourceType type, string? ns, string? name, JsonObject body)
+    {
+        if (body["apiVersion"]?.GetValue<string>() != type.ApiVersion || body["kind"]?.GetValue<string>() != type.Kind)
+        {
+            throw ApiError.BadRequest($"the body's apiVersion/kind ({body["apiVersion"]}/{body["kind"]}) does not match the URL ({type.ApiVersion}/{type.Kind})");
+        }
+
+        var metadata = body["metadata"] as JsonObject ?? throw ApiError.BadRequest("metadata is required");
+        if (name is not null && metadata["name"]?.GetValue<string>() != name)
+        {
+            throw ApiError.BadRequest($"the name in the body ({metadata["name"]}) does not match the name in the URL ({name})");
+        }
+
+        if (type.Namespaced)
+        {
+            var bodyNs = metadata["namespace"]?.GetValue<string>();
+            if (bodyNs is not null && bodyNs != ns)
+            {
+                throw ApiError.BadRequest($"the namespace of the provided object ({bodyNs}) does not match the namespace sent on the request ({ns})");
+            }
+
+            metadata["namespace"] = ns;
+        }
+    }
+
+    // Strict field validation (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation): unknown or
+    // mistyped fields are a 422 Invalid whose causes name each field.
+    private void Validate(ResourceType type, JsonObject obj)
+    {
+        if (!ValidateSchemas)
+        {
+            return;
+        }
+
+        var copy = obj.DeepClone().AsObject();
+        var metadata = copy["metadata"]!.AsObject();
+        foreach (var serverField in new[] { "managedFields", "uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp" })
+        {
+            metadata.Remove(serverField);
+        }
+
+        var errors = SchemaValidator.Validate(copy);
+        if (errors.Count > 0)
+        {
+            throw ApiError.Invalid(type, obj["metadata"]!["name"]!.GetValue<string>(),
+                errors.Select(e => ("FieldValueInvalid", e, e.Split(':')[0])).ToList());
+        }
+    }
+
+    private static void ApplyDefaults(ResourceType type, JsonObject obj)
+    {
+        // Server-side defaults kvedge reads back (Service type/protocol/targetPort; Secret stringData into data).
+        if (type == ResourceType.Service && obj["spec"] is JsonObject spec)
+        {
+            spec["type"] ??= "ClusterIP";
+            // Allocated from the name, not at random, so a test run reads the same address every time.
+            var seed = obj["metadata"]!["name"]!.GetValue<string>().Aggregate(0, (h, c) => ((h * 31) + c) & 0x7fffffff);
+            spec["clusterIP"] ??= "10.96.0." + ((seed % 250) + 2).ToString(CultureInfo.InvariantCulture);
+            foreach (var port in spec["ports"]?.AsArray() ?? [])
+            {
+                port!["protocol"] ??= "TCP";
+                port["targetPort"] ??= port["port"]!.DeepClone();
+            }
+        }
+        else if (type == ResourceType.Secret && obj["stringData"] is JsonObject stringData)
+        {
+            var data = obj["data"] as JsonObject ?? new JsonObject();
+            foreach (var (key, value) in stringData)
+            {
+                data[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value!.GetValue<string>()));
+            }
+
+            obj["data"] = data;
+            obj.Remove("stringData");
+        }
+    }
+
+    // metadata.generation counts changes to the desired state, not to status or metadata
+    // (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions; the status subresource
+    // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#status-subresource).
+    private static void SetGeneration(JsonObject? live, JsonObject next)
+    {
+        var metadata = next["metadata"]!.AsObject();
+        if (live is null)
+        {
+            metadata["generation"] = 1L;
+            return;
+        }
+
+        var generation = live["metadata"]?["generation"] is { } g ? long.Parse(g.ToJsonString(), CultureInfo.InvariantCulture) : 1L;
+        metadata["generation"] = JsonNode.DeepEquals(Spec(live), Spec(next)) ? generation : generation + 1;
+
+        static JsonObject Spec(JsonObject o)
+        {
+            var copy = o.DeepClone().AsObject();
+            copy.Remove("metadata");
+            copy.Remove("status");
+            return copy;
+        }
+    }
+
+    private JsonObject Create(ResourceType type, string? ns, JsonObject body, string fieldManager, bool dryRun)
+    {
+        var name = body["metadata"]?["name"]?.GetValue<string>() ?? throw ApiError.BadRequest("metadata.name is required");
+        CheckIdentity(type, ns, null, body);
+        return Store.Atomically(() =>
+        {
+            if (Store.Get(type, ns, name) is not null)
+            {
+                throw ApiError.AlreadyExists(type, name);
+            }
+
+            if (type.HasStatus)
+            {
+                body.Remove("status");
+            }
+
+            ApplyDefaults(type, body);
+            Validate(type, body);
+            SetGeneration(null, body);
+            var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [Manager(fieldManager)] = new("Update", FieldSet.Of(body, type.HasStatus)) };
+            return dryRun ? body : Store.Commit(type, body, managers);
+        });
+    }
+
+    private static string Manager(string fieldManager) => fieldManager.Length == 0 ? "unknown" : fieldManager;
+
+    // Update (https://kubernetes.io/docs/reference/using-api/api-concepts/#conflicts): a resourceVersion that is not the
+    // stored one is a 409 Conflict; custom resources must carry one.
+    private JsonObject Update(ResourceType type, string? ns, string name, JsonObject body, string fieldManager, bool status, bool dryRun)
+    {
+        CheckIdentity(type, ns, name, body);
+        return Store.Atomically(() =>
+        {
+            var stored = Store.Get(type, ns, name) ?? throw ApiError.NotFound(type, name);
+            var live = stored.Object;
+            var rv = body["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (rv is null && type.Group.Length > 0)
+            {
+                throw ApiError.Invalid(type, name, [("FieldValueInvalid", "must be specified for an update", "metadata.resourceVersion")]);
+            }
+
+            if (rv is not null && rv != live["metadata"]!["resourceVersion"]!.GetValue<string>())
+            {
+                throw ApiError.Conflict(type, name);
+            }
+
+            JsonObject next;
+            if (status)
+            {
+                next = live.DeepClone().AsObject();
+                next["status"] = body["status"]?.DeepClone();
+            }
+            else
+            {
+                next = body.DeepClone().AsObject();
+                next.Remove("status");
+                if (type.HasStatus && live["status"] is { } liveStatus)
+                {
+                    next["status"] = liveStatus.DeepClone();
+                }
+
+                foreach (var kept in new[] { "uid", "creationTimestamp", "deletionTimestamp" })
+                {
+                    if (live["metadata"]?[kept] is { } value)
+                    {
+                        next["metadata"]![kept] = value.DeepClone();
+                    }
+                }
+            }
+
+            return Write(stored, next, Manager(fieldManager), dryRun);
+        });
+    }
+
+    private JsonObject MergePatch(ResourceType type, string? ns, string name, JsonObject patch, string fieldManager, bool status, bool dryRun) =>
+        Store.Atomically(() =>
+        {
+            var stored = Store.Get(type, ns, name) ?? throw ApiError.NotFound(type, name);
+            var next = stored.Object.DeepClone().AsObject();
+            MergePatchInto(next, patch);
+            if (type.HasStatus && !status)
+            {
+                next.Remove("status");
+                if (stored.Object["status"] is { } liveStatus)
+                {
+                    next["status"] = liveStatus.DeepClone();
+                }
+            }
+
+            return Write(stored, next, Manager(fieldManager), dryRun);
+        });
+
+    // RFC 7386 JSON merge patch: null deletes a key.
+    private static void MergePatchInto(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject p && target[key] is JsonObject t)
+            {
+                MergePatchInto(t, p);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private JsonObject Write(StoredObject stored, JsonObject next, string manager, bool dryRun)
+    {
+        var type = stored.Type;
+        ApplyDefaults(type, next);
+        Validate(type, next);
+        SetGeneration(stored.Object, next);
+        var managers = stored.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal);
+        var changed = FieldSet.Of(next, type.HasStatus).Where(p => !JsonNode.DeepEquals(FieldSet.ValueAt(next, p), FieldSet.ValueAt(stored.Object, p))).ToList();
+        foreach (var entry in managers.Values)
+        {
+            entry.Fields.ExceptWith(changed);
+        }
+
+        if (changed.Count > 0)
+        {
+            if (!managers.TryGetValue(manager, out var own))
+            {
+                managers[manager] = own = new ManagedEntry("Update", []);
+            }
+
+            own.Fields.UnionWith(changed);
+        }
+
+        foreach (var empty in managers.Where(m => m.Value.Fields.Count == 0).Select(m => m.Key).ToList())
+        {
+            managers.Remove(empty);
+        }
+
+        if (IsNoOp(stored.Object, next))
+        {
+            return stored.Object.DeepClone().AsObject();
+        }
+
+        if (dryRun)
+        {
+            return next;
+        }
+
+        // Finalizers (https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/): an object being
+        // deleted goes away once its last finalizer is removed.
+        if (next["metadata"]?["deletionTimestamp"] is not null && next["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
+        {
+            Store.Remove(type, stored.Namespace, stored.Name);
+            return next;
+        }
+
+        return Store.Commit(type, next, managers);
+    }
+
+    private static bool IsNoOp(JsonObject live, JsonObject next)
+    {
+        var a = live.DeepClone().AsObject();
+        var b = next.DeepClone().AsObject();
+        foreach (var o in new[] { a, b })
+        {
+            var metadata = o["metadata"]!.AsObject();
+            metadata.Remove("managedFields");
+            metadata.Remove("resourceVersion");
+            metadata.Remove("generation");
+        }
+
+        return JsonNode.DeepEquals(a, b);
+    }
+
+    // Server-side apply (https://kubernetes.io/docs/reference/using-api/server-side-apply/): fieldManager is required;
+    // a field another manager owns with a different value is a conflict (409) unless force=true, which moves the
+    // ownership; fields this manager applied before and now omits are removed when no one else owns them; applying
+    // to a missing object creates it (201).
+    private (JsonObject Object, bool Created) Apply(ResourceType type, string? ns, string name, JsonObject body, string fieldManager, bool force, bool status, bool dryRun)
+    {
+        if (fieldManager.Length == 0)
+        {
+            throw ApiError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        }
+
+        CheckIdentity(type, ns, name, body);
+        if (body["metadata"]?["managedFields"] is JsonArray { Count: > 0 })
+        {
+            throw ApiError.BadRequest("metadata.managedFields must be nil");
+        }
+
+        return Store.Atomically(() =>
+        {
+            var stored = Store.Get(type, ns, name);
+            if (stored is null && status)
+            {
+                throw ApiError.NotFound(type, name);
+            }
+
+            var rv = body["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (rv is not null && (stored is null || rv != stored.Object["metadata"]!["resourceVersion"]!.GetValue<string>()))
+            {
+                throw ApiError.Conflict(type, name);
+            }
+
+            var applied = body.DeepClone().AsObject();
+            if (type.HasStatus && !status)
+            {
+                applied.Remove("status");
+            }
+
+            var appliedFields = status
+                ? FieldSet.Of(new JsonObject { ["status"] = applied["status"]?.DeepClone() }, false)
+                : FieldSet.Of(applied, type.HasStatus);
+            var live = stored?.Object ?? new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind, ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns } };
+            if (!type.Namespaced)
+            {
+                live["metadata"]!.AsObject().Remove("namespace");
+            }
+
+            var managers = stored?.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal)
+                ?? new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
+
+            var conflicts = new List<(string Reason, string Message, string Field)>();
+            foreach (var (other, entry) in managers.Where(m => m.Key != fieldManager))
+            {
+                var contested = entry.Fields.Where(owned => appliedFields.Any(a => FieldSet.Overlaps(a, owned))).ToList();
+                foreach (var field in contested)
+                {
+                    if (!JsonNode.DeepEquals(FieldSet.ValueAt(live, field), FieldSet.ValueAt(applied, field)))
+                    {
+                        conflicts.Add(("FieldManagerConflict", $"conflict with \"{other}\"", FieldSet.Display(field)));
+                    }
+                }
+
+                if (force)
+                {
+                    entry.Fields.ExceptWith(contested);
+                }
+            }
+
+            if (conflicts.Count > 0 && !force)
+            {
+                throw new ApiError(HttpStatusCode.Conflict, "Conflict",
+                    $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? "" : "s")}: {string.Join("; ", conflicts.Select(c => $"{c.Message}: {c.Field}"))}",
+                    conflicts);
+            }
+
+            var next = live.DeepClone().AsObject();
+            if (managers.TryGetValue(fieldManager, out var previous))
+            {
+                var othersOwn = managers.Where(m => m.Key != fieldManager).SelectMany(m => m.Value.Fields).ToHashSet(StringComparer.Ordinal);
+                foreach (var dropped in previous.Fields.Where(f => !appliedFields.Contains(f) && !othersOwn.Contains(f)))
+                {
+                    FieldSet.Remove(next, dropped);
+                }
+            }
+
+            FieldSet.Merge(next, applied);
+            managers[fieldManager] = new ManagedEntry("Apply", appliedFields);
+            foreach (var empty in managers.Where(m => m.Value.Fields.Count == 0).Select(m => m.Key).ToList())
+            {
+                managers.Remove(empty);
+            }
+
+            ApplyDefaults(type, next);
+            Validate(type, next);
+            SetGeneration(stored?.Object, next);
+            if (stored is not null && IsNoOp(stored.Object, next) && ManagersEqual(stored.Managers, managers))
+            {
+                return (stored.Object.DeepClone().AsObject(), false);
+            }
+
+            if (dryRun)
+            {
+                return (next, stored is null);
+            }
+
+            return (Store.Commit(type, next, managers), stored is null);
+        });
+    }
+
+    private static bool ManagersEqual(Dictionary<string, ManagedEntry> a, Dictionary<string, ManagedEntry> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other.Operation == kv.Value.Operation && other.Fields.SetEquals(kv.Value.Fields));
+
+    // Graceful deletion with finalizers (https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/):
+    // an object with finalizers gets a deletionTimestamp and stays until they are removed.
+    private JsonObject Delete(ResourceType type, string? ns, string name, bool dryRun) =>
+        Store.Atomically(() =>
+        {
+            var stored = Store.Get(type, ns, name) ?? throw ApiError.NotFound(type, name);
+            if (dryRun)
+            {
+                return stored.Object.DeepClone().AsObject();
+            }
+
+            if (stored.Object["metadata"]?["finalizers"] is JsonArray { Count: > 0 })
+            {
+                if (stored.Object["metadata"]!["deletionTimestamp"] is not null)
+                {
+                    return stored.Object.DeepClone().AsObject();
+                }
+
+                var next = stored.Object.DeepClone().AsObject();
+                next["metadata"]!["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+                return Store.Commit(type, next, stored.Managers);
+            }
+
+            Store.Remove(type, ns, name);
+            if (type == ResourceType.Service)
+            {
+                // The Service registry answers a delete with the deleted object (its OpenAPI says so); others with a Status.
+                return stored.Object.DeepClone().AsObject();
+            }
+
+            return new JsonObject
+            {
+                ["kind"] = "Status",
+                ["apiVersion"] = "v1",
+                ["metadata"] = new JsonObject(),
+                ["status"] = "Success",
+                ["details"] = new JsonObject { ["name"] = name, ["group"] = type.Group, ["kind"] = type.Plural, ["uid"] = stored.Object["metadata"]!["uid"]!.DeepClone() },
+            };
+        });
+
+    // KubeVirt's VM subresources (restart/start/stop): a PUT with a body, 202 Accepted when the VM exists.
+    private async Task VmActionAsync(HttpContext context, string ns, string name, string action)
+    {
+        if (context.Request.Method != "PUT")
+        {
+            throw new ApiError(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", $"{context.Request.Method} is not supported on virtualmachines/{action}");
+        }
+
+        _ = Store.Get(ResourceType.VirtualMachine, ns, name) ?? throw ApiError.NotFound(ResourceType.VirtualMachine, name);
+        Simulator.Restart(ns, name, action);
+        context.Response.StatusCode = (int)HttpStatusCode.Accepted;
+        await context.Response.CompleteAsync();
+    }
+
+    private async Task AccessReviewAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context);
+        var attributes = body["spec"]?["resourceAttributes"];
+        var key = $"{attributes?["verb"]} {attributes?["resource"]}{(attributes?["subresource"] is { } sub ? "/" + sub : "")}";
+        var allowed = !Denied.Contains(key);
+        body["status"] = new JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "contract server allows it" : "denied by the test" };
+        await WriteAsync(context, HttpStatusCode.Created, body);
+    }
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace KVEdge.Testing.ApiServer;
+
+/// <summary>
+/// Plays CDI and KubeVirt where a test needs them, writing only status as their controllers do: a DataVolume
+/// imports (status.progress "0.00%" up to "100.0%", then phase Succeeded; a blank one succeeds at once); a VM with
+/// runStrategy Always or RerunOnFailure whose DataVolumes have succeeded gets a VirtualMachineInstance on a node with
+/// an IP, becomes Ready, and then reports AgentConnected. Off unless a test calls <see cref="Start"/>.
+/// Field names follow the CDI and KubeVirt APIs (DataVolumeStatus.progress/phase, VirtualMachineStatus.printableStatus/
+/// ready/conditions, VirtualMachineInstanceStatus.nodeName/interfaces/conditions).
+/// </summary>
+public sealed class KubeVirtSimulator : IDisposable
+{
+    private readonly ObjectStore store;
+    private readonly Channel<WatchEvent> work = Channel.CreateUnbounded<WatchEvent>();
+    private readonly CancellationTokenSource stop = new();
+    private Task? loop;
+
+    public KubeVirtSimulator(ObjectStore store)
+    {
+        this.store = store;
+        store.Changed += e => work.Writer.TryWrite(e);
+    }
+
+    /// <summary>Delay between import progress steps and between VM phases.</summary>
+    public TimeSpan Step { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The guest agent never connects (an image without qemu-guest-agent).</summary>
+    public bool AgentNeverConnects { get; set; }
+
+    /// <summary>Imports stop at this percentage and never finish.</summary>
+    public double? ImportStallsAt { get; set; }
+
+    public int Restarts { get; private set; }
+
+    public void Start() => loop ??= Task.Run(RunAsync);
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        work.Writer.TryComplete();
+        try
+        {
+            loop?.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        stop.Dispose();
+    }
+
+    internal void Restart(string ns, string name, string action)
+    {
+        Restarts++;
+        store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+        if (action == "stop")
+        {
+            return;
+        }
+
+        work.Writer.TryWrite(new WatchEvent(0, ResourceType.VirtualMachine, "MODIFIED", store.Read(ResourceType.VirtualMachine, ns, name) ?? new JsonObject()));
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await foreach (var e in work.Reader.ReadAllAsync(stop.Token))
+            {
+                var ns = e.Object["metadata"]?["namespace"]?.GetValue<string>();
+                var name = e.Object["metadata"]?["name"]?.GetValue<string>();
+                if (ns is null || name is null)
+                {
+                    continue;
+                }
+
+                if (e.Type == ResourceType.DataVolume && e.EventType == "ADDED")
+                {
+                    _ = Task.Run(() => ImportAsync(ns, name), stop.Token);
+                }
+                else if (e.Type == ResourceType.DataVolume && e.Object["status"]?["phase"]?.GetValue<string>() == "Succeeded")
+                {
+                    foreach (var vm in store.List(ResourceType.VirtualMachine, ns))
+                    {
+                        await ReconcileVmAsync(ns, vm["metadata"]!["name"]!.GetValue<string>());
+                    }
+                }
+                else if (e.Type == ResourceType.VirtualMachine && e.EventType != "DELETED")
+                {
+                    await ReconcileVmAsync(ns, name);
+                }
+                else if (e.Type == ResourceType.VirtualMachine && e.EventType == "DELETED")
+                {
+                    store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ImportAsync(string ns, string name)
+    {
+        var dv = store.Read(ResourceType.DataVolume, ns, name);
+        if (dv is null)
+        {
+            return;
+        }
+
+        if (dv["spec"]?["source"]?["blank"] is not null)
+        {
+            SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "Succeeded", ["progress"] = "100.0%" });
+            return;
+        }
+
+        SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "ImportScheduled", ["progress"] = "N/A" });
+        foreach (var percent in new[] { 0.0, 12.5, 37.5, 62.5, 87.5, 100.0 })
+        {
+            await Task.Delay(Step, stop.Token);
+            if (ImportStallsAt is { } stall && percent >= stall)
+            {
+                return;
+            }
+
+            var phase = percent < 100 ? "ImportInProgress" : "Succeeded";
+            var progress = percent < 100 ? percent.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "100.0%";
+            if (!SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = phase, ["progress"] = progress }))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReconcileVmAsync(string ns, string name)
+    {
+        var vm = store.Read(ResourceType.VirtualMachine, ns, name);
+        if (vm is null || vm["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return;
+        }
+
+        var strategy = vm["spec"]?["runStrategy"]?.GetValue<string>() ?? "Halted";
+        var volumes = vm["spec"]?["template"]?["spec"]?["volumes"]?.AsArray() ?? [];
+        var pending = volumes
+            .Select(v => v?["dataVolume"]?["name"]?.GetValue<string>())
+            .Where(dv => dv is not null && store.Read(ResourceType.DataVolume, ns, dv)?["status"]?["phase"]?.GetValue<string>() != "Succeeded")
+            .ToList();
+        if (strategy is "Halted" or "Manual")
+        {
+            SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Stopped", false, false));
+            return;
+        }
+
+        if (pending.Count > 0)
+        {
+            SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Provisioning", false, false));
+            return;
+        }
+
+        if (store.Read(ResourceType.VirtualMachineInstance, ns, name) is not null)
+        {
+            return;
+        }
+
+        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Starting", true, false));
+        var vmi = new JsonObject
+        {
+            ["apiVersion"] = "kubevirt.io/v1",
+            ["kind"] = "VirtualMachineInstance",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = ns,
+                ["labels"] = vm["spec"]?["template"]?["metadata"]?["labels"]?.DeepClone(),
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = "kubevirt.io/v1",
+                    ["kind"] = "VirtualMachine",
+                    ["name"] = name,
+                    ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
+                    ["controller"] = true,
+                    ["blockOwnerDeletion"] = true,
+                }),
+            },
+            ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
+        };
+        store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
+        await Task.Delay(Step, stop.Token);
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: false));
+        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, true));
+        if (AgentNeverConnects)
+        {
+            return;
+        }
+
+        await Task.Delay(Step, stop.Token);
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
+    }
+
+    // A running VMI on one node with one IP; the guest agent adds its condition and the OS it reports.
+    private static JsonObject VmiStatus(bool agentConnected)
+    {
+        var status = new JsonObject
+        {
+            ["phase"] = "Running",
+            ["nodeName"] = "edge-node-1",
+            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.244.1.17", ["ipAddresses"] = new JsonArray("10.244.1.17") }),
+            ["conditions"] = agentConnected
+                ? new JsonArray(Condition("Ready", "True"), Condition("AgentConnected", "True"))
+                : new JsonArray(Condition("Ready", "True")),
+        };
+        if (agentConnected)
+        {
+            status["guestOSInfo"] = new JsonObject { ["id"] = "ubuntu", ["prettyName"] = "Ubuntu 24.04 LTS" };
+        }
+
+        return status;
+    }
+
+    private static JsonObject VmStatus(string printable, bool created, bool ready) => new()
+    {
+        ["printableStatus"] = printable,
+        ["created"] = created,
+        ["ready"] = ready,
+        ["conditions"] = new JsonArray(Condition("Ready", ready ? "True" : "False")),
+    };
+
+    private static JsonObject Condition(string type, string status) => new()
+    {
+        ["type"] = type,
+        ["status"] = status,
+        ["lastProbeTime"] = null,
+        ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
+    };
+
+    private bool SetStatus(ResourceType type, string ns, string name, JsonObject status) =>
+        store.Atomically(() =>
+        {
+            var stored = store.Get(type, ns, name);
+            if (stored is null)
+            {
+                return false;
+            }
+
+            if (JsonNode.DeepEquals(stored.Object["status"], status))
+            {
+                return true;
+            }
+
+            var next = stored.Object.DeepClone().AsObject();
+            next["status"] = status;
+            store.Commit(type, next, stored.Managers);
+            return true;
+        });
+}

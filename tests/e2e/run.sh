@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# End-to-end: boots the device `kvedge template` renders in a real Debian 12 guest under qemu (TCG), presented as
+# KubeVirt presents it (kubevirt_present.py), with real cloud-init and the real converge program, and asserts over SSH
+# what a user relies on. IoT Edge itself cannot be fetched here: the guest installs STAND-IN packages (test doubles,
+# see standin-repo.sh) from a local APT repository reached through qemu's guestfwd.
+#
+#   bash tests/e2e/run.sh        prints one line per assertion, the boot timings, and "e2e: N passed, N failed"
+#
+# Environment: KVEDGE_E2E_CACHE (guest image cache, default ~/.cache/kvedge/e2e), KVEDGE_E2E_KEEP=1 keeps the work
+# folder (disks, serial logs) for a look afterwards.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+e2e=$repo/tests/e2e
+work=$(mktemp -d "${TMPDIR:-/tmp}/kvedge-e2e.XXXXXX")
+python=/usr/bin/python3
+passed=0
+failed=0
+qemu_pid=""
+boot_name=""
+boot_started=0
+
+cleanup() {
+  stop_vm kill
+  if [ "${KVEDGE_E2E_KEEP:-0}" = 1 ]; then echo "e2e: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+pass() {
+  passed=$((passed + 1))
+  echo "ok   - $1"
+}
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL - $1${2:+: $2}"
+}
+# expect DESCRIPTION ACTUAL EXPECTED
+expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() {
+  local description=$1 output
+  shift
+  if output=$("$@" 2>&1); then pass "$description"; else fail "$description" "$(tail -n 5 <<<"$output" | tr '\n' ' ')"; fi
+}
+
+die() {
+  echo "e2e: $*" >&2
+  fail "$*"
+  summary
+  exit 1
+}
+
+summary() {
+  echo "e2e: $passed passed, $failed failed"
+}
+
+# --- setup -------------------------------------------------------------------------------------------------------
+
+bash "$repo/scripts/install-test-tools.sh" || die "installing the test tools failed"
+echo "e2e: work folder $work" >&2
+
+dotnet build "$repo/src/KVEdge.Cli" -c Release --nologo -v q -o "$work/kvedge" >"$work/build.log" 2>&1 || {
+  cat "$work/build.log" >&2
+  die "building kvedge failed"
+}
+kvedge() { dotnet "$work/kvedge/kvedge.dll" "$@"; }
+
+image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
+bash "$e2e/standin-repo.sh" "$work/repo/standin" bookworm || die "building the stand-in repository failed"
+
+ssh-keygen -q -t ed25519 -N '' -C kvedge-e2e -f "$work/id_ed25519" || die "ssh-keygen failed"
+# Fresh random keys, so finding one anywhere it should not be cannot be a coincidence.
+key1=$(head -c 32 /dev/urandom | base64)
+key2=$(head -c 32 /dev/urandom | base64)
+printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=%s' "$key1" >"$work/cs1.txt"
+printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=%s' "$key2" >"$work/cs2.txt"
+chmod 0600 "$work"/cs*.txt
+
+# render N: objects and the expected config.toml's hash for connection string N
+render() {
+  local args=(-f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")"
+    --set-file "spec.iotEdge.credentials.connectionString=$work/cs$1.txt")
+  kvedge template "${args[@]}" -o json >"$work/objects$1.json" || die "kvedge template failed"
+  kvedge config-toml "${args[@]}" --show-secrets | sha256sum | cut -d' ' -f1 >"$work/config$1.sha256" ||
+    die "kvedge config-toml failed"
+}
+render 1
+render 2
+
+# The same guest with a minimal user-data and nothing else of ours, for the baseline timing.
+"$python" - "$work/objects1.json" "$work/objects-bare.json" "$(cat "$work/id_ed25519.pub")" <<'EOF'
+import base64, json, sys
+rendered = json.load(open(sys.argv[1]))
+for obj in rendered["items"]:
+    if obj["kind"] == "Secret" and obj["metadata"]["name"].endswith("-cloudinit"):
+        user_data = f"#cloud-config\nssh_authorized_keys: [{json.dumps(sys.argv[3])}]\n"
+        obj["data"] = {"userdata": base64.b64encode(user_data.encode()).decode()}
+json.dump(rendered, open(sys.argv[2], "w"))
+EOF
+
+ssh_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ssh_options=(-p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+  -o ConnectTimeout=5 -o BatchMode=yes)
+guest() { ssh -i "$work/id_ed25519" "${ssh_options[@]}" azureuser@127.0.0.1 "$@"; }
+
+# --- the VM ------------------------------------------------------------------------------------------------------
+
+# start_vm NAME OBJECTS ROOT_OVERLAY REPOSITORY(up|down)
+start_vm() {
+  boot_name=$1
+  local argv
+  if [ "$4" = down ]; then touch "$work/repo-down"; else rm -f "$work/repo-down"; fi
+  mapfile -t argv < <("$python" "$e2e/kubevirt_present.py" --objects "$2" --vm e2e-edge-01 --work "$work" \
+    --base-image "$image" --root-overlay "$3" --ssh-port "$ssh_port" --serial-log "$work/serial-$1.log" \
+    --qga-socket "$work/qga.sock" \
+    --netdev-extra "guestfwd=tcp:10.0.2.100:80-cmd:$python $e2e/serve_http.py $work/repo $work/repo-down $work/http-$1.log")
+  [ "${#argv[@]}" -gt 10 ] || die "kubevirt_present.py failed for $1"
+  boot_started=$(date +%s.%N)
+  "${argv[@]}" >"$work/qemu-$1.log" 2>&1 &
+  qemu_pid=$!
+}
+
+# wait_serial PATTERN TIMEOUT: seconds from qemu start until the serial console shows PATTERN
+wait_serial() {
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    if grep -qE "$1" "$work/serial-$boot_name.log" 2>/dev/null; then
+      "$python" -c "import time; print(f'{time.time() - $boot_started:.1f}')"
+      return 0
+    fi
+    if ! kill -0 "$qemu_pid" 2>/dev/null; then
+      echo "e2e: qemu exited during $boot_name: $(tail -n 3 "$work/qemu-$boot_name.log")" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "e2e: '$1' did not appear within $2 s in $boot_name; the serial console ends with:" >&2
+  tail -n 30 "$work/serial-$boot_name.log" | tr -d '\r' | sed 's/^/    /' >&2
+  return 1
+}
+
+wait_ssh() {
+  local deadline=$((SECONDS + 180))
+  while ((SECONDS < deadline)); do
+    guest true 2>/dev/null && return 0
+    sleep 1
+  done
+  return 1
+}
+
+# stop_vm [kill]: power off from inside (as a VM stop does), or kill
+stop_vm() {
+  [ -n "$qemu_pid" ] || return 0
+  if [ "${1:-}" != kill ]; then
+    guest sudo systemctl poweroff >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 90))
+    while kill -0 "$qemu_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
+  fi
+  kill "$qemu_pid" 2>/dev/null || true
+  wait "$qemu_pid" 2>/dev/null || true
+  qemu_pid=""
+}
+
+# boot NAME OBJECTS OVERLAY REPOSITORY UNTIL: starts the VM, waits for UNTIL on the console and for SSH, and leaves
+# the seconds from qemu start to UNTIL in $boot_seconds (not a subshell: the VM's pid must stay in this shell)
+boot_seconds=""
+boot() {
+  start_vm "$1" "$2" "$3" "$4"
+  boot_seconds=$(wait_serial "$5" 900) || return 1
+  wait_ssh || {
+    echo "e2e: no SSH in $1" >&2
+    return 1
+  }
+}
+
+converged='kvedge-converge: converged in'
+applied='kvedge-converge: applied in'
+rootA=$work/root-a.qcow2
+rootB=$work/root-b.qcow2
+config_sha() { guest sudo sha256sum /etc/aziot/config.toml | cut -d' ' -f1; }
+installs() { guest grep -E "' status installed (moby-engine|aziot-identity-service|aziot-edge):'" /var/log/dpkg.log | awk '{ print $5, $6 }'; }
+calls() { guest sudo cat /var/lib/kvedge-standin/iotedge-calls.log 2>/dev/null; }
+
+# no_leaks VM: neither connection string's key is in cloud-init's logs or this root disk's journal (every boot of it),
+# nor on any serial console so far
+no_leaks() {
+  local key which
+  for key in "$key1" "$key2"; do
+    which=$([ "$key" = "$key1" ] && echo first || echo second)
+    expect "$1: the $which connection string's key is not in /var/log/cloud-init*.log" \
+      "$(guest "sudo cat /var/log/cloud-init*.log" | grep -cF -- "$key")" "0"
+    expect "$1: the $which connection string's key is not in the journal of any boot" \
+      "$(guest sudo journalctl --no-pager -o cat | grep -cF -- "$key")" "0"
+    expect "$1: the $which connection string's key is not on the serial console" \
+      "$(cat "$work"/serial-*.log | grep -cF -- "$key")" "0"
+  done
+}
+
+# --- bare boot: the baseline ----------------------------------------------------------------------------------------
+
+echo "# bare boot: the same guest with a minimal user-data"
+start_vm bare "$work/objects-bare.json" "$work/root-bare.qcow2" up
+bare=$(wait_serial 'Cloud-init v\. .* finished' 900) || die "the bare boot did not finish"
+pass "bare boot: cloud-init finished after ${bare} s"
+stop_vm kill
+rm -f "$work/root-bare.qcow2" "$work"/disks/*
+
+# --- first boot ----------------------------------------------------------------------------------------------------
+
+echo "# first boot: a new device"
+boot first "$work/objects1.json" "$rootA" up "$converged" || die "the first boot did not converge"
+first=$boot_seconds
+pass "first boot: converged after ${first} s"
+first_applied=$(wait_serial "$applied" 300) || die "the first boot did not apply the config"
+pass "first boot: config applied after ${first_applied} s"
+
+check "key login works (azureuser, the spec's key)" guest true
+out=$(ssh "${ssh_options[@]}" -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
+  azureuser@127.0.0.1 true 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'Permission denied (publickey)' <<<"$out"; then
+  pass "password login is refused (the server offers publickey only)"
+else
+  fail "password login is refused" "rc=$rc: $out"
+fi
+out=$(ssh -i "$work/id_ed25519" "${ssh_options[@]}" root@127.0.0.1 true 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'Permission denied' <<<"$out"; then pass "root login is refused, even with the device key"; else fail "root login is refused" "rc=$rc: $out"; fi
+expect "sshd's effective settings: no root login, no passwords" \
+  "$(guest sudo sshd -T 2>/dev/null | grep -E '^(permitrootlogin|passwordauthentication|kbdinteractiveauthentication) ' | sort | tr '\n' ' ')" \
+  "kbdinteractiveauthentication no passwordauthentication no permitrootlogin no "
+expect "cloud-init ended without errors" "$(guest cloud-init status 2>&1 | tr -d '\n')" "status: done"
+expect "hostname is the one KubeVirt hands the guest" "$(guest hostname)" "e2e-edge-01"
+expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config1.sha256")"
+expect "/etc/aziot/config.toml is 0600 root:root" "$(guest "sudo stat -c '%a %U:%G' /etc/aziot/config.toml")" "600 root:root"
+expect "the data disk (serial kvedge-data) is mounted at the spec's mountPath" \
+  "$(guest findmnt -n -o SOURCE --target /var/lib/edge-data)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)"
+expect "/var/lib/aziot lives on the data disk" \
+  "$(guest findmnt -n -o SOURCE /var/lib/aziot)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)[/aziot]"
+expect "pinned versions installed in order: moby-engine, then identity service, then aziot-edge" \
+  "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "the pins are held" "$(guest apt-mark showhold | sort | tr '\n' ' ')" "aziot-edge aziot-identity-service moby-engine "
+expect "'iotedge config apply' ran once, on the rendered config.toml" \
+  "$(calls)" "config apply -c /etc/aziot/config.toml $(cat "$work/config1.sha256")"
+check "the qemu guest agent answers on org.qemu.guest_agent.0" "$python" -c "
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect('$work/qga.sock')
+s.sendall(b'{\"execute\": \"guest-ping\"}\n'); reply = s.recv(4096)
+sys.exit(0 if json.loads(reply) == {'return': {}} else 1)"
+marker=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+check "a file can be written to the data disk" guest "echo $marker | sudo tee /var/lib/edge-data/e2e-marker >/dev/null && sync"
+installs_before=$(installs | wc -l)
+stop_vm
+
+# --- second boot ---------------------------------------------------------------------------------------------------
+
+echo "# second boot: nothing changed"
+boot second "$work/objects1.json" "$rootA" up "$converged" || die "the second boot did not converge"
+second=$boot_seconds
+pass "second boot: converged after ${second} s"
+check "the converge program reports no changes" grep -q "$converged [0-9]*s: no changes" "$work/serial-second.log"
+expect "nothing was re-installed" "$(installs | wc -l)" "$installs_before"
+expect "'iotedge config apply' did not run again" "$(calls | wc -l)" "1"
+expect "the file on the data disk survived the reboot" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+stop_vm
+
+# --- changed credentials -------------------------------------------------------------------------------------------
+
+echo "# third boot: the credentials Secret changed (new connection string)"
+boot third "$work/objects2.json" "$rootA" up "$converged" || die "the third boot did not converge"
+third=$boot_seconds
+pass "third boot: converged after ${third} s"
+wait_serial "$applied" 300 >/dev/null || fail "the changed config was applied"
+expect "/etc/aziot/config.toml follows the new credentials" "$(config_sha)" "$(cat "$work/config2.sha256")"
+expect "'iotedge config apply' ran again, on the new config" \
+  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config2.sha256")"
+expect "nothing was re-installed" "$(installs | wc -l)" "$installs_before"
+no_leaks "first VM"
+stop_vm
+
+# --- re-created VM, repository down --------------------------------------------------------------------------------
+
+echo "# re-created VM (new root disk from the image, same data disk), package repository unreachable"
+boot recreated-offline "$work/objects2.json" "$rootB" down 'kvedge-converge: ERROR' ||
+  die "the boot with the repository down did not report an error"
+check "the VM is reachable over SSH" guest true
+# systemctl as root: the guest has no D-Bus, and only root reaches systemd without it.
+error_line=$(guest sudo journalctl -b -u kvedge-converge.service --no-pager -o cat | grep 'ERROR' | head -n 1)
+if grep -q 'cannot reach the package repository http://10.0.2.100/standin' <<<"$error_line"; then
+  pass "the journal names the problem: $error_line"
+else
+  fail "the journal names the problem" "first error: '$error_line'"
+fi
+expect "kvedge-converge.service is failed" "$(guest sudo systemctl is-failed kvedge-converge.service)" "failed"
+expect "the file on the data disk survived the VM re-creation" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+stop_vm
+
+echo "# re-created VM, next boot with the repository back"
+boot recreated-online "$work/objects2.json" "$rootB" up "$converged" || die "the boot with the repository back did not converge"
+pass "the next boot with the repository back converged"
+wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the re-created VM"
+expect "pinned versions installed" "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config2.sha256")"
+expect "the data disk was not formatted again" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+
+# --- credentials never logged --------------------------------------------------------------------------------------
+
+# The key is searched for on this side of the pipe: as an argument of a sudo command it would land in the journal.
+expect "control: the credential is where it belongs (config.toml), so the searches below can find one" \
+  "$(guest sudo cat /etc/aziot/config.toml | grep -cF -- "$key2")" "1"
+no_leaks "re-created VM"
+stop_vm
+
+# --- image bake ------------------------------------------------------------------------------------------------------
+
+echo "# image bake: the pinned packages baked into the guest image; a new device from it converges offline"
+repo_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$python" -m http.server "$repo_port" --bind 127.0.0.1 --directory "$work/repo" >"$work/http-bake.log" 2>&1 &
+repo_server=$!
+# The bake guest uses qemu's ordinary user-mode NAT, where the host's 127.0.0.1 is 10.0.2.2.
+if kvedge image bake --base "$image/root.qcow2" --kernel "$image/vmlinuz" --initrd "$image/initrd.img" \
+  -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
+  --set "spec.iotEdge.packageRepository.url=http://10.0.2.2:$repo_port/standin" --set-file "spec.iotEdge.credentials.connectionString=$work/cs1.txt" \
+  --tag localhost/kvedge/e2e-baked:1 --oci-layout "$work/baked-layout" >"$work/bake.out" 2>"$work/bake.err"; then
+  pass "kvedge image bake finished: $(grep -E '^baked in' "$work/bake.err")"
+else
+  fail "kvedge image bake" "$(tail -n 3 "$work/bake.err" | tr '\n' ' ')"
+fi
+kill "$repo_server" 2>/dev/null || true
+check "the bake fetched the pinned packages from the repository" grep -q 'GET /standin/pool/aziot-edge_1.6.0-1_all.deb' "$work/http-bake.log"
+check "the containerDisk holds the baked disk (umoci unpack)" umoci unpack --rootless --image "$work/baked-layout:1" "$work/baked-bundle"
+baked_disk=$work/baked-bundle/rootfs/disk/disk.qcow2
+check "the baked disk passes qemu-img check" qemu-img check -q "$baked_disk"
+mkdir -p "$work/baked-image"
+ln -sf "$baked_disk" "$work/baked-image/root.qcow2"
+ln -sf "$image/vmlinuz" "$work/baked-image/vmlinuz"
+ln -sf "$image/initrd.img" "$work/baked-image/initrd.img"
+rm -f "$work"/disks/*
+base_image=$image
+image=$work/baked-image
+boot baked-offline "$work/objects1.json" "$work/root-baked.qcow2" down "$converged" || die "the device from the baked image did not converge"
+baked=$boot_seconds
+image=$base_image
+pass "a new device from the baked image converged with the repository unreachable, after ${baked} s"
+check "it found the packages already at their pins" grep -q 'kvedge-converge: packages at their pinned versions' "$work/serial-baked-offline.log"
+check "it did not even try the repository" test ! -s "$work/http-baked-offline.log"
+expect "pinned versions installed" "$(guest dpkg-query -W -f="'\${Package}=\${Version} '" moby-engine aziot-identity-service aziot-edge)" \
+  "aziot-edge=1.6.0-1 aziot-identity-service=1.6.0-1 moby-engine=27.3.1-1 "
+wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the baked device"
+expect "'iotedge config apply' ran once, on this device's config.toml" "$(calls)" "config apply -c /etc/aziot/config.toml $(cat "$work/config1.sha256")"
+expect "the baked image carried no cloud-init instance of the bake" "$(guest sudo ls /var/lib/cloud/instances | grep -c kvedge-bake)" "0"
+no_leaks "baked VM"
+stop_vm
+
+# --- timings -------------------------------------------------------------------------------------------------------
+
+ratio() { "$python" -c "print(f'{$1 / $2:.2f}')"; }
+echo "# timings (qemu start to the console line; TCG, $(nproc) host cores)"
+echo "bare boot, cloud-init finished:   ${bare} s"
+echo "first boot, converged:            ${first} s ($(ratio "$first" "$bare")x bare; config applied at ${first_applied} s)"
+echo "second boot, converged:           ${second} s ($(ratio "$second" "$bare")x bare; target <= 1.1x)"
+echo "credentials changed, converged:   ${third} s ($(ratio "$third" "$bare")x bare)"
+echo "baked image, first boot, offline: ${baked} s ($(ratio "$baked" "$bare")x bare)"
+summary
+[ "$failed" -eq 0 ]
