@@ -113,6 +113,30 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_persistent_failure_names_what_was_applied_and_a_rerun_continues_from_there()
+    {
+        // Every write of the VirtualMachine fails, however often the client retries.
+        cluster.Server.Faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/virtualmachines/edge-01", StringComparison.Ordinal),
+            new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 1000);
+        var (code, console) = Kvedge("install", "-f", spec);
+        Assert.Equal(ExitCodes.Failure, code);
+        var err = console.Err.Replace("\r", "", StringComparison.Ordinal);
+        Assert.Contains("error: factory-a/edge-01: ", err, StringComparison.Ordinal);
+        Assert.Contains("factory-a/edge-01: applied before the failure: secret/edge-01-cloudinit, secret/edge-01-credentials, configmap/edge-01-config, "
+            + "datavolume.cdi.kubevirt.io/edge-01-root, datavolume.cdi.kubevirt.io/edge-01-data; running the command again continues from there\n", err, StringComparison.Ordinal);
+        Assert.EndsWith("0 of 1 device(s) installed\n", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        cluster.Server.Faults.Clear();
+        var (rerun, again) = Kvedge("install", "-f", spec);
+        Assert.Equal(0, rerun);
+        Assert.Equal(5, again.Err.Split('\n').Count(l => l.EndsWith(" unchanged", StringComparison.Ordinal)));
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 created\n", again.Err, StringComparison.Ordinal);
+        Assert.Contains("service/edge-01 created\n", again.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_conflict_exits_5_and_names_the_way_out()
     {
         Assert.Equal(0, Kvedge("install", "-f", spec).Code);
