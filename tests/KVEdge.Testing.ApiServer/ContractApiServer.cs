@@ -35,7 +35,8 @@ public sealed class ContractApiServer : IAsyncDisposable
 
     public KubeVirtSimulator Simulator { get; }
 
-    /// <summary>Verb/resource pairs SelfSubjectAccessReview answers "not allowed" for ("delete datavolumes").</summary>
+    /// <summary>Verb/resource pairs SelfSubjectAccessReview answers "not allowed" for: everywhere ("delete datavolumes") or in
+    /// one namespace ("delete datavolumes in factory-b").</summary>
     public HashSet<string> Denied { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Validate incoming objects strictly against ../shared/schemas (on by default, as fieldValidation=Strict).</summary>
@@ -812,7 +813,8 @@ public sealed class ContractApiServer : IAsyncDisposable
         var body = await ReadBodyAsync(context);
         var attributes = body["spec"]?["resourceAttributes"];
         var key = $"{attributes?["verb"]} {attributes?["resource"]}{(attributes?["subresource"] is { } sub ? "/" + sub : "")}";
-        var allowed = !Denied.Contains(key);
+        // A Role grants per namespace (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#role-and-clusterrole).
+        var allowed = !Denied.Contains(key) && !Denied.Contains($"{key} in {attributes?["namespace"]}");
         body["status"] = new JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "contract server allows it" : "denied by the test" };
         await WriteAsync(context, HttpStatusCode.Created, body);
     }

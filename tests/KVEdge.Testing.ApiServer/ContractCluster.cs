@@ -38,9 +38,10 @@ public sealed class ContractCluster : IAsyncDisposable
     public k8s.Kubernetes RawClient() => new(Config());
 
     /// <summary>KubeVirt and CDI deployed, one node with /dev/kvm, a default storage class that offers ReadWriteMany.</summary>
-    public ContractCluster SeedHealthyCluster(string kubevirtVersion = "v1.9.0", string cdiVersion = "v1.66.0")
+    /// <param name="kubevirtConfiguration">The KubeVirt CR's spec.configuration (feature gates, emulation), as JSON.</param>
+    public ContractCluster SeedHealthyCluster(string kubevirtVersion = "v1.9.0", string cdiVersion = "v1.66.0", string kubevirtConfiguration = "{}")
     {
-        Server.Seed(Parse($$$"""{"apiVersion":"kubevirt.io/v1","kind":"KubeVirt","metadata":{"name":"kubevirt","namespace":"kubevirt"},"spec":{},"status":{"phase":"Deployed","observedKubeVirtVersion":"{{{kubevirtVersion}}}"}}"""));
+        Server.Seed(Parse($$$"""{"apiVersion":"kubevirt.io/v1","kind":"KubeVirt","metadata":{"name":"kubevirt","namespace":"kubevirt"},"spec":{"configuration":{{{kubevirtConfiguration}}}},"status":{"phase":"Deployed","observedKubeVirtVersion":"{{{kubevirtVersion}}}"}}"""));
         Server.Seed(Parse($$$"""{"apiVersion":"cdi.kubevirt.io/v1beta1","kind":"CDI","metadata":{"name":"cdi"},"spec":{},"status":{"phase":"Deployed","observedVersion":"{{{cdiVersion}}}"}}"""));
         Server.Seed(Parse("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"edge-node-1"},"status":{"allocatable":{"devices.kubevirt.io/kvm":"1k"},"addresses":[{"type":"InternalIP","address":"192.168.10.21"},{"type":"Hostname","address":"edge-node-1"}]}}"""));
         Server.Seed(Parse("""{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"local-path","annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},"provisioner":"rancher.io/local-path"}"""));

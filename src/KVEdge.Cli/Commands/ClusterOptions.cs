@@ -39,10 +39,17 @@ internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory f
         Guard(human, () =>
         {
             var config = ResolveConfig(result);
+            return Connected(config, human, client => body(client, NamespaceFor(result, config)));
+        });
+
+    /// <summary>Runs a body with a client for a configuration resolved earlier (when the input is checked first), disposing it after.</summary>
+    public int Connected(KubernetesClientConfiguration config, HumanOutput human, Func<IClusterClient, int> body) =>
+        Guard(human, () =>
+        {
             var client = Connect(config);
             try
             {
-                return body(client, NamespaceFor(result, config));
+                return body(client);
             }
             finally
             {

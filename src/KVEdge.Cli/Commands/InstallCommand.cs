@@ -93,18 +93,10 @@ internal static class InstallCommand
                 return ExitCodes.ClusterUnavailable;
             }
 
-            return ClusterOptions.Guard(human, () =>
+            return cluster.Connected(config!, human, client =>
             {
-                var client = cluster.Connect(config!);
-                try
-                {
-                    var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, CancellationToken.None).GetAwaiter().GetResult();
-                    return Report(human, outcomes, options);
-                }
-                finally
-                {
-                    (client as IDisposable)?.Dispose();
-                }
+                var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, CancellationToken.None).GetAwaiter().GetResult();
+                return Report(human, outcomes, options);
             });
         });
         return command;

@@ -23,6 +23,19 @@ internal static class PreflightCommand
         command.SetAction(result =>
         {
             var human = new HumanOutput(console);
+            // Devices without a namespace go where install would put them: -n, else the kubeconfig context's. Local only.
+            k8s.KubernetesClientConfiguration? config = null;
+            ClusterUnavailableException? noCluster = null;
+            try
+            {
+                config = cluster.ResolveConfig(result);
+            }
+            catch (ClusterUnavailableException ex)
+            {
+                noCluster = ex;
+            }
+
+            var ns = cluster.NamespaceFor(result, config);
             IReadOnlyList<EdgeDevice> devices = [];
             if (result.GetValue(files) is { Length: > 0 } paths)
             {
@@ -33,7 +46,7 @@ internal static class PreflightCommand
                 }
 
                 var diagnostics = new DiagnosticBag();
-                var bindings = DeviceLoader.Load(inputs, [], "default", diagnostics, console.GetEnvironmentVariable);
+                var bindings = DeviceLoader.Load(inputs, [], ns, diagnostics, console.GetEnvironmentVariable);
                 human.Diagnostics(diagnostics.Items);
                 if (diagnostics.HasErrors)
                 {
@@ -44,7 +57,13 @@ internal static class PreflightCommand
                 devices = bindings.Select(b => b.Value).ToList();
             }
 
-            return cluster.Run(result, human, (client, ns) =>
+            if (noCluster is not null)
+            {
+                human.Failure(noCluster.Message);
+                return ExitCodes.ClusterUnavailable;
+            }
+
+            return cluster.Connected(config!, human, client =>
             {
                 var checks = new PreflightAction(client).RunAsync(ns, devices, CancellationToken.None).GetAwaiter().GetResult();
                 var width = checks.Max(c => c.Name.Length);

@@ -36,6 +36,12 @@ public sealed class PreflightAction(IClusterClient cluster)
         ("update", "subresources.kubevirt.io", "virtualmachines", "restart"),
     ];
 
+    /// <summary>KubeVirt's persistent vTPM (DPS TPM provisioning) needs this gate; Beta since KubeVirt v1.6 (kubevirt/kubevirt#14256).</summary>
+    public const string PersistentStateGate = "VMPersistentState";
+
+    private static readonly Version PersistentStateBeta = new(1, 6);
+
+    /// <param name="ns">The namespace of devices whose metadata names none (and the one checked when no spec is given).</param>
     public async Task<IReadOnlyList<PreflightCheck>> RunAsync(string ns, IReadOnlyList<EdgeDevice> devices, CancellationToken ct)
     {
         var checks = new List<PreflightCheck>();
@@ -74,14 +80,30 @@ public sealed class PreflightAction(IClusterClient cluster)
                 needsDefault ? "no default storage class, and a disk names none: its DataVolume would stay Pending" : "every disk names its class"));
         }
 
-        if (devices.Any(d => d.Spec.EvictionStrategy == "LiveMigrate"))
+        var migrating = devices.Where(d => d.Spec.EvictionStrategy == "LiveMigrate").ToList();
+        if (migrating.Count > 0)
         {
             var profiles = (await cluster.ListAsync(ClusterResource.StorageProfile, null, null, null, ct).ConfigureAwait(false)).Items;
-            var className = named.FirstOrDefault() ?? defaultClass?["metadata"]?["name"]?.GetValue<string>();
-            var profile = profiles.FirstOrDefault(p => p["metadata"]?["name"]?.GetValue<string>() == className);
-            var rwx = profile?["status"]?["claimPropertySets"]?.AsArray().Any(s => s?["accessModes"]?.AsArray().Any(m => m?.GetValue<string>() == "ReadWriteMany") == true) == true;
-            checks.Add(new PreflightCheck("live migration storage", rwx ? CheckResult.Pass : CheckResult.Fail,
-                rwx ? $"storage class {className} offers ReadWriteMany" : $"live migration needs ReadWriteMany; storage class {className ?? "(none)"} does not offer it (CDI StorageProfile)"));
+            var defaultName = defaultClass?["metadata"]?["name"]?.GetValue<string>();
+            // A containerDisk root lives in the pod and migrates with it; every PVC-backed disk needs ReadWriteMany.
+            var needed = migrating
+                .SelectMany(d => d.Spec.RootDisk.ContainerDisk is null
+                    ? new[] { d.Spec.RootDisk.StorageClassName, d.Spec.DataDisk.StorageClassName }
+                    : [d.Spec.DataDisk.StorageClassName])
+                .Select(c => c ?? defaultName ?? "(no default class)")
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var withoutRwx = needed.Where(className => profiles
+                .FirstOrDefault(p => p["metadata"]?["name"]?.GetValue<string>() == className)?["status"]?["claimPropertySets"]?.AsArray()
+                .Any(set => set?["accessModes"]?.AsArray().Any(m => m?.GetValue<string>() == "ReadWriteMany") == true) != true).ToList();
+            checks.Add(withoutRwx.Count == 0
+                ? new PreflightCheck("live migration storage", CheckResult.Pass, $"ReadWriteMany offered by {string.Join(", ", needed)}")
+                : new PreflightCheck("live migration storage", CheckResult.Fail,
+                    $"live migration needs ReadWriteMany disks; the CDI StorageProfile of {string.Join(", ", withoutRwx)} offers none"));
+        }
+
+        if (devices.Any(d => d.Spec.IotEdge?.Provisioning?.Method == "tpm"))
+        {
+            checks.Add(PersistentState(kubevirt));
         }
 
         if (devices.Any(d => d.Spec.Expose.Type == "LoadBalancer"))
@@ -92,19 +114,55 @@ public sealed class PreflightAction(IClusterClient cluster)
                 served ? "a Service of type LoadBalancer has an address" : "no Service of type LoadBalancer has an address yet; is a load balancer (MetalLB, a cloud's) installed?"));
         }
 
-        var denied = new List<string>();
-        foreach (var (verb, group, resource, sub) in Permissions)
+        var namespaces = devices.Count == 0
+            ? [ns]
+            : devices.Select(d => d.Metadata.Namespace ?? ns).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var deniedByNamespace = new List<string>();
+        foreach (var target in namespaces)
         {
-            if (!await cluster.CanIAsync(verb, group, resource, sub, ns, ct).ConfigureAwait(false))
+            var denied = new List<string>();
+            foreach (var (verb, group, resource, sub) in Permissions)
             {
-                denied.Add($"{verb} {(group.Length == 0 ? "" : group + "/")}{resource}{(sub is null ? "" : "/" + sub)}");
+                if (!await cluster.CanIAsync(verb, group, resource, sub, target, ct).ConfigureAwait(false))
+                {
+                    denied.Add($"{verb} {(group.Length == 0 ? "" : group + "/")}{resource}{(sub is null ? "" : "/" + sub)}");
+                }
+            }
+
+            if (denied.Count > 0)
+            {
+                deniedByNamespace.Add($"not allowed in namespace {target}: {string.Join(", ", denied)}");
             }
         }
 
-        checks.Add(denied.Count == 0
-            ? new PreflightCheck("permissions", CheckResult.Pass, $"everything install, status, uninstall and restart need in namespace {ns}")
-            : new PreflightCheck("permissions", CheckResult.Fail, $"not allowed in namespace {ns}: {string.Join(", ", denied)}"));
+        var where = namespaces.Count == 1 ? $"namespace {namespaces[0]}" : $"namespaces {string.Join(", ", namespaces)}";
+        checks.Add(deniedByNamespace.Count == 0
+            ? new PreflightCheck("permissions", CheckResult.Pass, $"everything install, status, uninstall and restart need in {where}")
+            : new PreflightCheck("permissions", CheckResult.Fail, string.Join("; ", deniedByNamespace)));
         return checks;
+    }
+
+    private static PreflightCheck PersistentState(JsonObject? kubevirt)
+    {
+        var developer = kubevirt?["spec"]?["configuration"]?["developerConfiguration"];
+        bool Lists(string field) => developer?[field]?.AsArray().Any(g => g?.GetValue<string>() == PersistentStateGate) == true;
+        const string Name = "persistent vTPM";
+        if (Lists("disabledFeatureGates"))
+        {
+            return new PreflightCheck(Name, CheckResult.Fail, $"DPS TPM provisioning needs a persistent vTPM, and the KubeVirt CR disables the {PersistentStateGate} feature gate");
+        }
+
+        if (Lists("featureGates"))
+        {
+            return new PreflightCheck(Name, CheckResult.Pass, $"{PersistentStateGate} is enabled");
+        }
+
+        var text = kubevirt?["status"]?["observedKubeVirtVersion"]?.GetValue<string>() ?? "";
+        var alpha = !Version.TryParse(text.TrimStart('v').Split('-')[0], out var version) || version < PersistentStateBeta;
+        var advice = $"add {PersistentStateGate} to the KubeVirt CR's spec.configuration.developerConfiguration.featureGates";
+        return alpha
+            ? new PreflightCheck(Name, CheckResult.Fail, $"DPS TPM provisioning needs a persistent vTPM: {advice} (an alpha gate before KubeVirt v1.6, off unless listed)")
+            : new PreflightCheck(Name, CheckResult.Warn, $"{PersistentStateGate} is not listed in the KubeVirt CR's featureGates; to be sure the vTPM (and so the DPS registration) survives a restart, {advice}");
     }
 
     private static PreflightCheck Installed(string name, JsonObject? cr, string versionField, Version minimum)

@@ -48,4 +48,65 @@ public sealed class PreflightActionTests
         Assert.Equal("KubeVirt=Warn, CDI=Pass, virtualization=Pass, storage class=Fail, live migration storage=Fail, load balancer=Warn, permissions=Pass", Summary(checks));
         Assert.Equal("named in the spec but not in the cluster: ceph-block", checks.Single(c => c.Name == "storage class").Message);
     }
+
+    private static EdgeDevice Device(string name, string? ns = null, Action<EdgeDeviceSpec>? configure = null)
+    {
+        var device = new EdgeDevice { Metadata = new() { Name = name, Namespace = ns } };
+        configure?.Invoke(device.Spec);
+        return device;
+    }
+
+    private static EdgeDevice TpmDevice() =>
+        Device("edge-tpm", configure: s => s.IotEdge = new IotEdgeSpec { Provisioning = new ProvisioningSpec { Source = "dps", Method = "tpm" } });
+
+    [Fact]
+    public async Task Permissions_are_checked_in_every_namespace_a_fleet_goes_to()
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        cluster.Server.Denied.Add("delete datavolumes in factory-b");
+        cluster.Server.Denied.Add("patch secrets in factory-b");
+        var checks = await Run(cluster, Device("edge-01"), Device("edge-02", "factory-b"), Device("edge-03", "factory-b"));
+        var permissions = checks.Single(c => c.Name == "permissions");
+        Assert.Equal(CheckResult.Fail, permissions.Result);
+        Assert.Equal("not allowed in namespace factory-b: patch secrets, delete cdi.kubevirt.io/datavolumes", permissions.Message);
+        Assert.Equal(50, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
+
+        var allowed = await Run(cluster, Device("edge-01"));
+        Assert.Equal("everything install, status, uninstall and restart need in namespace factory-a", allowed.Single(c => c.Name == "permissions").Message);
+    }
+
+    [Theory]
+    [InlineData("v1.9.0", """{"developerConfiguration":{"featureGates":["VMPersistentState"]}}""", CheckResult.Pass)]
+    [InlineData("v1.9.0", """{"developerConfiguration":{"disabledFeatureGates":["VMPersistentState"]}}""", CheckResult.Fail)]
+    [InlineData("v1.9.0", "{}", CheckResult.Warn)]
+    [InlineData("v1.5.2", """{"developerConfiguration":{"featureGates":["LiveMigration"]}}""", CheckResult.Fail)]
+    public async Task A_TPM_device_needs_KubeVirt_persistent_state(string version, string configuration, CheckResult expected)
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster(kubevirtVersion: version, kubevirtConfiguration: configuration);
+        var check = (await Run(cluster, TpmDevice())).Single(c => c.Name == "persistent vTPM");
+        Assert.Equal(expected, check.Result);
+        Assert.Contains("VMPersistentState", check.Message, StringComparison.Ordinal);
+
+        Assert.DoesNotContain(await Run(cluster, Device("edge-01")), c => c.Name == "persistent vTPM");
+    }
+
+    [Fact]
+    public async Task Live_migration_checks_the_class_of_every_disk_that_must_migrate()
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"ceph-rbd"},"provisioner":"rbd.csi.ceph.com"}"""));
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"cdi.kubevirt.io/v1beta1","kind":"StorageProfile","metadata":{"name":"ceph-rbd"},"spec":{},"status":{"claimPropertySets":[{"accessModes":["ReadWriteOnce"],"volumeMode":"Block"}]}}"""));
+
+        var onDefault = await Run(cluster, Device("edge-01", configure: s => s.EvictionStrategy = "LiveMigrate"));
+        Assert.Equal("ReadWriteMany offered by local-path", onDefault.Single(c => c.Name == "live migration storage").Message);
+
+        var dataOnRbd = await Run(cluster, Device("edge-01", configure: s =>
+        {
+            s.EvictionStrategy = "LiveMigrate";
+            s.DataDisk.StorageClassName = "ceph-rbd";
+        }));
+        var check = dataOnRbd.Single(c => c.Name == "live migration storage");
+        Assert.Equal(CheckResult.Fail, check.Result);
+        Assert.Equal("live migration needs ReadWriteMany disks; the CDI StorageProfile of ceph-rbd offers none", check.Message);
+    }
 }
