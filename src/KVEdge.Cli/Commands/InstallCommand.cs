@@ -113,13 +113,14 @@ internal static class InstallCommand
 
         foreach (var o in outcomes)
         {
+            var why = string.Join("; ", o.RestartReasons);
             if (o.RestartNeeded && o.Restarted)
             {
-                human.Line($"{o.Namespace}/{o.Name}: the VM template changed; restarted the VM");
+                human.Line($"{o.Namespace}/{o.Name}: {why}; restarted the VM");
             }
             else if (o.RestartNeeded && o.Succeeded)
             {
-                human.Line($"{o.Namespace}/{o.Name}: the VM template changed; the change takes effect at the next restart (kvedge restart {o.Name} -n {o.Namespace}, or upgrade --restart)");
+                human.Line($"{o.Namespace}/{o.Name}: {why}; the change takes effect at the next restart (kvedge restart {o.Name} -n {o.Namespace}, or upgrade --restart)");
             }
 
             if (!o.Succeeded)

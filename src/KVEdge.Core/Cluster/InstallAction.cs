@@ -17,10 +17,13 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
 }
 
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
-public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, bool RestartNeeded, bool Restarted, string? Error,
+public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, IReadOnlyList<string> RestartReasons, bool Restarted, string? Error,
     bool TimedOut = false, bool Conflict = false, bool Unreachable = false)
 {
     public bool Succeeded => Error is null;
+
+    /// <summary>A change reaches the running guest only when the VM restarts (see <see cref="RestartReasons"/>).</summary>
+    public bool RestartNeeded => RestartReasons.Count > 0;
 }
 
 /// <summary>Progress a person wants to see while install runs (the CLI draws it; tests record it).</summary>
@@ -49,7 +52,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 .Select(obj => new Change(device.Name, ClusterResource.ForKind(obj.ApiVersion, obj.Kind), device.Namespace, obj.Metadata.Name, ChangeAction.Configured, "client dry run"))
                 .ToList();
             changes.ForEach(reporter.Applied);
-            return new DeviceOutcome(device.Namespace, device.Name, changes, false, false, null);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, [], false, null);
         }).ToList();
 
     public async Task<IReadOnlyList<DeviceOutcome>> RunAsync(IReadOnlyList<RenderedDevice> devices, InstallOptions options, CancellationToken ct)
@@ -77,7 +80,9 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
     private async Task<DeviceOutcome> InstallDeviceAsync(RenderedDevice device, InstallOptions options, CancellationToken ct)
     {
         var changes = new List<Change>();
-        var restartNeeded = false;
+        var restartReasons = new List<string>();
+        var changedDisks = new List<string>();
+        var vmExisted = false;
         var restarted = false;
         var names = new ObjectNames(device.Name);
         try
@@ -89,7 +94,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 liveVm = await cluster.GetAsync(ClusterResource.VirtualMachine, device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
                 if (liveVm is null)
                 {
-                    return new DeviceOutcome(device.Namespace, device.Name, changes, false, false,
+                    return new DeviceOutcome(device.Namespace, device.Name, changes, [], false,
                         $"{device.Namespace}/{device.Name} is not installed (no VirtualMachine {names.VirtualMachine}); use 'kvedge install'");
                 }
             }
@@ -103,6 +108,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 var live = resource == ClusterResource.VirtualMachine && liveVm is not null
                     ? liveVm
                     : await cluster.GetAsync(resource, device.Namespace, obj.Metadata.Name, ct).ConfigureAwait(false);
+                vmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
                 Change change;
                 if (AppliedHash.IsUnchanged(stamped, live))
                 {
@@ -119,7 +125,13 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                     if (resource == ClusterResource.VirtualMachine && live is not null
                         && !AppliedHash.IsSubset(stamped["spec"]?["template"], live["spec"]?["template"]))
                     {
-                        restartNeeded = true;
+                        restartReasons.Add("the VM template changed");
+                    }
+                    else if (live is not null && obj.Metadata.Labels is { } labels && labels.TryGetValue(StandardLabels.Role, out var role)
+                        && role is Roles.CloudInit or Roles.Config or Roles.Credentials)
+                    {
+                        // KubeVirt turns these into disks when the VMI starts; a running guest keeps the old bytes.
+                        changedDisks.Add($"{resource.DisplayName}/{obj.Metadata.Name}");
                     }
 
                     await cluster.ApplyAsync(resource, stamped, applyOptions, ct).ConfigureAwait(false);
@@ -131,12 +143,17 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 reporter.Applied(change);
             }
 
-            if (options.DryRun != DryRunMode.None)
+            if (vmExisted && changedDisks.Count > 0)
             {
-                return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, false, null);
+                restartReasons.Add($"{string.Join(", ", changedDisks)} changed, and the guest reads {(changedDisks.Count == 1 ? "that disk" : "those disks")} only at boot");
             }
 
-            if (restartNeeded && options.Restart)
+            if (options.DryRun != DryRunMode.None)
+            {
+                return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null);
+            }
+
+            if (restartReasons.Count > 0 && options.Restart)
             {
                 await cluster.RestartVirtualMachineAsync(device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
                 restarted = true;
@@ -152,12 +169,12 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted,
+                    return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted,
                         $"timed out after {GoDuration.Format(options.Timeout)} waiting for {device.Namespace}/{device.Name}", TimedOut: true);
                 }
             }
 
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, null);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, null);
         }
         catch (ClusterApiException ex)
         {
@@ -167,11 +184,11 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 detail += "; another field manager owns these fields: rerun with --force-conflicts to take them over";
             }
 
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, detail, Conflict: ex.IsConflict);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, detail, Conflict: ex.IsConflict);
         }
         catch (ClusterUnavailableException ex)
         {
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartNeeded, restarted, ex.Message, Unreachable: true);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message, Unreachable: true);
         }
     }
 }

@@ -43,15 +43,15 @@ public sealed class UninstallAction(IClusterClient cluster)
         }
         catch (ClusterApiException ex)
         {
-            return new DeviceOutcome(ns, device, changes, false, false, ex.Message);
+            return new DeviceOutcome(ns, device, changes, [], false, ex.Message);
         }
         catch (ClusterUnavailableException ex)
         {
-            return new DeviceOutcome(ns, device, changes, false, false, ex.Message, Unreachable: true);
+            return new DeviceOutcome(ns, device, changes, [], false, ex.Message, Unreachable: true);
         }
 
         return changes.Count == 0
-            ? new DeviceOutcome(ns, device, changes, false, false, $"no objects of device {ns}/{device} (label {StandardLabels.Device}={device}) found")
-            : new DeviceOutcome(ns, device, changes, false, false, null);
+            ? new DeviceOutcome(ns, device, changes, [], false, $"no objects of device {ns}/{device} (label {StandardLabels.Device}={device}) found")
+            : new DeviceOutcome(ns, device, changes, [], false, null);
     }
 }

@@ -91,6 +91,18 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Upgrade_says_which_changed_disk_needs_a_restart()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.iotEdge.mobyEngineVersion=27.3.2");
+        Assert.Equal(0, code);
+        Assert.Contains("configmap/edge-01-config configured\n", console.Err, StringComparison.Ordinal);
+        Assert.Contains("factory-a/edge-01: configmap/edge-01-config changed, and the guest reads that disk only at boot; the change takes effect at the next restart "
+            + "(kvedge restart edge-01 -n factory-a, or upgrade --restart)\n", console.Err, StringComparison.Ordinal);
+        Assert.Equal(0, cluster.Server.Simulator.Restarts);
+    }
+
+    [Fact]
     public void Install_wait_shows_import_progress_and_what_it_waits_for()
     {
         cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);

@@ -72,6 +72,32 @@ public sealed class InstallActionTests : IAsyncLifetime
         Assert.Equal("6Gi", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
     }
 
+    // The test device with extra spec.iotEdge fields, at the indentation of its provisioning line.
+    private static string Pinned(params string[] fields)
+    {
+        var spec = ClusterTestDevices.Spec();
+        var line = spec.Split('\n').Single(l => l.TrimStart().StartsWith("provisioning:", StringComparison.Ordinal));
+        var indent = line[..(line.Length - line.TrimStart().Length)];
+        return spec.Replace(line, string.Concat(fields.Select(f => indent + f + "\n")) + line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_changed_config_disk_needs_a_restart_too_and_a_new_device_does_not()
+    {
+        var (created, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.False(created.RestartNeeded);
+
+        // A new IoT Edge pin lives in the config disk (kvedge.env); the VM template stays as it was.
+        var (outcome, _) = await Install(Pinned("version: 1.5.21"), ClusterTestDevices.Options(upgrade: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:configured DataVolume:unchanged DataVolume:unchanged VirtualMachine:unchanged Service:unchanged", Verbs(outcome));
+        Assert.Equal(["configmap/edge-01-config changed, and the guest reads that disk only at boot"], outcome.RestartReasons);
+
+        var (restarted, _) = await Install(Pinned("version: 1.5.20", "identityServiceVersion: 1.5.6"), ClusterTestDevices.Options(upgrade: true, restart: true));
+        Assert.True(restarted.Restarted, restarted.Error);
+        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+    }
+
     [Fact]
     public async Task Upgrade_with_restart_calls_the_restart_subresource()
     {
