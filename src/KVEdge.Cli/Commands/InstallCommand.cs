@@ -113,6 +113,11 @@ internal static class InstallCommand
 
         foreach (var o in outcomes)
         {
+            foreach (var note in o.Notes ?? [])
+            {
+                human.Line($"{o.Namespace}/{o.Name}: {note}");
+            }
+
             var why = string.Join("; ", o.RestartReasons);
             if (o.RestartNeeded && o.Restarted)
             {

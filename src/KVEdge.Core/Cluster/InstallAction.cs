@@ -18,7 +18,7 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
 
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
 public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, IReadOnlyList<string> RestartReasons, bool Restarted, string? Error,
-    bool TimedOut = false, bool Conflict = false, bool Unreachable = false)
+    bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null)
 {
     public bool Succeeded => Error is null;
 
@@ -83,6 +83,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         var restartReasons = new List<string>();
         var changedDisks = new List<string>();
         var vmExisted = false;
+        var cloudInitChanged = false;
         var restarted = false;
         var names = new ObjectNames(device.Name);
         try
@@ -127,11 +128,15 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                     {
                         restartReasons.Add("the VM template changed");
                     }
-                    else if (live is not null && obj.Metadata.Labels is { } labels && labels.TryGetValue(StandardLabels.Role, out var role)
-                        && role is Roles.CloudInit or Roles.Config or Roles.Credentials)
+                    else if (live is not null && obj.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var role) == true)
                     {
                         // KubeVirt turns these into disks when the VMI starts; a running guest keeps the old bytes.
-                        changedDisks.Add($"{resource.DisplayName}/{obj.Metadata.Name}");
+                        if (role is Roles.Config or Roles.Credentials)
+                        {
+                            changedDisks.Add($"{resource.DisplayName}/{obj.Metadata.Name}");
+                        }
+
+                        cloudInitChanged |= role == Roles.CloudInit;
                     }
 
                     await cluster.ApplyAsync(resource, stamped, applyOptions, ct).ConfigureAwait(false);
@@ -148,9 +153,13 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 restartReasons.Add($"{string.Join(", ", changedDisks)} changed, and the guest reads {(changedDisks.Count == 1 ? "that disk" : "those disks")} only at boot");
             }
 
+            List<string> notes = vmExisted && cloudInitChanged
+                ? [$"{ClusterResource.Secret.DisplayName}/{names.CloudInitSecret} changed: cloud-init applies its users, SSH keys and hostname only to a new VM instance, "
+                    + "not at a restart (the converge program and its settings come from the config disk and do follow)"]
+                : [];
             if (options.DryRun != DryRunMode.None)
             {
-                return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null);
+                return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null, Notes: notes);
             }
 
             if (restartReasons.Count > 0 && options.Restart)
@@ -174,7 +183,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 }
             }
 
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, null);
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, null, Notes: notes);
         }
         catch (ClusterApiException ex)
         {

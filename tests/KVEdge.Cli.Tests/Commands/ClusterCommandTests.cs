@@ -103,6 +103,18 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_changed_cloud_init_secret_alone_is_a_note_not_a_restart()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.ssh.user=plantops", "--restart");
+        Assert.Equal(0, code);
+        Assert.Contains("secret/edge-01-cloudinit configured\n", console.Err, StringComparison.Ordinal);
+        Assert.Contains("factory-a/edge-01: secret/edge-01-cloudinit changed: cloud-init applies its users, SSH keys and hostname only to a new VM instance, not at a restart", console.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("takes effect at the next restart", console.Err, StringComparison.Ordinal);
+        Assert.Equal(0, cluster.Server.Simulator.Restarts);
+    }
+
+    [Fact]
     public void Install_wait_shows_import_progress_and_what_it_waits_for()
     {
         cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);

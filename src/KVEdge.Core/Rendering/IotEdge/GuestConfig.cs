@@ -6,7 +6,8 @@ using KVEdge.Core.Spec;
 namespace KVEdge.Core.Rendering.IotEdge;
 
 /// <summary>
-/// The files of the config disk (ConfigMap NAME-config): everything the converge program needs that is not a secret.
+/// The files of the config disk (ConfigMap NAME-config): everything the converge program needs that is not a secret,
+/// and the converge program and its units themselves.
 /// </summary>
 public static class GuestConfig
 {
@@ -22,6 +23,11 @@ public static class GuestConfig
             ["kvedge.env"] = ConvergeEnv(device),
             ["daemon.json"] = DaemonJson(iot, mount),
             ["docker.conf"] = DockerDropIn(iot, mount),
+            // The same bytes cloud-init installs at the first boot; on a running device a kvedge upgrade delivers them
+            // here, and the installed program replaces itself with this copy when they differ.
+            ["kvedge-converge"] = GuestFiles.Read(GuestFiles.Converge),
+            [GuestFiles.ConvergeUnit] = GuestFiles.Read(GuestFiles.ConvergeUnit),
+            [GuestFiles.ApplyUnit] = GuestFiles.Read(GuestFiles.ApplyUnit),
         };
         // A verbatim config.toml travels on the credentials disk; the converge program prefers it when present.
         if (!ProvisioningModes.IsVerbatim(iot))

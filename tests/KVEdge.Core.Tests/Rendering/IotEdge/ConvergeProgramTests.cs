@@ -67,6 +67,48 @@ public sealed class ConvergeProgramTests : IDisposable
     }
 
     [Fact]
+    public void A_newer_program_on_the_config_disk_replaces_the_installed_one_and_runs_this_boot()
+    {
+        var current = GuestFiles.Read(GuestFiles.Converge);
+        // An older release: the same program, but it says so in every log line, so which one ran is visible.
+        _box.InstallProgram(current.Replace("log() { printf 'kvedge-converge: %s\\n'", "log() { printf 'kvedge-converge (old): %s\\n'", StringComparison.Ordinal));
+        Assert.NotEqual(current, File.ReadAllText(_box.Script));
+        _box.Attach(Device("mode-cs"));
+
+        var first = _box.Run();
+        Assert.True(first.ExitCode == 0, first.StdOut + first.StdErr);
+        Assert.Contains("kvedge-converge (old): a new version of this program is on the config disk: running it\n", first.StdOut, StringComparison.Ordinal);
+        Assert.Contains("kvedge-converge: changed: the converge program (a new version from the config disk)\n", first.StdOut, StringComparison.Ordinal);
+        Assert.Matches(@"kvedge-converge: converged in \d+s: \d+ change\(s\)\n$", first.StdOut);
+        Assert.Single(first.StdOut.Split('\n'), l => l.StartsWith("kvedge-converge (old):", StringComparison.Ordinal));
+        Assert.Equal(current, File.ReadAllText(_box.Script));
+        Assert.True(File.GetUnixFileMode(_box.Script).HasFlag(UnixFileMode.UserExecute));
+
+        _box.Reboot();
+        var second = _box.Run();
+        Assert.True(second.ExitCode == 0, second.StdOut + second.StdErr);
+        Assert.DoesNotContain("a new version", second.StdOut, StringComparison.Ordinal);
+        Assert.Contains("no changes", second.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changed_units_on_the_config_disk_are_installed_and_systemd_reloaded()
+    {
+        _box.InstallUnit(GuestFiles.ConvergeUnit, GuestFiles.Read(GuestFiles.ConvergeUnit).Replace("TimeoutStartSec=45min", "TimeoutStartSec=10min", StringComparison.Ordinal));
+        _box.Attach(Device("mode-cs"));
+        var output = _box.Run();
+        Assert.True(output.ExitCode == 0, output.StdOut + output.StdErr);
+        Assert.Contains("kvedge-converge: changed: kvedge-converge.service (a new version from the config disk)\n", output.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("kvedge-apply.service (a new version", output.StdOut, StringComparison.Ordinal);
+        Assert.Equal(GuestFiles.Read(GuestFiles.ConvergeUnit), File.ReadAllText(_box.UnitPath(GuestFiles.ConvergeUnit)));
+        Assert.Contains("systemctl daemon-reload", _box.Calls, StringComparison.Ordinal);
+
+        _box.Reboot();
+        Assert.True(_box.Run().ExitCode == 0);
+        Assert.DoesNotContain("daemon-reload", _box.Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Second_boot_with_nothing_changed_changes_nothing()
     {
         _box.Attach(Device("mode-cs"));

@@ -57,8 +57,14 @@ public sealed class ConvergeSandbox : IDisposable
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        Script = Path.Combine(Dir, "kvedge-converge");
-        File.WriteAllText(Script, GuestFiles.Read(GuestFiles.Converge));
+        // Where cloud-init's write_files puts the program and its units at the first boot.
+        Script = Path.Combine(Root, "usr/local/lib/kvedge/kvedge-converge");
+        InstallProgram(GuestFiles.Read(GuestFiles.Converge));
+        foreach (var unit in new[] { GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit })
+        {
+            InstallUnit(unit, GuestFiles.Read(unit));
+        }
+
         File.WriteAllText(Path.Combine(Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\n");
         Repository("moby-engine", "26.1.4-ubuntu24.04u1", "27.3.1-ubuntu24.04u1");
         Repository("aziot-identity-service", "1.5.6-1", "1.6.0-1");
@@ -76,6 +82,22 @@ public sealed class ConvergeSandbox : IDisposable
     public string Script { get; }
 
     public string Calls => File.Exists(Path.Combine(Dir, "calls.log")) ? File.ReadAllText(Path.Combine(Dir, "calls.log")) : "";
+
+    /// <summary>Puts a program where cloud-init installed the converge program (an older version, in an upgrade test).</summary>
+    public void InstallProgram(string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Script)!);
+        File.WriteAllText(Script, text);
+        File.SetUnixFileMode(Script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public string UnitPath(string unit) => Path.Combine(Root, "etc/systemd/system", unit);
+
+    public void InstallUnit(string unit, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(UnitPath(unit))!);
+        File.WriteAllText(UnitPath(unit), text);
+    }
 
     public void Repository(string package, params string[] versions) =>
         File.WriteAllText(Path.Combine(Dir, "repo", package), string.Join('\n', versions) + "\n");

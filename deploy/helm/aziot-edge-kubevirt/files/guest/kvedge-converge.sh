@@ -25,6 +25,7 @@ APT_KEY=/etc/apt/keyrings/kvedge-iotedge.asc
 CERTS=$ROOT/var/aziot/certs
 SECRETS=$ROOT/var/aziot/secrets
 PACKAGES=(moby-engine aziot-identity-service aziot-edge)
+PROGRAM=/usr/local/lib/kvedge/kvedge-converge
 
 changes=()
 
@@ -88,6 +89,27 @@ load_settings() {
   # shellcheck source=/dev/null
   . "$CONFIG/kvedge.env"
   DATA=$ROOT$KVEDGE_DATA_MOUNT
+}
+
+# cloud-init writes this program and its units once per instance, so a kvedge upgrade brings them on the config disk
+# too: a copy there that differs from the installed one replaces it, and the new program runs this boot, once.
+update_program() {
+  local program=$ROOT$PROGRAM unit reload=0
+  for unit in kvedge-converge.service kvedge-apply.service; do
+    if [ -f "$CONFIG/$unit" ] && put_file "$CONFIG/$unit" "$ROOT/etc/systemd/system/$unit" 0644; then
+      changed "$unit (a new version from the config disk)"
+      reload=1
+    fi
+  done
+  if [ "$reload" = 1 ]; then
+    systemctl daemon-reload
+  fi
+  if [ -n "${KVEDGE_PROGRAM_UPDATED:-}" ]; then
+    changed "the converge program (a new version from the config disk)"
+  elif [ -f "$CONFIG/kvedge-converge" ] && put_file "$CONFIG/kvedge-converge" "$program" 0755; then
+    log "a new version of this program is on the config disk: running it"
+    KVEDGE_PROGRAM_UPDATED=1 exec "$program"
+  fi
 }
 
 ensure_fstab() {
@@ -398,6 +420,7 @@ main() {
     ;;
   converge)
     load_settings
+    update_program
     setup_data_disk
     configure_container_engine
     install_packages
