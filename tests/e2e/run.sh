@@ -178,6 +178,14 @@ applied='kvedge-converge: applied in'
 rootA=$work/root-a.qcow2
 rootB=$work/root-b.qcow2
 config_sha() { guest sudo sha256sum /etc/aziot/config.toml | cut -d' ' -f1; }
+# rendered_sha OBJECTS KIND KEY: the SHA-256 of one data key of the rendered object of that kind
+rendered_sha() {
+  "$python" -c "
+import hashlib, json, sys
+for obj in json.load(open(sys.argv[1]))['items']:
+    if obj['kind'] == sys.argv[2] and sys.argv[3] in obj.get('data', {}):
+        print(hashlib.sha256(obj['data'][sys.argv[3]].encode()).hexdigest())" "$1" "$2" "$3"
+}
 installs() { guest grep -E "' status installed (moby-engine|aziot-identity-service|aziot-edge):'" /var/log/dpkg.log | awk '{ print $5, $6 }'; }
 calls() { guest sudo cat /var/lib/kvedge-standin/iotedge-calls.log 2>/dev/null; }
 
@@ -262,6 +270,9 @@ check "the converge program reports no changes" grep -q "$converged [0-9]*s: no 
 expect "nothing was re-installed" "$(installs | wc -l)" "$installs_before"
 expect "'iotedge config apply' did not run again" "$(calls | wc -l)" "1"
 expect "the file on the data disk survived the reboot" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+# As if an older kvedge had installed this device: its converge program differs from the one on the config disk.
+check "the installed converge program is made an older release's" \
+  guest "echo '# an older kvedge release' | sudo tee -a /usr/local/lib/kvedge/kvedge-converge >/dev/null"
 stop_vm
 
 # --- changed credentials -------------------------------------------------------------------------------------------
@@ -275,6 +286,10 @@ expect "/etc/aziot/config.toml follows the new credentials" "$(config_sha)" "$(c
 expect "'iotedge config apply' ran again, on the new config" \
   "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config2.sha256")"
 expect "nothing was re-installed" "$(installs | wc -l)" "$installs_before"
+check "the older program found the config disk's and ran it" \
+  grep -q 'kvedge-converge: changed: the converge program (a new version from the config disk)' "$work/serial-third.log"
+expect "the installed converge program is now the config disk's" \
+  "$(guest sha256sum /usr/local/lib/kvedge/kvedge-converge | cut -d' ' -f1)" "$(rendered_sha "$work/objects2.json" ConfigMap kvedge-converge)"
 no_leaks "first VM"
 stop_vm
 
@@ -322,9 +337,10 @@ if kvedge image bake --base "$image/root.qcow2" --kernel "$image/vmlinuz" --init
   -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
   --set "spec.iotEdge.packageRepository.url=http://10.0.2.2:$repo_port/standin" --set-file "spec.iotEdge.credentials.connectionString=$work/cs1.txt" \
   --tag localhost/kvedge/e2e-baked:1 --oci-layout "$work/baked-layout" >"$work/bake.out" 2>"$work/bake.err"; then
-  pass "kvedge image bake finished: $(grep -E '^baked in' "$work/bake.err")"
+  pass "kvedge image bake finished: $(grep -E '^(baked in|booting)' "$work/bake.err" | tr '\n' ' ')"
 else
-  fail "kvedge image bake" "$(tail -n 3 "$work/bake.err" | tr '\n' ' ')"
+  kill "$repo_server" 2>/dev/null || true
+  die "kvedge image bake: $(tail -n 3 "$work/bake.err" | tr '\n' ' ')"
 fi
 kill "$repo_server" 2>/dev/null || true
 check "the bake fetched the pinned packages from the repository" grep -q 'GET /standin/pool/aziot-edge_1.6.0-1_all.deb' "$work/http-bake.log"

@@ -23,9 +23,15 @@ internal static class BakeCommand
         var timeout = new Option<string>("--timeout") { Description = "How long the bake boot may take.", DefaultValueFactory = _ => "30m" };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => 2048 };
         var outputDisk = new Option<string?>("--output-disk") { Description = "Also keep the baked qcow2 here." };
+        var accel = new Option<string>("--accel")
+        {
+            Description = "auto: KVM when /dev/kvm works and the CPU has vmx/svm, else software emulation (tcg); kvm or tcg to choose.",
+            DefaultValueFactory = _ => "auto",
+        };
+        accel.AcceptOnlyFromAmong("auto", "kvm", "tcg");
         var bake = new Command("bake", "Bake the device's pinned IoT Edge packages into a base image and publish it as a containerDisk.")
         {
-            baseImage, tag, push, plainHttp, layout, arch, kernel, initrd, append, timeout, memory, outputDisk,
+            baseImage, tag, push, plainHttp, layout, arch, kernel, initrd, append, timeout, memory, outputDisk, accel,
         };
         bake.AddOptions(selection.Options);
         bake.SetAction(async (result, ct) =>
@@ -43,6 +49,12 @@ internal static class BakeCommand
             if (!GoDuration.TryParse(result.GetValue(timeout)!, out var limit) || limit <= TimeSpan.Zero)
             {
                 problems.Add($"--timeout {result.GetValue(timeout)}: not a duration (examples: 20m, 1h)");
+            }
+
+            var accelChoice = Enum.Parse<AcceleratorChoice>(result.GetValue(accel)!, ignoreCase: true);
+            if (accelChoice == AcceleratorChoice.Kvm && !File.Exists("/dev/kvm"))
+            {
+                problems.Add("--accel kvm: this host has no /dev/kvm");
             }
 
             foreach (var (option, path) in new[] { ("--kernel", result.GetValue(kernel)), ("--initrd", result.GetValue(initrd)) })
@@ -79,7 +91,7 @@ internal static class BakeCommand
                 using var log = new StringWriter();
                 var baker = new ImageBaker(tools, log);
                 var baked = baker.Bake(DeviceRenderer.Render(device, ns), new BakeOptions(probed!.Path, work, limit, result.GetValue(memory), 2,
-                    result.GetValue(kernel), result.GetValue(initrd), result.GetValue(append)), human.Line);
+                    result.GetValue(kernel), result.GetValue(initrd), result.GetValue(append), Accelerator.ForHost(accelChoice)), human.Line);
                 human.Line($"baked in {baked.BootTime.TotalSeconds:0} s");
                 if (result.GetValue(outputDisk) is { } keep)
                 {

@@ -40,6 +40,16 @@ public sealed class BakeCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_accelerator_is_one_of_auto_kvm_tcg()
+    {
+        var (code, c) = TestConsole.Run("image", "bake", "--base", Qcow2(), "--tag", "localhost/edge/baked:1", "--oci-layout", Path.Combine(_dir, "layout"),
+            "--accel", "hvf", "-f", Spec());
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("Argument 'hvf' not recognized. Must be one of:", c.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "layout")));
+    }
+
+    [Fact]
     public void An_invalid_spec_is_refused_before_anything_boots()
     {
         var (code, c) = TestConsole.Run("image", "bake", "--base", Qcow2(), "--tag", "localhost/edge/baked:1", "--oci-layout", Path.Combine(_dir, "layout"),

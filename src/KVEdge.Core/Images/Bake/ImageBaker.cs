@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
+using KVEdge.Core.Cluster;
 using KVEdge.Core.Rendering;
 
 namespace KVEdge.Core.Images.Bake;
@@ -15,7 +16,15 @@ public sealed record BakeOptions(
     int Cpus = 2,
     string? Kernel = null,
     string? Initrd = null,
-    string? KernelArgs = null);
+    string? KernelArgs = null,
+    Accelerator? Accelerator = null,
+    TimeSpan? SilentLimit = null)
+{
+    /// <summary>A guest that prints nothing on its serial console for this long is not booting (default 5 minutes).</summary>
+    public TimeSpan Silence => SilentLimit ?? TimeSpan.FromMinutes(5);
+
+    public Accelerator Accel => Accelerator ?? Bake.Accelerator.ForHost(AcceleratorChoice.Auto);
+}
 
 public sealed record BakeResult(string Disk, TimeSpan BootTime);
 
@@ -23,7 +32,8 @@ public sealed record BakeResult(string Disk, TimeSpan BootTime);
 /// `kvedge image bake`: boots the base image once in a local qemu, with the device's config disk (its repository and
 /// pinned versions, no credentials) and a bake user-data; the converge program installs the pinned IoT Edge packages and
 /// nothing device-specific, the guest cleans up and powers off, and the disk is flattened and compressed into a new
-/// qcow2 ready for <see cref="ContainerDiskBuilder"/>. KVM is used when the host has it, software emulation otherwise.
+/// qcow2 ready for <see cref="ContainerDiskBuilder"/>. KVM is used when the host really has it (<see cref="Accelerator"/>),
+/// software emulation otherwise.
 /// The guest reaches the package repository through qemu's user-mode NAT (the host itself is 10.0.2.2).
 /// </summary>
 public sealed class ImageBaker(ExternalTools tools, TextWriter log)
@@ -52,9 +62,10 @@ public sealed class ImageBaker(ExternalTools tools, TextWriter log)
         });
         var configIso = Iso(Path.Combine(work, "config"), "cfgdata", configMap.Data.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
 
+        var accel = options.Accel;
         List<string> args =
         [
-            "-machine", "q35,accel=kvm:tcg", "-cpu", File.Exists("/dev/kvm") ? "host" : "max",
+            "-machine", $"q35,accel={accel.Accel}", "-cpu", accel.Cpu,
             "-smp", options.Cpus.ToString(CultureInfo.InvariantCulture), "-m", options.MemoryMiB.ToString(CultureInfo.InvariantCulture),
             "-no-reboot", "-display", "none", "-monitor", "none", "-serial", $"file:{serial}",
             "-drive", $"file={overlay},if=none,id=root,format=qcow2,discard=unmap", "-device", "virtio-blk-pci,drive=root,bootindex=1",
@@ -73,9 +84,9 @@ public sealed class ImageBaker(ExternalTools tools, TextWriter log)
             args.AddRange(["-append", options.KernelArgs ?? "root=LABEL=root rw console=ttyS0"]);
         }
 
-        status?.Invoke("booting the base image to install the pinned IoT Edge packages (software emulation takes minutes)");
+        status?.Invoke($"booting the base image to install the pinned IoT Edge packages ({accel.Description}{(accel == Accelerator.Kvm ? "" : "; this takes minutes")})");
         var started = Stopwatch.StartNew();
-        RunGuest(args, serial, options.Timeout);
+        RunGuest(args, serial, options, accel);
         var serialText = File.Exists(serial) ? File.ReadAllText(serial) : "";
         if (!serialText.Contains(BakeUserData.Succeeded, StringComparison.Ordinal))
         {
@@ -92,17 +103,30 @@ public sealed class ImageBaker(ExternalTools tools, TextWriter log)
         return new BakeResult(baked, bootTime);
     }
 
-    private void RunGuest(List<string> args, string serial, TimeSpan timeout)
+    private void RunGuest(List<string> args, string serial, BakeOptions options, Accelerator accel)
     {
         var start = new ProcessStartInfo(tools.Qemu) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         args.ForEach(start.ArgumentList.Add);
         using var qemu = Process.Start(start) ?? throw new BakeException("qemu-system-x86_64 did not start");
         var stderr = qemu.StandardError.ReadToEndAsync();
         _ = qemu.StandardOutput.ReadToEndAsync();
-        if (!qemu.WaitForExit(timeout))
+        var clock = Stopwatch.StartNew();
+        while (!qemu.WaitForExit(TimeSpan.FromMilliseconds(500)))
         {
-            qemu.Kill(entireProcessTree: true);
-            throw new BakeException($"the bake did not finish within {timeout.TotalMinutes:0} minutes (serial console: {serial})");
+            if (clock.Elapsed >= options.Timeout)
+            {
+                qemu.Kill(entireProcessTree: true);
+                throw new BakeException($"the bake did not finish within {GoDuration.Format(options.Timeout)} (serial console: {serial})");
+            }
+
+            // A kernel booted with console=ttyS0 speaks within seconds; silence means it never started (a wrong
+            // accelerator, a disk that does not boot), and waiting out the whole timeout would tell nothing more.
+            if (clock.Elapsed >= options.Silence && (!File.Exists(serial) || new FileInfo(serial).Length == 0))
+            {
+                qemu.Kill(entireProcessTree: true);
+                throw new BakeException($"the guest printed nothing on its serial console in {GoDuration.Format(options.Silence)} ({accel.Description}): "
+                    + (accel == Accelerator.Kvm ? "try --accel tcg, or " : "") + "check that the base image boots with its console on ttyS0 (--kernel/--append for one without a boot loader)");
+            }
         }
 
         log.Write(stderr.Result);
