@@ -25,6 +25,22 @@ internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory f
             console.GetEnvironmentVariable,
             console.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
+    /// <summary>
+    /// The connection, or why there is none, without failing yet: commands that check their input first still need
+    /// the context's namespace for it, and report a missing cluster only once the input is known to be good.
+    /// </summary>
+    public (KubernetesClientConfiguration? Config, ClusterUnavailableException? Error) TryResolveConfig(ParseResult result)
+    {
+        try
+        {
+            return (ResolveConfig(result), null);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            return (null, ex);
+        }
+    }
+
     public IClusterClient Connect(KubernetesClientConfiguration config) => factory(config);
 
     /// <summary>-n, else the kubeconfig context's namespace, else "default".</summary>

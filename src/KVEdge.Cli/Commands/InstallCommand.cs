@@ -58,19 +58,7 @@ internal static class InstallCommand
             }
 
             // The namespace devices without one go to: -n, else the kubeconfig context's. Reading the kubeconfig is local.
-            k8s.KubernetesClientConfiguration? config = null;
-            ClusterUnavailableException? noCluster = null;
-            if (mode != DryRunMode.Client)
-            {
-                try
-                {
-                    config = cluster.ResolveConfig(result);
-                }
-                catch (ClusterUnavailableException ex)
-                {
-                    noCluster = ex;
-                }
-            }
+            var (config, noCluster) = mode == DryRunMode.Client ? (null, null) : cluster.TryResolveConfig(result);
 
             var rendered = TemplateAction.Run(files, overrides, cluster.NamespaceFor(result, config), console.GetEnvironmentVariable);
             human.Diagnostics(rendered.Diagnostics.Items);

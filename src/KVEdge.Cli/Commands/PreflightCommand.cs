@@ -24,16 +24,7 @@ internal static class PreflightCommand
         {
             var human = new HumanOutput(console);
             // Devices without a namespace go where install would put them: -n, else the kubeconfig context's. Local only.
-            k8s.KubernetesClientConfiguration? config = null;
-            ClusterUnavailableException? noCluster = null;
-            try
-            {
-                config = cluster.ResolveConfig(result);
-            }
-            catch (ClusterUnavailableException ex)
-            {
-                noCluster = ex;
-            }
+            var (config, noCluster) = cluster.TryResolveConfig(result);
 
             var ns = cluster.NamespaceFor(result, config);
             IReadOnlyList<EdgeDevice> devices = [];

@@ -42,12 +42,13 @@ public sealed class StatusAction(IClusterClient cluster)
         static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
         var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
         var serviceByKey = services.Items.ToDictionary(Key, StringComparer.Ordinal);
+        var dataVolumeByKey = dvs.Items.ToDictionary(Key, StringComparer.Ordinal);
         return vms.Items.Select(vm =>
         {
             var name = vm["metadata"]!["name"]!.GetValue<string>();
             var vmNs = vm["metadata"]!["namespace"]!.GetValue<string>();
             var vmi = vmiByKey.GetValueOrDefault($"{vmNs}/{name}");
-            var root = dvs.Items.FirstOrDefault(d => d["metadata"]?["namespace"]?.GetValue<string>() == vmNs && d["metadata"]?["name"]?.GetValue<string>() == new ObjectNames(name).RootDisk);
+            var root = dataVolumeByKey.GetValueOrDefault($"{vmNs}/{new ObjectNames(name).RootDisk}");
             var conditions = new List<string>();
             foreach (var source in new[] { vm, vmi })
             {
