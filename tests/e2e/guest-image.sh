@@ -3,14 +3,18 @@
 # cloud-init, openssh-server and the qemu guest agent, nothing else. Prints the folder holding root.qcow2, vmlinuz and
 # initrd.img. The cache key is this file's own hash, so changing the recipe rebuilds it.
 #
+# Its standard output is its result (run.sh reads it as the image folder), so every tool's output goes to stderr:
+# fd 3 is the result channel, and stdout is stderr from here on (mkfs.ext4 -d, for one, prints on stdout).
+#
 #   tests/e2e/guest-image.sh [CACHE_DIR]     (default: $KVEDGE_E2E_CACHE or ~/.cache/kvedge/e2e)
 set -euo pipefail
+exec 3>&1 1>&2
 
 cache_root=${1:-${KVEDGE_E2E_CACHE:-$HOME/.cache/kvedge/e2e}}
 recipe_hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 out=$cache_root/guest-$recipe_hash
 if [ -f "$out/ready" ]; then
-  printf '%s\n' "$out"
+  printf '%s\n' "$out" >&3
   exit 0
 fi
 
@@ -73,4 +77,4 @@ mkdir -p "$cache_root"
 rm -rf "$out"
 mv "$work/out" "$out"
 touch "$out/ready"
-printf '%s\n' "$out"
+printf '%s\n' "$out" >&3

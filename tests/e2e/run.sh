@@ -66,6 +66,7 @@ dotnet build "$repo/src/KVEdge.Cli" -c Release --nologo -v q -o "$work/kvedge" >
 kvedge() { dotnet "$work/kvedge/kvedge.dll" "$@"; }
 
 image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
+[ -f "$image/root.qcow2" ] || die "guest-image.sh printed '$image' as its result, a folder with no root.qcow2"
 bash "$e2e/standin-repo.sh" "$work/repo/standin" bookworm || die "building the stand-in repository failed"
 
 ssh-keygen -q -t ed25519 -N '' -C kvedge-e2e -f "$work/id_ed25519" || die "ssh-keygen failed"
