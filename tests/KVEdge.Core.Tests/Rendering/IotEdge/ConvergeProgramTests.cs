@@ -18,6 +18,13 @@ public sealed class ConvergeProgramTests : IDisposable
     private static string Lines(string text, string prefix) =>
         string.Join('\n', text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)));
 
+    /// <summary>The real (not simulated) `apt-get install` calls, in order.</summary>
+    private static string[] Installs(string calls) =>
+        [.. calls.Split('\n').Where(l => l.StartsWith("apt-get ", StringComparison.Ordinal) && l.Contains(" install ", StringComparison.Ordinal) && !l.Contains(" -s ", StringComparison.Ordinal))];
+
+    private static int Index(string calls, string line) =>
+        Array.FindIndex(calls.Split('\n'), l => l.StartsWith(line, StringComparison.Ordinal));
+
     private ToolResult Boot()
     {
         var converge = _box.Run();
@@ -36,14 +43,28 @@ public sealed class ConvergeProgramTests : IDisposable
 
         var calls = _box.Calls;
         Assert.Contains("mkfs.ext4 -q -L kvedge-data", calls, StringComparison.Ordinal);
-        var installs = Lines(calls, "apt-get install").Split('\n');
-        Assert.Equal(2, installs.Length);
-        Assert.EndsWith("moby-engine=27.3.1-ubuntu24.04u1", installs[0], StringComparison.Ordinal);
-        Assert.EndsWith("aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1", installs[1], StringComparison.Ordinal);
+        // The guest agent first (a stock image has none, and KubeVirt's AgentConnected waits for it), then the pins.
+        var installs = Installs(calls);
+        Assert.Equal(3, installs.Length);
+        Assert.EndsWith(" qemu-guest-agent", installs[0], StringComparison.Ordinal);
+        Assert.EndsWith(" moby-engine=27.3.1-ubuntu24.04u1", installs[1], StringComparison.Ordinal);
+        Assert.EndsWith(" aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1", installs[2], StringComparison.Ordinal);
+        Assert.Contains("systemctl start --no-block qemu-guest-agent.service", calls, StringComparison.Ordinal);
         Assert.Contains("apt-mark hold moby-engine aziot-identity-service aziot-edge", calls, StringComparison.Ordinal);
 
+        // The IoT Edge repository alone could not resolve the distribution's dependencies: every list was refreshed.
+        var fullUpdate = Array.IndexOf(calls.Split('\n'), "apt-get -o DPkg::Lock::Timeout=600 update -q");
+        Assert.InRange(fullUpdate, Index(calls, "apt-get -o DPkg::Lock::Timeout=600 update -q -o Dir::Etc::sourcelist=sources.list.d/kvedge-iotedge.list") + 1, Index(calls, "apt-get -o DPkg::Lock::Timeout=600 install -y") - 1);
+        Assert.Contains("refreshing every package list", output.StdOut, StringComparison.Ordinal);
+
+        // The aziot users exist, with their fixed IDs, before any package could create them with free ones.
+        Assert.True(Index(calls, "useradd --system --uid 481 --gid aziotks") < Index(calls, "apt-get -o DPkg::Lock::Timeout=600 install -y"));
+        Assert.Contains("aziotks:x:481:481:", _box.Accounts("passwd"), StringComparison.Ordinal);
+        Assert.Contains("iotedge:x:485:485:", _box.Accounts("passwd"), StringComparison.Ordinal);
+        Assert.Contains("aziotid:x:483:iotedge\n", _box.Accounts("group"), StringComparison.Ordinal);
+
         // No maintainer script may start a service during the install (it would wait on this unit), and none is left blocked after.
-        Assert.Equal(2, calls.Split('\n').Count(l => l == "policy-rc.d present"));
+        Assert.Equal(3, calls.Split('\n').Count(l => l == "policy-rc.d present"));
         Assert.False(File.Exists(Path.Combine(_box.Root, "usr/sbin/policy-rc.d")));
         Assert.Contains("systemctl start --no-block docker.service", calls, StringComparison.Ordinal);
         Assert.Contains("iotedge config apply -c /etc/aziot/config.toml", calls, StringComparison.Ordinal);
@@ -119,7 +140,9 @@ public sealed class ConvergeProgramTests : IDisposable
         var calls = _box.Calls;
         Assert.DoesNotContain("mkfs", calls, StringComparison.Ordinal);
         Assert.DoesNotContain("apt-get", calls, StringComparison.Ordinal);
-        Assert.DoesNotContain("iotedge", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("iotedge config", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("useradd", calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("usermod", calls, StringComparison.Ordinal);
         Assert.Contains("converged in", second.StdOut, StringComparison.Ordinal);
         Assert.Contains(": no changes", second.StdOut, StringComparison.Ordinal);
         Assert.Contains("nothing to apply", second.StdOut, StringComparison.Ordinal);
@@ -140,7 +163,7 @@ public sealed class ConvergeProgramTests : IDisposable
         Assert.Contains("changed: /etc/aziot/config.toml", output.StdOut, StringComparison.Ordinal);
         Assert.Contains("iotedge config apply", calls, StringComparison.Ordinal);
         Assert.Contains("iotedge system reprovision", calls, StringComparison.Ordinal);
-        Assert.DoesNotContain("apt-get install", calls, StringComparison.Ordinal);
+        Assert.Empty(Installs(calls));
     }
 
     [Fact]
@@ -160,7 +183,7 @@ public sealed class ConvergeProgramTests : IDisposable
         var first = _box.Run();
         Assert.Equal(1, first.ExitCode);
         Assert.Contains("ERROR: cannot reach the package repository https://packages.microsoft.com/ubuntu/24.04/prod", first.StdOut, StringComparison.Ordinal);
-        Assert.DoesNotContain("apt-get install", _box.Calls, StringComparison.Ordinal);
+        Assert.Empty(Installs(_box.Calls));
 
         _box.Reboot();
         _box.RepositoryDown(false);
@@ -189,9 +212,8 @@ public sealed class ConvergeProgramTests : IDisposable
         device.Spec.IotEdge!.MobyEngineVersion = "26.1.4";
         _box.Attach(device);
         Boot();
-        var installs = Lines(_box.Calls, "apt-get install");
-        Assert.EndsWith("moby-engine=26.1.4-ubuntu24.04u1", installs, StringComparison.Ordinal);
-        Assert.DoesNotContain("aziot-edge=", installs, StringComparison.Ordinal);
+        var installs = Installs(_box.Calls);
+        Assert.EndsWith(" moby-engine=26.1.4-ubuntu24.04u1", Assert.Single(installs), StringComparison.Ordinal);
     }
 
     [Fact]

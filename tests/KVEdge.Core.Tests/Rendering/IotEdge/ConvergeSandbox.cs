@@ -12,10 +12,16 @@ namespace KVEdge.Core.Tests.Rendering.IotEdge;
 /// </summary>
 public sealed class ConvergeSandbox : IDisposable
 {
+    // Each behaviour below is the stock Ubuntu cloud image's or apt's, as ../shared/reference/stock-guest-behaviour.md
+    // describes it (with its upstream sources): the dpkg lock held by unattended-upgrades at first boot, lists that know
+    // nothing of the distribution's packages until a full update, `useradd -r` giving the next free system ID.
     private const string Stub = """
         #!/bin/bash
         name=$(basename "$0")
         printf '%s %s\n' "$name" "$*" >> "$T/calls.log"
+        # getent/useradd/groupadd/id/usermod work on $T/passwd and $T/group (name:x:id:... lines), never the host's.
+        lookup() { awk -F: -v k="$2" '$1 == k || $3 == k { print; found = 1 } END { exit !found }' "$T/$1" 2>/dev/null; }
+        next_id() { local i; for ((i = 999; i > 100; i--)); do lookup "$1" "$i" >/dev/null || { echo "$i"; return; }; done; }
         case $name in
           mountpoint) grep -qxF "${@: -1}" "$T/mounts" 2>/dev/null; exit $? ;;
           mount)
@@ -27,20 +33,68 @@ public sealed class ConvergeSandbox : IDisposable
           mkfs.ext4) echo ext4 > "$T/disks/$(basename "${@: -1}").fstype" ;;
           dpkg-query) f="$T/installed/${@: -1}"; [ -f "$f" ] || exit 1; echo "installed $(cat "$f")" ;;
           apt-get)
-            case $1 in
-              # As apt 2.6 (Debian 12) does with an unreachable source: errors on the output, exit code 0 (seen in tests/e2e).
-              update) [ -e "$T/repo-down" ] && { echo "Err:1 http://repo.test noble InRelease"; echo "W: Failed to fetch http://repo.test/dists/noble/InRelease  Connection failed"; echo "W: Some index files failed to download. They have been ignored, or old ones used instead."; }; exit 0 ;;
-              install) [ -x "$KVEDGE_ROOT/usr/sbin/policy-rc.d" ] && echo "policy-rc.d present" >> "$T/calls.log"; for a in "$@"; do case $a in *=*) [[ $a == -* ]] || echo "${a#*=}" > "$T/installed/${a%%=*}" ;; esac; done ;;
+            sub="" timeout="" narrow="" simulate="" pkgs=()
+            while [ $# -gt 0 ]; do
+              case $1 in
+                -o) [[ $2 == DPkg::Lock::Timeout=* ]] && timeout=${2#*=}; [ "$2" = "Dir::Etc::sourceparts=-" ] && narrow=1; shift ;;
+                -s) simulate=1 ;;
+                -*) ;;
+                *) if [ -z "$sub" ]; then sub=$1; else pkgs+=("$1"); fi ;;
+              esac
+              shift
+            done
+            # unattended-upgrades at first boot: without DPkg::Lock::Timeout apt gives up at once.
+            if [ -e "$T/dpkg-locked" ] && [ -z "$simulate" ] && [ "$sub" != update ]; then
+              if [ -z "$timeout" ]; then echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2; exit 100; fi
+              echo "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2
+              rm -f "$T/dpkg-locked"; echo "waited for the dpkg lock" >> "$T/calls.log"
+            fi
+            case $sub in
+              update)
+                # As apt 2.6 (Debian 12) does with an unreachable source: errors on the output, exit code 0 (seen in tests/e2e).
+                fails=$(cat "$T/repo-fails" 2>/dev/null || echo 0)
+                if [ -e "$T/repo-down" ] || [ "$fails" -gt 0 ]; then
+                  [ "$fails" -gt 0 ] && echo $((fails - 1)) > "$T/repo-fails"
+                  echo "Err:1 http://repo.test noble InRelease"; echo "W: Failed to fetch http://repo.test/dists/noble/InRelease  Connection failed"; echo "W: Some index files failed to download. They have been ignored, or old ones used instead."
+                  exit 0
+                fi
+                [ -n "$narrow" ] || touch "$T/lists-full" ;;
+              install)
+                # The stock image's lists know nothing of the distribution's packages these need until a full update.
+                if [ ! -e "$T/lists-full" ]; then
+                  for a in "${pkgs[@]}"; do
+                    if grep -qxF "${a%%=*}" "$T/needs-distribution" 2>/dev/null; then
+                      echo "The following packages have unmet dependencies:"; echo " ${a%%=*} : Depends: libtss2-esys-3.0.2-0 but it is not installable"
+                      echo "E: Unable to correct problems, you have held broken packages." >&2; exit 100
+                    fi
+                  done
+                fi
+                [ -n "$simulate" ] && exit 0
+                [ -x "$KVEDGE_ROOT/usr/sbin/policy-rc.d" ] && echo "policy-rc.d present" >> "$T/calls.log"
+                for a in "${pkgs[@]}"; do case $a in *=*) echo "${a#*=}" > "$T/installed/${a%%=*}" ;; *) echo "1:7.2+dfsg-7" > "$T/installed/$a" ;; esac; done ;;
             esac ;;
           apt-cache) for v in $(cat "$T/repo/$2" 2>/dev/null); do echo " $2 | $v | http://repo.test noble/main amd64 Packages"; done ;;
           iotedge) [ "$1 $2" = "config apply" ] && exit "$(cat "$T/apply-rc" 2>/dev/null || echo 0)"; exit 0 ;;
           systemctl) [ "$1" = "is-active" ] && exit 3; exit 0 ;;
+          getent) lookup "$1" "$2"; exit $? ;;
+          groupadd) gid=""; while [ $# -gt 1 ]; do [ "$1" = "--gid" ] && gid=$2; shift; done; gid=${gid:-$(next_id group)}
+            lookup group "$gid" >/dev/null && { echo "groupadd: GID '$gid' already exists" >&2; exit 4; }; echo "$1:x:$gid:" >> "$T/group" ;;
+          useradd) uid="" group=""; while [ $# -gt 1 ]; do case $1 in --uid) uid=$2 ;; --gid) group=$2 ;; esac; shift; done; uid=${uid:-$(next_id passwd)}
+            lookup passwd "$uid" >/dev/null && { echo "useradd: UID $uid is not unique" >&2; exit 4; }
+            echo "$1:x:$uid:$(lookup group "$group" | cut -d: -f3)::/nonexistent:/usr/sbin/nologin" >> "$T/passwd" ;;
+          usermod) awk -F: -v OFS=: -v g="$2" -v u="$3" '$1 == g { $4 = ($4 == "" ? u : $4 "," u) } { print }' "$T/group" > "$T/group.new"; mv "$T/group.new" "$T/group" ;;
+          id) line=$(lookup passwd "$2") || exit 1
+            if [ "$1" = "-u" ]; then echo "$line" | cut -d: -f3
+            else awk -F: -v u="$2" -v g="$(echo "$line" | cut -d: -f4)" '$3 == g || ("," $4 ",") ~ ("," u ",") { printf "%s ", $1 }' "$T/group"; echo; fi ;;
+          # Ownership by name is only recorded; by number (the re-owning of state) it is real.
+          chown|chgrp) [ "$1" = "-h" ] && owner=$2 || owner=$1; [[ $owner =~ ^[0-9]+(:[0-9]+)?$ ]] && exec "/bin/$name" "$@" ;;
         esac
         exit 0
         """;
 
     private static readonly string[] StubNames =
-        ["mountpoint", "mount", "umount", "blkid", "mkfs.ext4", "dpkg-query", "apt-get", "apt-cache", "apt-mark", "iotedge", "systemctl", "chown", "sleep"];
+        ["mountpoint", "mount", "umount", "blkid", "mkfs.ext4", "dpkg-query", "apt-get", "apt-cache", "apt-mark", "iotedge", "systemctl", "chown", "chgrp", "sleep",
+         "getent", "groupadd", "useradd", "usermod", "id", "udevadm"];
 
     public ConvergeSandbox()
     {
@@ -66,6 +120,11 @@ public sealed class ConvergeSandbox : IDisposable
         }
 
         File.WriteAllText(Path.Combine(Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\n");
+        // A stock image's accounts: root, a system user at the top of the range (as `useradd -r` leaves them), the admin.
+        File.WriteAllText(Path.Combine(Dir, "passwd"), "root:x:0:0::/root:/bin/bash\nlxd:x:999:100::/var/snap/lxd:/bin/false\nubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n");
+        File.WriteAllText(Path.Combine(Dir, "group"), "root:x:0:\nusers:x:100:\nsystemd-journal:x:999:\nubuntu:x:1000:\n");
+        // What the narrow update of the IoT Edge repository cannot resolve on a stock image (its Depends are the distribution's).
+        File.WriteAllText(Path.Combine(Dir, "needs-distribution"), "qemu-guest-agent\naziot-identity-service\n");
         Repository("moby-engine", "26.1.4-ubuntu24.04u1", "27.3.1-ubuntu24.04u1");
         Repository("aziot-identity-service", "1.5.6-1", "1.6.0-1");
         Repository("aziot-edge", "1.5.21-1", "1.6.0-1");
@@ -101,6 +160,17 @@ public sealed class ConvergeSandbox : IDisposable
 
     public void Repository(string package, params string[] versions) =>
         File.WriteAllText(Path.Combine(Dir, "repo", package), string.Join('\n', versions) + "\n");
+
+    /// <summary>The next <paramref name="times"/> updates fail as an unreachable repository does, then it answers.</summary>
+    public void RepositoryFails(int times) => File.WriteAllText(Path.Combine(Dir, "repo-fails"), times.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>unattended-upgrades holds the dpkg lock (until an apt call that is willing to wait takes it).</summary>
+    public void HoldDpkgLock() => File.WriteAllText(Path.Combine(Dir, "dpkg-locked"), "");
+
+    /// <summary>The accounts of the image: <c>name:x:id:...</c> lines of passwd or group.</summary>
+    public string Accounts(string file) => File.ReadAllText(Path.Combine(Dir, file));
+
+    public void SetAccounts(string file, string text) => File.WriteAllText(Path.Combine(Dir, file), text);
 
     public void RepositoryDown(bool down)
     {

@@ -5,7 +5,8 @@
 # config disk (the ConfigMap NAME-config, disk serial kvedge-config), its secrets from the credentials disk (the
 # Secret NAME-credentials or the spec's existingSecret, serial kvedge-creds). A boot with nothing changed changes nothing.
 #
-#   kvedge-converge           data disk, container engine settings, pinned packages, certificates, config.toml
+#   kvedge-converge           data disk, container engine settings, aziot users, the guest agent, pinned packages,
+#                             certificates, TPM access, config.toml
 #   kvedge-converge --apply   `iotedge config apply` for a changed config (kvedge-apply.service runs it)
 #   kvedge-converge --bake    the pinned packages only, nothing device-specific (for baking a VM image)
 #
@@ -26,6 +27,18 @@ CERTS=$ROOT/var/aziot/certs
 SECRETS=$ROOT/var/aziot/secrets
 PACKAGES=(moby-engine aziot-identity-service aziot-edge)
 PROGRAM=/usr/local/lib/kvedge/kvedge-converge
+# KubeVirt's AgentConnected (and so `kvedge install --wait`) needs it; stock Ubuntu cloud images do not ship it.
+GUEST_AGENT=qemu-guest-agent
+TPM_RULES=$ROOT/etc/udev/rules.d/tpmaccess.rules
+# unattended-upgrades and apt-daily hold the dpkg lock for minutes after a stock image's first boot: wait, don't fail.
+APT_LOCK_TIMEOUT=${KVEDGE_APT_LOCK_TIMEOUT:-600}
+# A transient failure (a DNS blip, a mirror's 503) is retried in this run, after each of these pauses (seconds); what
+# is still failing then fails the unit, which systemd restarts (Restart=on-failure, bounded by its StartLimit).
+read -r -a RETRY_DELAYS <<<"${KVEDGE_RETRY_DELAYS:-5 15}"
+# The aziot services' users, with fixed IDs created before the packages (whose preinst only creates missing users),
+# so the state on the data disk keeps its owners when the VM is re-created on another image. Each owns its folder
+# under /var/lib/aziot (the packages' postinst rule).
+AZIOT_USERS=(aziotks:481:keyd aziotcs:482:certd aziotid:483:identityd aziottpm:484:tpmd iotedge:485:edged)
 
 changes=()
 
@@ -180,13 +193,31 @@ configure_container_engine() {
   fi
 }
 
+# Every apt call waits for the dpkg lock instead of failing at once ("Could not get lock /var/lib/dpkg/lock-frontend").
+apt_get() { apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
+
+# retry DESCRIPTION COMMAND...: runs COMMAND, and again after each of RETRY_DELAYS while it fails.
+retry() {
+  local description=$1 attempt=1 delay
+  shift
+  "$@" && return 0
+  for delay in "${RETRY_DELAYS[@]}"; do
+    attempt=$((attempt + 1))
+    log "$description failed; attempt $attempt in ${delay}s"
+    sleep "$delay"
+    "$@" && return 0
+  done
+  return 1
+}
+
 installed_version() {
   { dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$1 == "installed" { print $2 }'
 }
 
 # "1.5.21" pins the upstream version; the distribution's revision ("1.5.21-1", "27.3.1-ubuntu24.04u1") is whatever
-# the repository builds it as. A full version string matches only itself.
-version_matches() { [ "$1" = "$2" ] || [[ "$1" == "$2"-* ]]; }
+# the repository builds it as. A full version string matches only itself. A Debian revision has no hyphen, so
+# "1.6.0-rc.1-1" (upstream 1.6.0-rc.1, which dpkg sorts above 1.6.0-1) is not a 1.6.0.
+version_matches() { [ "$1" = "$2" ] || { [[ "$1" == "$2"-* ]] && [[ "${1#"$2"-}" != *-* ]]; }; }
 
 wanted_version() {
   case $1 in
@@ -234,14 +265,48 @@ apt_install() {
   printf '#!/bin/sh\nexit 101\n' >"$policy"
   chmod 0755 "$policy"
   local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages \
-    -o Dpkg::Options::=--force-confold "$@" || rc=$?
+  retry "apt-get install $*" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" \
+    install -y -q --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confold "$@" || rc=$?
   rm -f "$policy"
-  [ "$rc" = 0 ] || die "apt-get install $* failed; the next boot retries"
+  [ "$rc" = 0 ] || die "apt-get install $* failed; the unit retries"
 }
 
+# apt-get update, failing when a source could not be fetched: apt exits 0 on "W: Failed to fetch ...".
+# apt_update LOG [OPTIONS...]
+apt_update() {
+  local update_log=$1 rc=0
+  shift
+  apt_get update -q "$@" >"$update_log" 2>&1 || rc=$?
+  cat "$update_log"
+  [ "$rc" = 0 ] && ! grep -qE '^(Err:|E: |W: Failed to fetch)' "$update_log"
+}
+
+# Only the IoT Edge repository is refreshed first, so a site whose distribution mirrors are unreachable still installs.
+update_repository() {
+  local update_log rc=0
+  update_log=$(mktemp)
+  apt_update "$update_log" -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 || rc=$?
+  rm -f "$update_log"
+  return "$rc"
+}
+
+# Everything else (qemu-guest-agent; the identity service's libtss2-*, tpm-udev, psmisc) comes from the distribution's
+# archive, whose lists a stock image ships empty or stale. A source that fails is only a warning here: what matters is
+# whether the install can then be resolved.
+update_distribution() {
+  local update_log
+  update_log=$(mktemp)
+  if ! apt_update "$update_log"; then
+    log "WARNING: some package sources could not be refreshed (see above)"
+  fi
+  rm -f "$update_log"
+}
+
+# Succeeds when apt can resolve installing these (a simulation: nothing is downloaded or changed); apt says why not.
+resolvable() { apt_get install -s -q --allow-downgrades --allow-change-held-packages "$@"; }
+
 install_packages() {
-  local pending=() package want have version exact=() rest=() item
+  local pending=() package want have version exact=() rest=() item agent=()
   configure_repository
   for package in "${PACKAGES[@]}"; do
     want=$(wanted_version "$package")
@@ -251,41 +316,57 @@ install_packages() {
     fi
     pending+=("$package")
   done
-  if [ "${#pending[@]}" -eq 0 ]; then
+  [ -n "$(installed_version "$GUEST_AGENT")" ] || agent=("$GUEST_AGENT")
+  if [ "${#pending[@]}" -eq 0 ] && [ "${#agent[@]}" -eq 0 ]; then
     log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION, aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
     return 0
   fi
-  log "installing ${pending[*]} from $REPO_URL"
-  # Only this repository is refreshed, so a site whose distribution mirrors are unreachable still installs.
-  local update_log rc=0
-  update_log=$(mktemp)
-  apt-get update -q -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >"$update_log" 2>&1 || rc=$?
-  cat "$update_log"
-  # apt-get update exits 0 when a source cannot be fetched ("W: Failed to fetch ..."); that source is still unreachable.
-  if [ "$rc" != 0 ] || grep -qE '^(Err:|E: |W: Failed to fetch)' "$update_log"; then
-    rm -f "$update_log"
-    die "cannot reach the package repository $REPO_URL (apt-get update failed): IoT Edge is not installed yet. Check the repository and the network; the next boot retries."
+  if [ "${#pending[@]}" -gt 0 ]; then
+    log "installing ${pending[*]} from $REPO_URL"
+    retry "apt-get update of $REPO_URL" update_repository ||
+      die "cannot reach the package repository $REPO_URL (apt-get update failed): IoT Edge is not installed yet. Check the repository and the network; the unit retries."
+    for package in "${pending[@]}"; do
+      want=$(wanted_version "$package")
+      version=""
+      while read -r candidate; do
+        if version_matches "$candidate" "$want"; then
+          version=$candidate
+          break
+        fi
+      done < <(repository_versions "$package")
+      if [ -z "$version" ]; then
+        local available
+        available=$(repository_versions "$package" | tr '\n' ' ')
+        if [ -n "$available" ]; then
+          die "$package $want is not in $REPO_URL (it has: $available)"
+        fi
+        die "$package $want is not in $REPO_URL (it lists no version of $package: check the repository URL, suite and components)"
+      fi
+      exact+=("$package=$version")
+    done
   fi
-  rm -f "$update_log"
-  for package in "${pending[@]}"; do
-    want=$(wanted_version "$package")
-    version=""
-    while read -r candidate; do
-      if version_matches "$candidate" "$want"; then
-        version=$candidate
-        break
-      fi
-    done < <(repository_versions "$package")
-    if [ -z "$version" ]; then
-      local available
-      available=$(repository_versions "$package" | tr '\n' ' ')
-      if [ -n "$available" ]; then
-        die "$package $want is not in $REPO_URL (it has: $available)"
-      fi
-      die "$package $want is not in $REPO_URL (it lists no version of $package: check the repository URL, suite and components)"
+  # The narrow update leaves the distribution's lists as the image shipped them: refresh them all when something
+  # cannot be resolved from what is known.
+  if ! resolvable "${agent[@]}" "${exact[@]}" >/dev/null 2>&1; then
+    log "refreshing every package list (a dependency is not in the lists this guest has)"
+    update_distribution
+    local why
+    why=$(mktemp)
+    if ! resolvable "${agent[@]}" "${exact[@]}" >"$why" 2>&1; then
+      local reason
+      reason=$(grep -E '^(E:| |The following packages have unmet)' "$why" | head -n 6 | tr -s ' \n' ' ' || true)
+      rm -f "$why"
+      die "cannot install ${agent[*]}${agent[*]:+ }${exact[*]}: ${reason:-apt cannot resolve it }(check the distribution's package sources; the unit retries)"
     fi
-    exact+=("$package=$version")
-  done
+    rm -f "$why"
+  fi
+  if [ "${#agent[@]}" -gt 0 ]; then
+    apt_install "$GUEST_AGENT"
+    changed "installed $GUEST_AGENT"
+    # udev starts it at every later boot (the virtio port's SYSTEMD_WANTS); this boot it has to be started by hand.
+    systemctl start --no-block qemu-guest-agent.service
+  fi
+  [ "${#exact[@]}" -gt 0 ] || return 0
   # moby-engine first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists.
   for item in "${exact[@]}"; do
     if [[ $item == moby-engine=* ]]; then
@@ -302,6 +383,118 @@ install_packages() {
   apt-mark hold "${PACKAGES[@]}" >/dev/null
   # Not waited for: the container engine is not ordered after this unit, and aziot-edged needs it running.
   systemctl start --no-block docker.service
+}
+
+# The aziot users and groups with fixed IDs, before the packages whose preinst would give them whatever is free
+# (`useradd -r`). An ID another account of this image already has is left to it: the user then gets a free one, and
+# reown_aziot_state moves the state to it.
+ensure_aziot_users() {
+  local entry name id
+  for entry in "${AZIOT_USERS[@]}"; do
+    IFS=: read -r name id _ <<<"$entry"
+    if ! getent group "$name" >/dev/null; then
+      if getent group "$id" >/dev/null; then
+        groupadd --system "$name"
+        log "note: gid $id is taken on this image; group $name got gid $(getent group "$name" | cut -d: -f3)"
+      else
+        groupadd --system --gid "$id" "$name"
+      fi
+      changed "group $name"
+    fi
+    if ! getent passwd "$name" >/dev/null; then
+      local uid_option=(--uid "$id")
+      if getent passwd "$id" >/dev/null; then
+        uid_option=()
+        log "note: uid $id is taken on this image; user $name gets a free one"
+      fi
+      useradd --system "${uid_option[@]}" --gid "$name" --no-create-home --home-dir "/var/lib/aziot/${entry##*:}" \
+        --shell /usr/sbin/nologin "$name"
+      changed "user $name (uid $(id -u "$name"))"
+    fi
+  done
+}
+
+# The memberships the packages' preinst gives only to users it creates itself (the identity service's), and the
+# container engine's group that aziot-edge's adds, once the groups exist.
+ensure_aziot_memberships() {
+  local pair user group
+  for pair in aziotcs:aziotks aziotid:aziotcs aziotid:aziotks aziotid:aziottpm \
+    iotedge:docker iotedge:systemd-journal iotedge:aziotcs iotedge:aziotks iotedge:aziotid; do
+    IFS=: read -r user group <<<"$pair"
+    getent group "$group" >/dev/null || continue
+    if ! id -nG "$user" | tr ' ' '\n' | grep -qxF "$group"; then
+      usermod -aG "$group" "$user"
+      changed "user $user joined group $group"
+    fi
+  done
+}
+
+# The state on the data disk belongs to the users of the image it was written on. Each service's folder tells whose
+# it was; when the same name has another ID here (a re-created VM on another image, a device older than the fixed
+# IDs), everything of the old ID under /var/lib/aziot moves to the new one. All lists are made before any change,
+# so two IDs that swapped do not mix.
+reown_aziot_state() {
+  local state=$ROOT/var/lib/aziot entry name folder old new lists moves=()
+  lists=$(mktemp -d)
+  for entry in "${AZIOT_USERS[@]}"; do
+    IFS=: read -r name _ folder <<<"$entry"
+    [ -d "$state/$folder" ] || continue
+    old=$(stat -c %u "$state/$folder")
+    new=$(id -u "$name")
+    if [ "$old" != "$new" ]; then
+      find "$state" -xdev -uid "$old" -print0 >"$lists/u$old"
+      moves+=("u:$old:$new:$name")
+    fi
+    old=$(stat -c %g "$state/$folder")
+    new=$(getent group "$name" | cut -d: -f3)
+    if [ "$old" != "$new" ]; then
+      find "$state" -xdev -gid "$old" -print0 >"$lists/g$old"
+      moves+=("g:$old:$new:$name")
+    fi
+  done
+  local move kind
+  for move in "${moves[@]}"; do
+    IFS=: read -r kind old new name <<<"$move"
+    if [ "$kind" = u ]; then
+      xargs -0 -r chown -h "$new" <"$lists/u$old"
+      changed "aziot state of user $name moved from uid $old to $new"
+    else
+      xargs -0 -r chgrp -h "$new" <"$lists/g$old"
+      changed "aziot state of group $name moved from gid $old to $new"
+    fi
+  done
+  rm -rf "$lists"
+}
+
+# The provisioning method of the config.toml in place: the value of `method` in [provisioning.attestation].
+attestation_method() {
+  awk '/^\[/ { table = $0; next } table == "[provisioning.attestation]" && $1 == "method" { gsub(/[" ]/, "", $3); print $3; exit }' "$1"
+}
+
+# aziot-tpmd runs as aziottpm, and the TPM's device nodes are root:tss: without this rule (Microsoft's, from the TPM
+# provisioning guide) DPS TPM fails with a permission error.
+configure_tpm_access() {
+  local rules
+  rules=$(mktemp)
+  if [ "$(attestation_method "$ROOT/etc/aziot/config.toml")" = tpm ]; then
+    printf '%s\n' '# Written by kvedge-converge: aziot-tpmd (user aziottpm) opens the TPM.' \
+      'KERNEL=="tpm0", SUBSYSTEM=="tpm", OWNER="aziottpm", MODE="0660"' \
+      'KERNEL=="tpmrm0", SUBSYSTEM=="tpmrm", OWNER="aziottpm", MODE="0660"' >"$rules"
+    if put_file "$rules" "$TPM_RULES" 0644; then
+      changed "TPM access for aziottpm ($TPM_RULES)"
+    fi
+    if [ ! -e "$ROOT/dev/tpmrm0" ]; then
+      log "WARNING: this VM has no TPM (/dev/tpmrm0); DPS TPM provisioning needs spec.domain.devices.tpm"
+    elif [ "$(stat -c %U "$ROOT/dev/tpmrm0")" != aziottpm ]; then
+      udevadm control --reload-rules
+      udevadm trigger --action=change --subsystem-match=tpm --subsystem-match=tpmrm
+      udevadm settle --timeout=30 || true
+    fi
+  elif [ -f "$TPM_RULES" ] && grep -q 'kvedge-converge' "$TPM_RULES"; then
+    rm -f "$TPM_RULES"
+    changed "TPM access rule removed (not a TPM device any more)"
+  fi
+  rm -f "$rules"
 }
 
 install_certificates() {
@@ -353,6 +546,16 @@ desired_state_hash() {
   { cat "$1" "$CERTS"/kvedge-*.pem "$SECRETS"/kvedge-*.pem 2>/dev/null || true; } | sha256sum | awk '{ print $1 }'
 }
 
+# What identityd provisions from: the [provisioning] tables and the identity certificate and key. Only a change here
+# is worth `iotedge system reprovision`, which drops identityd's backup first (offline, a device would be left with no
+# identity); a trust bundle, Edge CA or agent change is a plain `config apply`.
+provisioning_hash() {
+  {
+    awk '/^\[/ { inside = ($0 ~ /^\[provisioning[].]/) } inside' "$1"
+    cat "$CERTS/kvedge-identity.pem" "$SECRETS/kvedge-identity.key.pem" 2>/dev/null || true
+  } | sha256sum | awk '{ print $1 }'
+}
+
 converge_config() {
   local staged hash
   mkdir -p "$STATE"
@@ -378,7 +581,7 @@ converge_config() {
   rm -f "$staged"
   hash=$(desired_state_hash "$ROOT/etc/aziot/config.toml")
   if [ "$hash" != "$(cat "$STATE/applied.sha256" 2>/dev/null || true)" ]; then
-    printf '%s\n' "$hash" >"$RUN/apply-needed"
+    printf '%s\n%s\n' "$hash" "$(provisioning_hash "$ROOT/etc/aziot/config.toml")" >"$RUN/apply-needed"
     log "the IoT Edge configuration changed: kvedge-apply.service applies it"
   else
     rm -f "$RUN/apply-needed"
@@ -386,20 +589,23 @@ converge_config() {
 }
 
 apply_config() {
-  local hash first=0
+  local hash provisioning applied_provisioning
   [ -f "$RUN/apply-needed" ] || {
     log "nothing to apply"
     return 0
   }
-  hash=$(cat "$RUN/apply-needed")
-  [ -f "$STATE/applied.sha256" ] || first=1
+  { read -r hash && read -r provisioning; } <"$RUN/apply-needed"
+  applied_provisioning=$(cat "$STATE/provisioning.sha256" 2>/dev/null || true)
   iotedge config apply -c /etc/aziot/config.toml || die "iotedge config apply failed; see 'journalctl -u aziot-*'"
-  # identityd prefers its cached assignment after a config change; a changed DPS setup must register again.
-  if [ "$first" = 0 ] && [ "${KVEDGE_PROVISIONING_SOURCE:-}" = dps ]; then
+  # identityd prefers its cached assignment after a config change; a changed DPS setup must register again. A first
+  # apply, or one by a kvedge that kept no record, provisions from the config itself.
+  if [ -n "$applied_provisioning" ] && [ "$provisioning" != "$applied_provisioning" ] && [ "${KVEDGE_PROVISIONING_SOURCE:-}" = dps ]; then
+    log "the DPS provisioning settings changed: registering again"
     iotedge system reprovision || die "iotedge system reprovision failed"
   fi
   mkdir -p "$STATE"
   printf '%s\n' "$hash" >"$STATE/applied.sha256"
+  printf '%s\n' "$provisioning" >"$STATE/provisioning.sha256"
   rm -f "$RUN/apply-needed"
 }
 
@@ -414,7 +620,9 @@ main() {
     ;;
   --bake)
     load_settings
+    ensure_aziot_users
     install_packages
+    ensure_aziot_memberships
     apt-get clean
     log "baked: pinned packages installed, nothing device-specific"
     ;;
@@ -423,8 +631,12 @@ main() {
     update_program
     setup_data_disk
     configure_container_engine
+    ensure_aziot_users
+    reown_aziot_state
     install_packages
+    ensure_aziot_memberships
     converge_config
+    configure_tpm_access
     if [ "${#changes[@]}" -eq 0 ]; then
       log "converged in ${SECONDS}s: no changes"
     else
