@@ -221,9 +221,12 @@ public sealed class ConvergeStockImageTests : IDisposable
         var state = Path.Combine(_box.Root, "var/lib/aziot");
         var files = new Dictionary<string, (int Uid, int Gid)>
         {
-            ["keyd"] = (482, 482), ["keyd/keys/device-id.key"] = (482, 482),
-            ["certd"] = (481, 481), ["certd/certs/device-id.pem"] = (481, 482),
-            ["identityd"] = (990, 990), ["identityd/prev-state/device_info"] = (990, 990),
+            ["keyd"] = (482, 482),
+            ["keyd/keys/device-id.key"] = (482, 482),
+            ["certd"] = (481, 481),
+            ["certd/certs/device-id.pem"] = (481, 482),
+            ["identityd"] = (990, 990),
+            ["identityd/prev-state/device_info"] = (990, 990),
         };
         foreach (var (path, (uid, gid)) in files)
         {
