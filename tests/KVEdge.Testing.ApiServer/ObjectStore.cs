@@ -128,7 +128,30 @@ public sealed class ObjectStore
             {
                 removed.Object["metadata"]!["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
                 Publish(new WatchEvent(version, type, "DELETED", removed.Object.DeepClone().AsObject()));
+                CollectDependents(removed.Object["metadata"]?["uid"]?.GetValue<string>());
             }
+        }
+    }
+
+    // The garbage collector: an object whose every owner (metadata.ownerReferences) is gone is deleted too, and so on
+    // down (https://kubernetes.io/docs/concepts/architecture/garbage-collection/#owners-dependents). The real one does
+    // it in the background or, for Foreground propagation, before the owner goes; either way the dependents are gone.
+    private void CollectDependents(string? uid)
+    {
+        if (uid is null)
+        {
+            return;
+        }
+
+        var live = objects.Values.Select(o => o.Object["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var orphans = objects.Values
+            .Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } owners
+                && owners.Any(r => r?["uid"]?.GetValue<string>() == uid)
+                && owners.All(r => !live.Contains(r?["uid"]?.GetValue<string>() ?? "")))
+            .ToList();
+        foreach (var orphan in orphans)
+        {
+            Remove(orphan.Type, orphan.Namespace, orphan.Name);
         }
     }
 

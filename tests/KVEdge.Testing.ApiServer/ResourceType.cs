@@ -11,6 +11,7 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public static readonly ResourceType ConfigMap = new("", "v1", "configmaps", "ConfigMap", true, false);
     public static readonly ResourceType Service = new("", "v1", "services", "Service", true, true);
     public static readonly ResourceType Node = new("", "v1", "nodes", "Node", false, true);
+    public static readonly ResourceType PersistentVolumeClaim = new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, true);
     public static readonly ResourceType Namespace = new("", "v1", "namespaces", "Namespace", false, true);
     public static readonly ResourceType StorageClass = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, false);
     public static readonly ResourceType DataVolume = new("cdi.kubevirt.io", "v1beta1", "datavolumes", "DataVolume", true, true);
@@ -21,7 +22,7 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public static readonly ResourceType KubeVirt = new("kubevirt.io", "v1", "kubevirts", "KubeVirt", true, true);
 
     public static readonly IReadOnlyList<ResourceType> All =
-        [Secret, ConfigMap, Service, Node, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt];
+        [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt];
 
     public static ResourceType? Find(string group, string version, string plural) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

@@ -11,12 +11,17 @@ Every byte the guest gets comes from the objects `kvedge template -o json` rende
   * the boot disk (bootOrder 1) -> a qcow2 overlay on the base image, standing in for the imported root disk;
   * disks in spec order on virtio-blk with their serials (by-id virtio-<serial>), the interface's MAC on virtio-net,
     SMBIOS manufacturer/family KubeVirt with the firmware UUID, virtio-rng when devices.rng is set, the guest agent
-    channel org.qemu.guest_agent.0.
+    channel org.qemu.guest_agent.0;
+  * devices.tpm -> a TPM 2.0 from swtpm (the harness runs it on --tpm-socket; its state folder plays the persistent
+    vTPM's PVC), as tpm-crb when persistent and tpm-tis otherwise, as KubeVirt's TPMDomainConfigurator does
+    (kubevirt/kubevirt pkg/virt-launcher/virtwrap/converter: model tpm-tis, "tpm-crb ... since there was a desire
+    for both" with persistent state).
 Not emulated (a test double for KubeVirt, not KubeVirt): TCG instead of KVM, direct kernel boot instead of the
 firmware, qemu user networking (restrict=on) instead of the pod network.
 
     kubevirt_present.py --objects RENDERED.json --vm NAME --work DIR --base-image DIR --root-overlay FILE
-                        --ssh-port PORT [--netdev-extra OPTS] [--serial-log FILE]
+                        --ssh-port PORT [--netdev-extra OPTS] [--serial-log FILE] [--qga-socket SOCK]
+                        [--tpm-socket SOCK]
 """
 
 import argparse
@@ -107,6 +112,7 @@ def main() -> int:
     parser.add_argument("--netdev-extra", default="")
     parser.add_argument("--serial-log", default="")
     parser.add_argument("--qga-socket", default="")
+    parser.add_argument("--tpm-socket", default="")
     args = parser.parse_args()
 
     with open(args.objects, encoding="utf-8") as f:
@@ -212,6 +218,12 @@ def main() -> int:
 
     if "rng" in devices:
         argv += ["-device", "virtio-rng-pci"]
+    if "tpm" in devices:
+        if not args.tpm_socket:
+            raise SystemExit("kubevirt_present: the VM has a TPM; start swtpm and pass --tpm-socket")
+        model = "tpm-crb" if devices["tpm"].get("persistent") else "tpm-tis"
+        argv += ["-chardev", f"socket,id=chrtpm,path={args.tpm_socket}", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+                 "-device", f"{model},tpmdev=tpm0"]
     print("\n".join(argv))
     return 0
 

@@ -2,7 +2,9 @@
 # End-to-end: boots the device `kvedge template` renders in a real Debian 12 guest under qemu (TCG), presented as
 # KubeVirt presents it (kubevirt_present.py), with real cloud-init and the real converge program, and asserts over SSH
 # what a user relies on. IoT Edge itself cannot be fetched here: the guest installs STAND-IN packages (test doubles,
-# see standin-repo.sh) from a local APT repository reached through qemu's guestfwd.
+# see standin-repo.sh) from a local APT repository reached through qemu's guestfwd, and the real Debian packages they
+# depend on from a local mirror of the distribution (guest-image.sh). The guest is as unkind as a stock cloud image:
+# no guest agent, empty lists, the dpkg lock held at first boot, system IDs that differ between two images.
 #
 #   bash tests/e2e/run.sh        prints one line per assertion, the boot timings, and "e2e: N passed, N failed"
 #
@@ -68,6 +70,13 @@ kvedge() { dotnet "$work/kvedge/kvedge.dll" "$@"; }
 image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
 [ -f "$image/root.qcow2" ] || die "guest-image.sh printed '$image' as its result, a folder with no root.qcow2"
 bash "$e2e/standin-repo.sh" "$work/repo/standin" bookworm || die "building the stand-in repository failed"
+# The distribution's archive, as the guest's sources.list names it (http://10.0.2.100/debian).
+cp -r "$image/debian" "$work/repo/debian" || die "copying the distribution mirror failed"
+# The other image: the same kernel, system users made in another order.
+mkdir -p "$work/image-other"
+ln -sf "$image/root-other.qcow2" "$work/image-other/root.qcow2"
+ln -sf "$image/vmlinuz" "$work/image-other/vmlinuz"
+ln -sf "$image/initrd.img" "$work/image-other/initrd.img"
 
 ssh-keygen -q -t ed25519 -N '' -C kvedge-e2e -f "$work/id_ed25519" || die "ssh-keygen failed"
 # Fresh random keys, so finding one anywhere it should not be cannot be a coincidence.
@@ -87,6 +96,15 @@ render() {
 }
 render 1
 render 2
+# A DPS TPM device (no credentials: the TPM is its identity), and the same with a trust bundle added.
+render_tpm() {
+  kvedge template -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
+    --set spec.iotEdge.provisioning.source=dps --set spec.iotEdge.provisioning.method=tpm \
+    --set spec.iotEdge.provisioning.idScope=0ne00000A0A --set spec.iotEdge.provisioning.registrationId=e2e-edge-01 "$@" \
+    -o json || die "kvedge template of the DPS TPM device failed"
+}
+render_tpm >"$work/objects-tpm1.json"
+render_tpm --set-file "spec.iotEdge.trustBundle=$repo/tests/testdata/credentials/root-ca.pem" >"$work/objects-tpm2.json"
 
 # The same guest with a minimal user-data and nothing else of ours, for the baseline timing.
 "$python" - "$work/objects1.json" "$work/objects-bare.json" "$(cat "$work/id_ed25519.pub")" <<'EOF'
@@ -106,14 +124,35 @@ guest() { ssh -i "$work/id_ed25519" "${ssh_options[@]}" azureuser@127.0.0.1 "$@"
 
 # --- the VM ------------------------------------------------------------------------------------------------------
 
+swtpm_pid=""
+# start_tpm NAME: a TPM 2.0 for a VM that has one, its state in $work/tpm-state for as long as the run (as KubeVirt's
+# persistent vTPM keeps it in a PVC); swtpm ends when qemu closes its control channel.
+start_tpm() {
+  rm -f "$work/swtpm.sock"
+  mkdir -p "$work/tpm-state"
+  swtpm socket --tpm2 --tpmstate dir="$work/tpm-state" --ctrl type=unixio,path="$work/swtpm.sock" \
+    --log file="$work/swtpm-$1.log" --terminate >/dev/null 2>&1 &
+  swtpm_pid=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ -S "$work/swtpm.sock" ] && return 0
+    sleep 0.1
+  done
+  die "swtpm did not start: $(cat "$work/swtpm-$1.log" 2>/dev/null)"
+}
+
 # start_vm NAME OBJECTS ROOT_OVERLAY REPOSITORY(up|down)
 start_vm() {
   boot_name=$1
-  local argv
+  local argv tpm=()
   if [ "$4" = down ]; then touch "$work/repo-down"; else rm -f "$work/repo-down"; fi
+  if grep -q '"tpm"' "$2"; then
+    start_tpm "$1"
+    tpm=(--tpm-socket "$work/swtpm.sock")
+  fi
   mapfile -t argv < <("$python" "$e2e/kubevirt_present.py" --objects "$2" --vm e2e-edge-01 --work "$work" \
     --base-image "$image" --root-overlay "$3" --ssh-port "$ssh_port" --serial-log "$work/serial-$1.log" \
-    --qga-socket "$work/qga.sock" \
+    --qga-socket "$work/qga.sock" "${tpm[@]}" \
     --netdev-extra "guestfwd=tcp:10.0.2.100:80-cmd:$python $e2e/serve_http.py $work/repo $work/repo-down $work/http-$1.log")
   [ "${#argv[@]}" -gt 10 ] || die "kubevirt_present.py failed for $1"
   boot_started=$(date +%s.%N)
@@ -167,6 +206,11 @@ stop_vm() {
   kill "$qemu_pid" 2>/dev/null || true
   wait "$qemu_pid" 2>/dev/null || true
   qemu_pid=""
+  if [ -n "$swtpm_pid" ]; then
+    kill "$swtpm_pid" 2>/dev/null || true
+    wait "$swtpm_pid" 2>/dev/null || true
+    swtpm_pid=""
+  fi
 }
 
 # boot NAME OBJECTS OVERLAY REPOSITORY UNTIL: starts the VM, waits for UNTIL on the console and for SSH, and leaves
@@ -212,6 +256,30 @@ for obj in json.load(open(sys.argv[1]))['items']:
         print(hashlib.sha256(obj['data'][sys.argv[3]].encode()).hexdigest())" "$1" "$2" "$3"
 }
 installs() { guest grep -E "' status installed (moby-engine|aziot-identity-service|aziot-edge):'" /var/log/dpkg.log | awk '{ print $5, $6 }'; }
+# agent_answers: what virt-handler does to set AgentConnected: guest-ping, then guest-info, on the virtio channel
+# org.qemu.guest_agent.0 (here a host socket), never through the guest's network.
+agent_answers() {
+  "$python" - "$work/qga.sock" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1]); f = s.makefile("rwb")
+for command in ("guest-sync-delimited", "guest-ping", "guest-info"):
+    request = {"execute": command} | ({"arguments": {"id": 4242}} if command == "guest-sync-delimited" else {})
+    f.write(json.dumps(request).encode() + b"\n"); f.flush()
+    line = f.readline().lstrip(b"\xff")
+    reply = json.loads(line)
+    if "return" not in reply:
+        sys.exit(f"{command}: {reply}")
+print(reply["return"]["version"])
+EOF
+}
+# state_owners: for each aziot state folder, how many of its files belong to another user than its service's
+state_owners() {
+  local pair out=""
+  for pair in keyd:aziotks certd:aziotcs identityd:aziotid tpmd:aziottpm edged:iotedge; do
+    out+="${pair%%:*}=$(guest sudo find "/var/lib/aziot/${pair%%:*}" ! -user "${pair#*:}" | wc -l) "
+  done
+  printf '%s' "$out"
+}
 calls() { guest sudo cat /var/lib/kvedge-standin/iotedge-calls.log 2>/dev/null; }
 
 # no_leaks VM: neither connection string's key is in cloud-init's logs or this root disk's journal (every boot of it),
@@ -240,10 +308,25 @@ rm -f "$work/root-bare.qcow2" "$work"/disks/*
 
 # --- first boot ----------------------------------------------------------------------------------------------------
 
-echo "# first boot: a new device"
+echo "# first boot: a new device on a stock-like image (no guest agent, empty lists, the dpkg lock held)"
 boot first "$work/objects1.json" "$rootA" up "$converged" || die "the first boot did not converge"
 first=$boot_seconds
 pass "first boot: converged after ${first} s"
+serial_first=$(tr -d '\r' <"$work/serial-first.log")
+if grep -q 'e2e-dpkg-lock: apt-get install (pid [0-9]*) waited 10 s for the lock; releasing it' <<<"$serial_first"; then
+  pass "the image's lock holder made converge's apt-get install wait"
+else
+  fail "the image's lock holder made converge's apt-get install wait" "no such line on the console"
+fi
+released=$(grep -n 'e2e-dpkg-lock: .* releasing it' <<<"$serial_first" | head -n 1 | cut -d: -f1)
+agent_line=$(grep -n 'kvedge-converge: changed: installed qemu-guest-agent' <<<"$serial_first" | head -n 1 | cut -d: -f1)
+if [ -n "$released" ] && [ -n "$agent_line" ] && [ "$released" -lt "$agent_line" ]; then
+  pass "converge's first install completed after the lock was released, in the same boot"
+else
+  fail "converge's first install completed after the lock was released" "released at line '${released}', installed at line '${agent_line}'"
+fi
+check "converge refreshed the distribution's lists when the IoT Edge repository could not resolve a dependency" \
+  grep -q 'kvedge-converge: refreshing every package list' "$work/serial-first.log"
 first_applied=$(wait_serial "$applied" 300) || die "the first boot did not apply the config"
 pass "first boot: config applied after ${first_applied} s"
 
@@ -270,16 +353,24 @@ expect "the data disk (serial kvedge-data) is mounted at the spec's mountPath" \
   "$(guest findmnt -n -o SOURCE --target /var/lib/edge-data)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)"
 expect "/var/lib/aziot lives on the data disk" \
   "$(guest findmnt -n -o SOURCE /var/lib/aziot)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)[/aziot]"
-expect "pinned versions installed in order: moby-engine, then identity service, then aziot-edge" \
+expect "pinned versions installed in order, the releases and not the RCs above them (1.6.0-rc.1-1 > 1.6.0-1)" \
   "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "the distribution's dependencies came from its mirror (libtss2-esys, tpm-udev, psmisc)" \
+  "$(guest dpkg-query -W -f="'\${db:Status-Status} '" libtss2-esys-3.0.2-0 tpm-udev psmisc)" "installed installed installed "
+# shellcheck disable=SC2016 # expanded in the guest
+expect "the aziot users have kvedge's fixed IDs" \
+  "$(guest 'for u in aziotks aziotcs aziotid aziottpm iotedge; do printf "%s=%s " $u $(id -u $u); done')" \
+  "aziotks=481 aziotcs=482 aziotid=483 aziottpm=484 iotedge=485 "
+expect "the aziot state belongs to its services' users" "$(state_owners)" "keyd=0 certd=0 identityd=0 tpmd=0 edged=0 "
 expect "the pins are held" "$(guest apt-mark showhold | sort | tr '\n' ' ')" "aziot-edge aziot-identity-service moby-engine "
 expect "'iotedge config apply' ran once, on the rendered config.toml" \
   "$(calls)" "config apply -c /etc/aziot/config.toml $(cat "$work/config1.sha256")"
-check "the qemu guest agent answers on org.qemu.guest_agent.0" "$python" -c "
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect('$work/qga.sock')
-s.sendall(b'{\"execute\": \"guest-ping\"}\n'); reply = s.recv(4096)
-sys.exit(0 if json.loads(reply) == {'return': {}} else 1)"
+check "the image had no guest agent: converge installed it" guest grep -q "' status installed qemu-guest-agent:'" /var/log/dpkg.log
+if version=$(agent_answers 2>&1); then
+  pass "the guest agent answers on org.qemu.guest_agent.0 from the host (guest-ping, guest-info: qemu-ga $version)"
+else
+  fail "the guest agent answers on org.qemu.guest_agent.0 from the host" "$version"
+fi
 marker=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 check "a file can be written to the data disk" guest "echo $marker | sudo tee /var/lib/edge-data/e2e-marker >/dev/null && sync"
 installs_before=$(installs | wc -l)
@@ -318,10 +409,12 @@ expect "the installed converge program is now the config disk's" \
 no_leaks "first VM"
 stop_vm
 
-# --- re-created VM, repository down --------------------------------------------------------------------------------
+# --- re-created VM on the other image, repository down, then back ---------------------------------------------------
 
-echo "# re-created VM (new root disk from the image, same data disk), package repository unreachable"
-boot recreated-offline "$work/objects2.json" "$rootB" down 'kvedge-converge: ERROR' ||
+echo "# re-created VM on the other image (new root disk, same data disk), package repository unreachable, then back"
+image_first=$image
+image=$work/image-other
+boot recreated "$work/objects2.json" "$rootB" down 'kvedge-converge: ERROR' ||
   die "the boot with the repository down did not report an error"
 check "the VM is reachable over SSH" guest true
 # systemctl as root: the guest has no D-Bus, and only root reaches systemd without it.
@@ -331,17 +424,24 @@ if grep -q 'cannot reach the package repository http://10.0.2.100/standin' <<<"$
 else
   fail "the journal names the problem" "first error: '$error_line'"
 fi
-expect "kvedge-converge.service is failed" "$(guest sudo systemctl is-failed kvedge-converge.service)" "failed"
-expect "the file on the data disk survived the VM re-creation" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
-stop_vm
-
-echo "# re-created VM, next boot with the repository back"
-boot recreated-online "$work/objects2.json" "$rootB" up "$converged" || die "the boot with the repository back did not converge"
-pass "the next boot with the repository back converged"
+check "converge retried within its run before it failed" grep -q 'kvedge-converge: apt-get update of http://10.0.2.100/standin failed; attempt 3 in' "$work/serial-recreated.log"
+rm -f "$work/repo-down"
+echo "# ... the repository is back; no reboot"
+recovered=$(wait_serial "$converged" 600) || die "converge did not recover in the same boot once the repository was back"
+pass "systemd restarted the failed unit and it converged in the same boot (${recovered} s after qemu start)"
+expect "kvedge-converge.service ended active, after restarts" \
+  "$(guest sudo systemctl show -p ActiveState --value kvedge-converge.service) $(guest sudo systemctl show -p NRestarts --value kvedge-converge.service | sed 's/^[1-9][0-9]*$/restarted/')" "active restarted"
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the re-created VM"
 expect "pinned versions installed" "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
 expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config2.sha256")"
-expect "the data disk was not formatted again" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+expect "the file on the data disk survived the VM re-creation, not formatted again" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
+check "this image's uid 483 is another user's: converge said so" grep -q 'kvedge-converge: note: uid 483 is taken on this image; user aziotid gets a free one' "$work/serial-recreated.log"
+check "and moved aziotid's state to its new uid" grep -q 'kvedge-converge: changed: aziot state of user aziotid moved from uid 483 to' "$work/serial-recreated.log"
+expect "the aziot state belongs to this image's users" "$(state_owners)" "keyd=0 certd=0 identityd=0 tpmd=0 edged=0 "
+check "aziotid reads its state (identityd's provisioning backup) under its new uid" guest sudo -u aziotid cat /var/lib/aziot/identityd/prev-state/device_info
+expect "'iotedge config apply' ran on the re-created VM and its daemons found their state" \
+  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config2.sha256")"
+image=$image_first
 
 # --- credentials never logged --------------------------------------------------------------------------------------
 
@@ -355,12 +455,15 @@ stop_vm
 
 echo "# image bake: the pinned packages baked into the guest image; a new device from it converges offline"
 repo_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The bake guest is on qemu's plain user network, where the image's distribution mirror (10.0.2.100) does not exist:
+# its repository is a site mirror that carries the distribution's packages as well as IoT Edge's.
+bash "$e2e/standin-repo.sh" "$work/repo/standin-site" bookworm "$image/debian/pool" || die "building the site repository failed"
 "$python" -m http.server "$repo_port" --bind 127.0.0.1 --directory "$work/repo" >"$work/http-bake.log" 2>&1 &
 repo_server=$!
 # The bake guest uses qemu's ordinary user-mode NAT, where the host's 127.0.0.1 is 10.0.2.2.
 if kvedge image bake --base "$image/root.qcow2" --kernel "$image/vmlinuz" --initrd "$image/initrd.img" \
   -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
-  --set "spec.iotEdge.packageRepository.url=http://10.0.2.2:$repo_port/standin" --set-file "spec.iotEdge.credentials.connectionString=$work/cs1.txt" \
+  --set "spec.iotEdge.packageRepository.url=http://10.0.2.2:$repo_port/standin-site" --set-file "spec.iotEdge.credentials.connectionString=$work/cs1.txt" \
   --tag localhost/kvedge/e2e-baked:1 --oci-layout "$work/baked-layout" >"$work/bake.out" 2>"$work/bake.err"; then
   pass "kvedge image bake finished: $(grep -E '^(baked in|booting)' "$work/bake.err" | tr '\n' ' ')"
 else
@@ -368,7 +471,8 @@ else
   die "kvedge image bake: $(tail -n 3 "$work/bake.err" | tr '\n' ' ')"
 fi
 kill "$repo_server" 2>/dev/null || true
-check "the bake fetched the pinned packages from the repository" grep -q 'GET /standin/pool/aziot-edge_1.6.0-1_all.deb' "$work/http-bake.log"
+check "the bake fetched the pinned packages from the repository" grep -q 'GET /standin-site/pool/aziot-edge_1.6.0-1_all.deb' "$work/http-bake.log"
+check "the bake fetched the guest agent" grep -q 'GET /standin-site/pool/qemu-guest-agent_' "$work/http-bake.log"
 check "the containerDisk holds the baked disk (umoci unpack)" umoci unpack --rootless --image "$work/baked-layout:1" "$work/baked-bundle"
 baked_disk=$work/baked-bundle/rootfs/disk/disk.qcow2
 check "the baked disk passes qemu-img check" qemu-img check -q "$baked_disk"
@@ -379,18 +483,35 @@ ln -sf "$image/initrd.img" "$work/baked-image/initrd.img"
 rm -f "$work"/disks/*
 base_image=$image
 image=$work/baked-image
-boot baked-offline "$work/objects1.json" "$work/root-baked.qcow2" down "$converged" || die "the device from the baked image did not converge"
+echo "# ... the new device is a DPS TPM device, with a TPM 2.0 from swtpm"
+boot baked-offline "$work/objects-tpm1.json" "$work/root-baked.qcow2" down "$converged" || die "the device from the baked image did not converge"
 baked=$boot_seconds
-image=$base_image
 pass "a new device from the baked image converged with the repository unreachable, after ${baked} s"
 check "it found the packages already at their pins" grep -q 'kvedge-converge: packages at their pinned versions' "$work/serial-baked-offline.log"
 check "it did not even try the repository" test ! -s "$work/http-baked-offline.log"
 expect "pinned versions installed" "$(guest dpkg-query -W -f="'\${Package}=\${Version} '" moby-engine aziot-identity-service aziot-edge)" \
   "aziot-edge=1.6.0-1 aziot-identity-service=1.6.0-1 moby-engine=27.3.1-1 "
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the baked device"
-expect "'iotedge config apply' ran once, on this device's config.toml" "$(calls)" "config apply -c /etc/aziot/config.toml $(cat "$work/config1.sha256")"
+tpm_config=$(guest sudo sha256sum /etc/aziot/config.toml | cut -d' ' -f1)
+expect "'iotedge config apply' ran once, and no reprovision" "$(calls)" "config apply -c /etc/aziot/config.toml $tpm_config"
 expect "the baked image carried no cloud-init instance of the bake" "$(guest sudo ls /var/lib/cloud/instances | grep -c kvedge-bake)" "0"
+if version=$(agent_answers 2>&1); then pass "the baked guest agent answers from the host (qemu-ga $version)"; else fail "the baked guest agent answers" "$version"; fi
+expect "the TPM's device node is aziottpm's (the udev rule converge wrote)" "$(guest stat -c '%U %a' /dev/tpmrm0)" "aziottpm 660"
+check "the stand-in aziot-tpmd, as aziottpm, gets an answer from the TPM" guest sudo systemctl start aziot-tpmd.service
+check "... and says so" guest "sudo journalctl -b -u aziot-tpmd.service --no-pager -o cat | grep -q 'TPM2_GetRandom through /dev/tpmrm0 as aziottpm: ok'"
 no_leaks "baked VM"
+stop_vm
+
+echo "# ... the same DPS device, its trust bundle changed"
+boot tpm-trust "$work/objects-tpm2.json" "$work/root-baked.qcow2" down "$converged" || die "the DPS device did not converge with its new trust bundle"
+tpm_trust=$boot_seconds
+pass "the DPS device converged with its new trust bundle after ${tpm_trust} s"
+wait_serial "$applied" 300 >/dev/null || fail "the changed config was applied on the DPS device"
+check "converge saw the trust bundle change" grep -q 'kvedge-converge: changed: trust bundle' "$work/serial-tpm-trust.log"
+expect "'iotedge config apply' ran again and 'iotedge system reprovision' did not (identityd keeps its backup)" \
+  "$(calls | cut -d' ' -f1-3 | tr '\n' ' ')" "config apply -c config apply -c "
+check "the TPM (its state kept by swtpm, as a persistent vTPM) still answers aziot-tpmd" guest sudo systemctl restart aziot-tpmd.service
+image=$base_image
 stop_vm
 
 # --- timings -------------------------------------------------------------------------------------------------------
@@ -401,7 +522,8 @@ echo "bare boot, cloud-init finished:   ${bare} s"
 echo "first boot, converged:            ${first} s ($(ratio "$first" "$bare")x bare; config applied at ${first_applied} s)"
 echo "second boot, converged:           ${second} s ($(ratio "$second" "$bare")x bare; target <= 1.1x)"
 echo "credentials changed, converged:   ${third} s ($(ratio "$third" "$bare")x bare)"
-echo "baked image, first boot, offline: ${baked} s ($(ratio "$baked" "$bare")x bare)"
+echo "baked image, first boot, offline: ${baked} s ($(ratio "$baked" "$bare")x bare; target <= 1.2x; a DPS TPM device)"
+echo "DPS device, trust bundle changed: ${tpm_trust} s ($(ratio "$tpm_trust" "$bare")x bare)"
 echo "boots restarted after a hung emulated kernel: $restarts"
 summary
 [ "$failed" -eq 0 ]

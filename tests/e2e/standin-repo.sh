@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # Builds a local APT repository of STAND-IN packages named like the vendor's IoT Edge packages.
 #
-# These are test doubles, not IoT Edge: Microsoft's packages cannot be fetched here. Each stand-in does the part of
-# the real package that kvedge-converge depends on, and records what it is asked to do:
+# These are test doubles, not IoT Edge: Microsoft's packages cannot be fetched here. Each stand-in carries the real
+# package's control fields (Depends), its real maintainer scripts where kvedge depends on what they do, and records
+# what it is asked to do (../shared/reference/stock-guest-behaviour.md has each fact with its upstream file):
 #   moby-engine             creates the docker group, ships a docker.service that only idles
-#   aziot-identity-service  creates the aziot* system users the real package creates
-#   aziot-edge              refuses to install without the docker group (as the real preinst does) and ships an
-#                           `iotedge` that appends each call, with the SHA-256 of the file it is given, to
-#                           /var/lib/kvedge-standin/iotedge-calls.log
-# Several versions of each are published, newest last, so a test sees whether the pins or apt's choice won.
+#   aziot-identity-service  Depends on the distribution's libtss2-*, psmisc (Azure/iot-identity-service
+#                           contrib/debian/control, ci/package.sh with VENDOR_LIBTSS=0); the real preinst (users and
+#                           groups with `useradd -r` only when missing; memberships only for users it creates) and
+#                           postinst (chowns only the top-level state folders) from contrib/debian/preinst, postinst;
+#                           a stand-in aziot-tpmd.service that runs as aziottpm (tpm/aziot-tpmd/aziot-tpmd.service.in)
+#                           and sends TPM2_GetRandom through /dev/tpmrm0, failing as the real one does without access
+#   aziot-edge              Depends adduser, ca-certificates, hostname, psmisc, sed and the identity service at exactly
+#                           its version (Azure/iotedge edgelet/contrib/debian/control); refuses to install without the
+#                           docker group and adds iotedge to it (edgelet/contrib/debian/preinst); ships an `iotedge`
+#                           that appends each call, with the SHA-256 of the file it is given, to
+#                           /var/lib/kvedge-standin/iotedge-calls.log, and on `config apply` does what the daemons it
+#                           restarts do with their state: create it once, owned by their user, and refuse to start
+#                           when it belongs to another ID (the real daemons run as their user and cannot read it)
+# Several versions of each are published, with release candidates that dpkg sorts above their release
+# (1.6.0-rc.1-1 > 1.6.0-1), so a test sees whether the pins or apt's choice won.
 #
-#   tests/e2e/standin-repo.sh OUT_DIR SUITE     -> OUT_DIR/dists/SUITE/main/binary-all/Packages, OUT_DIR/pool/*.deb
+#   tests/e2e/standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]   -> OUT_DIR/dists/SUITE/main/binary-amd64/Packages,
+#                                                                 OUT_DIR/pool/*.deb (plus EXTRA_DEBS_DIR's .debs)
 set -euo pipefail
 
-out=${1:?usage: standin-repo.sh OUT_DIR SUITE}
-suite=${2:?usage: standin-repo.sh OUT_DIR SUITE}
+out=${1:?usage: standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]}
+suite=${2:?usage: standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]}
+extra=${3:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kvedge-standin.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -32,8 +45,10 @@ build() {
     printf 'Description: STAND-IN for %s (a KVEdge test double, not the vendor package)\n' "$name"
   } >"$root/DEBIAN/control"
   printf 'This is a test double built by tests/e2e/standin-repo.sh. It is not %s.\n' "$name" >"$root/usr/share/doc/$name/README.standin"
-  if [ -n "$preinst" ]; then printf '#!/bin/sh\nset -e\n%s\n' "$preinst" >"$root/DEBIAN/preinst"; fi
-  if [ -n "$postinst" ]; then printf '#!/bin/sh\nset -e\n%s\n' "$postinst" >"$root/DEBIAN/postinst"; fi
+  # shellcheck disable=SC2016 # maintainer-script text, expanded in the guest
+  if [ -n "$preinst" ]; then printf '#!/bin/sh\nset -e\ncase "$1" in install | upgrade)\n%s\n;; esac\nexit 0\n' "$preinst" >"$root/DEBIAN/preinst"; fi
+  # shellcheck disable=SC2016 # maintainer-script text, expanded in the guest
+  if [ -n "$postinst" ]; then printf '#!/bin/sh\nset -e\ncase "$1" in configure)\n%s\n;; esac\nexit 0\n' "$postinst" >"$root/DEBIAN/postinst"; fi
   chmod 0755 "$root/DEBIAN/"*inst 2>/dev/null || true
   case $name in
   moby-engine)
@@ -42,6 +57,28 @@ build() {
     chmod 0755 "$root/usr/bin/dockerd"
     printf '[Unit]\nDescription=stand-in Docker engine (test double)\n[Service]\nExecStart=/usr/bin/dockerd\n[Install]\nWantedBy=multi-user.target\n' \
       >"$root/lib/systemd/system/docker.service"
+    ;;
+  aziot-identity-service)
+    mkdir -p "$root/usr/libexec/aziot-identity-service" "$root/lib/systemd/system"
+    # TPM2_GetRandom(8): tag TPM_ST_NO_SESSIONS, size 12, TPM_CC_GetRandom 0x17b. A TPM answers tag 0x8001 and rc 0.
+    cat >"$root/usr/libexec/aziot-identity-service/aziot-tpmd" <<'EOF'
+#!/bin/sh
+# stand-in aziot-tpmd: opens the TPM as the real daemon does (as aziottpm, /dev/tpmrm0) and asks it for random bytes.
+if ! exec 3<>/dev/tpmrm0; then
+  echo "aziot-tpmd (stand-in): could not open /dev/tpmrm0 as $(id -un): Permission denied" >&2
+  exit 1
+fi
+printf '\200\001\000\000\000\014\000\000\001\173\000\010' >&3
+reply=$(dd bs=64 count=1 <&3 2>/dev/null | od -An -tx1 -N10 | tr -d ' \n')
+if [ "$reply" != 80010000001400000000 ]; then
+  echo "aziot-tpmd (stand-in): the TPM answered TPM2_GetRandom with '$reply'" >&2
+  exit 1
+fi
+echo "aziot-tpmd (stand-in): TPM2_GetRandom through /dev/tpmrm0 as $(id -un): ok"
+EOF
+    chmod 0755 "$root/usr/libexec/aziot-identity-service/aziot-tpmd"
+    printf '[Unit]\nDescription=stand-in Azure IoT TPM Service (test double)\n[Service]\nType=oneshot\nRemainAfterExit=yes\nUser=aziottpm\nExecStart=/usr/libexec/aziot-identity-service/aziot-tpmd\n' \
+      >"$root/lib/systemd/system/aziot-tpmd.service"
     ;;
   aziot-edge)
     mkdir -p "$root/usr/bin"
@@ -59,6 +96,26 @@ done
 hash=-
 [ -n "$file" ] && [ -f "$file" ] && hash=$(sha256sum "$file" | cut -d' ' -f1)
 printf '%s %s\n' "$*" "$hash" >>"$log"
+if [ "$1 $2" = "config apply" ]; then
+  # The daemons `config apply` (re)starts, each as its own user, with its state under /var/lib/aziot.
+  for entry in keyd:aziotks:keys/device-id.key certd:aziotcs:certs/device-id.pem identityd:aziotid:prev-state/device_info \
+    tpmd:aziottpm:tpm-state edged:iotedge:edged-state; do
+    folder=/var/lib/aziot/${entry%%:*}
+    user=$(echo "$entry" | cut -d: -f2)
+    file=$folder/${entry##*:}
+    mkdir -p "$(dirname "$file")"
+    if [ ! -e "$file" ]; then
+      echo "state of $user" >"$file"
+      chown -R "$user:$user" "$folder"
+      chmod 0600 "$file"
+    fi
+    stale=$(find "$folder" ! -user "$user" | head -n 1)
+    if [ -n "$stale" ]; then
+      echo "iotedge (stand-in): aziot-${entry%%:*} cannot start: $stale belongs to uid $(stat -c %u "$stale"), not $user ($(id -u "$user")): Permission denied" >&2
+      exit 1
+    fi
+  done
+fi
 case "$1 $2" in
 "config apply" | "system reprovision" | "system status" | "check "*) exit 0 ;;
 "version "*) echo "iotedge (stand-in) $VERSION" ;;
@@ -72,16 +129,40 @@ EOF
   dpkg-deb --root-owner-group -Zgzip --build "$root" "$out/pool/${name}_${version}_all.deb" >/dev/null
 }
 
+# Azure/iot-identity-service contrib/debian/preinst, as it is (users and groups of each service, memberships for the
+# users it creates, the state folders), and its postinst's ownership rule (top-level state folders only).
 # shellcheck disable=SC2016 # maintainer-script text, expanded in the guest
-users='for u in aziotks aziotcs aziotid aziottpm; do getent passwd "$u" >/dev/null || useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$u"; done'
+identity_preinst='for entry in aziotks:keyd: aziottpm:tpmd: aziotcs:certd:aziotks aziotid:identityd:aziotcs,aziotks,aziottpm; do
+  u=${entry%%:*}; rest=${entry#*:}; dir=${rest%%:*}; groups=${rest#*:}
+  getent group "$u" >/dev/null || groupadd -r "$u"
+  if ! getent passwd "$u" >/dev/null; then
+    useradd -r -g "$u" -c "$u user" -s /sbin/nologin -d "/var/lib/aziot/$dir" "$u"
+    for g in $(echo "$groups" | tr , " "); do usermod -aG "$g" "$u"; done
+  fi
+  mkdir -p "/var/lib/aziot/$dir"
+done'
+# shellcheck disable=SC2016 # maintainer-script text, expanded in the guest
+identity_postinst='for entry in certd:aziotcs identityd:aziotid keyd:aziotks tpmd:aziottpm; do
+  d=/var/lib/aziot/${entry%%:*}
+  if [ -d "$d" ]; then chown "${entry#*:}:${entry#*:}" "$d"; chmod 0700 "$d"; fi
+done'
 docker_group='getent group docker >/dev/null || groupadd --system docker'
-needs_docker='getent group docker >/dev/null || { echo "aziot-edge: the docker group does not exist; install moby-engine first" >&2; exit 1; }'
+# Azure/iotedge edgelet/contrib/debian/preinst: check_runtime, then add_groups (the user only when missing; the docker
+# membership always).
+edge_preinst='getent group docker >/dev/null || { echo " ERROR: No container runtime detected." >&2; exit 1; }
+getent group iotedge >/dev/null || groupadd -r iotedge
+getent passwd iotedge >/dev/null || useradd -r -g iotedge -c "iotedge user" -s /bin/false -d /var/lib/aziot/edged iotedge
+usermod -aG docker iotedge'
+edge_postinst='mkdir -p /var/lib/aziot/edged; chown iotedge:iotedge /var/lib/aziot/edged'
+tss_depends='libc6, libssl3, libtss2-esys-3.0.2-0 (>= 2.4.0), libtss2-mu0 (>= 2.4.0), libtss2-rc0, libtss2-tctildr0 (>= 2.4.0), psmisc'
+edge_depends='adduser, ca-certificates, hostname, psmisc, sed'
 
 for v in 27.3.1-1 28.0.0-1; do build moby-engine "$v" "" "" "$docker_group"; done
-for v in 1.5.6-1 1.6.0-1 1.6.1-1; do build aziot-identity-service "$v" "" "" "$users"; done
-build aziot-edge 1.5.21-1 "aziot-identity-service (>= 1.5.6)" "$needs_docker" ""
-build aziot-edge 1.6.0-1 "aziot-identity-service (>= 1.6.0)" "$needs_docker" ""
-build aziot-edge 1.6.1-1 "aziot-identity-service (>= 1.6.1)" "$needs_docker" ""
+for v in 1.5.6-1 1.6.0-1 1.6.0-rc.1-1 1.6.1-1; do build aziot-identity-service "$v" "$tss_depends" "$identity_preinst" "$identity_postinst"; done
+for pair in 1.5.21-1:1.5.6-1 1.6.0-1:1.6.0-1 1.6.0-rc.1-1:1.6.0-rc.1-1 1.6.1-1:1.6.1-1; do
+  build aziot-edge "${pair%%:*}" "$edge_depends, aziot-identity-service (= ${pair#*:})" "$edge_preinst" "$edge_postinst"
+done
+if [ -n "$extra" ]; then cp "$extra"/*.deb "$out/pool/"; fi
 
 (cd "$out" && dpkg-scanpackages --multiversion pool /dev/null 2>/dev/null >"dists/$suite/main/binary-amd64/Packages")
 gzip -9nk "$out/dists/$suite/main/binary-amd64/Packages"

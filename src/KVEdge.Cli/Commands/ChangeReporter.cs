@@ -12,6 +12,8 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     public void Waiting(string device, string what) => human.Line($"{device}: waiting for {what}");
 
+    public void Warning(string device, string message) => human.Warning($"{device}: {message}");
+
     public void ImportProgress(string device, string dataVolume, string progress)
     {
         var percent = double.TryParse(progress.TrimEnd('%'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 0;

@@ -34,5 +34,7 @@ public sealed class HumanOutput
 
     public void Line(string text) => _ansi.WriteLine(text);
 
+    public void Warning(string text) => _ansi.MarkupLineInterpolated($"[yellow]warning: {text}[/]");
+
     public void Failure(string text) => _ansi.MarkupLineInterpolated($"[red]error: {text}[/]");
 }

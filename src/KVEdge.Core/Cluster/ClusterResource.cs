@@ -12,6 +12,7 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     public static readonly ClusterResource ConfigMap = new("", "v1", "configmaps", "ConfigMap", true);
     public static readonly ClusterResource Service = new("", "v1", "services", "Service", true);
     public static readonly ClusterResource Node = new("", "v1", "nodes", "Node", false);
+    public static readonly ClusterResource PersistentVolumeClaim = new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true);
     public static readonly ClusterResource StorageClass = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false);
     public static readonly ClusterResource DataVolume = new("cdi.kubevirt.io", "v1beta1", "datavolumes", "DataVolume", true);
     public static readonly ClusterResource StorageProfile = new("cdi.kubevirt.io", "v1beta1", "storageprofiles", "StorageProfile", false);

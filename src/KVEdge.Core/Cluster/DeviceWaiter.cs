@@ -6,14 +6,33 @@ namespace KVEdge.Core.Cluster;
 /// <summary>
 /// Waits, by watching (not polling), for a device to come up: its DataVolumes' imports to succeed, its VM to be Ready,
 /// then the guest agent to connect (VMI condition AgentConnected). A watch that ends (timeout, dropped connection) or
-/// expires (410 Gone) is followed by a fresh list and a new watch, so no change is missed.
+/// expires (410 Gone) is followed by a fresh list and a new watch, so no change is missed. A VM that its runStrategy
+/// keeps stopped is not waited for (it would never come), and a guest agent that has not connected after a few minutes
+/// gets a warning that names what it needs: stock cloud images ship no qemu-guest-agent, and nothing but the device's
+/// own first boot installs it.
 /// </summary>
 public sealed class DeviceWaiter(IClusterClient cluster, IInstallReporter reporter)
 {
+    public static readonly TimeSpan DefaultAgentWarningAfter = TimeSpan.FromMinutes(5);
+
+    public TimeSpan AgentWarningAfter { get; init; } = DefaultAgentWarningAfter;
+
+    /// <summary>What it is waiting for now, for a timeout's message.</summary>
+    public string Stage { get; private set; } = "nothing yet";
+
     public async Task WaitAsync(string ns, string device, CancellationToken ct)
     {
         var byDevice = $"{StandardLabels.Device}={device}";
-        reporter.Waiting(device, "the DataVolumes to import");
+        var vm = (await cluster.ListAsync(ClusterResource.VirtualMachine, ns, null, $"metadata.name={device}", ct).ConfigureAwait(false)).Items is [var found, ..] ? found : null;
+        // KubeVirt starts a VM by itself only for Always, RerunOnFailure and Once; Halted and Manual wait for a start
+        // request (kubevirt.io user-guide, run strategies).
+        if (vm?["spec"]?["runStrategy"]?.GetValue<string>() is "Halted" or "Manual" && vm["status"]?["ready"]?.GetValue<bool>() != true)
+        {
+            reporter.Warning(device, $"not waiting: runStrategy {vm["spec"]!["runStrategy"]} keeps the VM stopped until it is started (virtctl start {device})");
+            return;
+        }
+
+        Announce(device, "the DataVolumes to import");
         var reported = new Dictionary<string, string>(StringComparer.Ordinal);
         await UntilAsync(ClusterResource.DataVolume, ns, byDevice, null, items =>
         {
@@ -37,13 +56,43 @@ public sealed class DeviceWaiter(IClusterClient cluster, IInstallReporter report
             return items.Count > 0 && items.All(dv => dv["status"]?["phase"]?.GetValue<string>() == "Succeeded");
         }, ct).ConfigureAwait(false);
 
-        reporter.Waiting(device, "the VirtualMachine to be Ready");
+        Announce(device, "the VirtualMachine to be Ready");
         await UntilAsync(ClusterResource.VirtualMachine, ns, null, $"metadata.name={device}",
             items => items.Any(vm => vm["status"]?["ready"]?.GetValue<bool>() == true || HasCondition(vm, "Ready")), ct).ConfigureAwait(false);
 
-        reporter.Waiting(device, "the guest agent (AgentConnected)");
-        await UntilAsync(ClusterResource.VirtualMachineInstance, ns, null, $"metadata.name={device}",
-            items => items.Any(vmi => HasCondition(vmi, "AgentConnected")), ct).ConfigureAwait(false);
+        Announce(device, "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)");
+        using var warned = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var warning = WarnAboutTheAgentAsync(device, warned.Token);
+        try
+        {
+            await UntilAsync(ClusterResource.VirtualMachineInstance, ns, null, $"metadata.name={device}",
+                items => items.Any(vmi => HasCondition(vmi, "AgentConnected")), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await warned.CancelAsync().ConfigureAwait(false);
+            await warning.ConfigureAwait(false);
+        }
+    }
+
+    private void Announce(string device, string what)
+    {
+        Stage = what;
+        reporter.Waiting(device, what);
+    }
+
+    private async Task WarnAboutTheAgentAsync(string device, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(AgentWarningAfter, ct).ConfigureAwait(false);
+            reporter.Warning(device, $"the guest agent has not connected after {GoDuration.Format(AgentWarningAfter)}: AgentConnected needs qemu-guest-agent running in the guest. "
+                + "kvedge's converge program installs it at first boot from the distribution's archive; if the guest cannot reach it, bake the image (kvedge image bake) "
+                + $"or see 'journalctl -u kvedge-converge' in the guest (kvedge ssh {device}). Still waiting.");
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     public static bool HasCondition(JsonObject obj, string type) =>

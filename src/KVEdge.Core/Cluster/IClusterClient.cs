@@ -22,6 +22,9 @@ public interface IClusterClient
     /// <summary>Server-side apply of <paramref name="obj"/>; returns the object the server stored (or would store, in a dry run).</summary>
     Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct);
 
+    /// <summary>An RFC 7386 JSON merge patch (what `kubectl patch --type merge` sends), for fields another manager set.</summary>
+    Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, CancellationToken ct);
+
     /// <summary>Deletes the object; false when it was already gone.</summary>
     Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, CancellationToken ct);
 

@@ -14,6 +14,9 @@ public enum DryRunMode
 public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceConflicts, bool Wait, TimeSpan Timeout, bool Restart)
 {
     public const string FieldManager = "kvedge";
+
+    /// <summary>How long --wait waits for the guest agent before it warns that it may never come.</summary>
+    public TimeSpan AgentWarningAfter { get; init; } = DeviceWaiter.DefaultAgentWarningAfter;
 }
 
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
@@ -34,6 +37,9 @@ public interface IInstallReporter
     void Waiting(string device, string what);
 
     void ImportProgress(string device, string dataVolume, string progress);
+
+    /// <summary>Something the user should know while kvedge goes on waiting (or stops waiting for good reason).</summary>
+    void Warning(string device, string message);
 }
 
 /// <summary>
@@ -172,14 +178,15 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 deadline.CancelAfter(options.Timeout);
+                var waiter = new DeviceWaiter(cluster, reporter) { AgentWarningAfter = options.AgentWarningAfter };
                 try
                 {
-                    await new DeviceWaiter(cluster, reporter).WaitAsync(device.Namespace, device.Name, deadline.Token).ConfigureAwait(false);
+                    await waiter.WaitAsync(device.Namespace, device.Name, deadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted,
-                        $"timed out after {GoDuration.Format(options.Timeout)} waiting for {device.Namespace}/{device.Name}", TimedOut: true);
+                        $"timed out after {GoDuration.Format(options.Timeout)} waiting for {device.Namespace}/{device.Name}: {waiter.Stage}", TimedOut: true);
                 }
             }
 

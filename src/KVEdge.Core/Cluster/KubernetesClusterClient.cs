@@ -60,6 +60,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
                 ("ConfigMap", not null) => await client.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("Service", not null) => await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("Service", null) => await client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                ("PersistentVolumeClaim", not null) => await client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("Node", _) => await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("StorageClass", _) => await client.StorageV1.ListStorageClassAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 (_, not null) when resource.Group.Length > 0 => await client.CustomObjects.ListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
@@ -97,6 +98,18 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             return ToJson(result, resource);
         });
 
+    public Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+            object result = resource.Kind switch
+            {
+                "PersistentVolumeClaim" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, fieldManager: InstallOptions.FieldManager, cancellationToken: ct).ConfigureAwait(false),
+                _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
+            };
+            return ToJson(result, resource);
+        });
+
     public Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, CancellationToken ct) =>
         RunAsync(async () =>
         {
@@ -107,6 +120,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
                     "Secret" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                     "ConfigMap" => await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                     "Service" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "PersistentVolumeClaim" => await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                     _ => await client.CustomObjects.DeleteNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name,
                         propagationPolicy: "Foreground", cancellationToken: ct).ConfigureAwait(false),
                 };

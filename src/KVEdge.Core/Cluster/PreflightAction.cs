@@ -34,12 +34,18 @@ public sealed class PreflightAction(IClusterClient cluster)
         ("list", "kubevirt.io", "virtualmachines", null), ("watch", "kubevirt.io", "virtualmachines", null),
         ("list", "kubevirt.io", "virtualmachineinstances", null), ("watch", "kubevirt.io", "virtualmachineinstances", null),
         ("update", "subresources.kubevirt.io", "virtualmachines", "restart"),
+        // uninstall keeps a DPS TPM device's vTPM state: it drops the VM's owner reference from KubeVirt's PVC.
+        ("list", "", "persistentvolumeclaims", null), ("patch", "", "persistentvolumeclaims", null), ("delete", "", "persistentvolumeclaims", null),
     ];
 
-    /// <summary>KubeVirt's persistent vTPM (DPS TPM provisioning) needs this gate; Beta since KubeVirt v1.6 (kubevirt/kubevirt#14256).</summary>
+    /// <summary>KubeVirt's persistent vTPM (DPS TPM provisioning) needs this gate before v1.6; GA (always on) from v1.6.0
+    /// (kubevirt/kubevirt pkg/virt-config/featuregate/inactive.go).</summary>
     public const string PersistentStateGate = "VMPersistentState";
 
-    private static readonly Version PersistentStateBeta = new(1, 6);
+    private static readonly Version PersistentStateGa = new(1, 6);
+
+    /// <summary>CDI's default class for virtualization, picked before the Kubernetes default (CDI pkg/controller/common/util.go).</summary>
+    public const string VirtDefaultClassAnnotation = "storageclass.kubevirt.io/is-default-virt-class";
 
     /// <param name="ns">The namespace of devices whose metadata names none (and the one checked when no spec is given).</param>
     public async Task<IReadOnlyList<PreflightCheck>> RunAsync(string ns, IReadOnlyList<EdgeDevice> devices, CancellationToken ct)
@@ -62,7 +68,8 @@ public sealed class PreflightAction(IClusterClient cluster)
                 : new PreflightCheck("virtualization", CheckResult.Fail, "no node offers devices.kubevirt.io/kvm and emulation is off: VMs cannot start (enable hardware virtualization, or set useEmulation for a test cluster)"));
 
         var classes = (await cluster.ListAsync(ClusterResource.StorageClass, null, null, null, ct).ConfigureAwait(false)).Items;
-        var defaultClass = classes.FirstOrDefault(c => c["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.GetValue<string>() == "true");
+        var virtDefault = classes.FirstOrDefault(c => c["metadata"]?["annotations"]?[VirtDefaultClassAnnotation]?.GetValue<string>() == "true");
+        var defaultClass = virtDefault ?? classes.FirstOrDefault(c => c["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.GetValue<string>() == "true");
         var named = devices.SelectMany(d => new[] { d.Spec.RootDisk.StorageClassName, d.Spec.DataDisk.StorageClassName }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var missing = named.Where(n => classes.All(c => c["metadata"]?["name"]?.GetValue<string>() != n)).ToList();
         if (missing.Count > 0)
@@ -71,7 +78,9 @@ public sealed class PreflightAction(IClusterClient cluster)
         }
         else if (defaultClass is not null)
         {
-            checks.Add(new PreflightCheck("storage class", CheckResult.Pass, $"default: {defaultClass["metadata"]!["name"]}"));
+            checks.Add(new PreflightCheck("storage class", CheckResult.Pass, virtDefault is null
+                ? $"default: {defaultClass["metadata"]!["name"]}"
+                : $"default for virtualization: {virtDefault["metadata"]!["name"]} ({VirtDefaultClassAnnotation}, which CDI prefers to the cluster's default)"));
         }
         else
         {
@@ -147,6 +156,12 @@ public sealed class PreflightAction(IClusterClient cluster)
         var developer = kubevirt?["spec"]?["configuration"]?["developerConfiguration"];
         bool Lists(string field) => developer?[field]?.AsArray().Any(g => g?.GetValue<string>() == PersistentStateGate) == true;
         const string Name = "persistent vTPM";
+        var text = kubevirt?["status"]?["observedKubeVirtVersion"]?.GetValue<string>() ?? "";
+        if (Version.TryParse(text.TrimStart('v').Split('-')[0], out var version) && version >= PersistentStateGa)
+        {
+            return new PreflightCheck(Name, CheckResult.Pass, $"{PersistentStateGate} is GA in KubeVirt {text}: every persistent vTPM keeps its state");
+        }
+
         if (Lists("disabledFeatureGates"))
         {
             return new PreflightCheck(Name, CheckResult.Fail, $"DPS TPM provisioning needs a persistent vTPM, and the KubeVirt CR disables the {PersistentStateGate} feature gate");
@@ -157,12 +172,9 @@ public sealed class PreflightAction(IClusterClient cluster)
             return new PreflightCheck(Name, CheckResult.Pass, $"{PersistentStateGate} is enabled");
         }
 
-        var text = kubevirt?["status"]?["observedKubeVirtVersion"]?.GetValue<string>() ?? "";
-        var alpha = !Version.TryParse(text.TrimStart('v').Split('-')[0], out var version) || version < PersistentStateBeta;
         var advice = $"add {PersistentStateGate} to the KubeVirt CR's spec.configuration.developerConfiguration.featureGates";
-        return alpha
-            ? new PreflightCheck(Name, CheckResult.Fail, $"DPS TPM provisioning needs a persistent vTPM: {advice} (an alpha gate before KubeVirt v1.6, off unless listed)")
-            : new PreflightCheck(Name, CheckResult.Warn, $"{PersistentStateGate} is not listed in the KubeVirt CR's featureGates; to be sure the vTPM (and so the DPS registration) survives a restart, {advice}");
+        return new PreflightCheck(Name, CheckResult.Fail,
+            $"DPS TPM provisioning needs a persistent vTPM: {advice} (a feature gate before KubeVirt v1.6, off unless listed; {(text.Length == 0 ? "the KubeVirt version is unknown" : $"this is {text}")})");
     }
 
     private static PreflightCheck Installed(string name, JsonObject? cr, string versionField, Version minimum)

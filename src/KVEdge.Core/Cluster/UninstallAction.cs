@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using KVEdge.Core.Rendering;
 
 namespace KVEdge.Core.Cluster;
@@ -5,10 +6,15 @@ namespace KVEdge.Core.Cluster;
 /// <summary>
 /// `kvedge uninstall NAME`: deletes what kvedge created for the device, found by its labels, in reverse apply order.
 /// The data disk (EdgeHub's queue, the identities) and the credentials Secret are kept unless <c>purge</c>; an
-/// existingSecret the user made is never touched, because kvedge did not create it.
+/// existingSecret the user made is never touched, because kvedge did not create it. So is a persistent vTPM's state
+/// (the TPM's keys, which DPS knows the device by): KubeVirt makes that PVC owned by the VM, so deleting the VM would
+/// garbage-collect it; its owner reference is dropped first, and a VM of the same name finds it again by its label.
 /// </summary>
 public sealed class UninstallAction(IClusterClient cluster)
 {
+    /// <summary>KubeVirt's label on a VM's backend-storage PVC (kubevirt/kubevirt pkg/storage/backend-storage/backend-storage.go).</summary>
+    public const string PersistentStateLabel = "persistent-state-for";
+
     private static readonly string[] KeptWithoutPurge = [Roles.DataDisk, Roles.Credentials];
 
     public async Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, bool dryRun, CancellationToken ct)
@@ -17,6 +23,25 @@ public sealed class UninstallAction(IClusterClient cluster)
         var selector = $"{StandardLabels.Device}={device},{StandardLabels.ManagedBy}={StandardLabels.Manager}";
         try
         {
+            // Before the VM goes: once it is deleted, the garbage collector takes the vTPM state with it.
+            var states = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{PersistentStateLabel}={device}", null, ct).ConfigureAwait(false)).Items
+                .OrderBy(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal).ToList();
+            if (!purge)
+            {
+                foreach (var state in states)
+                {
+                    var name = state["metadata"]!["name"]!.GetValue<string>();
+                    if (!dryRun && state["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 })
+                    {
+                        await cluster.MergePatchAsync(ClusterResource.PersistentVolumeClaim, ns, name,
+                            new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = null } }, ct).ConfigureAwait(false);
+                    }
+
+                    changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Kept,
+                        "the vTPM state (the TPM's keys, which DPS knows this device by), no longer owned by the VM; a re-install finds it; --purge deletes it"));
+                }
+            }
+
             foreach (var resource in ClusterResource.Rendered.Reverse())
             {
                 var list = await cluster.ListAsync(resource, ns, selector, null, ct).ConfigureAwait(false);
@@ -38,6 +63,20 @@ public sealed class UninstallAction(IClusterClient cluster)
                     }
 
                     changes.Add(new Change(device, resource, ns, name, ChangeAction.Deleted, dryRun ? "dry run" : null));
+                }
+            }
+
+            if (purge)
+            {
+                foreach (var state in states)
+                {
+                    var name = state["metadata"]!["name"]!.GetValue<string>();
+                    if (!dryRun)
+                    {
+                        await cluster.DeleteAsync(ClusterResource.PersistentVolumeClaim, ns, name, ct).ConfigureAwait(false);
+                    }
+
+                    changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Deleted, dryRun ? "dry run" : "the vTPM state (--purge)"));
                 }
             }
         }

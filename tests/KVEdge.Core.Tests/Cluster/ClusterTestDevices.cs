@@ -44,4 +44,14 @@ internal sealed class RecordingReporter : IInstallReporter
     public void Waiting(string device, string what) => Waits.Add($"{device}: {what}");
 
     public void ImportProgress(string device, string dataVolume, string progress) => Progress.Add($"{dataVolume} {progress}");
+
+    public List<string> Warnings { get; } = [];
+
+    public void Warning(string device, string message)
+    {
+        lock (Warnings)
+        {
+            Warnings.Add($"{device}: {message}");
+        }
+    }
 }

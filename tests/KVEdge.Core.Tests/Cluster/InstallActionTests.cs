@@ -181,7 +181,8 @@ public sealed class InstallActionTests : IAsyncLifetime
         cluster.Server.Simulator.Start();
         var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
         Assert.True(outcome.Succeeded, outcome.Error);
-        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachine to be Ready", "edge-01: the guest agent (AgentConnected)"], reporter.Waits);
+        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachine to be Ready", "edge-01: " + AgentStage], reporter.Waits);
+        Assert.Empty(reporter.Warnings);
         var root = reporter.Progress.Where(p => p.StartsWith("edge-01-root", StringComparison.Ordinal)).Select(p => p.Split(' ')[1]).ToList();
         Assert.Equal("100.0%", root[^1]);
         Assert.Contains(root, p => p.EndsWith('%') && p != "100.0%"); // seen while importing, not only at the end
@@ -209,10 +210,31 @@ public sealed class InstallActionTests : IAsyncLifetime
     {
         cluster.Server.Simulator.AgentNeverConnects = true;
         cluster.Server.Simulator.Start();
-        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(2)));
+        var options = ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(3)) with { AgentWarningAfter = TimeSpan.FromMilliseconds(500) };
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), options);
         Assert.True(outcome.TimedOut);
-        Assert.Contains("timed out after 2s", outcome.Error, StringComparison.Ordinal);
-        Assert.Equal("edge-01: the guest agent (AgentConnected)", reporter.Waits[^1]);
+        Assert.Equal($"timed out after 3s waiting for factory-a/edge-01: {AgentStage}", outcome.Error);
+        Assert.Equal("edge-01: " + AgentStage, reporter.Waits[^1]);
+        // Said while it still waited, naming what the guest lacks.
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.StartsWith("edge-01: the guest agent has not connected after 500ms: AgentConnected needs qemu-guest-agent running in the guest.", warning, StringComparison.Ordinal);
+    }
+
+    private const string AgentStage = "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)";
+
+    [Theory]
+    [InlineData("Halted")]
+    [InlineData("Manual")]
+    public async Task Wait_does_not_wait_for_a_VM_its_run_strategy_keeps_stopped(string strategy)
+    {
+        cluster.Server.Simulator.Start();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec() + $"\n  runStrategy: {strategy}", ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(30)));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.False(outcome.TimedOut);
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        Assert.Empty(reporter.Waits);
+        Assert.Equal($"edge-01: not waiting: runStrategy {strategy} keeps the VM stopped until it is started (virtctl start edge-01)", Assert.Single(reporter.Warnings));
     }
 
     [Fact]

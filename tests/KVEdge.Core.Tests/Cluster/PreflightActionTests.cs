@@ -21,7 +21,7 @@ public sealed class PreflightActionTests
         var checks = await Run(cluster);
         Assert.Equal("KubeVirt=Pass, CDI=Pass, virtualization=Pass, storage class=Pass, permissions=Pass", Summary(checks));
         Assert.Equal("KubeVirt v1.9.0 Deployed", checks[0].Message);
-        Assert.Equal(25, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
+        Assert.Equal(28, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -77,9 +77,13 @@ public sealed class PreflightActionTests
 
     [Theory]
     [InlineData("v1.9.0", """{"developerConfiguration":{"featureGates":["VMPersistentState"]}}""", CheckResult.Pass)]
-    [InlineData("v1.9.0", """{"developerConfiguration":{"disabledFeatureGates":["VMPersistentState"]}}""", CheckResult.Fail)]
-    [InlineData("v1.9.0", "{}", CheckResult.Warn)]
+    // GA from v1.6.0 (kubevirt/kubevirt pkg/virt-config/featuregate/inactive.go): always on, whatever the CR lists.
+    [InlineData("v1.9.0", "{}", CheckResult.Pass)]
+    [InlineData("v1.6.0", "{}", CheckResult.Pass)]
+    [InlineData("v1.9.0", """{"developerConfiguration":{"disabledFeatureGates":["VMPersistentState"]}}""", CheckResult.Pass)]
+    [InlineData("v1.5.2", """{"developerConfiguration":{"featureGates":["VMPersistentState"]}}""", CheckResult.Pass)]
     [InlineData("v1.5.2", """{"developerConfiguration":{"featureGates":["LiveMigration"]}}""", CheckResult.Fail)]
+    [InlineData("v1.5.2", """{"developerConfiguration":{"disabledFeatureGates":["VMPersistentState"]}}""", CheckResult.Fail)]
     public async Task A_TPM_device_needs_KubeVirt_persistent_state(string version, string configuration, CheckResult expected)
     {
         await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster(kubevirtVersion: version, kubevirtConfiguration: configuration);
@@ -88,6 +92,22 @@ public sealed class PreflightActionTests
         Assert.Contains("VMPersistentState", check.Message, StringComparison.Ordinal);
 
         Assert.DoesNotContain(await Run(cluster, Device("edge-01")), c => c.Name == "persistent vTPM");
+    }
+
+    [Fact]
+    public async Task The_virtualization_default_class_counts_before_the_clusters_default()
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"ceph-rbd-virt","annotations":{"storageclass.kubevirt.io/is-default-virt-class":"true"}},"provisioner":"rbd.csi.ceph.com"}"""));
+        var check = (await Run(cluster)).Single(c => c.Name == "storage class");
+        Assert.Equal(CheckResult.Pass, check.Result);
+        Assert.StartsWith("default for virtualization: ceph-rbd-virt (storageclass.kubevirt.io/is-default-virt-class", check.Message, StringComparison.Ordinal);
+
+        // Live migration is then checked on that class (which has no StorageProfile offering ReadWriteMany), not local-path.
+        var migrating = Device("edge-01", configure: s => s.EvictionStrategy = "LiveMigrate");
+        var rwx = (await Run(cluster, migrating)).Single(c => c.Name == "live migration storage");
+        Assert.Equal(CheckResult.Fail, rwx.Result);
+        Assert.Contains("ceph-rbd-virt", rwx.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Cluster;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Cluster;
+
+/// <summary>
+/// Uninstall against the contract server with KubeVirt simulated: what a user's data is (the data disk, the
+/// credentials, a DPS TPM device's vTPM state) survives without --purge, and goes with it.
+/// </summary>
+public sealed class UninstallActionTests : IAsyncLifetime
+{
+    private const string TpmSpec = """
+        apiVersion: kvedge.io/v1alpha1
+        kind: EdgeDevice
+        metadata: {name: edge-tpm, namespace: factory-a}
+        spec:
+          ssh: {authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGj12ED+RvJ0udG+wWO2WBALQhF7whJ4zbMyMiE7aDRk ops@factory-a"]}
+          iotEdge:
+            provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-tpm}
+        """;
+
+    private ContractCluster cluster = null!;
+    private KubernetesClusterClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        client = cluster.Client();
+        cluster.Server.Simulator.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await cluster.DisposeAsync();
+    }
+
+    private async Task InstallAndWait()
+    {
+        var outcome = (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(TpmSpec), ClusterTestDevices.Options(wait: true), CancellationToken.None)).Single();
+        Assert.True(outcome.Succeeded, outcome.Error);
+    }
+
+    private IReadOnlyList<JsonObject> States() =>
+        [.. cluster.Server.Store.List(ResourceType.PersistentVolumeClaim, "factory-a").Where(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == "edge-tpm")];
+
+    [Fact]
+    public async Task Control_deleting_the_VM_garbage_collects_the_vTPM_state_it_owns()
+    {
+        await InstallAndWait();
+        var state = Assert.Single(States());
+        Assert.Equal("VirtualMachine", state["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
+        await client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-tpm", CancellationToken.None);
+        Assert.Empty(States());
+    }
+
+    [Fact]
+    public async Task Uninstall_keeps_the_vTPM_state_a_reinstall_finds_it_and_purge_deletes_it()
+    {
+        await InstallAndWait();
+        var uid = Assert.Single(States())["metadata"]!["uid"]!.GetValue<string>();
+
+        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, dryRun: false, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
+        var kept = Assert.Single(States());
+        Assert.Equal(uid, kept["metadata"]!["uid"]!.GetValue<string>());
+        Assert.Null(kept["metadata"]!["ownerReferences"]);
+        var change = outcome.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim);
+        Assert.Equal(ChangeAction.Kept, change.Action);
+        Assert.StartsWith("the vTPM state (the TPM's keys, which DPS knows this device by)", change.Detail, StringComparison.Ordinal);
+        Assert.Contains("--purge deletes it", change.Detail, StringComparison.Ordinal);
+        // The owner reference went before the VM did (after it, the garbage collector would have been first).
+        var requests = cluster.Server.Requests.Select(r => $"{r.Method} {r.Path}").ToList();
+        Assert.True(requests.FindIndex(r => r.StartsWith("PATCH", StringComparison.Ordinal) && r.Contains("persistentvolumeclaims", StringComparison.Ordinal))
+            < requests.FindIndex(r => r.StartsWith("DELETE", StringComparison.Ordinal) && r.Contains("virtualmachines", StringComparison.Ordinal)));
+
+        // A re-install: KubeVirt finds the state by its label, so the TPM (and its DPS registration) is the same one.
+        await InstallAndWait();
+        Assert.Equal(uid, Assert.Single(States())["metadata"]!["uid"]!.GetValue<string>());
+
+        var purged = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: true, dryRun: false, CancellationToken.None);
+        Assert.True(purged.Succeeded, purged.Error);
+        Assert.Equal(ChangeAction.Deleted, purged.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim).Action);
+        Assert.Empty(States());
+    }
+
+    [Fact]
+    public async Task A_dry_run_changes_nothing_and_says_what_it_would_keep()
+    {
+        await InstallAndWait();
+        cluster.Server.ResetRequests();
+        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, dryRun: true, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.NotNull(Assert.Single(States())["metadata"]!["ownerReferences"]);
+        Assert.Equal(ChangeAction.Kept, outcome.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim).Action);
+    }
+}
