@@ -778,9 +778,10 @@ public sealed class ContractApiServer : IAsyncDisposable
             }
 
             Store.Remove(type, ns, name);
-            if (type == ResourceType.Service)
+            if (type == ResourceType.Service || type == ResourceType.PersistentVolumeClaim)
             {
-                // The Service registry answers a delete with the deleted object (its OpenAPI says so); others with a Status.
+                // The Service registry answers a delete with the deleted object (its OpenAPI says so); so does the PVC
+                // registry (a PVC carries kubernetes.io/pvc-protection, so a delete marks it and returns it); others a Status.
                 return stored.Object.DeepClone().AsObject();
             }
 

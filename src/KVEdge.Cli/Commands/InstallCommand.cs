@@ -16,13 +16,7 @@ internal static class InstallCommand
     {
         var input = SpecInput.Create();
         var cluster = new ClusterOptions(console, factory);
-        var dryRun = new Option<string>("--dry-run")
-        {
-            Description = "none, client (render and list, no cluster) or server (the API server checks everything and stores nothing).",
-            DefaultValueFactory = _ => "none",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        dryRun.AcceptOnlyFromAmong("none", "client", "server");
+        var dryRun = DryRunOption.Create("render and list, no cluster needed");
         var force = new Option<bool>("--force-conflicts") { Description = "Take over fields another field manager owns (server-side apply force)." };
         var wait = new Option<bool>("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
         var timeout = new Option<string>("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
@@ -43,12 +37,7 @@ internal static class InstallCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var mode = (result.GetResult(dryRun) is { Implicit: false } && result.GetValue(dryRun) is null ? "client" : result.GetValue(dryRun)) switch
-            {
-                "client" => DryRunMode.Client,
-                "server" => DryRunMode.Server,
-                _ => DryRunMode.None,
-            };
+            var mode = DryRunOption.Mode(result, dryRun);
 
             IReadOnlyList<InputFile> files = [];
             IReadOnlyList<ValueOverride> overrides = [];

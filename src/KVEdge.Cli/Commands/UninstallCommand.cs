@@ -14,9 +14,9 @@ internal static class UninstallCommand
     {
         var cluster = new ClusterOptions(console, factory);
         var name = new Argument<string>("NAME") { Description = "The device (its VirtualMachine's name)." };
-        var purge = new Option<bool>("--purge") { Description = "Also delete the data disk (EdgeHub's queue, the identities) and the credentials Secret." };
+        var purge = new Option<bool>("--purge") { Description = "Also delete the data disk (EdgeHub's queue, the identities), the credentials Secret and a DPS TPM device's vTPM state (its TPM's keys)." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before --purge deletes data." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be deleted; delete nothing." };
+        var dryRun = DryRunOption.Create("list what would be deleted or kept, delete nothing");
         var command = new Command("uninstall", "Delete a device; its data disk and credentials stay unless --purge.") { name };
         command.AddOptions(cluster.All);
         command.AddOptions([purge, yes, dryRun]);
@@ -26,7 +26,8 @@ internal static class UninstallCommand
             return cluster.Run(result, human, (client, ns) =>
             {
                 var device = result.GetValue(name)!;
-                if (result.GetValue(purge) && !result.GetValue(yes) && !result.GetValue(dryRun))
+                var mode = DryRunOption.Mode(result, dryRun);
+                if (result.GetValue(purge) && !result.GetValue(yes) && mode == DryRunMode.None)
                 {
                     console.StdErr.Write($"--purge deletes the data disk of {ns}/{device} (EdgeHub's queued messages, the IoT Edge identities) and its credentials. Type the device name to confirm: ");
                     console.StdErr.Flush();
@@ -40,7 +41,7 @@ internal static class UninstallCommand
                     }
                 }
 
-                var outcome = new UninstallAction(client).RunAsync(ns, device, result.GetValue(purge), result.GetValue(dryRun), CancellationToken.None).GetAwaiter().GetResult();
+                var outcome = new UninstallAction(client).RunAsync(ns, device, result.GetValue(purge), mode, CancellationToken.None).GetAwaiter().GetResult();
                 foreach (var change in outcome.Changes)
                 {
                     human.Line(change.ToString());

@@ -23,10 +23,10 @@ public interface IClusterClient
     Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct);
 
     /// <summary>An RFC 7386 JSON merge patch (what `kubectl patch --type merge` sends), for fields another manager set.</summary>
-    Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, CancellationToken ct);
+    Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, bool dryRun, CancellationToken ct);
 
-    /// <summary>Deletes the object; false when it was already gone.</summary>
-    Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, CancellationToken ct);
+    /// <summary>Deletes the object (with <paramref name="dryRun"/>, dryRun=All: checked, not done); false when it was already gone.</summary>
+    Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, bool dryRun, CancellationToken ct);
 
     IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion, CancellationToken ct);
 

@@ -98,31 +98,33 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             return ToJson(result, resource);
         });
 
-    public Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, CancellationToken ct) =>
+    public Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, bool dryRun, CancellationToken ct) =>
         RunAsync(async () =>
         {
             var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
             object result = resource.Kind switch
             {
-                "PersistentVolumeClaim" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, fieldManager: InstallOptions.FieldManager, cancellationToken: ct).ConfigureAwait(false),
+                "PersistentVolumeClaim" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, dryRun: dryRun ? "All" : null,
+                    fieldManager: InstallOptions.FieldManager, cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
             };
             return ToJson(result, resource);
         });
 
-    public Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, CancellationToken ct) =>
+    public Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, bool dryRun, CancellationToken ct) =>
         RunAsync(async () =>
         {
+            var mode = dryRun ? "All" : null;
             try
             {
                 _ = resource.Kind switch
                 {
-                    "Secret" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                    "ConfigMap" => await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                    "Service" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                    "PersistentVolumeClaim" => await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "Secret" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "ConfigMap" => await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "Service" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "PersistentVolumeClaim" => await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
                     _ => await client.CustomObjects.DeleteNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name,
-                        propagationPolicy: "Foreground", cancellationToken: ct).ConfigureAwait(false),
+                        propagationPolicy: "Foreground", dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
                 };
                 return true;
             }

@@ -17,8 +17,13 @@ public sealed class UninstallAction(IClusterClient cluster)
 
     private static readonly string[] KeptWithoutPurge = [Roles.DataDisk, Roles.Credentials];
 
-    public async Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, bool dryRun, CancellationToken ct)
+    /// <param name="mode">Client: list, write nothing. Server: every write sent with dryRun=All, so the API server (and
+    /// its admission webhooks) checks it and stores nothing.</param>
+    public async Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, DryRunMode mode, CancellationToken ct)
     {
+        var dryRun = mode == DryRunMode.Client;
+        var serverDryRun = mode == DryRunMode.Server;
+        var note = mode switch { DryRunMode.Client => "dry run", DryRunMode.Server => "server dry run", _ => null };
         var changes = new List<Change>();
         var selector = $"{StandardLabels.Device}={device},{StandardLabels.ManagedBy}={StandardLabels.Manager}";
         try
@@ -34,7 +39,7 @@ public sealed class UninstallAction(IClusterClient cluster)
                     if (!dryRun && state["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 })
                     {
                         await cluster.MergePatchAsync(ClusterResource.PersistentVolumeClaim, ns, name,
-                            new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = null } }, ct).ConfigureAwait(false);
+                            new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = null } }, serverDryRun, ct).ConfigureAwait(false);
                     }
 
                     changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Kept,
@@ -59,10 +64,10 @@ public sealed class UninstallAction(IClusterClient cluster)
 
                     if (!dryRun)
                     {
-                        await cluster.DeleteAsync(resource, ns, name, ct).ConfigureAwait(false);
+                        await cluster.DeleteAsync(resource, ns, name, serverDryRun, ct).ConfigureAwait(false);
                     }
 
-                    changes.Add(new Change(device, resource, ns, name, ChangeAction.Deleted, dryRun ? "dry run" : null));
+                    changes.Add(new Change(device, resource, ns, name, ChangeAction.Deleted, note));
                 }
             }
 
@@ -73,10 +78,10 @@ public sealed class UninstallAction(IClusterClient cluster)
                     var name = state["metadata"]!["name"]!.GetValue<string>();
                     if (!dryRun)
                     {
-                        await cluster.DeleteAsync(ClusterResource.PersistentVolumeClaim, ns, name, ct).ConfigureAwait(false);
+                        await cluster.DeleteAsync(ClusterResource.PersistentVolumeClaim, ns, name, serverDryRun, ct).ConfigureAwait(false);
                     }
 
-                    changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Deleted, dryRun ? "dry run" : "the vTPM state (--purge)"));
+                    changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Deleted, note ?? "the vTPM state (--purge)"));
                 }
             }
         }

@@ -65,6 +65,41 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_bare_dry_run_is_client_as_in_kubectl_and_writes_nothing_on_install_upgrade_and_uninstall()
+    {
+        cluster.Server.ResetRequests();
+        var (code, console) = Kvedge("install", "--dry-run", "-f", spec);
+        Assert.Equal(0, code);
+        Assert.Empty(cluster.Server.Requests); // client: rendered and listed, the cluster not even asked
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured (client dry run)", console.Err, StringComparison.Ordinal);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        cluster.Server.ResetRequests();
+        Assert.Equal(0, Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi", "--dry-run").Code);
+        Assert.Empty(cluster.Server.Requests);
+
+        var (uninstall, dry) = Kvedge("uninstall", "edge-01", "--dry-run");
+        Assert.Equal(0, uninstall);
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 deleted (dry run)", dry.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        // server: every delete is sent, with dryRun=All, so the API server checks it; nothing goes. No confirmation asked.
+        cluster.Server.ResetRequests();
+        var (server, checkedByServer) = Kvedge("uninstall", "edge-01", "--purge", "--dry-run=server");
+        Assert.Equal(0, server);
+        var deletes = cluster.Server.Requests.Where(r => r.Method == "DELETE").ToList();
+        Assert.Equal(7, deletes.Count);
+        Assert.All(deletes, r => Assert.Contains("dryRun=All", r.Query, StringComparison.Ordinal));
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.Contains("datavolume.cdi.kubevirt.io/edge-01-data deleted (server dry run)", checkedByServer.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+
+        Assert.Equal(2, Kvedge("uninstall", "edge-01", "--dry-run=everything").Code);
+    }
+
+    [Fact]
     public void A_device_without_a_namespace_goes_to_the_contexts_namespace_unless_n_says_otherwise()
     {
         var plain = Path.Combine(folder, "plain.yaml");
@@ -123,7 +158,7 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Equal(0, code);
         Assert.Contains("edge-01: waiting for the DataVolumes to import", console.Err, StringComparison.Ordinal);
         Assert.Contains("edge-01: importing edge-01-root [##############################] 100.0%", console.Err, StringComparison.Ordinal);
-        Assert.Contains("edge-01: waiting for the guest agent (AgentConnected)", console.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-01: waiting for the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)", console.Err, StringComparison.Ordinal);
     }
 
     [Fact]

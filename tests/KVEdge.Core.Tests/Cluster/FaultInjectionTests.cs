@@ -81,19 +81,19 @@ public sealed class FaultInjectionTests
     {
         await using var cluster = await Prepared(Verb.Uninstall);
         using var client = cluster.Client();
-        var kept = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, dryRun: false, CancellationToken.None);
+        var kept = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None);
         Assert.Equal(["edge-01-data kept", "edge-01-credentials kept"], kept.Changes.Where(c => c.Action == ChangeAction.Kept).Select(c => $"{c.Name} {c.Verb}"));
         Assert.Equal(["DataVolume:edge-01-data", "Secret:edge-01-credentials"], Remaining(cluster));
 
-        var dry = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, dryRun: true, CancellationToken.None);
+        var dry = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, DryRunMode.Client, CancellationToken.None);
         Assert.Equal(2, dry.Changes.Count(c => c.Action == ChangeAction.Deleted));
         Assert.Equal(2, Remaining(cluster).Count);
 
-        var purged = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, dryRun: false, CancellationToken.None);
+        var purged = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, DryRunMode.None, CancellationToken.None);
         Assert.True(purged.Succeeded, purged.Error);
         Assert.Empty(Remaining(cluster));
 
-        var again = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, dryRun: false, CancellationToken.None);
+        var again = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, DryRunMode.None, CancellationToken.None);
         Assert.Contains("no objects of device factory-a/edge-01", again.Error, StringComparison.Ordinal);
     }
 
@@ -103,7 +103,7 @@ public sealed class FaultInjectionTests
         await using var cluster = await Prepared(Verb.Uninstall);
         cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"edge-01-iotedge","namespace":"factory-a","labels":{"kvedge.io/device":"edge-01"}},"data":{"connection-string":"eA=="}}"""));
         using var client = cluster.Client();
-        await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, dryRun: false, CancellationToken.None);
+        await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: true, DryRunMode.None, CancellationToken.None);
         Assert.NotNull(cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-iotedge"));
     }
 
@@ -139,7 +139,7 @@ public sealed class FaultInjectionTests
     {
         Verb.Install => (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(V1), ClusterTestDevices.Options(), CancellationToken.None)).Single(),
         Verb.Upgrade => (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(V2), ClusterTestDevices.Options(upgrade: true), CancellationToken.None)).Single(),
-        _ => await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, dryRun: false, CancellationToken.None),
+        _ => await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None),
     };
 
     // The stored objects without what the server assigns (uid, resourceVersion, managedFields timestamps).

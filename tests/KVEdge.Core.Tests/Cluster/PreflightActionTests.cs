@@ -69,7 +69,7 @@ public sealed class PreflightActionTests
         var permissions = checks.Single(c => c.Name == "permissions");
         Assert.Equal(CheckResult.Fail, permissions.Result);
         Assert.Equal("not allowed in namespace factory-b: patch secrets, delete cdi.kubevirt.io/datavolumes", permissions.Message);
-        Assert.Equal(50, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
+        Assert.Equal(56, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
 
         var allowed = await Run(cluster, Device("edge-01"));
         Assert.Equal("everything install, status, uninstall and restart need in namespace factory-a", allowed.Single(c => c.Name == "permissions").Message);

@@ -51,7 +51,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
         await InstallAndWait();
         var state = Assert.Single(States());
         Assert.Equal("VirtualMachine", state["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
-        await client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-tpm", CancellationToken.None);
+        await client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-tpm", dryRun: false, CancellationToken.None);
         Assert.Empty(States());
     }
 
@@ -61,7 +61,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
         await InstallAndWait();
         var uid = Assert.Single(States())["metadata"]!["uid"]!.GetValue<string>();
 
-        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, dryRun: false, CancellationToken.None);
+        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, DryRunMode.None, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
         var kept = Assert.Single(States());
@@ -80,7 +80,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
         await InstallAndWait();
         Assert.Equal(uid, Assert.Single(States())["metadata"]!["uid"]!.GetValue<string>());
 
-        var purged = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: true, dryRun: false, CancellationToken.None);
+        var purged = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: true, DryRunMode.None, CancellationToken.None);
         Assert.True(purged.Succeeded, purged.Error);
         Assert.Equal(ChangeAction.Deleted, purged.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim).Action);
         Assert.Empty(States());
@@ -91,7 +91,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
     {
         await InstallAndWait();
         cluster.Server.ResetRequests();
-        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, dryRun: true, CancellationToken.None);
+        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, DryRunMode.Client, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
         Assert.NotNull(Assert.Single(States())["metadata"]!["ownerReferences"]);
