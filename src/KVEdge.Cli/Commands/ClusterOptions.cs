@@ -15,7 +15,7 @@ internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory f
 
     public Option<string?> Context { get; } = new("--context") { Description = "The kubeconfig context to use." };
 
-    public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "Namespace (default: the context's namespace, else default)." };
+    public Option<string?> Namespace { get; } = new Option<string?>("--namespace", "-n") { Description = "Namespace (default: the context's namespace, else default)." }.ValidatedAsNamespace();
 
     public IEnumerable<Option> All => [Kubeconfig, Context, Namespace];
 

@@ -33,9 +33,29 @@ public static class CommonOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
-    public static Option<string> Namespace() => new("--namespace", "-n")
+    public static Option<string> Namespace() => new Option<string>("--namespace", "-n")
     {
         Description = "Namespace for devices whose metadata has none.",
         DefaultValueFactory = _ => "default",
-    };
+    }.ValidatedAsNamespace();
+
+    /// <summary>
+    /// A namespace is an RFC 1123 label, as the API server requires (apimachinery validation.IsDNS1123Label): it goes
+    /// into request URLs and --output-dir paths, so "../x" or "/abs" must never get that far.
+    /// </summary>
+    public static Option<T> ValidatedAsNamespace<T>(this Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (KVEdge.Core.Validation.KubernetesNames.CheckDns1123Label(token.Value) is not null)
+                {
+                    result.AddError($"-n/--namespace {KVEdge.Core.Diagnostics.DisplayText.Quote(token.Value)}: not a namespace name: "
+                        + "it must be a lowercase RFC 1123 label (a-z, 0-9 and '-', starting and ending with a letter or digit, at most 63 characters) [rule: namespace]");
+                }
+            }
+        });
+        return option;
+    }
 }

@@ -28,13 +28,15 @@ public sealed class HumanOutput
         foreach (var d in diagnostics)
         {
             var colour = d.IsError ? "red" : "yellow";
-            _ansi.MarkupLineInterpolated($"[{colour}]{d.ToString()}[/]");
+            _ansi.MarkupLineInterpolated($"[{colour}]{DisplayText.Escape(d.ToString())}[/]");
         }
     }
 
-    public void Line(string text) => _ansi.WriteLine(text);
+    // Every line of human text may carry input (names, values, server messages): control characters never reach the
+    // terminal as such.
+    public void Line(string text) => _ansi.WriteLine(DisplayText.Escape(text));
 
-    public void Warning(string text) => _ansi.MarkupLineInterpolated($"[yellow]warning: {text}[/]");
+    public void Warning(string text) => _ansi.MarkupLineInterpolated($"[yellow]warning: {DisplayText.Escape(text)}[/]");
 
-    public void Failure(string text) => _ansi.MarkupLineInterpolated($"[red]error: {text}[/]");
+    public void Failure(string text) => _ansi.MarkupLineInterpolated($"[red]error: {DisplayText.Escape(text)}[/]");
 }

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text;
+
+namespace KVEdge.Core.Diagnostics;
+
+/// <summary>
+/// How a value taken from input is shown in a message: control characters escaped (an ESC or BEL in a spec must not
+/// reach the terminal as one), and long values cut, with their length, so one bad 20 MiB value cannot flood the output.
+/// Never use it for a credential: those are named, not shown.
+/// </summary>
+public static class DisplayText
+{
+    public const int MaxValueLength = 80;
+
+    /// <summary>The value in double quotes, escaped, cut to <see cref="MaxValueLength"/> characters.</summary>
+    public static string Quote(string value)
+    {
+        var shown = value.Length > MaxValueLength ? value[..MaxValueLength] : value;
+        var quoted = "\"" + Escape(shown).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        return value.Length > MaxValueLength
+            ? $"{quoted}... ({value.Length.ToString(CultureInfo.InvariantCulture)} characters)"
+            : quoted;
+    }
+
+    /// <summary>Control characters as C escapes (\n, \t, \x1b, \u0085); everything else as it is.</summary>
+    public static string Escape(string text)
+    {
+        if (!text.Any(IsControl))
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '\n' => sb.Append("\\n"),
+                '\r' => sb.Append("\\r"),
+                '\t' => sb.Append("\\t"),
+                _ when c < 0x20 || c == 0x7f => sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)),
+                _ when IsControl(c) => sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => sb.Append(c),
+            };
+        }
+
+        return sb.ToString();
+    }
+
+    // C0, DEL, C1 (0x80-0x9f: 0x9b is a one-byte CSI on some terminals), and the bidirectional overrides that can make
+    // a message read differently from what it says.
+    private static bool IsControl(char c) => c < 0x20 || (c >= 0x7f && c <= 0x9f) || c is '\u202a' or '\u202b' or '\u202c' or '\u202d' or '\u202e' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
+}
