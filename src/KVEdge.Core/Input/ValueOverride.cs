@@ -19,7 +19,9 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
         foreach (var assignment in SplitTopLevel(expression, ','))
         {
             var (path, value) = SplitAssignment(assignment, "--set");
-            result.Add(new ValueOverride($"--set {assignment}", PathSegment.Parse(path), ParseValue(value)));
+            // The origin names the path, never the value: it prefixes every message about this field, and a value
+            // given with --set may be a credential (a connection string, a key, a PEM) that must not be echoed.
+            result.Add(new ValueOverride($"--set {Diagnostics.DisplayText.Escape(path)}", PathSegment.Parse(path), ParseValue(value)));
         }
 
         return result;
@@ -35,11 +37,11 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new OverrideException($"--set-file {path}: cannot read '{file}': {ex.Message}");
+            throw new OverrideException($"--set-file {Diagnostics.DisplayText.Escape(path)}: cannot read {Diagnostics.DisplayText.Quote(file)}: {ex.Message}");
         }
 
         var node = new YamlScalarNode(content) { Style = ScalarStyle.DoubleQuoted };
-        return new ValueOverride($"--set-file {path}={file}", PathSegment.Parse(path), node);
+        return new ValueOverride($"--set-file {Diagnostics.DisplayText.Escape(path)}={Diagnostics.DisplayText.Escape(file)}", PathSegment.Parse(path), node);
     }
 
     private static (string Path, string Value) SplitAssignment(string assignment, string flag)
@@ -47,11 +49,22 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
         var eq = IndexOfUnescaped(assignment, '=');
         if (eq <= 0)
         {
-            throw new OverrideException($"{flag} '{assignment}': expected path=value");
+            // Not shown: what has no path may well be a pasted credential.
+            throw new OverrideException($"{flag}: expected path=value, got {assignment.Length} character(s) with no path before '='");
         }
 
-        return (assignment[..eq], assignment[(eq + 1)..]);
+        var path = assignment[..eq];
+        // A path starts at a top-level key of the document; anything else (a base64 key whose padding looked like
+        // "=", a pasted connection string) is not echoed, since it may be a secret.
+        if (!TopLevelKeys.Any(k => path == k || path.StartsWith(k + ".", StringComparison.Ordinal) || path.StartsWith(k + "[", StringComparison.Ordinal)))
+        {
+            throw new OverrideException($"{flag}: a path starts at {string.Join(", ", TopLevelKeys)}; got one of {path.Length} character(s) (not shown)");
+        }
+
+        return (path, assignment[(eq + 1)..]);
     }
+
+    private static readonly string[] TopLevelKeys = ["apiVersion", "kind", "metadata", "spec"];
 
     private static YamlNode? ParseValue(string raw)
     {
