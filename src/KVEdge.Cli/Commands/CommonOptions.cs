@@ -15,7 +15,7 @@ public static class CommonOptions
 
     public static Option<string[]> Files() => new("--filename", "-f")
     {
-        Description = "EdgeDevice spec file, directory of *.yaml, or - for stdin; a multi-document file is a fleet. Repeatable.",
+        Description = "EdgeDevice spec file, directory of *.yaml, or - for stdin; a multi-document file is a fleet (a leading ~/ is your home folder). Repeatable.",
         Required = true,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
@@ -29,7 +29,7 @@ public static class CommonOptions
 
     public static Option<string[]> SetFile() => new("--set-file")
     {
-        Description = "Set a spec value from a file's content: path=FILE. Repeatable.",
+        Description = "Set a spec value from a file's content: path=FILE (a leading ~/ is your home folder). Repeatable.",
         Arity = ArgumentArity.ZeroOrMore,
     };
 

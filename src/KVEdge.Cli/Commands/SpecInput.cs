@@ -22,7 +22,7 @@ internal sealed class SpecInput(Option<string[]> files, Option<string[]> set, Op
 
         foreach (var expression in result.GetValue(setFile) ?? [])
         {
-            overrides.Add(ValueOverride.ParseSetFile(expression, File.ReadAllText));
+            overrides.Add(ValueOverride.ParseSetFile(expression, InputFile.ReadText));
         }
 
         return overrides;

@@ -29,7 +29,8 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
 
     public static ValueOverride ParseSetFile(string expression, Func<string, string> readFile)
     {
-        var (path, file) = SplitAssignment(expression, "--set-file");
+        var (path, given) = SplitAssignment(expression, "--set-file");
+        var file = InputFile.ExpandHome(given, home: null);
         string content;
         try
         {
