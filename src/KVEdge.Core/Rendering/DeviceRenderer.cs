@@ -146,8 +146,9 @@ public static class DeviceRenderer
     {
         var d = device.Spec.DataDisk;
 
-        // Standalone, with no owner reference: deleting the VM (or `helm uninstall`) must not take EdgeHub's queue with it.
-        var keep = new Dictionary<string, string> { ["helm.sh/resource-policy"] = "keep" };
+        // Standalone, with no owner reference: deleting the VM (or `helm uninstall`) must not take EdgeHub's queue with it,
+        // nor may a GitOps tool's pruning when the device leaves the fleet.
+        var keep = new Dictionary<string, string>(KeepAnnotations.All);
         return new DataVolume
         {
             Metadata = Meta(device, ns, names.DataDisk, Roles.DataDisk, keep),

@@ -95,6 +95,34 @@ public class TemplateCommandTests
     }
 
     [Fact]
+    public void Every_data_disk_in_a_GitOps_tree_is_protected_from_pruning_by_Helm_Flux_and_Argo_CD()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"kvedge-prune-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, c) = TestConsole.Run("template", "-f", Example("fleet.yaml"), "--output-dir", dir);
+            Assert.True(code == ExitCodes.Success, c.Err);
+            var disks = Directory.EnumerateFiles(dir, "datavolume-*-data.yaml", SearchOption.AllDirectories).ToList();
+            Assert.Equal(4, disks.Count);
+            foreach (var disk in disks)
+            {
+                var annotations = YamlToJson.ParseAll(File.ReadAllText(disk)).Single()["metadata"]!["annotations"]!;
+                Assert.Equal("keep", annotations["helm.sh/resource-policy"]!.GetValue<string>());
+                Assert.Equal("disabled", annotations["kustomize.toolkit.fluxcd.io/prune"]!.GetValue<string>());
+                Assert.Equal("Delete=false,Prune=false", annotations["argocd.argoproj.io/sync-options"]!.GetValue<string>());
+            }
+
+            // And only the data disks: everything else of a device that leaves the fleet is meant to be pruned.
+            var others = Directory.EnumerateFiles(dir, "*.yaml", SearchOption.AllDirectories).Where(f => !disks.Contains(f) && !f.EndsWith("kustomization.yaml", StringComparison.Ordinal));
+            Assert.All(others, f => Assert.DoesNotContain("kustomize.toolkit.fluxcd.io/prune", File.ReadAllText(f), StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Nothing_is_written_when_any_device_is_invalid()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"kvedge-none-{Guid.NewGuid():N}");

@@ -67,6 +67,8 @@ public sealed class UninstallActionTests : IAsyncLifetime
         var kept = Assert.Single(States());
         Assert.Equal(uid, kept["metadata"]!["uid"]!.GetValue<string>());
         Assert.Null(kept["metadata"]!["ownerReferences"]);
+        Assert.Equal("disabled", kept["metadata"]!["annotations"]!["kustomize.toolkit.fluxcd.io/prune"]!.GetValue<string>());
+        Assert.Equal("Delete=false,Prune=false", kept["metadata"]!["annotations"]!["argocd.argoproj.io/sync-options"]!.GetValue<string>());
         var change = outcome.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim);
         Assert.Equal(ChangeAction.Kept, change.Action);
         Assert.StartsWith("the vTPM state (the TPM's keys, which DPS knows this device by)", change.Detail, StringComparison.Ordinal);
