@@ -68,6 +68,8 @@ public sealed class ConvergeStockImageTests : IDisposable
         Assert.Contains("ERROR: cannot reach the package repository", first.StdOut, StringComparison.Ordinal);
         Assert.Equal(3, first.StdOut.Split('\n').Count(l => l.StartsWith("Err:1", StringComparison.Ordinal)));
 
+        Assert.DoesNotContain("systemctl start --no-block kvedge-apply.service", _box.Calls, StringComparison.Ordinal);
+
         // systemd restarts the failed unit in the same boot (no reboot: /run and the mounts stay), and it converges.
         var unit = GuestFiles.Read(GuestFiles.ConvergeUnit);
         Assert.Contains("\nRestart=on-failure\n", unit, StringComparison.Ordinal);
@@ -77,6 +79,12 @@ public sealed class ConvergeStockImageTests : IDisposable
         var again = _box.Run();
         Assert.True(again.ExitCode == 0, again.StdOut + again.StdErr);
         Assert.Equal("1.6.0-1", _box.Installed("aziot-edge"));
+        // kvedge-apply.service's job failed with the first run (Requires=): the successful run asks for it again.
+        Assert.Contains("systemctl start --no-block kvedge-apply.service", _box.Calls, StringComparison.Ordinal);
+        Assert.Equal(0, _box.Run("--apply").ExitCode);
+        _box.Reboot();
+        Assert.Equal(0, _box.Run().ExitCode);
+        Assert.DoesNotContain("systemctl start --no-block kvedge-apply.service", _box.Calls, StringComparison.Ordinal); // nothing to apply
     }
 
     [Fact]

@@ -637,6 +637,11 @@ main() {
     ensure_aziot_memberships
     converge_config
     configure_tpm_access
+    # After a failed run that systemd restarted, kvedge-apply.service's start job has already failed with it
+    # (Requires=): ask for it again. In an ordinary boot this merges into its queued job, which waits for this unit.
+    if [ -f "$RUN/apply-needed" ]; then
+      systemctl start --no-block kvedge-apply.service
+    fi
     if [ "${#changes[@]}" -eq 0 ]; then
       log "converged in ${SECONDS}s: no changes"
     else
