@@ -48,8 +48,23 @@ internal static class TemplateCommand
             var objects = rendered.Devices.SelectMany(d => d.Objects).ToList();
             if (result.GetValue(outputDir) is { } dir)
             {
-                KustomizeLayout.Write(dir, rendered.Devices);
+                try
+                {
+                    KustomizeLayout.Write(dir, rendered.Devices);
+                }
+                catch (OutputTreeException ex)
+                {
+                    human.Failure(ex.Message);
+                    return ExitCodes.InvalidInput;
+                }
+
                 human.Line($"wrote {rendered.Devices.Count} device(s), {objects.Count} object(s) to {dir}");
+                foreach (var secret in rendered.Devices.SelectMany(d => d.Objects).Where(o => o.Kind == "Secret" && o.Metadata.Labels?.TryGetValue(KVEdge.Core.Rendering.StandardLabels.Role, out var role) == true && role == KVEdge.Core.Rendering.Roles.Credentials))
+                {
+                    human.Warning($"{dir}: {secret.Metadata.NamespaceProperty}/{secret.Metadata.Name} holds the device's credentials in plain base64; a Git repository is no place for it. "
+                        + "The GitOps way: create that Secret in the cluster yourself and name it in spec.iotEdge.credentials.existingSecret.");
+                }
+
                 return ExitCodes.Success;
             }
 

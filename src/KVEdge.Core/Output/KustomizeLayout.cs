@@ -35,29 +35,130 @@ public static class KustomizeLayout
         return files;
     }
 
-    /// <summary>Writes the tree; a device folder kvedge made before is emptied first so removed objects do not linger.</summary>
+    /// <summary>
+    /// Writes the tree, only inside <paramref name="root"/>: every problem is found before anything is written (a
+    /// symlink on a path it would write, a file there that kvedge did not write, a root that is not a folder), and then
+    /// nothing is. Files kvedge wrote carry <see cref="Header"/>; those of device folders it wrote before are replaced,
+    /// and the folders of devices no longer in the input are removed (only what kvedge wrote; a folder left with a
+    /// file of the user's keeps it).
+    /// </summary>
     public static void Write(string root, IReadOnlyList<RenderedDevice> devices)
     {
+        var full = Path.GetFullPath(root);
         var files = Files(devices);
-        foreach (var device in devices)
+        var problems = new List<string>();
+        if (File.Exists(full))
         {
-            var dir = Path.Combine(root, device.Namespace, device.Name);
-            var marker = Path.Combine(dir, "kustomization.yaml");
-            if (File.Exists(marker) && File.ReadAllText(marker).StartsWith(Header, StringComparison.Ordinal))
+            throw new OutputTreeException($"--output-dir {Diagnostics.DisplayText.Quote(root)} is a file, not a folder; nothing was written");
+        }
+
+        var targets = files.Select(f => (Path: Inside(full, f.Path), f.Content)).ToList();
+        foreach (var (path, _) in targets)
+        {
+            if (LinkOnTheWay(full, path) is { } link)
             {
-                foreach (var old in Directory.EnumerateFiles(dir, "*.yaml"))
+                problems.Add($"{Diagnostics.DisplayText.Quote(link)} is a symbolic link: kvedge writes only real folders and files inside --output-dir");
+            }
+            else if (Directory.Exists(path))
+            {
+                problems.Add($"{Diagnostics.DisplayText.Quote(path)} is a folder where kvedge writes a file");
+            }
+            else if (File.Exists(path) && !WrittenByKvedge(path))
+            {
+                problems.Add($"{Diagnostics.DisplayText.Quote(path)} was not written by kvedge (it lacks the \"{Header.TrimEnd()}\" line): not overwritten");
+            }
+        }
+
+        // Device folders kvedge wrote before, now or no longer in the input: their old files go.
+        var current = targets.Select(t => t.Path).ToHashSet(StringComparer.Ordinal);
+        var stale = new List<string>();
+        if (Directory.Exists(full) && LinkOnTheWay(Path.GetDirectoryName(full)!, full) is null)
+        {
+            foreach (var ns in Directory.EnumerateDirectories(full))
+            {
+                if (IsLink(ns))
                 {
-                    File.Delete(old);
+                    continue;
+                }
+
+                foreach (var dir in Directory.EnumerateDirectories(ns).Where(d => !IsLink(d)))
+                {
+                    var marker = Path.Combine(dir, "kustomization.yaml");
+                    if (File.Exists(marker) && !IsLink(marker) && WrittenByKvedge(marker))
+                    {
+                        stale.AddRange(Directory.EnumerateFiles(dir, "*.yaml").Where(f => !current.Contains(f) && !IsLink(f) && WrittenByKvedge(f)));
+                    }
                 }
             }
         }
 
-        foreach (var (relative, content) in files)
+        if (problems.Count > 0)
         {
-            var path = Path.Combine(root, relative);
+            throw new OutputTreeException(string.Join("\n", problems.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)) + "\nnothing was written");
+        }
+
+        foreach (var old in stale)
+        {
+            File.Delete(old);
+            var dir = Path.GetDirectoryName(old)!;
+            if (!Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+                var ns = Path.GetDirectoryName(dir)!;
+                if (!Directory.EnumerateFileSystemEntries(ns).Any())
+                {
+                    Directory.Delete(ns);
+                }
+            }
+        }
+
+        foreach (var (path, content) in targets)
+        {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         }
+    }
+
+    // Names are RFC 1123 labels and subdomains, so no segment can be ".." or hold a '/'; this makes escaping the root
+    // impossible even if that ever changed.
+    private static string Inside(string root, string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(root, relative));
+        return path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new OutputTreeException($"{Diagnostics.DisplayText.Quote(relative)} would be written outside --output-dir; nothing was written");
+    }
+
+    /// <summary>The first existing symbolic link from <paramref name="root"/> (itself included) down to <paramref name="path"/>.</summary>
+    private static string? LinkOnTheWay(string root, string path)
+    {
+        var current = root;
+        if (IsLink(current))
+        {
+            return current;
+        }
+
+        foreach (var segment in Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar))
+        {
+            current = Path.Combine(current, segment);
+            if (IsLink(current))
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    // readlink(2): set for a link to a file or a folder, and for a dangling one; null for anything else or nothing.
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private static bool WrittenByKvedge(string path)
+    {
+        using var reader = new StreamReader(path);
+        var buffer = new char[Header.Length];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        return new string(buffer, 0, read) == Header;
     }
 
     private static string Kustomization(IEnumerable<string> resources)
@@ -72,3 +173,6 @@ public static class KustomizeLayout
         return sb.ToString();
     }
 }
+
+/// <summary>A GitOps tree that cannot be written safely; the message says where and why, and nothing was written.</summary>
+public sealed class OutputTreeException(string message) : Exception(message);
