@@ -496,7 +496,7 @@ tpm_config=$(guest sudo sha256sum /etc/aziot/config.toml | cut -d' ' -f1)
 expect "'iotedge config apply' ran once, and no reprovision" "$(calls)" "config apply -c /etc/aziot/config.toml $tpm_config"
 expect "the baked image carried no cloud-init instance of the bake" "$(guest sudo ls /var/lib/cloud/instances | grep -c kvedge-bake)" "0"
 if version=$(agent_answers 2>&1); then pass "the baked guest agent answers from the host (qemu-ga $version)"; else fail "the baked guest agent answers" "$version"; fi
-expect "the TPM's device node is aziottpm's (the udev rule converge wrote)" "$(guest stat -c '%U %a' /dev/tpmrm0)" "aziottpm 660"
+expect "the TPM's device node is aziottpm's (the udev rule converge wrote)" "$(guest "stat -c '%U %a' /dev/tpmrm0")" "aziottpm 660"
 check "the stand-in aziot-tpmd, as aziottpm, gets an answer from the TPM" guest sudo systemctl start aziot-tpmd.service
 check "... and says so" guest "sudo journalctl -b -u aziot-tpmd.service --no-pager -o cat | grep -q 'TPM2_GetRandom through /dev/tpmrm0 as aziottpm: ok'"
 no_leaks "baked VM"
