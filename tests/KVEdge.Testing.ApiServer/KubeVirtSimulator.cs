@@ -186,15 +186,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 ["name"] = name,
                 ["namespace"] = ns,
                 ["labels"] = vm["spec"]?["template"]?["metadata"]?["labels"]?.DeepClone(),
-                ["ownerReferences"] = new JsonArray(new JsonObject
-                {
-                    ["apiVersion"] = "kubevirt.io/v1",
-                    ["kind"] = "VirtualMachine",
-                    ["name"] = name,
-                    ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
-                    ["controller"] = true,
-                    ["blockOwnerDeletion"] = true,
-                }),
+                ["ownerReferences"] = OwnedBy(vm),
             },
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };
@@ -210,6 +202,17 @@ public sealed class KubeVirtSimulator : IDisposable
         await Task.Delay(Step, stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
     }
+
+    // What KubeVirt's controllers put on what they make for a VM: a controller reference that blocks its deletion.
+    private static JsonArray OwnedBy(JsonObject vm) => new(new JsonObject
+    {
+        ["apiVersion"] = "kubevirt.io/v1",
+        ["kind"] = "VirtualMachine",
+        ["name"] = vm["metadata"]!["name"]!.DeepClone(),
+        ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
+        ["controller"] = true,
+        ["blockOwnerDeletion"] = true,
+    });
 
     private void EnsurePersistentState(JsonObject vm, string ns, string name) =>
         store.Atomically(() =>
@@ -228,15 +231,7 @@ public sealed class KubeVirtSimulator : IDisposable
                     ["name"] = $"persistent-state-for-{name}-{++persistentStates:D5}",
                     ["namespace"] = ns,
                     ["labels"] = new JsonObject { ["persistent-state-for"] = name },
-                    ["ownerReferences"] = new JsonArray(new JsonObject
-                    {
-                        ["apiVersion"] = "kubevirt.io/v1",
-                        ["kind"] = "VirtualMachine",
-                        ["name"] = name,
-                        ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
-                        ["controller"] = true,
-                        ["blockOwnerDeletion"] = true,
-                    }),
+                    ["ownerReferences"] = OwnedBy(vm),
                 },
                 ["spec"] = new JsonObject
                 {

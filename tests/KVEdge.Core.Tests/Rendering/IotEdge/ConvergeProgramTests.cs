@@ -12,8 +12,7 @@ public sealed class ConvergeProgramTests : IDisposable
 
     public void Dispose() => _box.Dispose();
 
-    private static EdgeDevice Device(string name) =>
-        RenderFixtures.Render("tests/testdata/iotedge/modes.yaml").Specs.Single(s => s.Value.Metadata.Name == name).Value;
+    private static EdgeDevice Device(string name) => ConvergeSandbox.Mode(name);
 
     private static string Lines(string text, string prefix) =>
         string.Join('\n', text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)));
@@ -25,14 +24,7 @@ public sealed class ConvergeProgramTests : IDisposable
     private static int Index(string calls, string line) =>
         Array.FindIndex(calls.Split('\n'), l => l.StartsWith(line, StringComparison.Ordinal));
 
-    private ToolResult Boot()
-    {
-        var converge = _box.Run();
-        Assert.True(converge.ExitCode == 0, converge.StdOut + converge.StdErr);
-        var apply = _box.Run("--apply");
-        Assert.True(apply.ExitCode == 0, apply.StdOut + apply.StdErr);
-        return new ToolResult(0, converge.StdOut + apply.StdOut, converge.StdErr + apply.StdErr);
-    }
+    private ToolResult Boot() => _box.Boot();
 
     [Fact]
     public void First_boot_formats_installs_in_order_writes_config_and_applies_it()

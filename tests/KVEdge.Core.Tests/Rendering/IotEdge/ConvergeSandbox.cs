@@ -236,6 +236,20 @@ public sealed class ConvergeSandbox : IDisposable
         return new ToolResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>A device of tests/testdata/iotedge/modes.yaml, one per provisioning mode.</summary>
+    public static EdgeDevice Mode(string name) =>
+        KVEdge.Core.Tests.Rendering.RenderFixtures.Render("tests/testdata/iotedge/modes.yaml").Specs.Single(s => s.Value.Metadata.Name == name).Value;
+
+    /// <summary>One boot: the converge unit, then (as systemd orders it) the apply unit; both must succeed.</summary>
+    public ToolResult Boot()
+    {
+        var converge = Run();
+        Assert.True(converge.ExitCode == 0, converge.StdOut + converge.StdErr);
+        var apply = Run("--apply");
+        Assert.True(apply.ExitCode == 0, apply.StdOut + apply.StdErr);
+        return new ToolResult(0, converge.StdOut + apply.StdOut, converge.StdErr + apply.StdErr);
+    }
+
     public string Installed(string package) => File.ReadAllText(Path.Combine(Dir, "installed", package)).Trim();
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);

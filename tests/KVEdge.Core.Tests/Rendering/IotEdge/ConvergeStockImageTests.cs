@@ -16,20 +16,12 @@ public sealed class ConvergeStockImageTests : IDisposable
 
     public void Dispose() => _box.Dispose();
 
-    private static EdgeDevice Device(string name) =>
-        RenderFixtures.Render("tests/testdata/iotedge/modes.yaml").Specs.Single(s => s.Value.Metadata.Name == name).Value;
+    private static EdgeDevice Device(string name) => ConvergeSandbox.Mode(name);
 
     private static string[] AptCalls(string calls) =>
         [.. calls.Split('\n').Where(l => l.StartsWith("apt-get ", StringComparison.Ordinal))];
 
-    private ToolResult Boot()
-    {
-        var converge = _box.Run();
-        Assert.True(converge.ExitCode == 0, converge.StdOut + converge.StdErr);
-        var apply = _box.Run("--apply");
-        Assert.True(apply.ExitCode == 0, apply.StdOut + apply.StdErr);
-        return new ToolResult(0, converge.StdOut + apply.StdOut, converge.StdErr + apply.StdErr);
-    }
+    private ToolResult Boot() => _box.Boot();
 
     [Fact]
     public void A_held_dpkg_lock_is_waited_for_and_every_apt_call_waits()
