@@ -6,10 +6,13 @@ namespace KVEdge.Core.Images.Bake;
 
 /// <summary>
 /// The cloud-config of a bake boot: one locked placeholder user (so the image's default user is not created; cloud-init's
-/// schema wants at least one entry, and the cleanup deletes it), the converge program, and one runcmd that runs it in bake mode (the pinned
-/// packages from the device's repository, nothing device-specific), then removes what identifies this boot (cloud-init's
-/// state and logs, SSH host keys, the machine-id), trims the disk and powers off. Its verdict goes to the serial console:
-/// <see cref="Succeeded"/> or <see cref="Failed"/>.
+/// schema wants at least one entry, and the cleanup deletes it), the converge program and its units, and one runcmd that
+/// runs it in bake mode (the pinned packages from the device's repository, nothing device-specific), enables the units,
+/// then removes what identifies this boot (cloud-init's state and logs, SSH host keys, the machine-id), trims the disk
+/// and powers off. Its verdict goes to the serial console: <see cref="Succeeded"/> or <see cref="Failed"/>.
+/// The units stay enabled in the image, so a device booted from it starts converging as soon as its network is up, in
+/// parallel with cloud-init's later stages, instead of after cloud-init's final stage installs them (the config disk
+/// brings the device's own copy of the program, which replaces this one when they differ).
 /// </summary>
 public static class BakeUserData
 {
@@ -19,7 +22,7 @@ public static class BakeUserData
     private const string Script = $$"""
         exec >/dev/console 2>&1
         if /usr/local/lib/kvedge/kvedge-converge --bake; then
-          rm -f /usr/local/lib/kvedge/kvedge-converge
+          systemctl enable {{GuestFiles.ConvergeUnit}} {{GuestFiles.ApplyUnit}}
           userdel --remove kvedge-bake 2>/dev/null || true
           cloud-init clean --logs
           rm -f /etc/ssh/ssh_host_* /var/lib/dbus/machine-id
@@ -37,15 +40,20 @@ public static class BakeUserData
     {
         ["users"] = new JsonArray(new JsonObject { ["name"] = "kvedge-bake", ["lock_passwd"] = true, ["shell"] = "/usr/sbin/nologin" }),
         ["ssh_pwauth"] = false,
-        ["write_files"] = new JsonArray(new JsonObject
-        {
-            ["path"] = "/usr/local/lib/kvedge/kvedge-converge",
-            ["owner"] = "root:root",
-            ["permissions"] = "0755",
-            ["content"] = GuestFiles.Read(GuestFiles.Converge),
-        }),
+        ["write_files"] = new JsonArray(
+            File(CloudInitUserData.ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),
+            File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)),
+            File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit))),
         ["runcmd"] = new JsonArray(new JsonArray("sh", "-c", Script)),
     });
+
+    private static JsonObject File(string path, string permissions, string content) => new()
+    {
+        ["path"] = path,
+        ["owner"] = "root:root",
+        ["permissions"] = permissions,
+        ["content"] = content,
+    };
 
     /// <summary>NoCloud meta-data for the bake boot; the device's own boot has another instance-id, so cloud-init runs afresh.</summary>
     public static string MetaData(string bakeId) => new JsonObject { ["instance-id"] = $"kvedge-bake-{bakeId}", ["local-hostname"] = "kvedge-bake" }.ToJsonString();

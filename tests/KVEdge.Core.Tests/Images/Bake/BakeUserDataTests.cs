@@ -20,7 +20,9 @@ public class BakeUserDataTests
         Assert.Contains("- name: kvedge-bake\n  lock_passwd: true", userData, StringComparison.Ordinal);
         Assert.Contains(GuestFiles.Read(GuestFiles.Converge).Split('\n')[1], userData, StringComparison.Ordinal);
         var script = userData[userData.IndexOf("runcmd:", StringComparison.Ordinal)..];
-        var order = new[] { "kvedge-converge --bake", "userdel --remove kvedge-bake", "cloud-init clean --logs", "ssh_host_", "/etc/machine-id", "fstrim", BakeUserData.Succeeded, "systemctl poweroff" }
+        Assert.Contains(GuestFiles.Read(GuestFiles.ConvergeUnit).Split('\n')[1], userData, StringComparison.Ordinal);
+        Assert.Contains("path: /etc/systemd/system/kvedge-apply.service", userData, StringComparison.Ordinal);
+        var order = new[] { "kvedge-converge --bake", "systemctl enable kvedge-converge.service kvedge-apply.service", "userdel --remove kvedge-bake", "cloud-init clean --logs", "ssh_host_", "/etc/machine-id", "fstrim", BakeUserData.Succeeded, "systemctl poweroff" }
             .Select(s => script.IndexOf(s, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, order);
         Assert.Equal(order.Order(), order);
