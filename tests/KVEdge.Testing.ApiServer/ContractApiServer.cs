@@ -782,6 +782,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             {
                 // The Service registry answers a delete with the deleted object (its OpenAPI says so); so does the PVC
                 // registry (a PVC carries kubernetes.io/pvc-protection, so a delete marks it and returns it); others a Status.
+                // Not modelled: that finalizer keeps a PVC in use visible, with a deletionTimestamp, until its pod is gone.
                 return stored.Object.DeepClone().AsObject();
             }
 

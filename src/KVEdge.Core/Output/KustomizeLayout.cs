@@ -72,7 +72,7 @@ public static class KustomizeLayout
         // Device folders kvedge wrote before, now or no longer in the input: their old files go.
         var current = targets.Select(t => t.Path).ToHashSet(StringComparer.Ordinal);
         var stale = new List<string>();
-        if (Directory.Exists(full) && LinkOnTheWay(Path.GetDirectoryName(full)!, full) is null)
+        if (Directory.Exists(full) && !IsLink(full))
         {
             foreach (var ns in Directory.EnumerateDirectories(full))
             {

@@ -52,16 +52,20 @@ public static class CloudInitUserData
     // The converge program and its units; on later boots systemd runs them before the IoT Edge services.
     private static readonly Lazy<string> IotEdgeTail = new(() => YamlWriter.Write(new JsonObject
     {
-        ["write_files"] = new JsonArray(
-            File(SshdDropInPath, "0644", SshdDropIn),
-            File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),
-            File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)),
-            File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit))),
+        ["write_files"] = new JsonArray([File(SshdDropInPath, "0644", SshdDropIn), .. ConvergeFiles()]),
         ["runcmd"] = new JsonArray(
             new JsonArray("systemctl", "daemon-reload"),
             new JsonArray("systemctl", "enable", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit),
             new JsonArray("systemctl", "start", "--no-block", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit)),
     }));
+
+    /// <summary>The converge program and its two units as cloud-init write_files entries (a device's user-data, and a bake's).</summary>
+    public static JsonObject[] ConvergeFiles() =>
+    [
+        File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),
+        File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)),
+        File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit)),
+    ];
 
     private static JsonObject File(string path, string permissions, string content) => new()
     {

@@ -40,20 +40,9 @@ public static class BakeUserData
     {
         ["users"] = new JsonArray(new JsonObject { ["name"] = "kvedge-bake", ["lock_passwd"] = true, ["shell"] = "/usr/sbin/nologin" }),
         ["ssh_pwauth"] = false,
-        ["write_files"] = new JsonArray(
-            File(CloudInitUserData.ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),
-            File($"/etc/systemd/system/{GuestFiles.ConvergeUnit}", "0644", GuestFiles.Read(GuestFiles.ConvergeUnit)),
-            File($"/etc/systemd/system/{GuestFiles.ApplyUnit}", "0644", GuestFiles.Read(GuestFiles.ApplyUnit))),
+        ["write_files"] = new JsonArray(CloudInitUserData.ConvergeFiles()),
         ["runcmd"] = new JsonArray(new JsonArray("sh", "-c", Script)),
     });
-
-    private static JsonObject File(string path, string permissions, string content) => new()
-    {
-        ["path"] = path,
-        ["owner"] = "root:root",
-        ["permissions"] = permissions,
-        ["content"] = content,
-    };
 
     /// <summary>NoCloud meta-data for the bake boot; the device's own boot has another instance-id, so cloud-init runs afresh.</summary>
     public static string MetaData(string bakeId) => new JsonObject { ["instance-id"] = $"kvedge-bake-{bakeId}", ["local-hostname"] = "kvedge-bake" }.ToJsonString();
