@@ -10,12 +10,12 @@ public sealed record InputFile(string DisplayName, string Text)
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static IReadOnlyList<InputFile> Read(IEnumerable<string> paths, Func<TextReader> stdin, string? home = null)
+    public static IReadOnlyList<InputFile> Read(IEnumerable<string> paths, Func<TextReader> stdin)
     {
         var files = new List<InputFile>();
         foreach (var given in paths)
         {
-            var path = ExpandHome(given, home);
+            var path = ExpandHome(given);
             if (path == "-")
             {
                 files.Add(new InputFile("<stdin>", Bounded("<stdin>", stdin())));
@@ -40,9 +40,9 @@ public sealed record InputFile(string DisplayName, string Text)
     /// A leading "~/" is the home folder, as a shell would have expanded it (it does not after '=': a README's
     /// <c>--set-file key=~/.ssh/id_ed25519.pub</c> reaches kvedge with the "~" still there).
     /// </summary>
-    public static string ExpandHome(string path, string? home)
+    public static string ExpandHome(string path)
     {
-        home ??= Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return path == "~" ? home
             : path.StartsWith("~/", StringComparison.Ordinal) && home.Length > 0 ? Path.Combine(home, path[2..])
             : path;

@@ -30,7 +30,7 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
     public static ValueOverride ParseSetFile(string expression, Func<string, string> readFile)
     {
         var (path, given) = SplitAssignment(expression, "--set-file");
-        var file = InputFile.ExpandHome(given, home: null);
+        var file = InputFile.ExpandHome(given);
         string content;
         try
         {
