@@ -22,6 +22,46 @@ public static class DisplayText
             : quoted;
     }
 
+    /// <summary>
+    /// A value from input as validation messages show it: in single quotes, escaped and cut like <see cref="Quote"/>;
+    /// a value that looks like a credential (a key, a connection string, a PEM block, a SAS token) is named, never shown,
+    /// whatever field it was given in: a key pasted into the wrong field is still a key.
+    /// </summary>
+    public static string Value(string? value)
+    {
+        value ??= "";
+        if (LooksLikeCredential(value))
+        {
+            return $"a value that looks like a credential ({value.Length.ToString(CultureInfo.InvariantCulture)} characters, not shown)";
+        }
+
+        var shown = value.Length > MaxValueLength ? value[..MaxValueLength] : value;
+        var quoted = "'" + Escape(shown) + "'";
+        return value.Length > MaxValueLength
+            ? $"{quoted}... ({value.Length.ToString(CultureInfo.InvariantCulture)} characters)"
+            : quoted;
+    }
+
+    /// <summary>
+    /// What a credential looks like: a PEM block or PuTTY key, an IoT Hub / DPS connection string or SAS token, or a
+    /// base64 run of 32 bytes or more with no other text (the shape of IoT Hub and DPS symmetric keys).
+    /// </summary>
+    public static bool LooksLikeCredential(string value)
+    {
+        if (value.Contains("-----BEGIN", StringComparison.Ordinal) || value.Contains("PRIVATE KEY", StringComparison.Ordinal)
+            || value.Contains("PuTTY-User-Key-File", StringComparison.Ordinal)
+            || value.Contains("SharedAccessKey", StringComparison.OrdinalIgnoreCase)
+            || value.Contains("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)
+            || value.Contains("sig=", StringComparison.Ordinal) && value.Contains("se=", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var trimmed = value.Trim();
+        return trimmed.Length >= 43 && trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=' or '-' or '_')
+            && trimmed.Any(char.IsAsciiDigit) && trimmed.Any(char.IsAsciiLetterUpper) && trimmed.Any(char.IsAsciiLetterLower);
+    }
+
     /// <summary>Control characters as C escapes (\n, \t, \x1b, \u0085); everything else as it is.</summary>
     public static string Escape(string text)
     {

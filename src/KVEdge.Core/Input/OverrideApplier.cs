@@ -31,7 +31,7 @@ public static class OverrideApplier
             {
                 if (current is not YamlMappingNode mapping)
                 {
-                    return $"cannot set field '{key}': the value there is not a mapping";
+                    return $"cannot set field {DisplayText.Value(key)}: the value there is not a mapping";
                 }
 
                 var keyNode = new YamlScalarNode(key);

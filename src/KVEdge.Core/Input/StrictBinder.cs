@@ -168,7 +168,7 @@ public sealed class StrictBinder
         // A plain `123` or `true` is a number or a boolean in YAML; Kubernetes refuses it for a string field.
         if (s.Style == ScalarStyle.Plain && !_document.IsOverride(s) && ResolvePlain(s.Value!) is { } kind)
         {
-            Error(path, s, "type", $"expected a string, got {kind} {(sensitive ? "(value hidden)" : s.Value)}; quote it");
+            Error(path, s, "type", $"expected a string, got {kind} {(sensitive ? "(value hidden)" : DisplayText.Value(s.Value))}; quote it");
             return null;
         }
 
@@ -191,7 +191,7 @@ public sealed class StrictBinder
             var childPath = path.Length == 0 ? key : $"{path}.{key}";
             if (!shape.TryGetValue(key, out var field))
             {
-                Error(childPath, keyNode, "unknown-field", $"unknown field '{key}'{Suggestions.DidYouMean(key, shape.Keys)}");
+                Error(childPath, keyNode, "unknown-field", $"unknown field {DisplayText.Value(key)}{Suggestions.DidYouMean(key, shape.Keys)}");
                 continue;
             }
 
@@ -288,7 +288,7 @@ public sealed class StrictBinder
     }
 
     private static string Describe(YamlScalarNode s, bool sensitive) =>
-        sensitive ? "a value (hidden)" : $"'{s.Value}'";
+        sensitive ? "a value (hidden)" : $"{DisplayText.Value(s.Value)}";
 
     private static Type? DictionaryValueType(Type type)
     {

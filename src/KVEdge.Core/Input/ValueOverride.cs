@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 using System.Globalization;
 using System.Text;
 using YamlDotNet.Core;
@@ -179,7 +180,7 @@ public sealed record PathSegment(string? Key, int? Index)
             var key = bracket >= 0 ? rest[..bracket] : rest;
             if (key.Length == 0 && bracket != 0)
             {
-                throw new OverrideException($"'{path}': empty path segment");
+                throw new OverrideException($"{DisplayText.Value(path)}: empty path segment");
             }
 
             if (key.Length > 0)
@@ -192,7 +193,7 @@ public sealed record PathSegment(string? Key, int? Index)
                 var close = rest.IndexOf(']', bracket);
                 if (close < 0 || !int.TryParse(rest[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
                 {
-                    throw new OverrideException($"'{path}': list index must be [N] with N >= 0");
+                    throw new OverrideException($"{DisplayText.Value(path)}: list index must be [N] with N >= 0");
                 }
 
                 segments.Add(new PathSegment(null, index));
@@ -200,14 +201,14 @@ public sealed record PathSegment(string? Key, int? Index)
                 bracket = rest.Length > 0 && rest[0] == '[' ? 0 : -1;
                 if (bracket < 0 && rest.Length > 0)
                 {
-                    throw new OverrideException($"'{path}': unexpected '{rest}' after a list index");
+                    throw new OverrideException($"{DisplayText.Value(path)}: unexpected {DisplayText.Value(rest)} after a list index");
                 }
             }
         }
 
         if (segments.Count == 0 || segments[0].Key is null)
         {
-            throw new OverrideException($"'{path}': a path starts with a field name");
+            throw new OverrideException($"{DisplayText.Value(path)}: a path starts with a field name");
         }
 
         return segments;

@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 using k8s;
 using k8s.Models;
 using KVEdge.Core.Kubernetes;
@@ -33,7 +34,7 @@ public static class AdmissionRules
                 case V1Service svc:
                     if (svc.Spec?.Type is { } type && !ServiceTypes.Contains(type, StringComparer.Ordinal))
                     {
-                        Fail("spec.type", $"Service type '{type}' is not one of ClusterIP, NodePort, LoadBalancer, ExternalName");
+                        Fail("spec.type", $"Service type {DisplayText.Value(type)} is not one of ClusterIP, NodePort, LoadBalancer, ExternalName");
                     }
 
                     break;
@@ -58,7 +59,7 @@ public static class AdmissionRules
         const string p = "spec.template.spec";
         if (spec.EvictionStrategy is { } es && !DeviceValidator.EvictionStrategies.Contains(es, StringComparer.Ordinal))
         {
-            fail($"{p}.evictionStrategy", $"'{es}' is not a valid evictionStrategy");
+            fail($"{p}.evictionStrategy", $"{DisplayText.Value(es)} is not a valid evictionStrategy");
         }
 
         if (spec.Domain.Memory?.Guest is null && (spec.Domain.Resources?.Requests is null || !spec.Domain.Resources.Requests.ContainsKey("memory")))
@@ -68,7 +69,7 @@ public static class AdmissionRules
 
         if (spec.Hostname is { } host && KubernetesNames.CheckDns1123Label(host) is { } reason)
         {
-            fail($"{p}.hostname", $"'{host}' {reason}");
+            fail($"{p}.hostname", $"{DisplayText.Value(host)} {reason}");
         }
 
         var firmware = spec.Domain.Firmware?.Bootloader;
@@ -88,13 +89,13 @@ public static class AdmissionRules
             var v = spec.Volumes[i];
             if (!volumeNames.Add(v.Name))
             {
-                fail($"{p}.volumes[{i}].name", $"duplicate volume name '{v.Name}'");
+                fail($"{p}.volumes[{i}].name", $"duplicate volume name {DisplayText.Value(v.Name)}");
             }
 
             var sources = new object?[] { v.ContainerDisk, v.DataVolume, v.CloudInitNoCloud, v.Secret, v.ConfigMap }.Count(s => s is not null);
             if (sources != 1)
             {
-                fail($"{p}.volumes[{i}]", $"volume '{v.Name}' must have exactly one source, has {sources}");
+                fail($"{p}.volumes[{i}]", $"volume {DisplayText.Value(v.Name)} must have exactly one source, has {sources}");
             }
 
             if (v.CloudInitNoCloud is { SecretRef: null, NetworkDataSecretRef: null })
@@ -111,17 +112,17 @@ public static class AdmissionRules
             var d = disks[i];
             if (!diskNames.Add(d.Name))
             {
-                fail($"{p}.domain.devices.disks[{i}].name", $"duplicate disk name '{d.Name}'");
+                fail($"{p}.domain.devices.disks[{i}].name", $"duplicate disk name {DisplayText.Value(d.Name)}");
             }
 
             if (!volumeNames.Contains(d.Name))
             {
-                fail($"{p}.domain.devices.disks[{i}].name", $"disk '{d.Name}' not found among the volumes");
+                fail($"{p}.domain.devices.disks[{i}].name", $"disk {DisplayText.Value(d.Name)} not found among the volumes");
             }
 
             if (d.Disk?.Bus is { } bus && !Buses.Contains(bus, StringComparer.Ordinal))
             {
-                fail($"{p}.domain.devices.disks[{i}].disk.bus", $"bus '{bus}' is not supported (virtio, sata, scsi, usb)");
+                fail($"{p}.domain.devices.disks[{i}].disk.bus", $"bus {DisplayText.Value(bus)} is not supported (virtio, sata, scsi, usb)");
             }
 
             if (d.BootOrder is { } order && (order < 1 || !bootOrders.Add(order)))
@@ -132,7 +133,7 @@ public static class AdmissionRules
 
         foreach (var name in volumeNames.Where(n => !diskNames.Contains(n)))
         {
-            fail($"{p}.volumes", $"volume '{name}' has no matching disk");
+            fail($"{p}.volumes", $"volume {DisplayText.Value(name)} has no matching disk");
         }
 
         var networks = spec.Networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
@@ -141,12 +142,12 @@ public static class AdmissionRules
             var iface = spec.Domain.Devices.Interfaces[i];
             if (!networks.Contains(iface.Name))
             {
-                fail($"{p}.domain.devices.interfaces[{i}].name", $"interface '{iface.Name}' has no matching network");
+                fail($"{p}.domain.devices.interfaces[{i}].name", $"interface {DisplayText.Value(iface.Name)} has no matching network");
             }
 
             if (iface.MacAddress is { } mac && MacAddress.Check(mac) is { } macReason)
             {
-                fail($"{p}.domain.devices.interfaces[{i}].macAddress", $"'{mac}' {macReason}");
+                fail($"{p}.domain.devices.interfaces[{i}].macAddress", $"{DisplayText.Value(mac)} {macReason}");
             }
         }
     }
@@ -172,12 +173,12 @@ public static class AdmissionRules
 
         if (src?.Http?.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "gs")))
         {
-            fail("spec.source.http.url", $"'{url}' must be an http, https or gs URL");
+            fail("spec.source.http.url", $"{DisplayText.Value(url)} must be an http, https or gs URL");
         }
 
         if (src?.Registry?.Url is { } reg && !reg.StartsWith("docker://", StringComparison.Ordinal) && !reg.StartsWith("oci-archive://", StringComparison.Ordinal))
         {
-            fail("spec.source.registry.url", $"'{reg}' must start with docker:// or oci-archive://");
+            fail("spec.source.registry.url", $"{DisplayText.Value(reg)} must start with docker:// or oci-archive://");
         }
 
         if (!dv.Spec.Storage.Resources.Requests.TryGetValue("storage", out var size) || Quantities.TryParse(size) is not { } bytes || bytes < 1 << 20)

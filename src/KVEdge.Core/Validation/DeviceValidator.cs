@@ -83,14 +83,14 @@ public static partial class DeviceValidator
         {
             c.Error("apiVersion", "api-version", d.ApiVersion is null
                 ? $"is required and must be {EdgeDevice.ApiVersionValue}"
-                : $"'{d.ApiVersion}' is not supported; use {EdgeDevice.ApiVersionValue}");
+                : $"{DisplayText.Value(d.ApiVersion)} is not supported; use {EdgeDevice.ApiVersionValue}");
         }
 
         if (d.Kind != EdgeDevice.KindValue)
         {
             c.Error("kind", "kind", d.Kind is null
                 ? $"is required and must be {EdgeDevice.KindValue}"
-                : $"'{d.Kind}' is not supported; use {EdgeDevice.KindValue}{Suggestions.DidYouMean(d.Kind, [EdgeDevice.KindValue])}");
+                : $"{DisplayText.Value(d.Kind)} is not supported; use {EdgeDevice.KindValue}{Suggestions.DidYouMean(d.Kind, [EdgeDevice.KindValue])}");
         }
 
         c.Required("metadata.name", d.Metadata.Name);
@@ -99,14 +99,14 @@ public static partial class DeviceValidator
         c.Labels("metadata.labels", d.Metadata.Labels);
         foreach (var key in d.Metadata.Labels.Keys.Where(StandardLabels.IsReserved))
         {
-            c.Error($"metadata.labels[{key}]", "reserved-label", $"'{key}' is set by kvedge and cannot be overridden");
+            c.Error($"metadata.labels[{key}]", "reserved-label", $"{DisplayText.Value(key)} is set by kvedge and cannot be overridden");
         }
 
         foreach (var key in d.Metadata.Annotations.Keys)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"metadata.annotations[{key}]", "annotation-key", $"key '{key}': {reason}");
+                c.Error($"metadata.annotations[{key}]", "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
 
@@ -182,7 +182,7 @@ public static partial class DeviceValidator
 
             if (t.Key is { Length: > 0 } key && KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"{path}.key", "label-key", $"key '{key}': {reason}");
+                c.Error($"{path}.key", "label-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
 
@@ -194,7 +194,7 @@ public static partial class DeviceValidator
         var s = c.Device.Spec;
         if (s.Firmware.Uuid is { } uuid && !Guid.TryParseExact(uuid, "D", out _))
         {
-            c.Error("spec.firmware.uuid", "uuid", $"'{uuid}' is not a UUID (8-4-4-4-12 hex digits)");
+            c.Error("spec.firmware.uuid", "uuid", $"{DisplayText.Value(uuid)} is not a UUID (8-4-4-4-12 hex digits)");
         }
 
         c.OneOf("spec.firmware.bootloader", s.Firmware.Bootloader, "bios", "efi");
@@ -205,7 +205,7 @@ public static partial class DeviceValidator
 
         if (s.Network.MacAddress is { } mac && MacAddress.Check(mac) is { } reason)
         {
-            c.Error("spec.network.macAddress", "mac", $"'{mac}' {reason}");
+            c.Error("spec.network.macAddress", "mac", $"{DisplayText.Value(mac)} {reason}");
         }
     }
 
@@ -242,14 +242,14 @@ public static partial class DeviceValidator
             c.Required("spec.rootDisk.http.url", http.Url);
             if (http.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "gs") || string.IsNullOrEmpty(uri.Host)))
             {
-                c.Error("spec.rootDisk.http.url", "url", $"'{url}' must be an absolute http://, https:// or gs:// URL");
+                c.Error("spec.rootDisk.http.url", "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or gs:// URL");
             }
 
             c.Name("spec.rootDisk.http.secretRef", http.SecretRef, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
             c.Name("spec.rootDisk.http.certConfigMap", http.CertConfigMap, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
             if (http.Checksum is { } sum && !ChecksumRegex().IsMatch(sum))
             {
-                c.Error("spec.rootDisk.http.checksum", "checksum", $"'{sum}' must be ALGORITHM:HEX with md5, sha1, sha256 or sha512 and the matching number of lower-case hex digits");
+                c.Error("spec.rootDisk.http.checksum", "checksum", $"{DisplayText.Value(sum)} must be ALGORITHM:HEX with md5, sha1, sha256 or sha512 and the matching number of lower-case hex digits");
             }
         }
 
@@ -264,7 +264,7 @@ public static partial class DeviceValidator
                 }
                 else if (!url.StartsWith("oci-archive://", StringComparison.Ordinal) || url.Length == "oci-archive://".Length)
                 {
-                    c.Error("spec.rootDisk.registry.url", "url", $"'{url}' must start with docker:// or oci-archive://");
+                    c.Error("spec.rootDisk.registry.url", "url", $"{DisplayText.Value(url)} must start with docker:// or oci-archive://");
                 }
             }
 
@@ -325,11 +325,11 @@ public static partial class DeviceValidator
         var ssh = c.Device.Spec.Ssh;
         if (!LinuxUserRegex().IsMatch(ssh.User))
         {
-            c.Error("spec.ssh.user", "linux-user", $"'{ssh.User}' must be a Linux user name: lower case letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters");
+            c.Error("spec.ssh.user", "linux-user", $"{DisplayText.Value(ssh.User)} must be a Linux user name: lower case letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters");
         }
         else if (SystemUsers.Contains(ssh.User))
         {
-            c.Error("spec.ssh.user", "linux-user", $"'{ssh.User}' is a system account; choose an admin user name such as azureuser");
+            c.Error("spec.ssh.user", "linux-user", $"{DisplayText.Value(ssh.User)} is a system account; choose an admin user name such as azureuser");
         }
 
         if (ssh.AuthorizedKeys.Count == 0)
@@ -393,7 +393,7 @@ public static partial class DeviceValidator
                 c.Name($"{path}.name", name, KubernetesNames.CheckPortName, "port-name");
                 if (!names.TryAdd(name, path))
                 {
-                    c.Error($"{path}.name", "duplicate-port", $"name '{name}' is already used by {names[name]}");
+                    c.Error($"{path}.name", "duplicate-port", $"name {DisplayText.Value(name)} is already used by {names[name]}");
                 }
             }
 
@@ -429,7 +429,7 @@ public static partial class DeviceValidator
         {
             if (!IPNetwork.TryParse(e.LoadBalancerSourceRanges[i], out _))
             {
-                c.Error($"spec.expose.loadBalancerSourceRanges[{i}]", "cidr", $"'{e.LoadBalancerSourceRanges[i]}' is not a CIDR such as 10.0.0.0/8");
+                c.Error($"spec.expose.loadBalancerSourceRanges[{i}]", "cidr", $"{DisplayText.Value(e.LoadBalancerSourceRanges[i])} is not a CIDR such as 10.0.0.0/8");
             }
         }
 
@@ -442,7 +442,7 @@ public static partial class DeviceValidator
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"spec.expose.annotations[{key}]", "annotation-key", $"key '{key}': {reason}");
+                c.Error($"spec.expose.annotations[{key}]", "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
     }

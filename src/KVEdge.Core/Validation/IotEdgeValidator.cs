@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using KVEdge.Core.Rendering.IotEdge;
@@ -52,7 +53,7 @@ public static partial class IotEdgeValidator
 
             if (!EnvNameRegex().IsMatch(name))
             {
-                c.Error(key.EnvPath, "credential-env", $"'{name}' is not an environment variable name");
+                c.Error(key.EnvPath, "credential-env", $"{DisplayText.Value(name)} is not an environment variable name");
                 continue;
             }
 
@@ -94,7 +95,7 @@ public static partial class IotEdgeValidator
     {
         if (!UpstreamVersionRegex().IsMatch(iot.Version))
         {
-            c.Error($"{P}.version", "version", $"'{iot.Version}' must be an aziot-edge version such as {IotEdgeSpec.DefaultVersion}");
+            c.Error($"{P}.version", "version", $"{DisplayText.Value(iot.Version)} must be an aziot-edge version such as {IotEdgeSpec.DefaultVersion}");
         }
         else if (iot.IdentityServiceVersion is null && !ProvisioningModes.IdentityServiceFor.ContainsKey(iot.Version))
         {
@@ -104,12 +105,12 @@ public static partial class IotEdgeValidator
 
         if (iot.IdentityServiceVersion is { } ids && !PackageVersionRegex().IsMatch(ids))
         {
-            c.Error($"{P}.identityServiceVersion", "version", $"'{ids}' is not a package version");
+            c.Error($"{P}.identityServiceVersion", "version", $"{DisplayText.Value(ids)} is not a package version");
         }
 
         if (!PackageVersionRegex().IsMatch(iot.MobyEngineVersion))
         {
-            c.Error($"{P}.mobyEngineVersion", "version", $"'{iot.MobyEngineVersion}' is not a package version");
+            c.Error($"{P}.mobyEngineVersion", "version", $"{DisplayText.Value(iot.MobyEngineVersion)} is not a package version");
         }
 
         var repo = iot.PackageRepository;
@@ -117,7 +118,7 @@ public static partial class IotEdgeValidator
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file") || url.Any(char.IsWhiteSpace))
             {
-                c.Error($"{P}.packageRepository.url", "url", $"'{url}' must be an absolute http://, https:// or file:// URL");
+                c.Error($"{P}.packageRepository.url", "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or file:// URL");
             }
 
             if (repo.Suite is null)
@@ -132,14 +133,14 @@ public static partial class IotEdgeValidator
 
         if (repo.Suite is { } suite && !SuiteRegex().IsMatch(suite))
         {
-            c.Error($"{P}.packageRepository.suite", "repository", $"'{suite}' is not a distribution name");
+            c.Error($"{P}.packageRepository.suite", "repository", $"{DisplayText.Value(suite)} is not a distribution name");
         }
 
         for (var i = 0; i < repo.Components.Count; i++)
         {
             if (!SuiteRegex().IsMatch(repo.Components[i]))
             {
-                c.Error($"{P}.packageRepository.components[{i}]", "repository", $"'{repo.Components[i]}' is not a component name");
+                c.Error($"{P}.packageRepository.components[{i}]", "repository", $"{DisplayText.Value(repo.Components[i])} is not a component name");
             }
         }
 
@@ -211,7 +212,7 @@ public static partial class IotEdgeValidator
         if (!methods.Contains(p.Method, StringComparer.Ordinal))
         {
             var other = p.Source == "dps" ? "manual" : "dps";
-            c.Error($"{pp}.method", "enum", $"'{p.Method}' is not a {p.Source} method; use one of {string.Join(", ", methods)}"
+            c.Error($"{pp}.method", "enum", $"{DisplayText.Value(p.Method)} is not a {p.Source} method; use one of {string.Join(", ", methods)}"
                 + ((p.Source == "dps" ? ProvisioningModes.ManualMethods : ProvisioningModes.DpsMethods).Contains(p.Method, StringComparer.Ordinal) ? $" (or source {other})" : Diagnostics.Suggestions.DidYouMean(p.Method, methods)));
             return false;
         }
@@ -263,7 +264,7 @@ public static partial class IotEdgeValidator
             c.Name($"{pp}.idScope", p.IdScope, IotIdentifiers.CheckIdScope, "id-scope");
             if (!Uri.TryCreate(p.GlobalEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != "https" || endpoint.AbsolutePath != "/" || endpoint.Query.Length > 0)
             {
-                c.Error($"{pp}.globalEndpoint", "url", $"'{p.GlobalEndpoint}' must be an https:// host such as https://global.azure-devices-provisioning.net");
+                c.Error($"{pp}.globalEndpoint", "url", $"{DisplayText.Value(p.GlobalEndpoint)} must be an https:// host such as https://global.azure-devices-provisioning.net");
             }
 
             if (p.Method is "symmetricKey" or "tpm")
@@ -277,7 +278,7 @@ public static partial class IotEdgeValidator
                 var china = host.EndsWith(".cn", StringComparison.Ordinal);
                 if (china != scope.StartsWith("0cn", StringComparison.Ordinal))
                 {
-                    c.Warning($"{pp}.idScope", "id-scope", $"ID scope '{scope}' and endpoint {host} look like different clouds");
+                    c.Warning($"{pp}.idScope", "id-scope", $"ID scope {DisplayText.Value(scope)} and endpoint {host} look like different clouds");
                 }
             }
         }
@@ -302,17 +303,17 @@ public static partial class IotEdgeValidator
         {
             if (CheckHostname(fqdn) is { } reason)
             {
-                c.Error($"{P}.hostname", "hostname", $"'{fqdn}' {reason}");
+                c.Error($"{P}.hostname", "hostname", $"{DisplayText.Value(fqdn)} {reason}");
             }
             else if (!string.Equals(fqdn.Split('.')[0], vmHostname, StringComparison.OrdinalIgnoreCase))
             {
-                c.Error($"{P}.hostname", "hostname", $"'{fqdn}' must be the VM's hostname '{vmHostname}' or an FQDN starting with it (`iotedge check` fails otherwise)");
+                c.Error($"{P}.hostname", "hostname", $"{DisplayText.Value(fqdn)} must be the VM's hostname {DisplayText.Value(vmHostname)} or an FQDN starting with it (`iotedge check` fails otherwise)");
             }
         }
 
         if (iot.ParentHostname is { } parent && !IPAddress.TryParse(parent, out _) && CheckHostname(parent) is { } parentReason)
         {
-            c.Error($"{P}.parentHostname", "hostname", $"'{parent}' {parentReason}");
+            c.Error($"{P}.parentHostname", "hostname", $"{DisplayText.Value(parent)} {parentReason}");
         }
 
         c.OneOf($"{P}.autoReprovisioningMode", iot.AutoReprovisioningMode, "Dynamic", "AlwaysOnStartup", "OnErrorOnly");
@@ -367,7 +368,7 @@ public static partial class IotEdgeValidator
         {
             if (!IPAddress.TryParse(iot.DnsServers[i], out _))
             {
-                c.Error($"{P}.dnsServers[{i}]", "ip-address", $"'{iot.DnsServers[i]}' is not an IP address");
+                c.Error($"{P}.dnsServers[{i}]", "ip-address", $"{DisplayText.Value(iot.DnsServers[i])} is not an IP address");
             }
         }
 
@@ -375,7 +376,7 @@ public static partial class IotEdgeValidator
         c.OneOf($"{P}.containerLogs.driver", iot.ContainerLogs.Driver, "local", "json-file", "journald");
         if (!LogSizeRegex().IsMatch(iot.ContainerLogs.MaxSize))
         {
-            c.Error($"{P}.containerLogs.maxSize", "log-size", $"'{iot.ContainerLogs.MaxSize}' must be a size such as 10m");
+            c.Error($"{P}.containerLogs.maxSize", "log-size", $"{DisplayText.Value(iot.ContainerLogs.MaxSize)} must be a size such as 10m");
         }
 
         c.Range($"{P}.containerLogs.maxFile", iot.ContainerLogs.MaxFile, 1, 100);
@@ -470,7 +471,7 @@ public static partial class IotEdgeValidator
             if (expected is not null && !string.Equals(identity.CommonName, expected, StringComparison.Ordinal))
             {
                 var field = p.Source == "dps" ? "registrationId" : "deviceId";
-                c.Error($"{P}.provisioning.{field}", "certificate-cn", $"must equal the identity certificate's common name '{identity.CommonName}'");
+                c.Error($"{P}.provisioning.{field}", "certificate-cn", $"must equal the identity certificate's common name {DisplayText.Value(identity.CommonName)}");
             }
         }
     }

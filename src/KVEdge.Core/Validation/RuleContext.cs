@@ -35,7 +35,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
             return true;
         }
 
-        Error(path, "enum", $"'{value}' is not one of {string.Join(", ", allowed)}{Suggestions.DidYouMean(value, allowed)}");
+        Error(path, "enum", $"{DisplayText.Value(value)} is not one of {string.Join(", ", allowed)}{Suggestions.DidYouMean(value, allowed)}");
         return false;
     }
 
@@ -51,7 +51,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
     {
         if (value is not null && check(value) is { } reason)
         {
-            Error(path, rule, $"'{value}' {reason}");
+            Error(path, rule, $"{DisplayText.Value(value)} {reason}");
         }
     }
 
@@ -66,13 +66,13 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
         var parsed = Quantities.TryParse(value);
         if (parsed is null)
         {
-            Error(path, "quantity", $"'{value}' is not a Kubernetes quantity (e.g. 4Gi, 512Mi)");
+            Error(path, "quantity", $"{DisplayText.Value(value)} is not a Kubernetes quantity (e.g. 4Gi, 512Mi)");
             return null;
         }
 
         if (parsed < minimum || parsed > maximum)
         {
-            Error(path, "range", $"'{value}' must be between {Quantities.Format(minimum)} and {Quantities.Format(maximum)}");
+            Error(path, "range", $"{DisplayText.Value(value)} must be between {Quantities.Format(minimum)} and {Quantities.Format(maximum)}");
         }
 
         return parsed;
@@ -84,12 +84,12 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } keyReason)
             {
-                Error($"{path}[{key}]", "label-key", $"key '{key}': {keyReason}");
+                Error($"{path}[{key}]", "label-key", $"key {DisplayText.Value(key)}: {keyReason}");
             }
 
             if (KubernetesNames.CheckLabelValue(value) is { } valueReason)
             {
-                Error($"{path}[{key}]", "label-value", $"value '{value}' {valueReason}");
+                Error($"{path}[{key}]", "label-value", $"value {DisplayText.Value(value)} {valueReason}");
             }
         }
     }

@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;

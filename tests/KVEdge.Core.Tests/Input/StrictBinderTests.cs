@@ -37,7 +37,7 @@ public class StrictBinderTests
     public void Numbers_and_booleans_are_not_strings_unless_quoted()
     {
         var (_, d) = Bind(Specs.Minimal(extraSpec: "memory: 4096\nhostname: true"));
-        Assert.Contains(d.Items, x => x.Path == "spec.memory" && x.Message.Contains("got integer 4096; quote it", StringComparison.Ordinal));
+        Assert.Contains(d.Items, x => x.Path == "spec.memory" && x.Message.Contains("got integer '4096'; quote it", StringComparison.Ordinal));
         Assert.Contains(d.Items, x => x.Path == "spec.hostname" && x.Rule == "type");
         var (device, ok) = Bind(Specs.Minimal(extraSpec: "memory: \"4096\""));
         Assert.False(ok.HasErrors);

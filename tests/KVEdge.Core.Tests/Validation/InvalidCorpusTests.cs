@@ -6,46 +6,64 @@ using KVEdge.Testing;
 namespace KVEdge.Core.Tests.Validation;
 
 /// <summary>
-/// Every file in tests/testdata/invalid starts with "# expect: PATH RULE" (PATH "-" for a whole-document error).
-/// Each must be rejected with exactly that field path and rule, and nothing rendered.
+/// Every file in tests/testdata/invalid (see <see cref="MalformedCase"/> for its header) must be rejected with exactly
+/// its field path and rule, through the channel it names, with nothing rendered and no credential-looking value given
+/// outside the file shown in any message.
 /// </summary>
 public class InvalidCorpusTests
 {
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(RepoPaths.TestData, "invalid"), "*.yaml").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(f));
-        }
-
-        return data;
-    }
-
-    public static (string Path, string Rule) Expectation(string file)
-    {
-        var first = File.ReadLines(file).First();
-        var text = first["# expect: ".Length..];
-        var cut = text.LastIndexOf(' ');
-        var path = text[..cut];
-        return (path == "-" ? "" : path, text[(cut + 1)..]);
-    }
+    public static TheoryData<string> Cases() => new(MalformedCorpus.Names);
 
     [Fact]
-    public void Corpus_has_at_least_sixty_cases() => Assert.True(Cases().Count >= 60, $"only {Cases().Count} cases");
+    public void Corpus_has_at_least_150_cases_across_every_channel()
+    {
+        Assert.True(MalformedCorpus.All.Count >= 150, $"only {MalformedCorpus.All.Count} cases");
+        foreach (var channel in new[] { "spec", "--set", "--set-file", "env" })
+        {
+            Assert.True(MalformedCorpus.All.Count(c => c.Channel == channel) >= 5, $"fewer than 5 cases through {channel}");
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Each_malformed_input_is_rejected_at_its_field(string name)
     {
-        var file = Path.Combine(RepoPaths.TestData, "invalid", name);
-        var (path, rule) = Expectation(file);
+        var c = MalformedCorpus.Get(name);
+        var overrides = c.Sets.SelectMany(ValueOverride.ParseSet)
+            .Concat(c.SetFiles.Select(f => ValueOverride.ParseSetFile($"{f.Path}={f.File}", File.ReadAllText)))
+            .ToList();
 
-        var result = TemplateAction.Run([new InputFile(file, File.ReadAllText(file))], [], "default");
+        var result = TemplateAction.Run([new InputFile(c.File, File.ReadAllText(c.File))], overrides, "default",
+            environment: n => c.Env.TryGetValue(n, out var v) ? v : null);
 
         Assert.Empty(result.Devices);
         var errors = result.Diagnostics.Items.Where(d => d.Severity == Severity.Error).ToList();
-        Assert.Contains(errors, d => d.Path == path && d.Rule == rule);
-        Assert.All(errors, d => Assert.Equal(file, d.Location.File));
+        Assert.True(errors.Any(d => d.Path == c.Path && d.Rule == c.Rule),
+            $"expected {c.Path} [{c.Rule}], got:\n{string.Join("\n", errors)}");
+        Assert.All(errors, d => Assert.Equal(c.File, d.Location.File));
+        var shown = string.Join("\n", result.Diagnostics.Items);
+        foreach (var value in c.GivenValues.Where(DisplayText.LooksLikeCredential))
+        {
+            foreach (var part in SecretParts(value))
+            {
+                Assert.DoesNotContain(part, shown, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>The secret parts of a value: a connection string's key, a PEM block's body lines, else the whole value.</summary>
+    private static IEnumerable<string> SecretParts(string value)
+    {
+        if (value.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return value.Split('\n').Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal));
+        }
+
+        if (value.Contains("SharedAccess", StringComparison.Ordinal))
+        {
+            return value.Split(';').Select(p => p.Split('=', 2)).Where(kv => kv.Length == 2 && kv[0].Contains("SharedAccess", StringComparison.Ordinal)).Select(kv => kv[1]);
+        }
+
+        return [value.Trim()];
     }
 }

@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 namespace KVEdge.Core.Validation.Credentials;
 
 /// <summary>
@@ -38,7 +39,7 @@ public sealed record ConnectionString(string HostName, string DeviceId, string S
             var key = part[..eq];
             if (key != key.Trim())
             {
-                problems.Add($"part '{key.Trim()}' has spaces around its name");
+                problems.Add($"part {DisplayText.Value(key.Trim())} has spaces around its name");
                 continue;
             }
 
@@ -72,7 +73,7 @@ public sealed record ConnectionString(string HostName, string DeviceId, string S
                      && !string.Equals(k, "SharedAccessKey", StringComparison.Ordinal) && k is not ("SharedAccessKeyName" or "ModuleId" or "x509" or "GatewayHostName")))
         {
             var known = new[] { "HostName", "DeviceId", "SharedAccessKey" };
-            problems.Add($"unknown part '{key}'{Diagnostics.Suggestions.DidYouMean(key, known)} (the runtime matches names case-sensitively)");
+            problems.Add($"unknown part {DisplayText.Value(key)}{Diagnostics.Suggestions.DidYouMean(key, known)} (the runtime matches names case-sensitively)");
         }
 
         var hostName = Required(parts, "HostName", problems);
@@ -80,7 +81,7 @@ public sealed record ConnectionString(string HostName, string DeviceId, string S
         var key_ = Required(parts, "SharedAccessKey", problems);
         if (hostName is not null && IotIdentifiers.CheckHubHostname(hostName) is { } hostReason)
         {
-            problems.Add($"HostName '{hostName}' {hostReason}");
+            problems.Add($"HostName {DisplayText.Value(hostName)} {hostReason}");
         }
 
         if (deviceId is not null && IotIdentifiers.CheckDeviceId(deviceId) is { } idReason)
