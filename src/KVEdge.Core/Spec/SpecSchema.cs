@@ -12,6 +12,74 @@ public static class SpecSchema
 {
     public static JsonObject For(Type type) => Object(type, new HashSet<Type>());
 
+    /// <summary>The schema of <paramref name="type"/> with the validator's field rules (<see cref="SpecConstraints"/>) applied.</summary>
+    public static JsonObject For(Type type, IReadOnlyDictionary<string, JsonObject> constraints)
+    {
+        var schema = For(type);
+        foreach (var (path, constraint) in constraints.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Constrain(At(schema, path), constraint);
+        }
+
+        return schema;
+    }
+
+    /// <summary>The schema node of a field path ("a.b", "a[]" for list items, "a{}" for map values).</summary>
+    private static JsonObject At(JsonObject schema, string path)
+    {
+        var node = schema;
+        foreach (var segment in path.Split('.'))
+        {
+            var name = segment.TrimEnd('[', ']', '{', '}');
+            node = node["properties"]?[name] as JsonObject
+                ?? throw new InvalidOperationException($"constraint path {path}: no field {name}");
+            if (segment.EndsWith("[]", StringComparison.Ordinal))
+            {
+                node = node["items"] as JsonObject ?? throw new InvalidOperationException($"constraint path {path}: {name} is not a list");
+            }
+            else if (segment.EndsWith("{}", StringComparison.Ordinal))
+            {
+                node = node["additionalProperties"] as JsonObject ?? throw new InvalidOperationException($"constraint path {path}: {name} is not a map");
+            }
+        }
+
+        return node;
+    }
+
+    private static void Constrain(JsonObject node, JsonObject constraint)
+    {
+        var nullable = node["type"] is JsonArray types && types.Any(t => (string?)t == "null");
+        foreach (var (key, value) in constraint)
+        {
+            var copy = value!.DeepClone();
+            if (key == "properties" && node["properties"] is JsonObject existing)
+            {
+                foreach (var (name, sub) in copy.AsObject().ToList())
+                {
+                    copy.AsObject().Remove(name);
+                    if (existing[name] is JsonObject target)
+                    {
+                        Constrain(target, sub!.AsObject());
+                    }
+                    else
+                    {
+                        existing[name] = sub;
+                    }
+                }
+
+                continue;
+            }
+
+            // A nullable field's enum keeps null allowed: values.yaml leaves optional fields null.
+            if (key == "enum" && nullable && !copy.AsArray().Any(v => v is null))
+            {
+                copy.AsArray().Add(null);
+            }
+
+            node[key] = copy;
+        }
+    }
+
     private static JsonObject Object(Type type, HashSet<Type> seen)
     {
         var properties = new JsonObject();

@@ -23,16 +23,25 @@ public static partial class DeviceValidator
     public static readonly string[] VolumeModes = ["Filesystem", "Block"];
     public static readonly string[] ServiceTypes = ["None", "ClusterIP", "NodePort", "LoadBalancer"];
 
-    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string LinuxUserPattern = "^[a-z_][a-z0-9_-]{0,31}$";
+
+    [GeneratedRegex(LinuxUserPattern)]
     private static partial Regex LinuxUserRegex();
 
-    [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string ImageReferencePattern = "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$";
+
+    [GeneratedRegex(ImageReferencePattern)]
     private static partial Regex ImageReferenceRegex();
 
-    [GeneratedRegex("^(md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string ChecksumPattern = "^(md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$";
+
+    [GeneratedRegex(ChecksumPattern)]
     private static partial Regex ChecksumRegex();
 
-    private static readonly HashSet<string> SystemUsers = new(StringComparer.Ordinal)
+    public static readonly IReadOnlySet<string> SystemUsers = new HashSet<string>(StringComparer.Ordinal)
     {
         "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
         "www-data", "backup", "list", "irc", "nobody", "systemd-network", "systemd-resolve", "messagebus",

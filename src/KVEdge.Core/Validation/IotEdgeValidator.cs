@@ -15,25 +15,46 @@ public static partial class IotEdgeValidator
 {
     private const string P = "spec.iotEdge";
 
-    [GeneratedRegex(@"^[0-9]+\.[0-9]+\.[0-9]+$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string UpstreamVersionPattern = @"^[0-9]+\.[0-9]+\.[0-9]+$";
+
+    [GeneratedRegex(UpstreamVersionPattern)]
     private static partial Regex UpstreamVersionRegex();
 
-    [GeneratedRegex(@"^[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string PackageVersionPattern = @"^[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$";
+
+    [GeneratedRegex(PackageVersionPattern)]
     private static partial Regex PackageVersionRegex();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string SuitePattern = "^[a-z0-9][a-z0-9._-]*$";
+
+    [GeneratedRegex(SuitePattern)]
     private static partial Regex SuiteRegex();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string EnvNamePattern = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+    [GeneratedRegex(EnvNamePattern)]
     private static partial Regex EnvNameRegex();
 
-    [GeneratedRegex(@"^[0-9]+[kmg]$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string LogSizePattern = @"^[0-9]+[kmg]$";
+
+    [GeneratedRegex(LogSizePattern)]
     private static partial Regex LogSizeRegex();
 
-    [GeneratedRegex(@"^http://([^@/\s""'\\]+@)?[A-Za-z0-9.-]+:[0-9]{1,5}/?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string ProxyPattern = @"^http://([^@/\s""'\\]+@)?[A-Za-z0-9.-]+:[0-9]{1,5}/?$";
+
+    [GeneratedRegex(ProxyPattern)]
     private static partial Regex ProxyRegex();
 
-    [GeneratedRegex("^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string Rfc1035LabelPattern = "^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
+
+    [GeneratedRegex(Rfc1035LabelPattern)]
     private static partial Regex Rfc1035LabelRegex();
 
     /// <summary>Reads credentials named by environment variable into the spec (in memory only), reporting unset ones.</summary>

@@ -5,19 +5,34 @@ namespace KVEdge.Core.Validation;
 /// <summary>The name and label rules of k8s.io/apimachinery/pkg/util/validation, with its wording.</summary>
 public static partial class KubernetesNames
 {
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    [GeneratedRegex(Dns1123LabelPattern)]
     private static partial Regex Dns1123LabelRegex();
 
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string Dns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+    [GeneratedRegex(Dns1035LabelPattern)]
     private static partial Regex Dns1035LabelRegex();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string Dns1123SubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+    [GeneratedRegex(Dns1123SubdomainPattern)]
     private static partial Regex Dns1123SubdomainRegex();
 
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string QualifiedNamePattern = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
+
+    [GeneratedRegex(QualifiedNamePattern)]
     private static partial Regex QualifiedNameRegex();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string PortNamePattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
+    [GeneratedRegex(PortNamePattern)]
     private static partial Regex PortNameRegex();
 
     /// <summary>Returns null when valid, else the reason.</summary>

@@ -10,7 +10,10 @@ public static partial class Quantities
     /// resource/quantity.go; the `pattern` of every int-or-string quantity in ../shared/schemas): no spaces, suffixes
     /// Ki..Ei, n u m k M G T P E or an exponent (the schemas' pattern, verbatim). KubernetesClient's parser is more lenient ("4Gi " passes it), so this comes first.
     /// </summary>
-    [GeneratedRegex(@"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$", RegexOptions.CultureInvariant)]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string GrammarPattern = @"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
+
+    [GeneratedRegex(GrammarPattern, RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
 
     /// <summary>Parses a Kubernetes quantity into bytes (or units); null when malformed.</summary>

@@ -10,18 +10,24 @@ public class ChartSchemaTests
 {
     public static JsonObject Generated()
     {
-        var schema = SpecSchema.For(typeof(EdgeDeviceSpec));
+        var schema = SpecSchema.For(typeof(EdgeDeviceSpec), SpecConstraints.All());
         var properties = schema["properties"]!.AsObject();
         JsonObject Str() => new() { ["type"] = "string" };
         JsonObject Map() => new() { ["type"] = new JsonArray("object", "null"), ["additionalProperties"] = Str() };
-        properties["nameOverride"] = Str();
-        properties["labels"] = Map();
-        properties["annotations"] = Map();
-        foreach (var key in new[] { "publicSshKey", "azIotEdgeConfig", "aziotEdgeVmDiskSize", "macAddress", "rootCA", "rootCAName", "deviceCACert", "deviceCACertName", "deviceCAKey", "deviceCAKeyName" })
+        JsonObject EmptyOr(JsonObject constraint) => SpecConstraints.Merge(Str(), new JsonObject { ["if"] = new JsonObject { ["minLength"] = 1 }, ["then"] = constraint });
+
+        // The device name: empty means the release name (checked in templates/_validate.tpl).
+        properties["nameOverride"] = EmptyOr(SpecConstraints.Label1035());
+        properties["labels"] = SpecConstraints.Merge(Map(), SpecConstraints.LabelMap(reserved: true));
+        properties["annotations"] = SpecConstraints.Merge(Map(), SpecConstraints.KeyMap());
+        foreach (var key in new[] { "azIotEdgeConfig", "rootCA", "rootCAName", "deviceCACert", "deviceCACertName", "deviceCAKey", "deviceCAKeyName" })
         {
             properties[key] = Str();
         }
 
+        properties["publicSshKey"] = EmptyOr(SpecConstraints.SshKey());
+        properties["aziotEdgeVmDiskSize"] = EmptyOr(SpecConstraints.Pattern(KVEdge.Core.Validation.Quantities.GrammarPattern, 64));
+        properties["macAddress"] = EmptyOr(SpecConstraints.Mac());
         properties["aziotEdgeVmEnableExternalSsh"] = new JsonObject { ["type"] = new JsonArray("boolean", "null") };
         var sorted = new JsonObject();
         foreach (var (k, v) in properties.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList())

@@ -30,7 +30,7 @@ Every template starts from this, so the chart renders what `kvedge template` ren
 {{- if .Values.deviceCAKey -}}{{- $_ := set $iot.credentials "edgeCaKey" .Values.deviceCAKey -}}{{- end -}}
 {{- range $k, $val := $iot.credentials -}}
 {{- if and (hasSuffix "Env" $k) $val -}}
-{{- fail (printf "iotEdge.credentials.%s names an environment variable, which only kvedge reads; with Helm use --set-file iotEdge.credentials.%s=FILE or existingSecret" $k (trimSuffix "Env" $k)) -}}
+{{- fail (printf "iotEdge.credentials.%s: names an environment variable, which only kvedge reads; with Helm use --set-file iotEdge.credentials.%s=FILE or existingSecret" $k (trimSuffix "Env" $k)) -}}
 {{- end -}}
 {{- end -}}
 {{- $_ := set $v "iotEdge" $iot -}}

@@ -8,16 +8,28 @@ namespace KVEdge.Core.Validation.Credentials;
 /// </summary>
 public static partial class IotIdentifiers
 {
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]\.azure-devices\.(net|cn|us)$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string HubHostnamePattern = @"^[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]\.azure-devices\.(net|cn|us)$";
+
+    [GeneratedRegex(HubHostnamePattern)]
     private static partial Regex HubHostnameRegex();
 
-    [GeneratedRegex(@"^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string DeviceIdPattern = @"^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$";
+
+    [GeneratedRegex(DeviceIdPattern)]
     private static partial Regex DeviceIdRegex();
 
-    [GeneratedRegex("^0[a-z]{2}[0-9A-Fa-f]{8}$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string IdScopePattern = "^0[a-z]{2}[0-9A-Fa-f]{8}$";
+
+    [GeneratedRegex(IdScopePattern)]
     private static partial Regex IdScopeRegex();
 
-    [GeneratedRegex("^([a-z0-9]|[a-z0-9][a-z0-9._:-]{0,126}[a-z0-9-])$")]
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string RegistrationIdPattern = "^([a-z0-9]|[a-z0-9][a-z0-9._:-]{0,126}[a-z0-9-])$";
+
+    [GeneratedRegex(RegistrationIdPattern)]
     private static partial Regex RegistrationIdRegex();
 
     public static string? CheckHubHostname(string value) =>

@@ -1,0 +1,276 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Rendering;
+using KVEdge.Core.Rendering.IotEdge;
+using KVEdge.Core.Validation;
+using KVEdge.Core.Validation.Credentials;
+
+namespace KVEdge.Core.Spec;
+
+/// <summary>
+/// The validator's field rules that a JSON Schema can say (patterns, enums, lengths, bounds, and the conditions between
+/// sibling fields), keyed by the field's path under spec ("cpu.cores"; "[]" for a list's items, "{}" for a map's
+/// values). Each comes from the validator's own constant, so the chart's values.schema.json refuses what kvedge
+/// refuses. What a schema cannot say (quantity bounds, duplicates, base64, connection strings) is in the chart's
+/// templates/_validate.tpl.
+/// </summary>
+public static class SpecConstraints
+{
+    /// <summary>A MAC in colon form whose first octet is unicast (the lowest bit 0): see <see cref="MacAddress"/>.</summary>
+    public const string UnicastMacPattern = "^[0-9A-Fa-f][02468aceACE](:[0-9A-Fa-f]{2}){5}$";
+
+    public const string UuidPattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+
+    /// <summary>The key types <see cref="SshPublicKey"/> accepts, a base64 body, an optional comment.</summary>
+    public static readonly string SshPublicKeyPattern =
+        $"^({string.Join("|", SshPublicKey.SupportedTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?$";
+
+    // IPv4 or IPv6 text: the template and the validator (System.Net.IPAddress) decide the rest.
+    private const string IpPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$";
+    private const string CidrPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})$";
+
+    public static IReadOnlyDictionary<string, JsonObject> All() => new Dictionary<string, JsonObject>(StringComparer.Ordinal)
+    {
+        ["runStrategy"] = Enum(DeviceValidator.RunStrategies),
+        ["cpu.cores"] = Range(1, 256),
+        ["cpu.sockets"] = Range(1, 64),
+        ["cpu.threads"] = Range(1, 8),
+        ["cpu.model"] = Pattern("^\\S+$", 256),
+        ["memory"] = Pattern(Quantities.GrammarPattern, 64),
+        ["hostname"] = Pattern(KubernetesNames.Dns1123LabelPattern, 63),
+        ["evictionStrategy"] = Enum(DeviceValidator.EvictionStrategies),
+        ["placement.nodeSelector"] = LabelMap(reserved: false),
+        ["placement.priorityClassName"] = Subdomain(),
+        ["placement.tolerations[]"] = Toleration(),
+        ["firmware"] = If(Not(Merge(Props(("bootloader", Const("efi"))), Required("bootloader"))), Props(("secureBoot", Const(false)))),
+        ["firmware.uuid"] = Pattern(UuidPattern, 36),
+        ["firmware.bootloader"] = Enum(["bios", "efi"]),
+        ["network.macAddress"] = Mac(),
+        ["rootDisk.containerDisk"] = Required("image"),
+        ["rootDisk.containerDisk.image"] = Pattern(DeviceValidator.ImageReferencePattern, 4096),
+        ["rootDisk.containerDisk.imagePullPolicy"] = Enum(["Always", "IfNotPresent", "Never"]),
+        ["rootDisk.http"] = Required("url"),
+        ["rootDisk.http.url"] = Pattern("^(https?|gs)://[^/\\s?#]+([/?#]\\S*)?$", 8192),
+        ["rootDisk.http.checksum"] = Pattern(DeviceValidator.ChecksumPattern, 140),
+        ["rootDisk.http.secretRef"] = Subdomain(),
+        ["rootDisk.http.certConfigMap"] = Subdomain(),
+        ["rootDisk.registry"] = Required("url"),
+        ["rootDisk.registry.url"] = Pattern("^(docker://" + DeviceValidator.ImageReferencePattern[1..^1] + "|oci-archive://.+)$", 4096),
+        ["rootDisk.registry.pullMethod"] = Enum(["pod", "node"]),
+        ["rootDisk.registry.secretRef"] = Subdomain(),
+        ["rootDisk.registry.certConfigMap"] = Subdomain(),
+        ["rootDisk.pvc"] = Required("name"),
+        ["rootDisk.pvc.name"] = Subdomain(),
+        ["rootDisk.pvc.namespace"] = Label1123(),
+        ["rootDisk.dataSource"] = Required("name"),
+        ["rootDisk.dataSource.name"] = Subdomain(),
+        ["rootDisk.dataSource.namespace"] = Label1123(),
+        ["rootDisk.size"] = Pattern(Quantities.GrammarPattern, 64),
+        ["rootDisk.storageClassName"] = Subdomain(),
+        ["rootDisk.accessMode"] = Enum(DeviceValidator.AccessModes),
+        ["rootDisk.volumeMode"] = Enum(DeviceValidator.VolumeModes),
+        ["dataDisk.size"] = Pattern(Quantities.GrammarPattern, 64),
+        ["dataDisk.storageClassName"] = Subdomain(),
+        // The VM writes to its data disk: ReadOnlyMany is refused (the validator's access-mode rule).
+        ["dataDisk.accessMode"] = Enum(DeviceValidator.AccessModes.Where(m => m != "ReadOnlyMany")),
+        ["dataDisk.volumeMode"] = Enum(DeviceValidator.VolumeModes),
+        ["ssh.user"] = Merge(Pattern(DeviceValidator.LinuxUserPattern, 32), new JsonObject { ["not"] = Enum(DeviceValidator.SystemUsers.Order(StringComparer.Ordinal)) }),
+        ["ssh.authorizedKeys[]"] = SshKey(),
+        ["expose"] = Expose(),
+        ["expose.type"] = Enum(DeviceValidator.ServiceTypes),
+        ["expose.sshPort"] = Range(1, 65535),
+        ["expose.sshNodePort"] = Range(30000, 32767),
+        ["expose.ports[]"] = Required("name", "port"),
+        ["expose.ports[].name"] = Merge(Pattern(KubernetesNames.PortNamePattern, 15), new JsonObject { ["not"] = new JsonObject { ["anyOf"] = new JsonArray(Const("ssh"), new JsonObject { ["type"] = "string", ["pattern"] = "--" }) } }),
+        ["expose.ports[].port"] = Range(1, 65535),
+        ["expose.ports[].targetPort"] = Range(1, 65535),
+        ["expose.ports[].nodePort"] = Range(30000, 32767),
+        ["expose.ports[].protocol"] = Enum(["TCP", "UDP", "SCTP"]),
+        ["expose.externalTrafficPolicy"] = Enum(["Cluster", "Local"]),
+        ["expose.loadBalancerSourceRanges[]"] = Pattern(CidrPattern, 64),
+        ["expose.annotations"] = KeyMap(),
+        ["iotEdge.version"] = Pattern(IotEdgeValidator.UpstreamVersionPattern, 32),
+        ["iotEdge.identityServiceVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
+        ["iotEdge.mobyEngineVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
+        ["iotEdge.packageRepository.url"] = Pattern("^(https?|file)://\\S+$", 2048),
+        ["iotEdge.packageRepository.suite"] = Pattern(IotEdgeValidator.SuitePattern, 64),
+        ["iotEdge.packageRepository.components[]"] = Pattern(IotEdgeValidator.SuitePattern, 64),
+        ["iotEdge.packageRepository.signingKey"] = Pattern("-----BEGIN PGP PUBLIC KEY BLOCK-----", 1 << 20),
+        ["iotEdge.provisioning"] = Provisioning(),
+        ["iotEdge.provisioning.source"] = Enum(ProvisioningModes.Sources),
+        ["iotEdge.provisioning.method"] = Enum(ProvisioningModes.ManualMethods.Union(ProvisioningModes.DpsMethods)),
+        ["iotEdge.provisioning.iothubHostname"] = Pattern(IotIdentifiers.HubHostnamePattern, 253),
+        ["iotEdge.provisioning.deviceId"] = Merge(Pattern(IotIdentifiers.DeviceIdPattern, 128), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "[;+#]" } }),
+        ["iotEdge.provisioning.idScope"] = Pattern(IotIdentifiers.IdScopePattern, 11),
+        ["iotEdge.provisioning.registrationId"] = Pattern(IotIdentifiers.RegistrationIdPattern, 128),
+        ["iotEdge.provisioning.globalEndpoint"] = Pattern("^https://[^/\\s?#@]+/?$", 253),
+        ["iotEdge.provisioning.enrollment"] = Enum(["individual", "group"]),
+        ["iotEdge.credentials.existingSecret"] = Subdomain(),
+        ["iotEdge.autoReprovisioningMode"] = Enum(["Dynamic", "AlwaysOnStartup", "OnErrorOnly"]),
+        ["iotEdge.edgeCaAutoGeneratedExpiryDays"] = Range(1, 3650),
+        ["iotEdge.agent.imagePullPolicy"] = Enum(["on-create", "never"]),
+        ["iotEdge.dnsServers[]"] = Pattern(IpPattern, 64),
+        ["iotEdge.containerLogs.driver"] = Enum(["local", "json-file", "journald"]),
+        ["iotEdge.containerLogs.maxSize"] = Pattern(IotEdgeValidator.LogSizePattern, 16),
+        ["iotEdge.containerLogs.maxFile"] = Range(1, 100),
+    };
+
+    public static JsonObject Label1035() => Pattern(KubernetesNames.Dns1035LabelPattern, 63);
+
+    public static JsonObject Label1123() => Pattern(KubernetesNames.Dns1123LabelPattern, 63);
+
+    public static JsonObject Subdomain() => Pattern(KubernetesNames.Dns1123SubdomainPattern, 253);
+
+    public static JsonObject Mac() => Merge(Pattern(UnicastMacPattern, 17), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "^(00:){5}00$" } });
+
+    /// <summary>
+    /// An SSH public key. A private key is refused by a `not` alone, so helm's message names the field and never
+    /// prints the key; only a value that is not a private key is held to the public-key pattern (whose message shows it).
+    /// </summary>
+    public static JsonObject SshKey()
+    {
+        var privateKey = new JsonObject { ["type"] = "string", ["pattern"] = "PRIVATE KEY|PuTTY-User-Key-File|-----BEGIN" };
+        return new JsonObject
+        {
+            ["not"] = privateKey,
+            ["if"] = new JsonObject { ["not"] = privateKey.DeepClone() },
+            ["then"] = Pattern(SshPublicKeyPattern, 16384),
+        };
+    }
+
+    /// <summary>Label keys (qualified names, kvedge's own refused when <paramref name="reserved"/>) and label values.</summary>
+    public static JsonObject LabelMap(bool reserved)
+    {
+        var map = KeyMap();
+        map["additionalProperties"] = Merge(new JsonObject { ["type"] = "string" }, Pattern("^(" + KubernetesNames.QualifiedNamePattern[1..^1] + ")?$", 63));
+        if (reserved)
+        {
+            map["propertyNames"]!["not"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["pattern"] = "^(kvedge\\.io/.*|" + string.Join("|", new[] { StandardLabels.Name, StandardLabels.Instance, StandardLabels.ManagedBy, StandardLabels.PartOf }.Select(k => k.Replace(".", "\\.", StringComparison.Ordinal))) + ")$",
+            };
+        }
+
+        return map;
+    }
+
+    /// <summary>Map keys that are qualified names with an optional DNS-subdomain prefix (label and annotation keys).</summary>
+    public static JsonObject KeyMap() => new()
+    {
+        ["propertyNames"] = new JsonObject
+        {
+            ["maxLength"] = 317,
+            ["pattern"] = "^(" + KubernetesNames.Dns1123SubdomainPattern[1..^1] + "/)?" + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+        },
+    };
+
+    private static JsonObject Toleration() => new()
+    {
+        ["properties"] = new JsonObject
+        {
+            ["operator"] = Enum(["Exists", "Equal"]),
+            ["effect"] = Enum(["", "NoSchedule", "PreferNoSchedule", "NoExecute"]),
+        },
+        ["allOf"] = new JsonArray(
+            If(Props(("operator", Const("Exists"))), Props(("value", Enum(["", null])))),
+            If(Not(Merge(Props(("effect", Const("NoExecute"))), Required("effect"))), Props(("tolerationSeconds", new JsonObject { ["type"] = "null" })))),
+    };
+
+    private static JsonObject Expose()
+    {
+        var internalTypes = Enum(["ClusterIP", "None"]);
+        var noNodePort = new JsonObject { ["type"] = "null" };
+        return new JsonObject
+        {
+            ["allOf"] = new JsonArray(
+                If(Props(("type", Const("None"))), Props(("ports", new JsonObject { ["maxItems"] = 0 }))),
+                If(Props(("type", internalTypes)), Props(
+                        ("sshNodePort", noNodePort),
+                    ("externalTrafficPolicy", noNodePort.DeepClone()),
+                    ("ports", new JsonObject { ["items"] = Props(("nodePort", noNodePort.DeepClone())) }))),
+                If(Props(("type", new JsonObject { ["not"] = Const("LoadBalancer") })), Props(("loadBalancerSourceRanges", new JsonObject { ["maxItems"] = 0 })))),
+        };
+    }
+
+    /// <summary>Which fields each source and method takes, as the validator's provisioning rules say.</summary>
+    private static JsonObject Provisioning()
+    {
+        var absent = new JsonObject { ["type"] = "null" };
+        var given = new JsonObject { ["type"] = "string" };
+        return new JsonObject
+        {
+            ["allOf"] = new JsonArray(
+                If(Props(("source", Const("manual"))), Props(("method", Enum(ProvisioningModes.ManualMethods)), ("idScope", absent), ("registrationId", absent.DeepClone()))),
+                If(Props(("source", Const("dps"))), Props(("method", Enum(ProvisioningModes.DpsMethods)), ("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone()))),
+                If(Props(("source", Const("manual")), ("method", Const("connectionString"))), Props(("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone()))),
+                If(Merge(Props(("source", Const("manual")), ("method", Enum(["symmetricKey", "x509"]))), Required("source", "method")),
+                    Merge(Required("iothubHostname", "deviceId"), Props(("iothubHostname", given), ("deviceId", given.DeepClone())))),
+                If(Merge(Props(("source", Const("dps")), ("method", Enum(["symmetricKey", "tpm"]))), Required("source", "method")),
+                    Merge(Required("registrationId"), Props(("registrationId", given.DeepClone())))),
+                If(Not(Merge(Props(("source", Const("dps")), ("method", Const("symmetricKey"))), Required("source", "method"))), Props(("enrollment", Enum(["individual"]))))),
+        };
+    }
+
+    /// <summary>
+    /// What a credential looks like (<see cref="Diagnostics.DisplayText.LooksLikeCredential"/>, as a pattern): helm's
+    /// message for a failed pattern prints the value, so a value that fails its pattern and looks like a credential
+    /// fails a `false` schema instead, whose message names only the field.
+    /// </summary>
+    public const string CredentialLookPattern = "-----BEGIN|PRIVATE KEY|PuTTY-User-Key-File|SharedAccessKey|SharedAccessSignature|^\\s*[A-Za-z0-9+/=_-]{43,}\\s*$";
+
+    /// <summary>A string held to <paramref name="pattern"/>; a value that fails it is shown in helm's message unless it looks like a credential.</summary>
+    public static JsonObject Pattern(string pattern, int maxLength) => new()
+    {
+        ["maxLength"] = maxLength,
+        ["if"] = new JsonObject { ["pattern"] = pattern },
+        ["else"] = new JsonObject
+        {
+            ["if"] = new JsonObject { ["type"] = "string", ["pattern"] = CredentialLookPattern },
+            ["then"] = false,
+            ["else"] = new JsonObject { ["pattern"] = pattern },
+        },
+    };
+
+    public static JsonObject Range(long min, long max) => new() { ["minimum"] = min, ["maximum"] = max };
+
+    public static JsonObject Enum(IEnumerable<string?> values) => new() { ["enum"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()) };
+
+    private static JsonObject Not(JsonObject schema) => new() { ["not"] = schema };
+
+    private static JsonObject Const(JsonNode value) => new() { ["const"] = value };
+
+    private static JsonObject Required(params string[] names) => new() { ["required"] = new JsonArray(names.Select(n => (JsonNode?)n).ToArray()) };
+
+    private static JsonObject Props(params (string Name, JsonNode Schema)[] properties)
+    {
+        var props = new JsonObject();
+        foreach (var (name, schema) in properties)
+        {
+            props[name] = schema;
+        }
+
+        return new JsonObject { ["properties"] = props };
+    }
+
+    /// <summary>if/then; the condition's properties are required too, so an absent field never makes it hold vacuously.</summary>
+    private static JsonObject If(JsonObject condition, JsonObject then)
+    {
+        if (condition["required"] is null && condition["properties"] is JsonObject props)
+        {
+            condition["required"] = new JsonArray(props.Select(kv => (JsonNode?)kv.Key).ToArray());
+        }
+
+        return new JsonObject { ["if"] = condition, ["then"] = then };
+    }
+
+    public static JsonObject Merge(JsonObject a, JsonObject b)
+    {
+        var result = (JsonObject)a.DeepClone();
+        foreach (var (k, v) in b)
+        {
+            result[k] = v?.DeepClone();
+        }
+
+        return result;
+    }
+}
