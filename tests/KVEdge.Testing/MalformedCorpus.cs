@@ -31,6 +31,22 @@ public sealed record MalformedCase(
         Sets.Select(s => s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..])
             .Concat(SetFiles.Select(f => System.IO.File.ReadAllText(f.File)))
             .Concat(Env.Values);
+
+    /// <summary>The secret parts of a value: a connection string's key, a PEM block's body lines, else the whole value.</summary>
+    public static IEnumerable<string> SecretParts(string value)
+    {
+        if (value.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return value.Split('\n').Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal));
+        }
+
+        if (value.Contains("SharedAccess", StringComparison.Ordinal))
+        {
+            return value.Split(';').Select(p => p.Split('=', 2)).Where(kv => kv.Length == 2 && kv[0].Contains("SharedAccess", StringComparison.Ordinal) && kv[1].Length >= 8).Select(kv => kv[1].Trim());
+        }
+
+        return [value.Trim()];
+    }
 }
 
 public static class MalformedCorpus

@@ -23,6 +23,11 @@ public class InvalidInputCliTests
             Assert.Contains($"[rule: {m.Rule}]", c.Err, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", c.Err, StringComparison.Ordinal);
 
+            foreach (var part in m.GivenValues.Where(KVEdge.Core.Diagnostics.DisplayText.LooksLikeCredential).SelectMany(MalformedCase.SecretParts))
+            {
+                Assert.DoesNotContain(part, c.Err + c.Out, StringComparison.Ordinal);
+            }
+
             // Nothing from input reaches the terminal as a control character (the newline ends a line; nothing else).
             Assert.DoesNotContain(c.Err, ch => ch < 0x20 && ch != '\n' || ch is >= '\x7f' and <= '\x9f' || ch is >= '\u202a' and <= '\u202e');
         }

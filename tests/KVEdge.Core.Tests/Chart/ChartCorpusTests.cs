@@ -73,12 +73,9 @@ public partial class ChartCorpusTests(ITestOutputHelper output)
 
         Assert.True(result.ExitCode != 0, $"helm rendered {c.Name}:\n{result.StdOut[..Math.Min(result.StdOut.Length, 400)]}");
         Assert.True(Names(result.StdErr, c), $"expected {c.Name}'s path {c.Path} ({ValuePath(c.Path)}) in:\n{result.StdErr}");
-        foreach (var value in c.GivenValues.Where(DisplayText.LooksLikeCredential))
+        foreach (var part in c.GivenValues.Where(DisplayText.LooksLikeCredential).SelectMany(MalformedCase.SecretParts))
         {
-            foreach (var line in value.Split('\n').Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal)))
-            {
-                Assert.DoesNotContain(line, result.StdErr, StringComparison.Ordinal);
-            }
+            Assert.DoesNotContain(part, result.StdErr, StringComparison.Ordinal);
         }
     }
 
