@@ -484,6 +484,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             }
 
             ApplyDefaults(type, body);
+            Admission.Admit(type, null, body);
             Validate(type, body);
             SetGeneration(null, body);
             var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [Manager(fieldManager)] = new("Update", FieldSet.Of(body, type.HasStatus)) };
@@ -583,6 +584,7 @@ public sealed class ContractApiServer : IAsyncDisposable
     {
         var type = stored.Type;
         ApplyDefaults(type, next);
+        Admission.Admit(type, stored.Object, next);
         Validate(type, next);
         SetGeneration(stored.Object, next);
         var managers = stored.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal);
@@ -735,6 +737,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             }
 
             ApplyDefaults(type, next);
+            Admission.Admit(type, stored?.Object, next);
             Validate(type, next);
             SetGeneration(stored?.Object, next);
             if (stored is not null && IsNoOp(stored.Object, next) && ManagersEqual(stored.Managers, managers))

@@ -83,6 +83,21 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         return outcomes;
     }
 
+    /// <summary>
+    /// How the rendered DataVolume's spec differs from the live one, both ways: a rendered field with another value, or
+    /// a field kvedge applied before (its managedFields) that the rendering no longer has. Null when they agree.
+    /// </summary>
+    private static string? DataVolumeSpecChange(JsonObject stamped, JsonObject live)
+    {
+        if (!AppliedHash.IsSubset(stamped["spec"], live["spec"]))
+        {
+            return "its spec changed";
+        }
+
+        var dropped = AppliedHash.OwnedPaths(live, InstallOptions.FieldManager, "spec").FirstOrDefault(p => !AppliedHash.Has(stamped, p));
+        return dropped is null ? null : $"{string.Join(".", dropped)} is no longer rendered";
+    }
+
     private async Task<DeviceOutcome> InstallDeviceAsync(RenderedDevice device, InstallOptions options, CancellationToken ct)
     {
         var changes = new List<Change>();
@@ -121,20 +136,24 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 {
                     change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Unchanged);
                 }
-                else if (resource == ClusterResource.DataVolume && live is not null && !AppliedHash.IsSubset(stamped["spec"], live["spec"]))
+                else if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
                 {
-                    // CDI refuses changes to a DataVolume's spec; never replace a disk to get there.
+                    // CDI refuses any change to an existing DataVolume's spec (its validating webhook; a field SSA would
+                    // prune counts too). Never replace a disk to get there: keep it, say why, write nothing.
                     change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Kept,
-                        "its spec changed, but a DataVolume's spec is immutable; the disk is kept as it is");
+                        $"{specChange}, but a DataVolume's spec is immutable; the disk is kept as it is");
                 }
                 else
                 {
+                    // Only what reaches the guest needs a restart: the VM's template spec, and the data of the disks and
+                    // cloud-init the guest reads at boot. Labels and annotations do not.
                     if (resource == ClusterResource.VirtualMachine && live is not null
-                        && !AppliedHash.IsSubset(stamped["spec"]?["template"], live["spec"]?["template"]))
+                        && !AppliedHash.IsSubset(stamped["spec"]?["template"]?["spec"], live["spec"]?["template"]?["spec"]))
                     {
                         restartReasons.Add("the VM template changed");
                     }
-                    else if (live is not null && obj.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var role) == true)
+                    else if (live is not null && obj.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var role) == true
+                        && !(JsonNode.DeepEquals(stamped["data"], live["data"]) && JsonNode.DeepEquals(stamped["binaryData"], live["binaryData"])))
                     {
                         // KubeVirt turns these into disks when the VMI starts; a running guest keeps the old bytes.
                         if (role is Roles.Config or Roles.Credentials)

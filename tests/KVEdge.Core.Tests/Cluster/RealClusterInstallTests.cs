@@ -1,0 +1,100 @@
+using KVEdge.Core.Cluster;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Cluster;
+
+/// <summary>
+/// kvedge against the contract server where it answers as a real cluster does and a kind fake would not: CDI's
+/// DataVolume immutability, KubeVirt's VM mutator, what a label-only change does. Each test failed before kvedge knew.
+/// </summary>
+public sealed class RealClusterInstallTests : IAsyncLifetime
+{
+    private ContractCluster cluster = null!;
+    private KubernetesClusterClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        client = cluster.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await cluster.DisposeAsync();
+    }
+
+    private async Task<DeviceOutcome> Install(string spec, InstallOptions options) =>
+        (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None)).Single();
+
+    private static string Verbs(DeviceOutcome o) => string.Join(" ", o.Changes.Select(c => $"{c.Resource.Kind}:{c.Verb}"));
+
+    private static string HttpRoot(string httpExtra, string diskExtra, string memory = "4Gi") => ClusterTestDevices.Spec(memory: memory) + $$"""
+
+          rootDisk: {http: {url: "https://images.example.com/noble.qcow2"{{httpExtra}}}, size: 30Gi{{diskExtra}}}
+        """;
+
+    [Theory]
+    [InlineData(", certConfigMap: images-ca", "")]
+    [InlineData("", ", storageClassName: fast")]
+    [InlineData("", ", accessMode: ReadWriteOnce")]
+    [InlineData("", ", volumeMode: Filesystem")]
+    public async Task Removing_an_optional_disk_field_keeps_the_DataVolume_and_applies_the_rest(string httpExtra, string diskExtra)
+    {
+        var first = await Install(HttpRoot(httpExtra, diskExtra), ClusterTestDevices.Options());
+        Assert.True(first.Succeeded, first.Error);
+        var liveSpec = cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString();
+
+        // The field is gone from the spec, and the memory changed, so the VM must still be applied.
+        var second = await Install(HttpRoot("", "", memory: "6Gi"), ClusterTestDevices.Options(upgrade: true));
+
+        Assert.True(second.Succeeded, second.Error);
+        var root = second.Changes.Single(c => c.Name == "edge-01-root");
+        Assert.Equal(ChangeAction.Kept, root.Action);
+        Assert.Contains("immutable", root.Detail, StringComparison.Ordinal);
+        Assert.Equal(ChangeAction.Configured, second.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
+        Assert.Equal(liveSpec, cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_DataVolume_whose_metadata_alone_changed_is_applied()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var labelled = ClusterTestDevices.Spec().Replace("  namespace: factory-a", "  namespace: factory-a\n  labels: {site: hall-3}", StringComparison.Ordinal);
+        var outcome = await Install(labelled, ClusterTestDevices.Options());
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(ChangeAction.Configured, outcome.Changes.Single(c => c.Name == "edge-01-data").Action);
+        Assert.Equal("hall-3", cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data")!["metadata"]!["labels"]!["site"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Memory_the_mutator_canonicalises_settles_after_one_install()
+    {
+        var first = await Install(ClusterTestDevices.Spec(memory: "8192Mi"), ClusterTestDevices.Options());
+        Assert.True(first.Succeeded, first.Error);
+        Assert.Equal("8Gi", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+
+        cluster.Server.ResetRequests();
+        var second = await Install(ClusterTestDevices.Spec(memory: "8192Mi"), ClusterTestDevices.Options(upgrade: true, restart: true));
+
+        Assert.True(second.Succeeded, second.Error);
+        Assert.All(second.Changes, c => Assert.Equal(ChangeAction.Unchanged, c.Action));
+        Assert.Empty(second.RestartReasons);
+        Assert.False(second.Restarted);
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+    }
+
+    [Fact]
+    public async Task A_label_only_change_is_applied_without_a_restart_reason()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var labelled = ClusterTestDevices.Spec().Replace("  namespace: factory-a", "  namespace: factory-a\n  labels: {site: hall-3}", StringComparison.Ordinal);
+
+        var outcome = await Install(labelled, ClusterTestDevices.Options(upgrade: true));
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Contains(outcome.Changes, c => c.Resource == ClusterResource.ConfigMap && c.Action == ChangeAction.Configured);
+        Assert.Contains(outcome.Changes, c => c.Resource == ClusterResource.VirtualMachine && c.Action == ChangeAction.Configured);
+        Assert.Empty(outcome.RestartReasons);
+    }
+}
