@@ -121,10 +121,11 @@ public static class Admission
         {
             if (value >= f && value % f == 0)
             {
-                return (value / f).ToString(CultureInfo.InvariantCulture) + s;
+                return decimal.Truncate(value / f).ToString("0", CultureInfo.InvariantCulture) + s;
             }
         }
 
-        return table == Binary && value >= 1024 ? Canonical(value.ToString(CultureInfo.InvariantCulture)) : value.ToString(CultureInfo.InvariantCulture);
+        var whole = decimal.Truncate(value).ToString("0", CultureInfo.InvariantCulture);
+        return table == Binary && value >= 1000 ? Canonical(whole) : whole;
     }
 }

@@ -222,6 +222,8 @@ public sealed class ContractApiServer : IAsyncDisposable
 
         var method = context.Request.Method;
         var q = context.Request.Query;
+        CurrentFieldValidation.Value = method is "POST" or "PUT" or "PATCH" ? FieldValidation(context) : null;
+        ResponseWarnings.Value = [];
         var dryRun = q["dryRun"].ToString() == "All";
         switch (method, name, subresource)
         {
@@ -273,6 +275,12 @@ public sealed class ContractApiServer : IAsyncDisposable
 
     private static async Task WriteAsync(HttpContext context, HttpStatusCode code, JsonNode body)
     {
+        // Warnings travel as RFC 7234 Warning headers with code 299 (apiserver endpoints/handlers/responsewriters/warning.go).
+        foreach (var warning in ResponseWarnings.Value ?? [])
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        }
+
         context.Response.StatusCode = (int)code;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
@@ -391,8 +399,25 @@ public sealed class ContractApiServer : IAsyncDisposable
         }
     }
 
-    // Strict field validation (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation): unknown or
-    // mistyped fields are a 422 Invalid whose causes name each field.
+    // Field validation (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation; apiserver
+    // handlers/rest.go): a value of the wrong type is always a 422; an unknown field depends on ?fieldValidation=:
+    // Strict is a 422 naming each field, Warn (the default when the parameter is absent) drops it and says so only in
+    // a Warning response header, Ignore drops it silently. Any other value is a 400.
+    private static readonly AsyncLocal<List<string>?> ResponseWarnings = new();
+
+    private static string FieldValidation(HttpContext context)
+    {
+        var mode = context.Request.Query["fieldValidation"].ToString();
+        return mode switch
+        {
+            "" => "Warn",
+            "Strict" or "Warn" or "Ignore" => mode,
+            _ => throw ApiError.BadRequest($"fieldValidation parameter unsupported: {mode}; expected one of Ignore, Warn, Strict"),
+        };
+    }
+
+    private static readonly AsyncLocal<string?> CurrentFieldValidation = new();
+
     private void Validate(ResourceType type, JsonObject obj)
     {
         if (!ValidateSchemas)
@@ -408,11 +433,49 @@ public sealed class ContractApiServer : IAsyncDisposable
         }
 
         var errors = SchemaValidator.Validate(copy);
-        if (errors.Count > 0)
+        var unknown = errors.Where(e => e.Contains(": NoAdditionalPropertiesAllowed", StringComparison.Ordinal)).ToList();
+        var invalid = errors.Except(unknown).ToList();
+        var mode = CurrentFieldValidation.Value ?? "Warn";
+        if (mode == "Strict")
+        {
+            invalid.AddRange(unknown.Select(u => $"{UnknownFieldPath(u)}: unknown field \"{UnknownFieldPath(u)}\""));
+        }
+        else
+        {
+            foreach (var u in unknown)
+            {
+                RemovePath(obj, UnknownFieldPath(u));
+                if (mode == "Warn")
+                {
+                    ResponseWarnings.Value?.Add($"unknown field \"{UnknownFieldPath(u)}\"");
+                }
+            }
+        }
+
+        if (invalid.Count > 0)
         {
             throw ApiError.Invalid(type, obj["metadata"]!["name"]!.GetValue<string>(),
-                errors.Select(e => ("FieldValueInvalid", e, e.Split(':')[0])).ToList());
+                invalid.Select(e => ("FieldValueInvalid", e, e.Split(':')[0])).ToList());
         }
+    }
+
+    // NJsonSchema names an unknown field "#/spec.template.spec.extra" (or "#/spec.ports[0].extra"): the field path.
+    private static string UnknownFieldPath(string error)
+    {
+        var path = error[..error.IndexOf(": ", StringComparison.Ordinal)];
+        return path.StartsWith("#/", StringComparison.Ordinal) ? path[2..] : path;
+    }
+
+    private static void RemovePath(JsonObject obj, string path)
+    {
+        var segments = System.Text.RegularExpressions.Regex.Matches(path, @"[^.\[\]]+|\[\d+\]").Select(m => m.Value).ToList();
+        JsonNode? node = obj;
+        for (var i = 0; i < segments.Count - 1 && node is not null; i++)
+        {
+            node = segments[i].StartsWith('[') ? (node as JsonArray)?[int.Parse(segments[i][1..^1], CultureInfo.InvariantCulture)] : (node as JsonObject)?[segments[i]];
+        }
+
+        (node as JsonObject)?.Remove(segments[^1]);
     }
 
     private static void ApplyDefaults(ResourceType type, JsonObject obj)

@@ -87,13 +87,16 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             var ns = obj["metadata"]!["namespace"]!.GetValue<string>();
             var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
             var dryRun = options.DryRun ? "All" : null;
+            // Strict: a field the server does not know is an error, not a Warning header while it drops the field
+            // (the API server's default, fieldValidation=Warn, would install a device without it).
+            const string validation = "Strict";
             object result = resource.Kind switch
             {
-                "Secret" => await client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
-                "ConfigMap" => await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
-                "Service" => await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "Secret" => await client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, dryRun, options.FieldManager, validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "ConfigMap" => await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun, options.FieldManager, validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "Service" => await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dryRun, options.FieldManager, validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
                 _ => await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name,
-                    dryRun, options.FieldManager, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                    dryRun, options.FieldManager, validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
             };
             return ToJson(result, resource);
         });
@@ -105,7 +108,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             object result = resource.Kind switch
             {
                 "PersistentVolumeClaim" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, dryRun: dryRun ? "All" : null,
-                    fieldManager: InstallOptions.FieldManager, cancellationToken: ct).ConfigureAwait(false),
+                    fieldManager: InstallOptions.FieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
             };
             return ToJson(result, resource);
