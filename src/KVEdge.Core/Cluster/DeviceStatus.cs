@@ -23,7 +23,7 @@ public sealed class StatusAction(IClusterClient cluster)
 {
     public async Task<IReadOnlyList<DeviceStatus>> RunAsync(string? ns, string? device, CancellationToken ct)
     {
-        var selector = $"{StandardLabels.ManagedBy}={StandardLabels.Manager}" + (device is null ? "" : $",{StandardLabels.Device}={device}");
+        var selector = StandardLabels.DeviceSelector(device);
         var vms = await cluster.ListAsync(ClusterResource.VirtualMachine, ns, selector, null, ct).ConfigureAwait(false);
         if (vms.Items.Count == 0)
         {

@@ -25,7 +25,7 @@ public sealed class UninstallAction(IClusterClient cluster)
         var serverDryRun = mode == DryRunMode.Server;
         var note = mode switch { DryRunMode.Client => "dry run", DryRunMode.Server => "server dry run", _ => null };
         var changes = new List<Change>();
-        var selector = $"{StandardLabels.Device}={device},{StandardLabels.ManagedBy}={StandardLabels.Manager}";
+        var selector = StandardLabels.DeviceSelector(device);
         try
         {
             // Before the VM goes: once it is deleted, the garbage collector takes the vTPM state with it.

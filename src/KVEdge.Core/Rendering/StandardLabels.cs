@@ -30,6 +30,14 @@ public static class StandardLabels
         return labels;
     }
 
+    /// <summary>
+    /// The label selector that finds kvedge devices (one, or all with <paramref name="device"/> null), whoever installed
+    /// them: part-of and the device label, never managed-by, which `helm install` overwrites with "Helm"
+    /// (helm/helm pkg/action/install.go, setMetadataVisitor).
+    /// </summary>
+    public static string DeviceSelector(string? device) =>
+        $"{PartOf}={Manager},{Device}" + (device is null ? "" : $"={device}");
+
     /// <summary>The one label the Service selects on; it sits on the VM template, so the virt-launcher pod carries it.</summary>
     public static SortedDictionary<string, string> Selector(string device) =>
         new(StringComparer.Ordinal) { [Device] = device };

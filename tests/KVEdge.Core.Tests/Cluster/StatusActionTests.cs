@@ -12,11 +12,12 @@ public sealed class StatusActionTests : IAsyncLifetime
     public async Task DisposeAsync() => await cluster.DisposeAsync();
 
     // A running device as KubeVirt and CDI leave it, seeded straight into the store.
-    private void SeedDevice(int i, string serviceType = "NodePort")
+    private void SeedDevice(int i, string serviceType = "NodePort", string managedBy = "kvedge")
     {
         var name = $"edge-{i:D4}";
         string Fill(string json) => json
-            .Replace("LABELS", """{"app.kubernetes.io/managed-by":"kvedge","kvedge.io/device":"NAME"}""", StringComparison.Ordinal)
+            .Replace("LABELS", """{"app.kubernetes.io/managed-by":"MANAGER","app.kubernetes.io/part-of":"kvedge","kvedge.io/device":"NAME"}""", StringComparison.Ordinal)
+            .Replace("MANAGER", managedBy, StringComparison.Ordinal)
             .Replace("NAME", name, StringComparison.Ordinal)
             .Replace("NODEPORT", (30000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("IPADDR", $"10.244.{i / 250}.{(i % 250) + 1}", StringComparison.Ordinal)
@@ -26,6 +27,17 @@ public sealed class StatusActionTests : IAsyncLifetime
         cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"NAME","namespace":"factory-a","labels":LABELS},"spec":{"domain":{"devices":{}}},"status":{"phase":"Running","nodeName":"NODE","interfaces":[{"name":"default","ipAddress":"IPADDR"}],"conditions":[{"type":"Ready","status":"True"},{"type":"AgentConnected","status":"True"}]}}""")));
         cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"cdi.kubevirt.io/v1beta1","kind":"DataVolume","metadata":{"name":"NAME-root","namespace":"factory-a","labels":LABELS},"spec":{"source":{"blank":{}}},"status":{"phase":"Succeeded","progress":"100.0%"}}""")));
         cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"NAME","namespace":"factory-a","labels":LABELS},"spec":{"type":"SVCTYPE","ports":[{"name":"ssh","port":22,"nodePort":NODEPORT}]}}""")));
+    }
+
+    [Fact]
+    public async Task A_device_the_Helm_chart_installed_is_listed_too()
+    {
+        // helm install overwrites app.kubernetes.io/managed-by with "Helm" on every object it creates.
+        SeedDevice(3, managedBy: "Helm");
+        using var client = cluster.Client();
+        var devices = await new StatusAction(client).RunAsync("factory-a", null, CancellationToken.None);
+        Assert.Equal("edge-0003", Assert.Single(devices).Name);
+        Assert.Single(await new StatusAction(client).RunAsync("factory-a", "edge-0003", CancellationToken.None));
     }
 
     [Fact]

@@ -46,6 +46,27 @@ public sealed class UninstallActionTests : IAsyncLifetime
         [.. cluster.Server.Store.List(ResourceType.PersistentVolumeClaim, "factory-a").Where(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == "edge-tpm")];
 
     [Fact]
+    public async Task A_device_the_Helm_chart_installed_is_uninstalled_too()
+    {
+        await InstallAndWait();
+        // helm install overwrites app.kubernetes.io/managed-by with "Helm" on every object it creates.
+        foreach (var type in new[] { ResourceType.Secret, ResourceType.ConfigMap, ResourceType.DataVolume, ResourceType.VirtualMachine, ResourceType.Service })
+        {
+            foreach (var obj in cluster.Server.Store.List(type, "factory-a").Where(o => o["metadata"]?["labels"]?["kvedge.io/device"] is not null).ToList())
+            {
+                obj["metadata"]!["labels"]!["app.kubernetes.io/managed-by"] = "Helm";
+                cluster.Server.Store.Commit(type, obj, []);
+            }
+        }
+
+        var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, DryRunMode.None, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Contains(outcome.Changes, c => c.Resource == ClusterResource.VirtualMachine && c.Action == ChangeAction.Deleted);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
+    }
+
+    [Fact]
     public async Task Control_deleting_the_VM_garbage_collects_the_vTPM_state_it_owns()
     {
         await InstallAndWait();
