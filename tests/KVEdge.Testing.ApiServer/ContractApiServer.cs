@@ -862,7 +862,11 @@ public sealed class ContractApiServer : IAsyncDisposable
             };
         });
 
-    // KubeVirt's VM subresources (restart/start/stop): a PUT with a body, 202 Accepted when the VM exists.
+    // KubeVirt's VM subresources (kubevirt/kubevirt pkg/virt-api/rest/lifecycle.go): a PUT with a body. restart is 202
+    // once a stop and a start are queued in status.stateChangeRequests; the old VMI stays, Ready, until the VM controller
+    // has shut it down (the simulator, after RestartGrace). It is 409 for runStrategy Halted or Once ("does not support
+    // manual restart requests") and for a VM with no VMI ("VM is not running"), and 500 while an earlier request is
+    // still queued. Not idempotent: a retried restart restarts twice.
     private async Task VmActionAsync(HttpContext context, string ns, string name, string action)
     {
         if (context.Request.Method != "PUT")
@@ -870,8 +874,37 @@ public sealed class ContractApiServer : IAsyncDisposable
             throw new ApiError(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", $"{context.Request.Method} is not supported on virtualmachines/{action}");
         }
 
-        _ = Store.Get(ResourceType.VirtualMachine, ns, name) ?? throw ApiError.NotFound(ResourceType.VirtualMachine, name);
-        Simulator.Restart(ns, name, action);
+        Store.Atomically(() =>
+        {
+            var vm = Store.Read(ResourceType.VirtualMachine, ns, name) ?? throw ApiError.NotFound(ResourceType.VirtualMachine, name);
+            if (action == "restart")
+            {
+                var strategy = vm["spec"]?["runStrategy"]?.GetValue<string>() ?? "Halted";
+                if (strategy is "Halted" or "Once")
+                {
+                    // KubeVirt's own spelling.
+                    throw new ApiError(HttpStatusCode.Conflict, "Conflict", $"RunStategy {strategy} does not support manual restart requests");
+                }
+
+                if (vm["status"]?["stateChangeRequests"] is JsonArray { Count: > 0 })
+                {
+                    throw new ApiError(HttpStatusCode.InternalServerError, "InternalError", "Restart VirtualMachine failed: VM stop/start already underway");
+                }
+
+                if (Store.Read(ResourceType.VirtualMachineInstance, ns, name) is not { } vmi)
+                {
+                    throw new ApiError(HttpStatusCode.Conflict, "Conflict", "VM is not running");
+                }
+
+                Simulator.QueueRestart(ns, name, vmi["metadata"]!["uid"]!.GetValue<string>());
+            }
+            else
+            {
+                Simulator.Restart(ns, name, action);
+            }
+
+            return true;
+        });
         context.Response.StatusCode = (int)HttpStatusCode.Accepted;
         await context.Response.CompleteAsync();
     }

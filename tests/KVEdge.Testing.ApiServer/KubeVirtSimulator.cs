@@ -40,6 +40,9 @@ public sealed class KubeVirtSimulator : IDisposable
 
     public int Restarts { get; private set; }
 
+    /// <summary>How long the old VMI of a restarted VM stays (KubeVirt's graceful shutdown: 180 s by default).</summary>
+    public TimeSpan RestartGrace { get; set; } = TimeSpan.FromMilliseconds(300);
+
     public void Start() => loop ??= Task.Run(RunAsync);
 
     public void Dispose()
@@ -55,6 +58,44 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         stop.Dispose();
+    }
+
+    /// <summary>
+    /// A restart request as virt-api records it: a Stop of this VMI and a Start in status.stateChangeRequests. The VM
+    /// controller (when started) shuts the old VMI down after <see cref="RestartGrace"/> and starts a new one.
+    /// </summary>
+    internal void QueueRestart(string ns, string name, string vmiUid)
+    {
+        Restarts++;
+        var vm = store.Get(ResourceType.VirtualMachine, ns, name)!;
+        var next = vm.Object.DeepClone().AsObject();
+        var status = next["status"] as JsonObject ?? new JsonObject();
+        status["stateChangeRequests"] = new JsonArray(
+            new JsonObject { ["action"] = "Stop", ["uid"] = vmiUid },
+            new JsonObject { ["action"] = "Start" });
+        next["status"] = status;
+        store.Commit(ResourceType.VirtualMachine, next, vm.Managers);
+        if (loop is null)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(RestartGrace, stop.Token);
+            store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+            store.Atomically(() =>
+            {
+                if (store.Get(ResourceType.VirtualMachine, ns, name) is { } current && current.Object["status"] is JsonObject s)
+                {
+                    var cleared = current.Object.DeepClone().AsObject();
+                    cleared["status"]!.AsObject().Remove("stateChangeRequests");
+                    store.Commit(ResourceType.VirtualMachine, cleared, current.Managers);
+                }
+
+                return true;
+            });
+        }, stop.Token);
     }
 
     internal void Restart(string ns, string name, string action)

@@ -17,10 +17,15 @@ public sealed class DeviceWaiter(IClusterClient cluster, IInstallReporter report
 
     public TimeSpan AgentWarningAfter { get; init; } = DefaultAgentWarningAfter;
 
+    /// <summary>How long to wait before relisting after a watch answered 429 or 5xx.</summary>
+    public TimeSpan TransientBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>What it is waiting for now, for a timeout's message.</summary>
     public string Stage { get; private set; } = "nothing yet";
 
-    public async Task WaitAsync(string ns, string device, CancellationToken ct)
+    /// <param name="replacedVmi">After a restart: the uid of the instance being replaced. KubeVirt's restart is
+    /// asynchronous, so that instance stays Ready for a while; only a new one counts.</param>
+    public async Task WaitAsync(string ns, string device, CancellationToken ct, string? replacedVmi = null)
     {
         var byDevice = $"{StandardLabels.Device}={device}";
         var vm = (await cluster.ListAsync(ClusterResource.VirtualMachine, ns, null, $"metadata.name={device}", ct).ConfigureAwait(false)).Items is [var found, ..] ? found : null;
@@ -60,13 +65,15 @@ public sealed class DeviceWaiter(IClusterClient cluster, IInstallReporter report
         await UntilAsync(ClusterResource.VirtualMachine, ns, null, $"metadata.name={device}",
             items => items.Any(vm => vm["status"]?["ready"]?.GetValue<bool>() == true || HasCondition(vm, "Ready")), ct).ConfigureAwait(false);
 
-        Announce(device, "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)");
+        Announce(device, replacedVmi is null
+            ? "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)"
+            : "the restarted VM: a new VirtualMachineInstance, Ready, with its guest agent connected");
         using var warned = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var warning = WarnAboutTheAgentAsync(device, warned.Token);
         try
         {
             await UntilAsync(ClusterResource.VirtualMachineInstance, ns, null, $"metadata.name={device}",
-                items => items.Any(vmi => HasCondition(vmi, "AgentConnected")), ct).ConfigureAwait(false);
+                items => items.Any(vmi => vmi["metadata"]?["uid"]?.GetValue<string>() != replacedVmi && HasCondition(vmi, "Ready") && HasCondition(vmi, "AgentConnected")), ct).ConfigureAwait(false);
         }
         finally
         {
@@ -137,6 +144,12 @@ public sealed class DeviceWaiter(IClusterClient cluster, IInstallReporter report
             catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Gone)
             {
                 // The version we watched from was compacted away: relist.
+            }
+            catch (ClusterApiException ex) when (RetryPolicy.IsTransient(ex.Status))
+            {
+                // 429, 5xx and 504 on a watch are what a busy or HA control plane answers (client-go's reflector
+                // relists): back off, then list and watch again. The command's deadline still bounds the wait.
+                await Task.Delay(TransientBackoff, ct).ConfigureAwait(false);
             }
 
             ct.ThrowIfCancellationRequested();

@@ -178,19 +178,43 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 restartReasons.Add($"{string.Join(", ", changedDisks)} changed, and the guest reads {(changedDisks.Count == 1 ? "that disk" : "those disks")} only at boot");
             }
 
-            List<string> notes = vmExisted && cloudInitChanged
+            var notes = vmExisted && cloudInitChanged
                 ? [$"{ClusterResource.Secret.DisplayName}/{names.CloudInitSecret} changed: cloud-init applies its users, SSH keys and hostname only to a new VM instance, "
                     + "not at a restart (the converge program and its settings come from the config disk and do follow)"]
-                : [];
+                : new List<string>();
             if (options.DryRun != DryRunMode.None)
             {
                 return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null, Notes: notes);
             }
 
+            string? replacedVmi = null;
             if (restartReasons.Count > 0 && options.Restart)
             {
-                await cluster.RestartVirtualMachineAsync(device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
-                restarted = true;
+                // A VM with no instance has nothing to restart: the change applies when it starts.
+                var vmi = await cluster.GetAsync(ClusterResource.VirtualMachineInstance, device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
+                if (vmi is null)
+                {
+                    notes.Add($"not restarted: {ClusterResource.VirtualMachine.DisplayName}/{names.VirtualMachine} is not running; the change applies when it starts");
+                }
+                else
+                {
+                    try
+                    {
+                        await cluster.RestartVirtualMachineAsync(device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
+                    }
+                    catch (ClusterApiException ex) when (ex.IsConflict || ex.Status == System.Net.HttpStatusCode.InternalServerError)
+                    {
+                        // KubeVirt refuses a restart for runStrategy Halted/Once (409), a VM that is not running (409), and
+                        // while an earlier stop/start is queued (500). Not kvedge's field conflict, and never retried.
+                        return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false,
+                            $"applied, but KubeVirt did not restart {ClusterResource.VirtualMachine.DisplayName}/{names.VirtualMachine}: {ex.Message}"
+                            + (ex.Message.Contains("Once", StringComparison.Ordinal) ? "; restart it with virtctl stop and virtctl start" : "; run the upgrade with --restart again later, or virtctl restart"),
+                            Notes: notes);
+                    }
+
+                    replacedVmi = vmi["metadata"]?["uid"]?.GetValue<string>();
+                    restarted = true;
+                }
             }
 
             if (options.Wait)
@@ -200,7 +224,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 var waiter = new DeviceWaiter(cluster, reporter) { AgentWarningAfter = options.AgentWarningAfter };
                 try
                 {
-                    await waiter.WaitAsync(device.Namespace, device.Name, deadline.Token).ConfigureAwait(false);
+                    await waiter.WaitAsync(device.Namespace, device.Name, deadline.Token, replacedVmi).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {

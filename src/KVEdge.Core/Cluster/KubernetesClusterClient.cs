@@ -189,8 +189,10 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
         }
     }
 
+    // Sent once, never retried: a restart is not idempotent (kubevirt/kubevirt pkg/virt-api/rest/lifecycle.go queues a
+    // stop and a start per request), so a retry after a lost answer could restart the VM twice.
     public Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct) =>
-        RunAsync(async () =>
+        RunOnceAsync(async () =>
         {
             // KubeVirt's aggregated API: PUT .../virtualmachines/NAME/restart (SubresourcePathHandler keeps the "/").
             try
@@ -234,6 +236,22 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
         }
 
         return json;
+    }
+
+    private async Task<T> RunOnceAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            throw ToApiException(ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException))
+        {
+            throw new ClusterUnavailableException($"the cluster at {server} does not answer: {Describe(ex)}", ex);
+        }
     }
 
     private async Task<T> RunAsync<T>(Func<Task<T>> operation)

@@ -93,6 +93,10 @@ public sealed class InstallActionTests : IAsyncLifetime
         Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:configured DataVolume:unchanged DataVolume:unchanged VirtualMachine:unchanged Service:unchanged", Verbs(outcome));
         Assert.Equal(["configmap/edge-01-config changed, and the guest reads that disk only at boot"], outcome.RestartReasons);
 
+        // Restarting needs a running VM: bring it up first.
+        cluster.Server.Simulator.Start();
+        var (running, _) = await Install(Pinned("version: 1.5.21"), ClusterTestDevices.Options(wait: true));
+        Assert.True(running.Succeeded, running.Error);
         var (restarted, _) = await Install(Pinned("version: 1.5.20", "identityServiceVersion: 1.5.6"), ClusterTestDevices.Options(upgrade: true, restart: true));
         Assert.True(restarted.Restarted, restarted.Error);
         Assert.Equal(1, cluster.Server.Simulator.Restarts);
@@ -101,7 +105,8 @@ public sealed class InstallActionTests : IAsyncLifetime
     [Fact]
     public async Task Upgrade_with_restart_calls_the_restart_subresource()
     {
-        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        cluster.Server.Simulator.Start();
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
         var (outcome, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true));
         Assert.True(outcome.Restarted, outcome.Error);
         Assert.Equal(1, cluster.Server.Simulator.Restarts);

@@ -98,3 +98,102 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
         Assert.Empty(outcome.RestartReasons);
     }
 }
+
+/// <summary>KubeVirt's restart as it is: asynchronous (202, the old VMI still Ready), refused for some VMs, not idempotent.</summary>
+public sealed class RealClusterRestartTests : IAsyncLifetime
+{
+    private ContractCluster cluster = null!;
+    private KubernetesClusterClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        client = cluster.Client();
+        cluster.Server.Simulator.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await cluster.DisposeAsync();
+    }
+
+    private async Task<DeviceOutcome> Install(string spec, InstallOptions options) =>
+        (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None)).Single();
+
+    private string? VmiUid() => cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")?["metadata"]?["uid"]?.GetValue<string>();
+
+    [Fact]
+    public async Task Restart_with_wait_returns_only_when_a_new_instance_is_up()
+    {
+        cluster.Server.Simulator.RestartGrace = TimeSpan.FromMilliseconds(800);
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
+        var before = VmiUid();
+
+        var outcome = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true, wait: true));
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.True(outcome.Restarted);
+        var after = cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
+        Assert.NotEqual(before, after["metadata"]!["uid"]!.GetValue<string>());
+        Assert.True(DeviceWaiter.HasCondition(after, "AgentConnected"));
+    }
+
+    [Fact]
+    public async Task A_VM_KubeVirt_will_not_restart_gets_a_clear_message_not_a_field_conflict()
+    {
+        var once = ClusterTestDevices.Spec() + "\n  runStrategy: Once";
+        Assert.True((await Install(once, ClusterTestDevices.Options(wait: true))).Succeeded);
+
+        var outcome = await Install(ClusterTestDevices.Spec(memory: "6Gi") + "\n  runStrategy: Once", ClusterTestDevices.Options(upgrade: true, restart: true));
+
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.Conflict);
+        Assert.False(outcome.Restarted);
+        Assert.Contains("did not restart", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("does not support manual restart requests", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("virtctl stop and virtctl start", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_halted_VM_is_not_restarted_and_says_so()
+    {
+        var halted = ClusterTestDevices.Spec() + "\n  runStrategy: Halted";
+        Assert.True((await Install(halted, ClusterTestDevices.Options())).Succeeded);
+
+        var outcome = await Install(ClusterTestDevices.Spec(memory: "6Gi") + "\n  runStrategy: Halted", ClusterTestDevices.Options(upgrade: true, restart: true));
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.False(outcome.Restarted);
+        Assert.Contains(outcome.Notes!, n => n.Contains("is not running; the change applies when it starts", StringComparison.Ordinal));
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_restart_that_fails_is_not_retried()
+    {
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
+        cluster.Server.Faults.When(r => r.Path.EndsWith("/restart", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 5);
+
+        var outcome = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Wait_relists_when_a_watch_answers_503()
+    {
+        cluster.Server.Faults.When(r => r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), times: 3);
+        var reporter = new RecordingReporter();
+        var waiter = new DeviceWaiter(client, reporter) { TransientBackoff = TimeSpan.FromMilliseconds(50) };
+        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await waiter.WaitAsync("factory-a", "edge-01", deadline.Token);
+
+        Assert.True(DeviceWaiter.HasCondition(cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
+        Assert.Contains(cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
+    }
+}
