@@ -252,7 +252,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 await WriteAsync(context, HttpStatusCode.OK, MergePatch(type, ns, name, await ReadBodyAsync(context), q["fieldManager"].ToString(), subresource == "status", dryRun));
                 break;
             case ("DELETE", not null, null):
-                await WriteAsync(context, HttpStatusCode.OK, Delete(type, ns, name, dryRun));
+                await WriteAsync(context, HttpStatusCode.OK, Delete(type, ns, name, dryRun, q["propagationPolicy"].ToString()));
                 break;
             default:
                 throw new ApiError(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", $"{method} is not supported on {type.Key}");
@@ -821,9 +821,17 @@ public sealed class ContractApiServer : IAsyncDisposable
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other.Operation == kv.Value.Operation && other.Fields.SetEquals(kv.Value.Fields));
 
     // Graceful deletion with finalizers (https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/):
-    // an object with finalizers gets a deletionTimestamp and stays until they are removed.
-    private JsonObject Delete(ResourceType type, string? ns, string name, bool dryRun) =>
-        Store.Atomically(() =>
+    // an object with finalizers gets a deletionTimestamp and stays until they are removed. propagationPolicy=Foreground
+    // (https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion) also keeps it, with the
+    // foregroundDeletion finalizer, until every dependent with blockOwnerDeletion is gone (VM → VMI: a guest's shutdown).
+    private JsonObject Delete(ResourceType type, string? ns, string name, bool dryRun, string propagationPolicy)
+    {
+        if (propagationPolicy is not ("" or "Foreground" or "Background" or "Orphan"))
+        {
+            throw ApiError.BadRequest($"propagationPolicy {propagationPolicy} is not one of Foreground, Background, Orphan");
+        }
+
+        return Store.Atomically(() =>
         {
             var stored = Store.Get(type, ns, name) ?? throw ApiError.NotFound(type, name);
             if (dryRun)
@@ -831,25 +839,15 @@ public sealed class ContractApiServer : IAsyncDisposable
                 return stored.Object.DeepClone().AsObject();
             }
 
-            if (stored.Object["metadata"]?["finalizers"] is JsonArray { Count: > 0 })
+            var kept = stored.Object["metadata"]?["finalizers"] is JsonArray { Count: > 0 }
+                || (propagationPolicy == "Foreground" && Store.BlockingDependents(stored.Object["metadata"]?["uid"]?.GetValue<string>() ?? "").Count > 0);
+            var result = Store.MarkDeleted(stored, propagationPolicy == "Foreground");
+            if (kept || type == ResourceType.Service || type == ResourceType.PersistentVolumeClaim)
             {
-                if (stored.Object["metadata"]!["deletionTimestamp"] is not null)
-                {
-                    return stored.Object.DeepClone().AsObject();
-                }
-
-                var next = stored.Object.DeepClone().AsObject();
-                next["metadata"]!["deletionTimestamp"] = "2026-01-01T00:00:00Z";
-                return Store.Commit(type, next, stored.Managers);
-            }
-
-            Store.Remove(type, ns, name);
-            if (type == ResourceType.Service || type == ResourceType.PersistentVolumeClaim)
-            {
-                // The Service registry answers a delete with the deleted object (its OpenAPI says so); so does the PVC
-                // registry (a PVC carries kubernetes.io/pvc-protection, so a delete marks it and returns it); others a Status.
-                // Not modelled: that finalizer keeps a PVC in use visible, with a deletionTimestamp, until its pod is gone.
-                return stored.Object.DeepClone().AsObject();
+                // An object that stays is returned as it now is. The Service registry answers a delete with the deleted
+                // object (its OpenAPI says so); so does the PVC registry. Not modelled: kubernetes.io/pvc-protection,
+                // which keeps a PVC in use visible, with a deletionTimestamp, until its pod is gone.
+                return result;
             }
 
             return new JsonObject
@@ -861,6 +859,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 ["details"] = new JsonObject { ["name"] = name, ["group"] = type.Group, ["kind"] = type.Plural, ["uid"] = stored.Object["metadata"]!["uid"]!.DeepClone() },
             };
         });
+    }
 
     // KubeVirt's VM subresources (kubevirt/kubevirt pkg/virt-api/rest/lifecycle.go): a PUT with a body. restart is 202
     // once a stop and a start are queued in status.stateChangeRequests; the old VMI stays, Ready, until the VM controller

@@ -134,6 +134,18 @@ public sealed class KubeVirtSimulator : IDisposable
                         await ReconcileVmAsync(ns, vm["metadata"]!["name"]!.GetValue<string>());
                     }
                 }
+                else if (e.Type == ResourceType.VirtualMachine && e.EventType != "DELETED" && e.Object["metadata"]?["deletionTimestamp"] is not null)
+                {
+                    FinishVmDeletion(ns, name);
+                }
+                else if (e.Type == ResourceType.VirtualMachineInstance && e.EventType == "MODIFIED" && e.Object["metadata"]?["deletionTimestamp"] is not null)
+                {
+                    _ = Task.Run(() => ShutDownAsync(ns, name), stop.Token);
+                }
+                else if (e.Type == ResourceType.VirtualMachineInstance && e.EventType == "DELETED")
+                {
+                    FinishVmDeletion(ns, name);
+                }
                 else if (e.Type == ResourceType.VirtualMachine && e.EventType != "DELETED")
                 {
                     await ReconcileVmAsync(ns, name);
@@ -148,6 +160,45 @@ public sealed class KubeVirtSimulator : IDisposable
         {
         }
     }
+
+    /// <summary>KubeVirt's VM finalizer, which virt-controller removes once the VM's instance is gone.</summary>
+    public const string VmFinalizer = "kubevirt.io/virtualMachineControllerFinalize";
+
+    /// <summary>The finalizer virt-controller puts on a VMI; a deleted VMI goes once its guest has shut down.</summary>
+    public const string VmiFinalizer = "kubevirt.io/foregroundDeleteVirtualMachine";
+
+    // A VMI being deleted stays while its guest shuts down (the grace period), then goes; a VM being deleted loses its
+    // finalizer once its VMI is gone (kubevirt/kubevirt pkg/virt-controller/watch/vm.go).
+    private async Task ShutDownAsync(string ns, string name)
+    {
+        await Task.Delay(RestartGrace, stop.Token);
+        store.RemoveFinalizer(ResourceType.VirtualMachineInstance, ns, name, VmiFinalizer);
+    }
+
+    private void FinishVmDeletion(string ns, string name)
+    {
+        if (store.Read(ResourceType.VirtualMachine, ns, name) is { } vm && vm["metadata"]?["deletionTimestamp"] is not null
+            && store.Read(ResourceType.VirtualMachineInstance, ns, name) is null)
+        {
+            store.RemoveFinalizer(ResourceType.VirtualMachine, ns, name, VmFinalizer);
+        }
+    }
+
+    private void EnsureVmFinalizer(string ns, string name) =>
+        store.Atomically(() =>
+        {
+            if (store.Get(ResourceType.VirtualMachine, ns, name) is { } stored && stored.Object["metadata"]!["deletionTimestamp"] is null
+                && !(stored.Object["metadata"]!["finalizers"]?.AsArray().Any(f => f?.GetValue<string>() == VmFinalizer) ?? false))
+            {
+                var next = stored.Object.DeepClone().AsObject();
+                var list = next["metadata"]!["finalizers"] as JsonArray ?? [];
+                list.Add(VmFinalizer);
+                next["metadata"]!["finalizers"] = list;
+                store.Commit(ResourceType.VirtualMachine, next, stored.Managers);
+            }
+
+            return true;
+        });
 
     private async Task ImportAsync(string ns, string name)
     {
@@ -189,6 +240,7 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
+        EnsureVmFinalizer(ns, name);
         var strategy = vm["spec"]?["runStrategy"]?.GetValue<string>() ?? "Halted";
         var volumes = vm["spec"]?["template"]?["spec"]?["volumes"]?.AsArray() ?? [];
         var pending = volumes
@@ -228,6 +280,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 ["namespace"] = ns,
                 ["labels"] = vm["spec"]?["template"]?["metadata"]?["labels"]?.DeepClone(),
                 ["ownerReferences"] = OwnedBy(vm),
+                ["finalizers"] = new JsonArray(VmiFinalizer),
             },
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };

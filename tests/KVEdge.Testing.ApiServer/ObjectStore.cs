@@ -129,6 +129,107 @@ public sealed class ObjectStore
                 removed.Object["metadata"]!["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
                 Publish(new WatchEvent(version, type, "DELETED", removed.Object.DeepClone().AsObject()));
                 CollectDependents(removed.Object["metadata"]?["uid"]?.GetValue<string>());
+                ReleaseForegroundOwners(removed.Object);
+            }
+        }
+    }
+
+    public const string ForegroundDeletion = "foregroundDeletion";
+
+    /// <summary>The objects that name <paramref name="uid"/> as an owner with blockOwnerDeletion (what Foreground deletion waits for).</summary>
+    public IReadOnlyList<StoredObject> BlockingDependents(string uid)
+    {
+        lock (gate)
+        {
+            return objects.Values.Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray owners
+                && owners.Any(r => r?["uid"]?.GetValue<string>() == uid && r["blockOwnerDeletion"]?.GetValue<bool>() == true)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Marks an object deleted: with finalizers (and, for Foreground propagation, dependents that block it, which get the
+    /// foregroundDeletion finalizer and are deleted first) it stays visible with a deletionTimestamp; else it goes.
+    /// (https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion; apiserver
+    /// handlers/delete.go.)
+    /// </summary>
+    public JsonObject MarkDeleted(StoredObject stored, bool foreground)
+    {
+        lock (gate)
+        {
+            var uidText = stored.Object["metadata"]?["uid"]?.GetValue<string>() ?? "";
+            var dependents = foreground ? BlockingDependents(uidText) : [];
+            var finalizers = stored.Object["metadata"]?["finalizers"] as JsonArray;
+            if (dependents.Count == 0 && finalizers is not { Count: > 0 })
+            {
+                Remove(stored.Type, stored.Namespace, stored.Name);
+                return stored.Object.DeepClone().AsObject();
+            }
+
+            if (stored.Object["metadata"]!["deletionTimestamp"] is not null)
+            {
+                return stored.Object.DeepClone().AsObject();
+            }
+
+            var next = stored.Object.DeepClone().AsObject();
+            var metadata = next["metadata"]!.AsObject();
+            metadata["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+            metadata["deletionGracePeriodSeconds"] = 0;
+            if (dependents.Count > 0)
+            {
+                var list = metadata["finalizers"] as JsonArray ?? [];
+                list.Add(ForegroundDeletion);
+                metadata["finalizers"] = list;
+            }
+
+            var committed = Commit(stored.Type, next, stored.Managers);
+            foreach (var dependent in dependents)
+            {
+                MarkDeleted(dependent, foreground: false);
+            }
+
+            return committed;
+        }
+    }
+
+    /// <summary>Removes a finalizer; an object being deleted goes once its last finalizer is gone.</summary>
+    public void RemoveFinalizer(ResourceType type, string? ns, string name, string finalizer)
+    {
+        lock (gate)
+        {
+            if (Get(type, ns, name) is not { } stored || stored.Object["metadata"]?["finalizers"] is not JsonArray list
+                || !list.Any(f => f?.GetValue<string>() == finalizer))
+            {
+                return;
+            }
+
+            var next = stored.Object.DeepClone().AsObject();
+            var remaining = new JsonArray(list.Select(f => f!.GetValue<string>()).Where(f => f != finalizer).Select(f => (JsonNode)f).ToArray());
+            if (remaining.Count == 0 && next["metadata"]!["deletionTimestamp"] is not null)
+            {
+                Remove(type, ns, name);
+                return;
+            }
+
+            next["metadata"]!["finalizers"] = remaining.Count == 0 ? null : remaining;
+            if (remaining.Count == 0)
+            {
+                next["metadata"]!.AsObject().Remove("finalizers");
+            }
+
+            Commit(type, next, stored.Managers);
+        }
+    }
+
+    // The garbage collector finishes a Foreground deletion when the owner's last blocking dependent is gone.
+    private void ReleaseForegroundOwners(JsonObject removed)
+    {
+        foreach (var owner in removed["metadata"]?["ownerReferences"]?.AsArray() ?? [])
+        {
+            var ownerUid = owner?["uid"]?.GetValue<string>();
+            var stored = objects.Values.FirstOrDefault(o => o.Object["metadata"]?["uid"]?.GetValue<string>() == ownerUid);
+            if (stored is not null && ownerUid is not null && BlockingDependents(ownerUid).Count == 0)
+            {
+                RemoveFinalizer(stored.Type, stored.Namespace, stored.Name, ForegroundDeletion);
             }
         }
     }

@@ -18,7 +18,19 @@ internal static class RestartCommand
             return cluster.Run(result, human, (client, ns) =>
             {
                 var device = result.GetValue(name)!;
-                client.RestartVirtualMachineAsync(ns, device, CancellationToken.None).GetAwaiter().GetResult();
+                try
+                {
+                    client.RestartVirtualMachineAsync(ns, device, CancellationToken.None).GetAwaiter().GetResult();
+                }
+                catch (KVEdge.Core.Cluster.ClusterApiException ex) when (ex.IsConflict || ex.Status == System.Net.HttpStatusCode.InternalServerError)
+                {
+                    // KubeVirt refuses a restart for runStrategy Halted/Once and a VM that is not running (409), and while
+                    // an earlier stop/start is queued (500): its answer, not a field conflict (kubevirt pkg/virt-api/rest/lifecycle.go).
+                    human.Failure($"KubeVirt did not restart virtualmachine.kubevirt.io/{device}: {ex.Message}");
+                    return ExitCodes.Failure;
+                }
+
+                // Asynchronous, as virtctl's: the old instance shuts down, then a new one starts.
                 human.Line($"virtualmachine.kubevirt.io/{device} restart requested");
                 return ExitCodes.Success;
             });

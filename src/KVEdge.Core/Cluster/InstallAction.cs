@@ -15,6 +15,12 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
 {
     public const string FieldManager = "kvedge";
 
+    /// <summary>How long install waits for an object that is being deleted (an uninstall just before) to be gone.</summary>
+    public TimeSpan DeletionWait { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often it looks while it waits for that.</summary>
+    public TimeSpan DeletionPoll { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long --wait waits for the guest agent before it warns that it may never come.</summary>
     public TimeSpan AgentWarningAfter { get; init; } = DeviceWaiter.DefaultAgentWarningAfter;
 }
@@ -84,6 +90,40 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
     }
 
     /// <summary>
+    /// The live object, or null; one being deleted (a deletionTimestamp: Foreground deletion keeps a VM visible while its
+    /// guest shuts down, minutes with KubeVirt's grace period) is waited for until it is gone, since an apply to it would
+    /// not bring it back and it would vanish after kvedge called it unchanged.
+    /// </summary>
+    private async Task<JsonObject?> GetSettledAsync(RenderedDevice device, ClusterResource resource, string name, InstallOptions options, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var announced = false;
+        while (true)
+        {
+            var live = await cluster.GetAsync(resource, device.Namespace, name, ct).ConfigureAwait(false);
+            if (live?["metadata"]?["deletionTimestamp"] is null)
+            {
+                return live;
+            }
+
+            if (DateTime.UtcNow - started > options.DeletionWait)
+            {
+                throw new ObjectBeingDeletedException(
+                    $"{resource.DisplayName}/{name} is still being deleted after {GoDuration.Format(options.DeletionWait)} (deletionTimestamp {live["metadata"]!["deletionTimestamp"]}, "
+                    + $"finalizers: {string.Join(", ", live["metadata"]?["finalizers"]?.AsArray().Select(f => f?.GetValue<string>()) ?? [])}); run the command again once it is gone");
+            }
+
+            if (!announced)
+            {
+                reporter.Waiting(device.Name, $"{resource.DisplayName}/{name} to finish deleting (it has a deletionTimestamp)");
+                announced = true;
+            }
+
+            await Task.Delay(options.DeletionPoll, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// How the rendered DataVolume's spec differs from the live one, both ways: a rendered field with another value, or
     /// a field kvedge applied before (its managedFields) that the rendering no longer has. Null when they agree.
     /// </summary>
@@ -113,7 +153,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             JsonObject? liveVm = null;
             if (options.Upgrade)
             {
-                liveVm = await cluster.GetAsync(ClusterResource.VirtualMachine, device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
+                liveVm = await GetSettledAsync(device, ClusterResource.VirtualMachine, names.VirtualMachine, options, ct).ConfigureAwait(false);
                 if (liveVm is null)
                 {
                     return new DeviceOutcome(device.Namespace, device.Name, changes, [], false,
@@ -129,7 +169,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 var stamped = AppliedHash.Stamp(rendered);
                 var live = resource == ClusterResource.VirtualMachine && liveVm is not null
                     ? liveVm
-                    : await cluster.GetAsync(resource, device.Namespace, obj.Metadata.Name, ct).ConfigureAwait(false);
+                    : await GetSettledAsync(device, resource, obj.Metadata.Name, options, ct).ConfigureAwait(false);
                 vmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
                 Change change;
                 if (AppliedHash.IsUnchanged(stamped, live))
@@ -245,9 +285,16 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
 
             return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, detail, Conflict: ex.IsConflict);
         }
+        catch (ObjectBeingDeletedException ex)
+        {
+            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message);
+        }
         catch (ClusterUnavailableException ex)
         {
             return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message, Unreachable: true);
         }
     }
 }
+
+/// <summary>An object install needs is still being deleted after <see cref="InstallOptions.DeletionWait"/>.</summary>
+public sealed class ObjectBeingDeletedException(string message) : Exception(message);

@@ -113,7 +113,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Upgrade_reports_a_needed_restart_and_restarts_with_restart()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
         var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured", console.Err, StringComparison.Ordinal);
@@ -239,12 +240,28 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Restart_calls_the_restart_subresource()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
         var (code, console) = Kvedge("restart", "edge-01");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 restart requested", console.Err, StringComparison.Ordinal);
         Assert.Equal(1, cluster.Server.Simulator.Restarts);
         Assert.Equal(1, Kvedge("restart", "nope").Code);
+
+        // A second request while the first is queued: KubeVirt's 500, said as such, sent once.
+        var (again, second) = Kvedge("restart", "edge-01");
+        Assert.Equal(ExitCodes.Failure, again);
+        Assert.Contains("KubeVirt did not restart virtualmachine.kubevirt.io/edge-01: Restart VirtualMachine failed: VM stop/start already underway", second.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Restart_of_a_halted_VM_is_KubeVirt_refusing_not_a_field_conflict()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", spec, "--set", "spec.runStrategy=Halted").Code);
+        var (code, console) = Kvedge("restart", "edge-01");
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("KubeVirt did not restart virtualmachine.kubevirt.io/edge-01: RunStategy Halted does not support manual restart requests", console.Err, StringComparison.Ordinal);
+        Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -196,4 +196,42 @@ public sealed class RealClusterRestartTests : IAsyncLifetime
         Assert.True(DeviceWaiter.HasCondition(cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
         Assert.Contains(cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Install_right_after_uninstall_waits_for_the_deletion_instead_of_calling_it_unchanged()
+    {
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
+        var uninstalled = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None);
+        Assert.True(uninstalled.Succeeded, uninstalled.Error);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["deletionTimestamp"]);
+
+        var reporter = new RecordingReporter();
+        var options = ClusterTestDevices.Options() with { DeletionPoll = TimeSpan.FromMilliseconds(50) };
+        var outcome = (await new InstallAction(client, reporter).RunAsync(ClusterTestDevices.Render(ClusterTestDevices.Spec()), options, CancellationToken.None)).Single();
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(ChangeAction.Created, outcome.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
+        Assert.Contains(reporter.Waits, w => w.Contains("virtualmachine.kubevirt.io/edge-01 to finish deleting", StringComparison.Ordinal));
+        var vm = cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        Assert.Null(vm["metadata"]!["deletionTimestamp"]);
+    }
+
+    [Fact]
+    public async Task An_object_that_stays_deleted_is_reported_after_a_bounded_wait()
+    {
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
+        var vm = cluster.Server.Store.Get(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        var held = vm.Object.DeepClone().AsObject();
+        held["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray("example.com/hold");
+        cluster.Server.Store.Commit(ResourceType.VirtualMachine, held, vm.Managers);
+        await client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-01", dryRun: false, CancellationToken.None);
+
+        var options = ClusterTestDevices.Options() with { DeletionWait = TimeSpan.FromMilliseconds(300), DeletionPoll = TimeSpan.FromMilliseconds(50) };
+        var outcome = await Install(ClusterTestDevices.Spec(), options);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-01 is still being deleted after 300ms", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("example.com/hold", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(outcome.Changes, c => c.Resource == ClusterResource.VirtualMachine);
+    }
 }

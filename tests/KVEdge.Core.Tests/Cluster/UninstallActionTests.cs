@@ -42,6 +42,18 @@ public sealed class UninstallActionTests : IAsyncLifetime
         Assert.True(outcome.Succeeded, outcome.Error);
     }
 
+    // Foreground deletion keeps the VM, with a deletionTimestamp, while its guest shuts down.
+    private async Task Gone(ResourceType type, string name)
+    {
+        for (var i = 0; i < 100 && cluster.Server.Store.Read(type, "factory-a", name) is { } still; i++)
+        {
+            Assert.NotNull(still["metadata"]!["deletionTimestamp"]);
+            await Task.Delay(100);
+        }
+
+        Assert.Null(cluster.Server.Store.Read(type, "factory-a", name));
+    }
+
     private IReadOnlyList<JsonObject> States() =>
         [.. cluster.Server.Store.List(ResourceType.PersistentVolumeClaim, "factory-a").Where(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == "edge-tpm")];
 
@@ -63,7 +75,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Contains(outcome.Changes, c => c.Resource == ClusterResource.VirtualMachine && c.Action == ChangeAction.Deleted);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
+        await Gone(ResourceType.VirtualMachine, "edge-tpm");
     }
 
     [Fact]
@@ -84,7 +96,7 @@ public sealed class UninstallActionTests : IAsyncLifetime
 
         var outcome = await new UninstallAction(client).RunAsync("factory-a", "edge-tpm", purge: false, DryRunMode.None, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Error);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
+        await Gone(ResourceType.VirtualMachine, "edge-tpm");
         var kept = Assert.Single(States());
         Assert.Equal(uid, kept["metadata"]!["uid"]!.GetValue<string>());
         Assert.Null(kept["metadata"]!["ownerReferences"]);
