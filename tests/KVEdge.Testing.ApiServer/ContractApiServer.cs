@@ -35,9 +35,38 @@ public sealed class ContractApiServer : IAsyncDisposable
 
     public KubeVirtSimulator Simulator { get; }
 
-    /// <summary>Verb/resource pairs SelfSubjectAccessReview answers "not allowed" for: everywhere ("delete datavolumes") or in
-    /// one namespace ("delete datavolumes in factory-b").</summary>
+    /// <summary>
+    /// The test user's role, as RBAC denies it (https://kubernetes.io/docs/reference/access-authn-authz/rbac/): verb/resource
+    /// pairs refused everywhere ("delete datavolumes", "create virtualmachines", "update virtualmachines/restart") or in one
+    /// namespace ("delete datavolumes in factory-b"). Every request is authorised against it (a 403 Forbidden) and
+    /// SelfSubjectAccessReview answers from it.
+    /// </summary>
     public HashSet<string> Denied { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When set, the user's only grant is a Role in this namespace: every cluster-scoped request (nodes, storage
+    /// classes, the KubeVirt and CDI CRs, lists across namespaces) and every other namespace is forbidden.</summary>
+    public string? NamespaceScope { get; set; }
+
+    /// <summary>API groups not served (their CRDs not installed): every request to them is a 404, as on a cluster without
+    /// KubeVirt or CDI.</summary>
+    public HashSet<string> UnservedGroups { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the test user may do this (the RBAC authorizer, with <see cref="Denied"/> and <see cref="NamespaceScope"/>).</summary>
+    public bool Allows(string verb, string resource, string? ns) =>
+        !Denied.Contains($"{verb} {resource}") && !Denied.Contains($"{verb} {resource} in {ns}")
+        && (NamespaceScope is null || (ns == NamespaceScope));
+
+    private void Authorize(string verb, ResourceType type, string? ns, string? subresource = null)
+    {
+        var resource = type.Plural + (subresource is null or "status" ? "" : "/" + subresource);
+        if (!Allows(verb, resource, type.Namespaced ? ns : null))
+        {
+            // The API server's wording (apiserver pkg/endpoints/handlers/responsewriters/errors.go, forbiddenMessage).
+            var scope = type.Namespaced && ns is not null ? $"in the namespace \"{ns}\"" : "at the cluster scope";
+            throw new ApiError(HttpStatusCode.Forbidden, "Forbidden",
+                $"{type.Key} is forbidden: User \"tester\" cannot {verb} resource \"{resource}\" in API group \"{type.Group}\" {scope}");
+        }
+    }
 
     /// <summary>Validate incoming objects strictly against ../shared/schemas (on by default, as fieldValidation=Strict).</summary>
     public bool ValidateSchemas { get; set; } = true;
@@ -207,8 +236,14 @@ public sealed class ContractApiServer : IAsyncDisposable
         var name = segments.Length > rest + 1 ? segments[rest + 1] : null;
         var subresource = segments.Length > rest + 2 ? segments[rest + 2] : null;
 
+        if (UnservedGroups.Contains(group) || (group == "subresources.kubevirt.io" && UnservedGroups.Contains("kubevirt.io")))
+        {
+            throw new ApiError(HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
+        }
+
         if (group == "subresources.kubevirt.io" && plural == "virtualmachines" && name is not null && subresource is "restart" or "start" or "stop")
         {
+            Authorize("update", ResourceType.VirtualMachine, ns, subresource);
             await VmActionAsync(context, ns!, name, subresource!);
             return;
         }
@@ -222,6 +257,17 @@ public sealed class ContractApiServer : IAsyncDisposable
 
         var method = context.Request.Method;
         var q = context.Request.Query;
+        var verb = (method, name) switch
+        {
+            ("GET", null) => q["watch"] is ["true"] or ["1"] ? "watch" : "list",
+            ("GET", _) => "get",
+            ("POST", _) => "create",
+            ("PUT", _) => "update",
+            ("PATCH", _) => "patch",
+            ("DELETE", _) => "delete",
+            _ => method.ToLowerInvariant(),
+        };
+        Authorize(verb, type, ns, subresource);
         CurrentFieldValidation.Value = method is "POST" or "PUT" or "PATCH" ? FieldValidation(context) : null;
         ResponseWarnings.Value = [];
         var dryRun = q["dryRun"].ToString() == "All";
@@ -733,6 +779,13 @@ public sealed class ContractApiServer : IAsyncDisposable
                 throw ApiError.NotFound(type, name);
             }
 
+            // An apply that creates the object is authorised as a create too (apiserver handlers/patch.go,
+            // createAuthorizerAttributes).
+            if (stored is null)
+            {
+                Authorize("create", type, ns);
+            }
+
             var rv = body["metadata"]?["resourceVersion"]?.GetValue<string>();
             if (rv is not null && (stored is null || rv != stored.Object["metadata"]!["resourceVersion"]!.GetValue<string>()))
             {
@@ -914,7 +967,8 @@ public sealed class ContractApiServer : IAsyncDisposable
         var attributes = body["spec"]?["resourceAttributes"];
         var key = $"{attributes?["verb"]} {attributes?["resource"]}{(attributes?["subresource"] is { } sub ? "/" + sub : "")}";
         // A Role grants per namespace (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#role-and-clusterrole).
-        var allowed = !Denied.Contains(key) && !Denied.Contains($"{key} in {attributes?["namespace"]}");
+        var ns = attributes?["namespace"]?.GetValue<string>();
+        var allowed = Allows(attributes?["verb"]?.GetValue<string>() ?? "", key[(key.IndexOf(' ', StringComparison.Ordinal) + 1)..], string.IsNullOrEmpty(ns) ? null : ns);
         body["status"] = new JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "contract server allows it" : "denied by the test" };
         await WriteAsync(context, HttpStatusCode.Created, body);
     }

@@ -25,12 +25,13 @@ public sealed class PreflightAction(IClusterClient cluster)
 
     private static readonly (string Verb, string Group, string Resource, string? Sub)[] Permissions =
     [
-        ("get", "", "secrets", null), ("patch", "", "secrets", null), ("delete", "", "secrets", null), ("list", "", "secrets", null),
-        ("get", "", "configmaps", null), ("patch", "", "configmaps", null), ("delete", "", "configmaps", null), ("list", "", "configmaps", null),
-        ("get", "", "services", null), ("patch", "", "services", null), ("delete", "", "services", null), ("list", "", "services", null),
-        ("get", "cdi.kubevirt.io", "datavolumes", null), ("patch", "cdi.kubevirt.io", "datavolumes", null), ("delete", "cdi.kubevirt.io", "datavolumes", null),
+        // Server-side apply that creates an object is authorised as a create as well as a patch (apiserver handlers/patch.go).
+        ("get", "", "secrets", null), ("create", "", "secrets", null), ("patch", "", "secrets", null), ("delete", "", "secrets", null), ("list", "", "secrets", null),
+        ("get", "", "configmaps", null), ("create", "", "configmaps", null), ("patch", "", "configmaps", null), ("delete", "", "configmaps", null), ("list", "", "configmaps", null),
+        ("get", "", "services", null), ("create", "", "services", null), ("patch", "", "services", null), ("delete", "", "services", null), ("list", "", "services", null),
+        ("get", "cdi.kubevirt.io", "datavolumes", null), ("create", "cdi.kubevirt.io", "datavolumes", null), ("patch", "cdi.kubevirt.io", "datavolumes", null), ("delete", "cdi.kubevirt.io", "datavolumes", null),
         ("list", "cdi.kubevirt.io", "datavolumes", null), ("watch", "cdi.kubevirt.io", "datavolumes", null),
-        ("get", "kubevirt.io", "virtualmachines", null), ("patch", "kubevirt.io", "virtualmachines", null), ("delete", "kubevirt.io", "virtualmachines", null),
+        ("get", "kubevirt.io", "virtualmachines", null), ("create", "kubevirt.io", "virtualmachines", null), ("patch", "kubevirt.io", "virtualmachines", null), ("delete", "kubevirt.io", "virtualmachines", null),
         ("list", "kubevirt.io", "virtualmachines", null), ("watch", "kubevirt.io", "virtualmachines", null),
         ("list", "kubevirt.io", "virtualmachineinstances", null), ("watch", "kubevirt.io", "virtualmachineinstances", null),
         ("update", "subresources.kubevirt.io", "virtualmachines", "restart"),
@@ -51,28 +52,34 @@ public sealed class PreflightAction(IClusterClient cluster)
     public async Task<IReadOnlyList<PreflightCheck>> RunAsync(string ns, IReadOnlyList<EdgeDevice> devices, CancellationToken ct)
     {
         var checks = new List<PreflightCheck>();
-        var kubevirt = (await cluster.ListAsync(ClusterResource.KubeVirt, null, null, null, ct).ConfigureAwait(false)).Items is [var kv, ..] ? kv : null;
-        checks.Add(Installed("KubeVirt", kubevirt, "observedKubeVirtVersion", MinKubeVirt));
-        var cdi = (await cluster.ListAsync(ClusterResource.Cdi, null, null, null, ct).ConfigureAwait(false)).Items is [var c, ..] ? c : null;
-        checks.Add(Installed("CDI", cdi, "observedVersion", MinCdi));
+        var (kubevirts, kubevirtProblem) = await TryListAsync(ClusterResource.KubeVirt, ct).ConfigureAwait(false);
+        var kubevirt = kubevirts is [var kv, ..] ? kv : null;
+        checks.Add(kubevirtProblem is null ? Installed("KubeVirt", kubevirt, "observedKubeVirtVersion", MinKubeVirt) : Unreadable("KubeVirt", "the KubeVirt CR", kubevirtProblem));
+        var (cdis, cdiProblem) = await TryListAsync(ClusterResource.Cdi, ct).ConfigureAwait(false);
+        checks.Add(cdiProblem is null ? Installed("CDI", cdis is [var c, ..] ? c : null, "observedVersion", MinCdi) : Unreadable("CDI", "the CDI CR", cdiProblem));
 
-        var nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
+        var (nodes, nodeProblem) = await TryListAsync(ClusterResource.Node, ct).ConfigureAwait(false);
         // KubeVirt's device plugin advertises a quantity ("1k"); any non-zero amount means /dev/kvm is there.
         var kvmNodes = nodes.Where(n => n["status"]?["allocatable"]?["devices.kubevirt.io/kvm"]?.GetValue<string>() is { } amount && amount.TrimStart('0').Length > 0)
             .Select(n => n["metadata"]!["name"]!.GetValue<string>()).ToList();
         var emulation = kubevirt?["spec"]?["configuration"]?["developerConfiguration"]?["useEmulation"]?.GetValue<bool>() == true;
-        checks.Add(kvmNodes.Count > 0
+        checks.Add(nodeProblem is not null ? Unreadable("virtualization", "the nodes", nodeProblem)
+            : kvmNodes.Count > 0
             ? new PreflightCheck("virtualization", CheckResult.Pass, $"/dev/kvm on {kvmNodes.Count} of {nodes.Count} node(s): {string.Join(", ", kvmNodes)}")
             : emulation
                 ? new PreflightCheck("virtualization", CheckResult.Warn, "no node offers /dev/kvm; KubeVirt emulation (useEmulation) is on, so VMs run, slowly")
                 : new PreflightCheck("virtualization", CheckResult.Fail, "no node offers devices.kubevirt.io/kvm and emulation is off: VMs cannot start (enable hardware virtualization, or set useEmulation for a test cluster)"));
 
-        var classes = (await cluster.ListAsync(ClusterResource.StorageClass, null, null, null, ct).ConfigureAwait(false)).Items;
+        var (classes, classProblem) = await TryListAsync(ClusterResource.StorageClass, ct).ConfigureAwait(false);
         var virtDefault = classes.FirstOrDefault(c => c["metadata"]?["annotations"]?[VirtDefaultClassAnnotation]?.GetValue<string>() == "true");
         var defaultClass = virtDefault ?? classes.FirstOrDefault(c => c["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.GetValue<string>() == "true");
         var named = devices.SelectMany(d => new[] { d.Spec.RootDisk.StorageClassName, d.Spec.DataDisk.StorageClassName }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var missing = named.Where(n => classes.All(c => c["metadata"]?["name"]?.GetValue<string>() != n)).ToList();
-        if (missing.Count > 0)
+        if (classProblem is not null)
+        {
+            checks.Add(Unreadable("storage class", "the storage classes", classProblem));
+        }
+        else if (missing.Count > 0)
         {
             checks.Add(new PreflightCheck("storage class", CheckResult.Fail, $"named in the spec but not in the cluster: {string.Join(", ", missing)}"));
         }
@@ -92,7 +99,7 @@ public sealed class PreflightAction(IClusterClient cluster)
         var migrating = devices.Where(d => d.Spec.EvictionStrategy == "LiveMigrate").ToList();
         if (migrating.Count > 0)
         {
-            var profiles = (await cluster.ListAsync(ClusterResource.StorageProfile, null, null, null, ct).ConfigureAwait(false)).Items;
+            var (profiles, profileProblem) = await TryListAsync(ClusterResource.StorageProfile, ct).ConfigureAwait(false);
             var defaultName = defaultClass?["metadata"]?["name"]?.GetValue<string>();
             // A containerDisk root lives in the pod and migrates with it; every PVC-backed disk needs ReadWriteMany.
             var needed = migrating
@@ -104,7 +111,8 @@ public sealed class PreflightAction(IClusterClient cluster)
             var withoutRwx = needed.Where(className => profiles
                 .FirstOrDefault(p => p["metadata"]?["name"]?.GetValue<string>() == className)?["status"]?["claimPropertySets"]?.AsArray()
                 .Any(set => set?["accessModes"]?.AsArray().Any(m => m?.GetValue<string>() == "ReadWriteMany") == true) != true).ToList();
-            checks.Add(withoutRwx.Count == 0
+            checks.Add(profileProblem is not null ? Unreadable("live migration storage", "CDI's StorageProfiles", profileProblem)
+                : withoutRwx.Count == 0
                 ? new PreflightCheck("live migration storage", CheckResult.Pass, $"ReadWriteMany offered by {string.Join(", ", needed)}")
                 : new PreflightCheck("live migration storage", CheckResult.Fail,
                     $"live migration needs ReadWriteMany disks; the CDI StorageProfile of {string.Join(", ", withoutRwx)} offers none"));
@@ -117,9 +125,10 @@ public sealed class PreflightAction(IClusterClient cluster)
 
         if (devices.Any(d => d.Spec.Expose.Type == "LoadBalancer"))
         {
-            var services = (await cluster.ListAsync(ClusterResource.Service, null, null, null, ct).ConfigureAwait(false)).Items;
+            var (services, serviceProblem) = await TryListAsync(ClusterResource.Service, ct).ConfigureAwait(false);
             var served = services.Any(s => s["spec"]?["type"]?.GetValue<string>() == "LoadBalancer" && s["status"]?["loadBalancer"]?["ingress"] is JsonArray { Count: > 0 });
-            checks.Add(new PreflightCheck("load balancer", served ? CheckResult.Pass : CheckResult.Warn,
+            checks.Add(serviceProblem is not null ? Unreadable("load balancer", "Services across namespaces", serviceProblem)
+                : new PreflightCheck("load balancer", served ? CheckResult.Pass : CheckResult.Warn,
                 served ? "a Service of type LoadBalancer has an address" : "no Service of type LoadBalancer has an address yet; is a load balancer (MetalLB, a cloud's) installed?"));
         }
 
@@ -150,6 +159,27 @@ public sealed class PreflightAction(IClusterClient cluster)
             : new PreflightCheck("permissions", CheckResult.Fail, string.Join("; ", deniedByNamespace)));
         return checks;
     }
+
+    /// <summary>A cluster-wide list, or why it could not be read: 403 (a namespace-scoped user) or 404 (the API, i.e. the
+    /// CRD, is not there). Preflight goes on either way: a full table is what it is for.</summary>
+    private async Task<(IReadOnlyList<JsonObject> Items, ClusterApiException? Problem)> TryListAsync(ClusterResource resource, CancellationToken ct)
+    {
+        try
+        {
+            return ((await cluster.ListAsync(resource, null, null, null, ct).ConfigureAwait(false)).Items, null);
+        }
+        catch (ClusterApiException ex) when (ex.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound)
+        {
+            return ([], ex);
+        }
+    }
+
+    private static PreflightCheck Unreadable(string name, string what, ClusterApiException problem) =>
+        problem.Status == System.Net.HttpStatusCode.NotFound
+            ? new PreflightCheck(name, CheckResult.Fail, name is "KubeVirt" or "CDI"
+                ? $"{name} is not installed: the cluster does not serve its API (no {name} CRDs)"
+                : $"the cluster does not serve the API for {what} (a CRD is missing)")
+            : new PreflightCheck(name, CheckResult.Warn, $"cannot read {what}: forbidden for this user (a namespace-scoped role?); not checked. An administrator can run kvedge preflight");
 
     private static PreflightCheck PersistentState(JsonObject? kubevirt)
     {

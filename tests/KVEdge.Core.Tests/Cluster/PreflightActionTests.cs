@@ -21,7 +21,7 @@ public sealed class PreflightActionTests
         var checks = await Run(cluster);
         Assert.Equal("KubeVirt=Pass, CDI=Pass, virtualization=Pass, storage class=Pass, permissions=Pass", Summary(checks));
         Assert.Equal("KubeVirt v1.9.0 Deployed", checks[0].Message);
-        Assert.Equal(28, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
+        Assert.Equal(33, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -34,6 +34,43 @@ public sealed class PreflightActionTests
         Assert.Equal("KubeVirt=Fail, CDI=Fail, virtualization=Fail, storage class=Fail, permissions=Fail", Summary(checks));
         Assert.Equal("KubeVirt is not installed (no KubeVirt custom resource)", checks[0].Message);
         Assert.Equal("not allowed in namespace factory-a: delete cdi.kubevirt.io/datavolumes, update subresources.kubevirt.io/virtualmachines/restart", checks[^1].Message);
+    }
+
+    [Fact]
+    public async Task A_user_without_create_fails_the_permissions_check_and_cannot_install()
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        cluster.Server.Denied.Add("create virtualmachines");
+        var checks = await Run(cluster);
+        Assert.Equal("not allowed in namespace factory-a: create kubevirt.io/virtualmachines", checks.Single(c => c.Name == "permissions").Message);
+
+        // What preflight warned about is what install meets: server-side apply that creates needs create too.
+        using var client = cluster.Client();
+        var outcome = (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(ClusterTestDevices.Spec()), ClusterTestDevices.Options(), CancellationToken.None)).Single();
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("cannot create resource \"virtualmachines\"", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_namespace_scoped_user_gets_the_whole_table()
+    {
+        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        cluster.Server.NamespaceScope = "factory-a";
+        var device = Device("edge-01", configure: s => s.Expose.Type = "LoadBalancer");
+        var checks = await Run(cluster, device);
+        Assert.Equal("KubeVirt=Warn, CDI=Warn, virtualization=Warn, storage class=Warn, load balancer=Warn, permissions=Pass", Summary(checks));
+        Assert.StartsWith("cannot read the KubeVirt CR: forbidden for this user", checks[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cluster_without_the_KubeVirt_and_CDI_CRDs_gets_the_whole_table()
+    {
+        await using var cluster = await ContractCluster.StartAsync();
+        cluster.Server.UnservedGroups.UnionWith(["kubevirt.io", "cdi.kubevirt.io"]);
+        var checks = await Run(cluster, Device("edge-01", configure: s => s.EvictionStrategy = "LiveMigrate"));
+        Assert.Equal("KubeVirt=Fail, CDI=Fail, virtualization=Fail, storage class=Fail, live migration storage=Fail, permissions=Pass", Summary(checks));
+        Assert.Equal("KubeVirt is not installed: the cluster does not serve its API (no KubeVirt CRDs)", checks[0].Message);
+        Assert.Equal("CDI is not installed: the cluster does not serve its API (no CDI CRDs)", checks[1].Message);
     }
 
     [Fact]
@@ -69,7 +106,7 @@ public sealed class PreflightActionTests
         var permissions = checks.Single(c => c.Name == "permissions");
         Assert.Equal(CheckResult.Fail, permissions.Result);
         Assert.Equal("not allowed in namespace factory-b: patch secrets, delete cdi.kubevirt.io/datavolumes", permissions.Message);
-        Assert.Equal(56, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
+        Assert.Equal(66, cluster.Server.Requests.Count(r => r.Path.EndsWith("selfsubjectaccessreviews", StringComparison.Ordinal)));
 
         var allowed = await Run(cluster, Device("edge-01"));
         Assert.Equal("everything install, status, uninstall and restart need in namespace factory-a", allowed.Single(c => c.Name == "permissions").Message);
