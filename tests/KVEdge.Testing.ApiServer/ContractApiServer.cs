@@ -319,10 +319,40 @@ public sealed class ContractApiServer : IAsyncDisposable
         }
     }
 
+    // Content types (apiserver handlers/patch.go and negotiation): JSON bodies; YAML for an apply patch
+    // (application/apply-patch+yaml may carry YAML text); anything else, protobuf included, is 415 Unsupported Media
+    // Type, which client-go answers by sending JSON instead.
     private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
     {
+        var contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (contentType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            var bytes = buffer.ToArray();
+            return (SecretProtobuf.IsEnvelope(bytes) ? SecretProtobuf.Decode(bytes) : null)
+                ?? throw new ApiError(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", "the contract server reads protobuf for core/v1 Secrets only (helm's release storage); send JSON");
+        }
+
+        if (contentType is not ("application/json" or "application/apply-patch+yaml" or "application/merge-patch+json" or "application/strategic-merge-patch+json" or "application/json-patch+json"))
+        {
+            throw new ApiError(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml");
+        }
+
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
+        if (contentType == "application/apply-patch+yaml" && !text.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                return YamlToJson.ParseAll(text).Single();
+            }
+            catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException)
+            {
+                throw ApiError.BadRequest($"the apply patch is not valid YAML: {ex.Message}");
+            }
+        }
+
         try
         {
             return JsonNode.Parse(text) as JsonObject ?? throw ApiError.BadRequest("the body is not a JSON object");
