@@ -284,6 +284,12 @@ public sealed class ContractApiServer : IAsyncDisposable
         Authorize(verb, type, ns, subresource);
         CurrentFieldValidation.Value = method is "POST" or "PUT" or "PATCH" ? FieldValidation(context) : null;
         ResponseWarnings.Value = [];
+        // dryRun takes only "All" (https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run); anything else is a 400.
+        if (q["dryRun"] is { Count: > 0 } dryRunValues && dryRunValues.Any(v => v != "All"))
+        {
+            throw ApiError.BadRequest($"dryRun: Unsupported value: \"{dryRunValues}\": supported values: \"All\"");
+        }
+
         var dryRun = q["dryRun"].ToString() == "All";
         switch (method, name, subresource)
         {

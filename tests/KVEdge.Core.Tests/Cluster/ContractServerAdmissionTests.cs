@@ -104,4 +104,71 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         var bogus = await Assert.ThrowsAsync<HttpOperationException>(() => Apply(Vm("2Gi"), "kubevirt.io", "v1", "virtualmachines", "Loose"));
         Assert.Equal(HttpStatusCode.BadRequest, bogus.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_dryRun_other_than_All_is_400()
+    {
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("2Gi").ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
+                "factory-a", "virtualmachines", "vm", dryRun: "true", fieldManager: "test"));
+        Assert.Equal(HttpStatusCode.BadRequest, ex.Response.StatusCode);
+        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm"));
+    }
+
+    [Fact]
+    public async Task Nothing_is_created_in_a_namespace_that_does_not_exist()
+    {
+        var vm = Vm("2Gi");
+        vm["metadata"]!["namespace"] = "nowhere";
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(vm.ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
+                "nowhere", "virtualmachines", "vm", fieldManager: "test"));
+        Assert.Equal(HttpStatusCode.NotFound, ex.Response.StatusCode);
+        Assert.Equal("namespaces \"nowhere\" not found", JsonNode.Parse(ex.Response.Content)!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_protobuf_body_for_anything_but_a_Secret_is_415()
+    {
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Server.Url, "/api/v1/namespaces/factory-a/configmaps"))
+        {
+            Content = new ByteArrayContent([0x6b, 0x38, 0x73, 0x00, 0x0a, 0x00]),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ContractApiServer.Token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Plain_http_is_not_served()
+    {
+        using var http = new HttpClient();
+        var plain = new UriBuilder(cluster.Server.Url) { Scheme = "http" }.Uri;
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync(new Uri(plain, "/api")));
+    }
+
+    [Fact]
+    public async Task A_watch_sends_DELETED_when_an_object_leaves_its_selector_and_the_initial_events_end_bookmark()
+    {
+        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"factory-a","labels":{"tier":"edge"}},"data":{"k":"1"}}"""));
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { Timeout = TimeSpan.FromSeconds(20) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ContractApiServer.Token);
+        using var stream = await http.GetStreamAsync(new Uri(cluster.Server.Url,
+            "/api/v1/namespaces/factory-a/configmaps?watch=true&labelSelector=tier%3Dedge&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=5"));
+        using var reader = new StreamReader(stream);
+        var added = JsonNode.Parse((await reader.ReadLineAsync())!)!;
+        Assert.Equal("ADDED", added["type"]!.GetValue<string>());
+        var bookmark = JsonNode.Parse((await reader.ReadLineAsync())!)!;
+        Assert.Equal("BOOKMARK", bookmark["type"]!.GetValue<string>());
+        Assert.Equal("true", bookmark["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
+
+        var relabelled = cluster.Server.Store.Get(ResourceType.ConfigMap, "factory-a", "c")!;
+        var next = relabelled.Object.DeepClone().AsObject();
+        next["metadata"]!["labels"]!["tier"] = "cloud";
+        cluster.Server.Store.Commit(ResourceType.ConfigMap, next, relabelled.Managers);
+        var deleted = JsonNode.Parse((await reader.ReadLineAsync())!)!;
+        Assert.Equal("DELETED", deleted["type"]!.GetValue<string>());
+    }
 }
