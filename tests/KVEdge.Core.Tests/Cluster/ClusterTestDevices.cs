@@ -31,7 +31,7 @@ internal static class ClusterTestDevices
         new(upgrade, dryRun, force, wait, timeout ?? TimeSpan.FromSeconds(20), restart);
 }
 
-internal sealed class RecordingReporter : IInstallReporter
+public sealed class RecordingReporter : IInstallReporter
 {
     public List<Change> Changes { get; } = [];
 

@@ -12,22 +12,8 @@ namespace KVEdge.Core.Tests.Cluster;
 /// The contract server answers as the real API server with KubeVirt's and CDI's webhooks does
 /// (../shared/reference/real-cluster-behaviour.md), where a plain fake would be kinder. Each failed on the older server.
 /// </summary>
-public sealed class ContractServerAdmissionTests : IAsyncLifetime
+public sealed class ContractServerAdmissionTests : RawContractServerTest
 {
-    private ContractCluster cluster = null!;
-    private k8s.Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        cluster = await ContractCluster.StartAsync();
-        client = cluster.RawClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await cluster.DisposeAsync();
-    }
 
     private static JsonObject Vm(string memory, string extra = "") => ContractCluster.Parse("""
         {"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"vm","namespace":"factory-a"},
@@ -40,14 +26,14 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         """.Replace("CLASS", storageClass, StringComparison.Ordinal));
 
     private async Task<HttpOperationResponse<object>> Apply(JsonObject obj, string group, string version, string plural, string? fieldValidation = null) =>
-        await client.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync(new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch), group, version,
+        await Raw.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync(new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch), group, version,
             "factory-a", plural, obj["metadata"]!["name"]!.GetValue<string>(), fieldManager: "test", fieldValidation: fieldValidation);
 
     [Fact]
     public async Task The_VM_mutator_stores_canonical_quantities_and_fills_the_machine_type()
     {
         await Apply(Vm("8192Mi"), "kubevirt.io", "v1", "virtualmachines");
-        var stored = cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!;
+        var stored = Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!;
         var domain = stored["spec"]!["template"]!["spec"]!["domain"]!;
         Assert.Equal("8Gi", domain["memory"]!["guest"]!.GetValue<string>());
         Assert.Equal("8Gi", domain["resources"]!["requests"]!["memory"]!.GetValue<string>());
@@ -82,7 +68,7 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         var labelled = DataVolume("fast");
         labelled["metadata"]!["labels"] = new JsonObject { ["site"] = "hall-3" };
         await Apply(labelled, "cdi.kubevirt.io", "v1beta1", "datavolumes");
-        Assert.Equal("fast", cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "dv")!["spec"]!["storage"]!["storageClassName"]!.GetValue<string>());
+        Assert.Equal("fast", Cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "dv")!["spec"]!["storage"]!["storageClassName"]!.GetValue<string>());
     }
 
     [Fact]
@@ -91,11 +77,11 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         var vm = Vm("2Gi", ",\"runStrategey\":\"Halted\"");
         var response = await Apply(vm, "kubevirt.io", "v1", "virtualmachines");
         Assert.Contains(response.Response.Headers.GetValues("Warning"), w => w.StartsWith("299 - ", StringComparison.Ordinal) && w.Contains("unknown field", StringComparison.Ordinal) && w.Contains("runStrategey", StringComparison.Ordinal));
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!["spec"]!["runStrategey"]);
+        Assert.Null(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!["spec"]!["runStrategey"]);
 
         var ignored = await Apply(Vm("2Gi", ",\"other\":1"), "kubevirt.io", "v1", "virtualmachines", "Ignore");
         Assert.False(ignored.Response.Headers.Contains("Warning"));
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!["spec"]!["other"]);
+        Assert.Null(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm")!["spec"]!["other"]);
 
         var strict = await Assert.ThrowsAsync<HttpOperationException>(() => Apply(Vm("2Gi", ",\"other\":1"), "kubevirt.io", "v1", "virtualmachines", "Strict"));
         Assert.Equal((HttpStatusCode)422, strict.Response.StatusCode);
@@ -109,10 +95,10 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
     public async Task A_dryRun_other_than_All_is_400()
     {
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
-            client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("2Gi").ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
+            Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("2Gi").ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
                 "factory-a", "virtualmachines", "vm", dryRun: "true", fieldManager: "test"));
         Assert.Equal(HttpStatusCode.BadRequest, ex.Response.StatusCode);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm"));
+        Assert.Null(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm"));
     }
 
     [Fact]
@@ -121,7 +107,7 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         var vm = Vm("2Gi");
         vm["metadata"]!["namespace"] = "nowhere";
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
-            client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(vm.ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
+            Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(vm.ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1",
                 "nowhere", "virtualmachines", "vm", fieldManager: "test"));
         Assert.Equal(HttpStatusCode.NotFound, ex.Response.StatusCode);
         Assert.Equal("namespaces \"nowhere\" not found", JsonNode.Parse(ex.Response.Content)!["message"]!.GetValue<string>());
@@ -131,7 +117,7 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
     public async Task A_protobuf_body_for_anything_but_a_Secret_is_415()
     {
         using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Server.Url, "/api/v1/namespaces/factory-a/configmaps"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Cluster.Server.Url, "/api/v1/namespaces/factory-a/configmaps"))
         {
             Content = new ByteArrayContent([0x6b, 0x38, 0x73, 0x00, 0x0a, 0x00]),
         };
@@ -145,17 +131,17 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
     public async Task Plain_http_is_not_served()
     {
         using var http = new HttpClient();
-        var plain = new UriBuilder(cluster.Server.Url) { Scheme = "http" }.Uri;
+        var plain = new UriBuilder(Cluster.Server.Url) { Scheme = "http" }.Uri;
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync(new Uri(plain, "/api")));
     }
 
     [Fact]
     public async Task A_watch_sends_DELETED_when_an_object_leaves_its_selector_and_the_initial_events_end_bookmark()
     {
-        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"factory-a","labels":{"tier":"edge"}},"data":{"k":"1"}}"""));
+        Cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"factory-a","labels":{"tier":"edge"}},"data":{"k":"1"}}"""));
         using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { Timeout = TimeSpan.FromSeconds(20) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ContractApiServer.Token);
-        using var stream = await http.GetStreamAsync(new Uri(cluster.Server.Url,
+        using var stream = await http.GetStreamAsync(new Uri(Cluster.Server.Url,
             "/api/v1/namespaces/factory-a/configmaps?watch=true&labelSelector=tier%3Dedge&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=5"));
         using var reader = new StreamReader(stream);
         var added = JsonNode.Parse((await reader.ReadLineAsync())!)!;
@@ -164,10 +150,10 @@ public sealed class ContractServerAdmissionTests : IAsyncLifetime
         Assert.Equal("BOOKMARK", bookmark["type"]!.GetValue<string>());
         Assert.Equal("true", bookmark["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
 
-        var relabelled = cluster.Server.Store.Get(ResourceType.ConfigMap, "factory-a", "c")!;
+        var relabelled = Cluster.Server.Store.Get(ResourceType.ConfigMap, "factory-a", "c")!;
         var next = relabelled.Object.DeepClone().AsObject();
         next["metadata"]!["labels"]!["tier"] = "cloud";
-        cluster.Server.Store.Commit(ResourceType.ConfigMap, next, relabelled.Managers);
+        Cluster.Server.Store.Commit(ResourceType.ConfigMap, next, relabelled.Managers);
         var deleted = JsonNode.Parse((await reader.ReadLineAsync())!)!;
         Assert.Equal("DELETED", deleted["type"]!.GetValue<string>());
     }

@@ -9,22 +9,8 @@ using KVEdge.Testing.ApiServer;
 namespace KVEdge.Core.Tests.Cluster;
 
 /// <summary>The contract server's own contract, exercised through the real KubernetesClient over HTTP.</summary>
-public sealed class ContractServerTests : IAsyncLifetime
+public sealed class ContractServerTests : RawContractServerTest
 {
-    private ContractCluster cluster = null!;
-    private k8s.Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        cluster = await ContractCluster.StartAsync();
-        client = cluster.RawClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await cluster.DisposeAsync();
-    }
 
     private static V1ConfigMap ConfigMap(string name, string value = "1") =>
         new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "factory-a", Labels = new Dictionary<string, string> { ["tier"] = "edge", ["line"] = value } }, Data = new Dictionary<string, string> { ["k"] = value } }.Initialize();
@@ -35,7 +21,7 @@ public sealed class ContractServerTests : IAsyncLifetime
         """.Replace("NAME", name, StringComparison.Ordinal).Replace("STRATEGY", runStrategy, StringComparison.Ordinal).Replace("MEMORY", memory, StringComparison.Ordinal));
 
     private Task<object> ApplyVm(JsonObject vm, string manager, bool force = false, string? dryRun = null, string? fieldValidation = null) =>
-        client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(vm.ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1", "factory-a",
+        Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(vm.ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1", "factory-a",
             "virtualmachines", vm["metadata"]!["name"]!.GetValue<string>(), dryRun, manager, fieldValidation, force: force);
 
     private static JsonObject Json(object o) => JsonNode.Parse(((JsonElement)o).GetRawText())!.AsObject();
@@ -50,22 +36,22 @@ public sealed class ContractServerTests : IAsyncLifetime
     [Fact]
     public async Task Create_twice_is_409_AlreadyExists_and_a_missing_object_is_404()
     {
-        await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a");
-        var ex = await Fails(() => client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a"), HttpStatusCode.Conflict);
+        await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a");
+        var ex = await Fails(() => Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a"), HttpStatusCode.Conflict);
         Assert.Contains("AlreadyExists", ex.Response.Content, StringComparison.Ordinal);
-        await Fails(() => client.CoreV1.ReadNamespacedConfigMapAsync("missing", "factory-a"), HttpStatusCode.NotFound);
+        await Fails(() => Raw.CoreV1.ReadNamespacedConfigMapAsync("missing", "factory-a"), HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task An_update_with_a_stale_resourceVersion_is_409_Conflict()
     {
-        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a");
+        var created = await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a");
         created.Data["k"] = "2";
-        var updated = await client.CoreV1.ReplaceNamespacedConfigMapAsync(created, "a", "factory-a");
+        var updated = await Raw.CoreV1.ReplaceNamespacedConfigMapAsync(created, "a", "factory-a");
         Assert.True(long.Parse(updated.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(created.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
 
         created.Data["k"] = "3"; // still carries the old resourceVersion
-        var ex = await Fails(() => client.CoreV1.ReplaceNamespacedConfigMapAsync(created, "a", "factory-a"), HttpStatusCode.Conflict);
+        var ex = await Fails(() => Raw.CoreV1.ReplaceNamespacedConfigMapAsync(created, "a", "factory-a"), HttpStatusCode.Conflict);
         Assert.Contains("the object has been modified", ex.Response.Content, StringComparison.Ordinal);
     }
 
@@ -74,18 +60,18 @@ public sealed class ContractServerTests : IAsyncLifetime
     {
         await ApplyVm(Vm("vm"), "kvedge");
         var body = Vm("vm");
-        await Fails(() => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(body, "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.UnprocessableEntity);
+        await Fails(() => Raw.CustomObjects.ReplaceNamespacedCustomObjectAsync(body, "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]
     public async Task Apply_needs_a_field_manager_creates_with_201_and_records_ownership()
     {
-        await Fails(() => client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("vm").ToJsonString(), V1Patch.PatchType.ApplyPatch),
+        await Fails(() => Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("vm").ToJsonString(), V1Patch.PatchType.ApplyPatch),
             "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.BadRequest);
 
         async Task<(HttpStatusCode Code, JsonObject Body)> Apply()
         {
-            using var response = await client.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync(
+            using var response = await Raw.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync(
                 new V1Patch(Vm("vm").ToJsonString(), V1Patch.PatchType.ApplyPatch), "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm",
                 fieldManager: "kvedge");
             return (response.Response.StatusCode, Json(response.Body));
@@ -131,10 +117,10 @@ public sealed class ContractServerTests : IAsyncLifetime
     [Fact]
     public async Task A_server_dry_run_stores_nothing()
     {
-        var before = cluster.Server.Store.Version;
+        var before = Cluster.Server.Store.Version;
         await ApplyVm(Vm("vm"), "kvedge", dryRun: "All");
-        Assert.Equal(before, cluster.Server.Store.Version);
-        await Fails(() => client.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.NotFound);
+        Assert.Equal(before, Cluster.Server.Store.Version);
+        await Fails(() => Raw.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -161,7 +147,7 @@ public sealed class ContractServerTests : IAsyncLifetime
         Assert.Null(applied["status"]);
 
         var status = ContractCluster.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"vm","namespace":"factory-a"},"status":{"ready":true}}""");
-        var withStatus = Json(await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(status.ToJsonString(), V1Patch.PatchType.ApplyPatch),
+        var withStatus = Json(await Raw.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(status.ToJsonString(), V1Patch.PatchType.ApplyPatch),
             "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm", fieldManager: "virt-controller"));
         Assert.True(withStatus["status"]!["ready"]!.GetValue<bool>());
         Assert.Equal(1, withStatus["metadata"]!["generation"]!.GetValue<long>());
@@ -174,23 +160,23 @@ public sealed class ContractServerTests : IAsyncLifetime
         var vm = Vm("vm");
         vm["metadata"]!["finalizers"] = new JsonArray("kvedge.io/test");
         await ApplyVm(vm, "kvedge");
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm");
-        var deleting = Json(await client.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"));
+        await Raw.CustomObjects.DeleteNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm");
+        var deleting = Json(await Raw.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"));
         Assert.NotNull(deleting["metadata"]!["deletionTimestamp"]);
 
-        await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch),
+        await Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch),
             "kubevirt.io", "v1", "factory-a", "virtualmachines", "vm");
-        await Fails(() => client.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.NotFound);
+        await Fails(() => Raw.CustomObjects.GetNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm"), HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Label_and_field_selectors_filter_lists()
     {
-        await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a", "1"), "factory-a");
-        await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("b", "2"), "factory-a");
-        await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("c", "3"), "factory-a");
+        await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a", "1"), "factory-a");
+        await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("b", "2"), "factory-a");
+        await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("c", "3"), "factory-a");
         async Task<string> Names(string? labels, string? fields = null) =>
-            string.Join(",", (await client.CoreV1.ListNamespacedConfigMapAsync("factory-a", labelSelector: labels, fieldSelector: fields)).Items.Select(i => i.Metadata.Name));
+            string.Join(",", (await Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a", labelSelector: labels, fieldSelector: fields)).Items.Select(i => i.Metadata.Name));
 
         Assert.Equal("a,b,c", await Names("tier=edge"));
         Assert.Equal("a,c", await Names("tier=edge,line!=2"));
@@ -204,13 +190,13 @@ public sealed class ContractServerTests : IAsyncLifetime
     public async Task A_watch_sends_changes_after_its_resourceVersion_and_410_Gone_once_that_is_compacted()
     {
         await ApplyVm(Vm("vm"), "kvedge");
-        var list = Json(await client.CustomObjects.ListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines"));
+        var list = Json(await Raw.CustomObjects.ListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines"));
         var rv = list["metadata"]!["resourceVersion"]!.GetValue<string>();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var events = new List<string>();
         var watch = Task.Run(async () =>
         {
-            await foreach (var (type, _) in client.CustomObjects.WatchListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines",
+            await foreach (var (type, _) in Raw.CustomObjects.WatchListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines",
                 resourceVersion: rv, cancellationToken: cts.Token))
             {
                 events.Add(type.ToString());
@@ -222,14 +208,14 @@ public sealed class ContractServerTests : IAsyncLifetime
         });
         await Task.Delay(100);
         await ApplyVm(Vm("vm", memory: "3Gi"), "kvedge");
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm");
+        await Raw.CustomObjects.DeleteNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines", "vm");
         await watch;
         Assert.Equal(["Modified", "Deleted"], events);
 
-        cluster.Server.Store.Compact();
+        Cluster.Server.Store.Compact();
         // KubernetesClient hands a watch's ERROR event (a Status) to onError, not to the loop.
         KubernetesException? gone = null;
-        await foreach (var _ in client.CustomObjects.WatchListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines",
+        await foreach (var _ in Raw.CustomObjects.WatchListNamespacedCustomObjectAsync("kubevirt.io", "v1", "factory-a", "virtualmachines",
             resourceVersion: rv, onError: e => gone = e as KubernetesException, cancellationToken: cts.Token))
         {
         }
@@ -251,28 +237,28 @@ public sealed class ContractServerTests : IAsyncLifetime
     [Fact]
     public async Task Faults_are_injected_where_a_test_asks()
     {
-        cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Status(HttpStatusCode.InternalServerError));
-        await Fails(() => client.CoreV1.ListNamespacedConfigMapAsync("factory-a"), HttpStatusCode.InternalServerError);
+        Cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Status(HttpStatusCode.InternalServerError));
+        await Fails(() => Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a"), HttpStatusCode.InternalServerError);
 
-        cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Throttle(7));
-        var throttled = await Fails(() => client.CoreV1.ListNamespacedConfigMapAsync("factory-a"), HttpStatusCode.TooManyRequests);
+        Cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Throttle(7));
+        var throttled = await Fails(() => Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a"), HttpStatusCode.TooManyRequests);
         Assert.Equal("7", throttled.Response.Headers["Retry-After"].Single());
 
-        cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Drop());
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.CoreV1.ListNamespacedConfigMapAsync("factory-a"));
+        Cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Drop());
+        await Assert.ThrowsAsync<HttpRequestException>(() => Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a"));
 
-        cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Latency(TimeSpan.FromMilliseconds(300)));
+        Cluster.Server.Faults.When(r => r.Method == "GET", new Fault.Latency(TimeSpan.FromMilliseconds(300)));
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await client.CoreV1.ListNamespacedConfigMapAsync("factory-a");
+        await Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a");
         Assert.True(started.ElapsedMilliseconds >= 250);
 
-        await client.CoreV1.ListNamespacedConfigMapAsync("factory-a"); // every fault fired its one time
+        await Raw.CoreV1.ListNamespacedConfigMapAsync("factory-a"); // every fault fired its one time
     }
 
     [Fact]
     public async Task A_request_without_the_token_is_401()
     {
-        var config = cluster.Config();
+        var config = Cluster.Config();
         config.AccessToken = "wrong";
         using var stranger = new k8s.Kubernetes(config);
         await Fails(() => stranger.CoreV1.ListNamespacedConfigMapAsync("factory-a"), HttpStatusCode.Unauthorized);

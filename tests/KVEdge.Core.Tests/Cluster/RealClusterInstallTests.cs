@@ -7,27 +7,8 @@ namespace KVEdge.Core.Tests.Cluster;
 /// kvedge against the contract server where it answers as a real cluster does and a kind fake would not: CDI's
 /// DataVolume immutability, KubeVirt's VM mutator, what a label-only change does. Each test failed before kvedge knew.
 /// </summary>
-public sealed class RealClusterInstallTests : IAsyncLifetime
+public sealed class RealClusterInstallTests : ContractClusterTest
 {
-    private ContractCluster cluster = null!;
-    private KubernetesClusterClient client = null!;
-
-    public async Task InitializeAsync()
-    {
-        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
-        client = cluster.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await cluster.DisposeAsync();
-    }
-
-    private async Task<DeviceOutcome> Install(string spec, InstallOptions options) =>
-        (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None)).Single();
-
-    private static string Verbs(DeviceOutcome o) => string.Join(" ", o.Changes.Select(c => $"{c.Resource.Kind}:{c.Verb}"));
 
     private static string HttpRoot(string httpExtra, string diskExtra, string memory = "4Gi") => ClusterTestDevices.Spec(memory: memory) + $$"""
 
@@ -43,7 +24,7 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
     {
         var first = await Install(HttpRoot(httpExtra, diskExtra), ClusterTestDevices.Options());
         Assert.True(first.Succeeded, first.Error);
-        var liveSpec = cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString();
+        var liveSpec = Cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString();
 
         // The field is gone from the spec, and the memory changed, so the VM must still be applied.
         var second = await Install(HttpRoot("", "", memory: "6Gi"), ClusterTestDevices.Options(upgrade: true));
@@ -53,7 +34,7 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
         Assert.Equal(ChangeAction.Kept, root.Action);
         Assert.Contains("immutable", root.Detail, StringComparison.Ordinal);
         Assert.Equal(ChangeAction.Configured, second.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
-        Assert.Equal(liveSpec, cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString());
+        Assert.Equal(liveSpec, Cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["spec"]!.ToJsonString());
     }
 
     [Fact]
@@ -64,7 +45,7 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
         var outcome = await Install(labelled, ClusterTestDevices.Options());
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal(ChangeAction.Configured, outcome.Changes.Single(c => c.Name == "edge-01-data").Action);
-        Assert.Equal("hall-3", cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data")!["metadata"]!["labels"]!["site"]!.GetValue<string>());
+        Assert.Equal("hall-3", Cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data")!["metadata"]!["labels"]!["site"]!.GetValue<string>());
     }
 
     [Fact]
@@ -72,16 +53,16 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
     {
         var first = await Install(ClusterTestDevices.Spec(memory: "8192Mi"), ClusterTestDevices.Options());
         Assert.True(first.Succeeded, first.Error);
-        Assert.Equal("8Gi", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+        Assert.Equal("8Gi", Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
 
-        cluster.Server.ResetRequests();
+        Cluster.Server.ResetRequests();
         var second = await Install(ClusterTestDevices.Spec(memory: "8192Mi"), ClusterTestDevices.Options(upgrade: true, restart: true));
 
         Assert.True(second.Succeeded, second.Error);
         Assert.All(second.Changes, c => Assert.Equal(ChangeAction.Unchanged, c.Action));
         Assert.Empty(second.RestartReasons);
         Assert.False(second.Restarted);
-        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.DoesNotContain(Cluster.Server.Requests, r => r.IsWrite);
     }
 
     [Fact]
@@ -100,33 +81,15 @@ public sealed class RealClusterInstallTests : IAsyncLifetime
 }
 
 /// <summary>KubeVirt's restart as it is: asynchronous (202, the old VMI still Ready), refused for some VMs, not idempotent.</summary>
-public sealed class RealClusterRestartTests : IAsyncLifetime
+public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: true)
 {
-    private ContractCluster cluster = null!;
-    private KubernetesClusterClient client = null!;
 
-    public async Task InitializeAsync()
-    {
-        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
-        client = cluster.Client();
-        cluster.Server.Simulator.Start();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await cluster.DisposeAsync();
-    }
-
-    private async Task<DeviceOutcome> Install(string spec, InstallOptions options) =>
-        (await new InstallAction(client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None)).Single();
-
-    private string? VmiUid() => cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")?["metadata"]?["uid"]?.GetValue<string>();
+    private string? VmiUid() => Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")?["metadata"]?["uid"]?.GetValue<string>();
 
     [Fact]
     public async Task Restart_with_wait_returns_only_when_a_new_instance_is_up()
     {
-        cluster.Server.Simulator.RestartGrace = TimeSpan.FromMilliseconds(800);
+        Cluster.Server.Simulator.RestartGrace = TimeSpan.FromMilliseconds(800);
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
         var before = VmiUid();
 
@@ -134,7 +97,7 @@ public sealed class RealClusterRestartTests : IAsyncLifetime
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.True(outcome.Restarted);
-        var after = cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
+        var after = Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
         Assert.NotEqual(before, after["metadata"]!["uid"]!.GetValue<string>());
         Assert.True(DeviceWaiter.HasCondition(after, "AgentConnected"));
     }
@@ -166,53 +129,53 @@ public sealed class RealClusterRestartTests : IAsyncLifetime
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.False(outcome.Restarted);
         Assert.Contains(outcome.Notes!, n => n.Contains("is not running; the change applies when it starts", StringComparison.Ordinal));
-        Assert.DoesNotContain(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
+        Assert.DoesNotContain(Cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_restart_that_fails_is_not_retried()
     {
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
-        cluster.Server.Faults.When(r => r.Path.EndsWith("/restart", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 5);
+        Cluster.Server.Faults.When(r => r.Path.EndsWith("/restart", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 5);
 
         var outcome = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true));
 
         Assert.False(outcome.Succeeded);
-        Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
+        Assert.Single(Cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Wait_relists_when_a_watch_answers_503()
     {
-        cluster.Server.Faults.When(r => r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), times: 3);
+        Cluster.Server.Faults.When(r => r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), times: 3);
         var reporter = new RecordingReporter();
-        var waiter = new DeviceWaiter(client, reporter) { TransientBackoff = TimeSpan.FromMilliseconds(50) };
-        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
+        var waiter = new DeviceWaiter(Client, reporter) { TransientBackoff = TimeSpan.FromMilliseconds(50) };
+        Cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await waiter.WaitAsync("factory-a", "edge-01", deadline.Token);
 
-        Assert.True(DeviceWaiter.HasCondition(cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
-        Assert.Contains(cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
+        Assert.True(DeviceWaiter.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
+        Assert.Contains(Cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Install_right_after_uninstall_waits_for_the_deletion_instead_of_calling_it_unchanged()
     {
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
-        var uninstalled = await new UninstallAction(client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None);
+        var uninstalled = await new UninstallAction(Client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None);
         Assert.True(uninstalled.Succeeded, uninstalled.Error);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["deletionTimestamp"]);
+        Assert.NotNull(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["deletionTimestamp"]);
 
         var reporter = new RecordingReporter();
         var options = ClusterTestDevices.Options() with { DeletionPoll = TimeSpan.FromMilliseconds(50) };
-        var outcome = (await new InstallAction(client, reporter).RunAsync(ClusterTestDevices.Render(ClusterTestDevices.Spec()), options, CancellationToken.None)).Single();
+        var outcome = (await new InstallAction(Client, reporter).RunAsync(ClusterTestDevices.Render(ClusterTestDevices.Spec()), options, CancellationToken.None)).Single();
 
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Equal(ChangeAction.Created, outcome.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
         Assert.Contains(reporter.Waits, w => w.Contains("virtualmachine.kubevirt.io/edge-01 to finish deleting", StringComparison.Ordinal));
-        var vm = cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        var vm = Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
         Assert.Null(vm["metadata"]!["deletionTimestamp"]);
     }
 
@@ -220,11 +183,11 @@ public sealed class RealClusterRestartTests : IAsyncLifetime
     public async Task An_object_that_stays_deleted_is_reported_after_a_bounded_wait()
     {
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
-        var vm = cluster.Server.Store.Get(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        var vm = Cluster.Server.Store.Get(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
         var held = vm.Object.DeepClone().AsObject();
         held["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray("example.com/hold");
-        cluster.Server.Store.Commit(ResourceType.VirtualMachine, held, vm.Managers);
-        await client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-01", dryRun: false, CancellationToken.None);
+        Cluster.Server.Store.Commit(ResourceType.VirtualMachine, held, vm.Managers);
+        await Client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-01", dryRun: false, CancellationToken.None);
 
         var options = ClusterTestDevices.Options() with { DeletionWait = TimeSpan.FromMilliseconds(300), DeletionPoll = TimeSpan.FromMilliseconds(50) };
         var outcome = await Install(ClusterTestDevices.Spec(), options);
