@@ -137,7 +137,7 @@ public sealed class ContractApiServer : IAsyncDisposable
     {
         var type = ResourceType.All.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
         obj["metadata"]!.AsObject()["generation"] ??= 1L;
-        return Store.Commit(type, obj, new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [manager] = new("Update", FieldSet.Of(obj, type.HasStatus)) });
+        return Store.Commit(type, obj, new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [manager] = new("Update", FieldSet.Of(obj, type)) });
     }
 
     public async ValueTask DisposeAsync()
@@ -729,7 +729,7 @@ public sealed class ContractApiServer : IAsyncDisposable
             Admission.Admit(type, null, body);
             Validate(type, body);
             SetGeneration(null, body);
-            var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [Manager(fieldManager)] = new("Update", FieldSet.Of(body, type.HasStatus)) };
+            var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [Manager(fieldManager)] = new("Update", FieldSet.Of(body, type)) };
             return dryRun ? body : Store.Commit(type, body, managers);
         });
     }
@@ -830,7 +830,7 @@ public sealed class ContractApiServer : IAsyncDisposable
         Validate(type, next);
         SetGeneration(stored.Object, next);
         var managers = stored.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal);
-        var changed = FieldSet.Of(next, type.HasStatus).Where(p => !JsonNode.DeepEquals(FieldSet.ValueAt(next, p), FieldSet.ValueAt(stored.Object, p))).ToList();
+        var changed = FieldSet.Of(next, type).Where(p => !JsonNode.DeepEquals(FieldSet.ValueAt(next, p), FieldSet.ValueAt(stored.Object, p))).ToList();
         foreach (var entry in managers.Values)
         {
             entry.Fields.ExceptWith(changed);
@@ -933,8 +933,8 @@ public sealed class ContractApiServer : IAsyncDisposable
             }
 
             var appliedFields = status
-                ? FieldSet.Of(new JsonObject { ["status"] = applied["status"]?.DeepClone() }, false)
-                : FieldSet.Of(applied, type.HasStatus);
+                ? FieldSet.OfStatus(applied, type)
+                : FieldSet.Of(applied, type);
             var live = stored?.Object ?? new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind, ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns } };
             if (!type.Namespaced)
             {
@@ -947,13 +947,14 @@ public sealed class ContractApiServer : IAsyncDisposable
             var conflicts = new List<(string Reason, string Message, string Field)>();
             foreach (var (other, entry) in managers.Where(m => m.Key != fieldManager))
             {
-                var contested = entry.Fields.Where(owned => appliedFields.Any(a => FieldSet.Overlaps(a, owned))).ToList();
+                // A conflict is a field another manager owns whose value this apply changes; with force only those
+                // fields move (structured-merge-diff merge/update.go): one applied with the same value stays co-owned.
+                var contested = entry.Fields.Where(owned => appliedFields.Any(a => FieldSet.Overlaps(a, owned)))
+                    .Where(field => !JsonNode.DeepEquals(FieldSet.ValueAt(live, field), FieldSet.ValueAt(applied, field)))
+                    .ToList();
                 foreach (var field in contested)
                 {
-                    if (!JsonNode.DeepEquals(FieldSet.ValueAt(live, field), FieldSet.ValueAt(applied, field)))
-                    {
-                        conflicts.Add(("FieldManagerConflict", $"conflict with \"{other}\"", FieldSet.Display(field)));
-                    }
+                    conflicts.Add(("FieldManagerConflict", $"conflict with \"{other}\"", FieldSet.Display(field)));
                 }
 
                 if (force)
@@ -979,7 +980,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 }
             }
 
-            FieldSet.Merge(next, applied);
+            FieldSet.Merge(next, applied, type);
             managers[fieldManager] = new ManagedEntry("Apply", appliedFields);
             foreach (var empty in managers.Where(m => m.Value.Fields.Count == 0).Select(m => m.Key).ToList())
             {
