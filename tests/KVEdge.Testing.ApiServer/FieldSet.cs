@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace KVEdge.Testing.ApiServer;
@@ -339,6 +338,4 @@ public static class FieldSet
 
         return root;
     }
-
-    internal static string Quote(string text) => JsonSerializer.Serialize(text);
 }
