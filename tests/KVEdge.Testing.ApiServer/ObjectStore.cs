@@ -4,12 +4,22 @@ using System.Threading.Channels;
 
 namespace KVEdge.Testing.ApiServer;
 
-/// <summary>What server-side apply remembers per object: each manager's operation and owned field paths.</summary>
-public sealed class ManagedEntry(string operation, HashSet<string> fields)
+/// <summary>What server-side apply remembers per object: each manager's operation and owned field paths. An Apply and
+/// an Update by the same manager are two entries, as in the API server's managedFields.</summary>
+public sealed class ManagedEntry(string manager, string operation, HashSet<string> fields)
 {
-    public string Operation { get; set; } = operation;
+    public string Manager { get; } = manager;
+
+    public string Operation { get; } = operation;
 
     public HashSet<string> Fields { get; } = fields;
+
+    public string Key => KeyOf(Manager, Operation);
+
+    /// <summary>The key of an entry in a managers dictionary.</summary>
+    public static string KeyOf(string manager, string operation) => manager + "\u0000" + operation;
+
+    public ManagedEntry Copy() => new(Manager, Operation, [.. Fields]);
 }
 
 public sealed class StoredObject(ResourceType type, JsonObject obj, Dictionary<string, ManagedEntry> managers)
@@ -326,7 +336,7 @@ public sealed class ObjectStore
 
         metadata["managedFields"] = new JsonArray(managers.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => (JsonNode)new JsonObject
         {
-            ["manager"] = m.Key,
+            ["manager"] = m.Value.Manager,
             ["operation"] = m.Value.Operation,
             ["apiVersion"] = type.ApiVersion,
             ["time"] = "2026-01-01T00:00:00Z",

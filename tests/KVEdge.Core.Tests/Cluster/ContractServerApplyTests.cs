@@ -11,7 +11,8 @@ namespace KVEdge.Core.Tests.Cluster;
 /// Server-side apply field sets as the schema says (kubernetes-sigs/structured-merge-diff; the x-kubernetes-list-type
 /// and x-kubernetes-map-type of ../shared/schemas). The Service tests' expected managedFields are what
 /// structured-merge-diff 4.1.2 printed for the same applies (Debian's golang-k8s-sigs-structured-merge-diff-dev,
-/// merge.Updater.Apply, run once by hand); the others follow its merge/update.go and typed/remove.go rules.
+/// merge.Updater.Apply, run once by hand); the others follow its merge/update.go and typed/remove.go rules. The library
+/// itself checks the server in CI: StructuredMergeDiffComparisonTests.
 /// </summary>
 public sealed class ContractServerApplyTests : RawContractServerTest
 {
