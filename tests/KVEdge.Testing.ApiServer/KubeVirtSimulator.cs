@@ -32,6 +32,31 @@ public sealed class KubeVirtSimulator : IDisposable
     /// <summary>Delay between import progress steps and between VM phases.</summary>
     public TimeSpan Step { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>A step per object name (a DataVolume's or a VM's), for fleets whose devices import and boot at different
+    /// speeds; <see cref="Step"/> where it answers null.</summary>
+    public Func<string, TimeSpan?>? StepFor { get; set; }
+
+    private TimeSpan StepOf(string name) => StepFor?.Invoke(name) ?? Step;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), SemaphoreSlim> vmLocks = new();
+
+    // KubeVirt's VM controller works on many VMs at once and on each one by one (a workqueue keyed by VM): so here,
+    // each VM's reconcile waits for its previous one, and different VMs boot side by side.
+    private void ReconcileVmInBackground(string ns, string name) =>
+        _ = Task.Run(async () =>
+        {
+            var gate = vmLocks.GetOrAdd((ns, name), _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(stop.Token);
+            try
+            {
+                await ReconcileVmAsync(ns, name);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }, stop.Token);
+
     /// <summary>The guest agent never connects (an image without qemu-guest-agent).</summary>
     public bool AgentNeverConnects { get; set; }
 
@@ -131,7 +156,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 {
                     foreach (var vm in store.List(ResourceType.VirtualMachine, ns))
                     {
-                        await ReconcileVmAsync(ns, vm["metadata"]!["name"]!.GetValue<string>());
+                        ReconcileVmInBackground(ns, vm["metadata"]!["name"]!.GetValue<string>());
                     }
                 }
                 else if (e.Type == ResourceType.VirtualMachine && e.EventType != "DELETED" && e.Object["metadata"]?["deletionTimestamp"] is not null)
@@ -148,7 +173,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 }
                 else if (e.Type == ResourceType.VirtualMachine && e.EventType != "DELETED")
                 {
-                    await ReconcileVmAsync(ns, name);
+                    ReconcileVmInBackground(ns, name);
                 }
                 else if (e.Type == ResourceType.VirtualMachine && e.EventType == "DELETED")
                 {
@@ -217,7 +242,7 @@ public sealed class KubeVirtSimulator : IDisposable
         SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "ImportScheduled", ["progress"] = "N/A" });
         foreach (var percent in new[] { 0.0, 12.5, 37.5, 62.5, 87.5, 100.0 })
         {
-            await Task.Delay(Step, stop.Token);
+            await Task.Delay(StepOf(name), stop.Token);
             if (ImportStallsAt is { } stall && percent >= stall)
             {
                 return;
@@ -285,7 +310,7 @@ public sealed class KubeVirtSimulator : IDisposable
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };
         store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
-        await Task.Delay(Step, stop.Token);
+        await Task.Delay(StepOf(name), stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: false));
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, true));
         if (AgentNeverConnects)
@@ -293,7 +318,7 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
-        await Task.Delay(Step, stop.Token);
+        await Task.Delay(StepOf(name), stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
     }
 

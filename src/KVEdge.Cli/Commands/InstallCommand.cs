@@ -21,19 +21,30 @@ internal static class InstallCommand
         var wait = new Option<bool>("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
         var timeout = new Option<string>("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
         var restart = new Option<bool>("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
+        var concurrency = new Option<int>("--concurrency")
+        {
+            Description = "How many devices are applied at once (each device's objects still go in order).",
+            DefaultValueFactory = _ => InstallOptions.DefaultConcurrency,
+        };
 
         var command = new Command(upgrade ? "upgrade" : "install", upgrade
             ? "Apply changed EdgeDevice specs to installed devices (server-side apply); reports which VMs need a restart."
             : "Install EdgeDevice specs into the cluster (server-side apply, field manager kvedge).");
         command.AddOptions(input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(cluster.All);
-        command.AddOptions([dryRun, force, wait, timeout, restart]);
+        command.AddOptions([dryRun, force, wait, timeout, restart, concurrency]);
         command.SetAction(result =>
         {
             var human = new HumanOutput(console);
             if (!GoDuration.TryParse(result.GetValue(timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
             {
                 human.Failure($"--timeout {result.GetValue(timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
+                return ExitCodes.InvalidInput;
+            }
+
+            if (result.GetValue(concurrency) is < 1 or > 256)
+            {
+                human.Failure($"--concurrency {result.GetValue(concurrency)}: must be between 1 and 256");
                 return ExitCodes.InvalidInput;
             }
 
@@ -57,7 +68,10 @@ internal static class InstallCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var options = new InstallOptions(upgrade, mode, result.GetValue(force), result.GetValue(wait), waitFor, result.GetValue(restart));
+            var options = new InstallOptions(upgrade, mode, result.GetValue(force), result.GetValue(wait), waitFor, result.GetValue(restart))
+            {
+                Concurrency = result.GetValue(concurrency),
+            };
             var reporter = new ChangeReporter(console, human);
             if (mode == DryRunMode.Client)
             {
@@ -113,6 +127,14 @@ internal static class InstallCommand
                     ? $"{o.Namespace}/{o.Name}: nothing was changed; run the command again once the problem is fixed"
                     : $"{o.Namespace}/{o.Name}: applied before the failure: {string.Join(", ", applied)}; running the command again continues from there");
             }
+        }
+
+        if (options.Wait && options.DryRun == DryRunMode.None)
+        {
+            // One deadline for the fleet, one summary: how many came up, and who was still waiting for what.
+            var late = outcomes.Where(o => o.TimedOut).ToList();
+            var ready = outcomes.Count(o => o.Succeeded);
+            human.Line($"ready {ready}, timed out {late.Count}" + (late.Count == 0 ? "" : ": " + string.Join("; ", late.Select(o => $"{o.Namespace}/{o.Name} (waiting for {o.WaitedFor})"))));
         }
 
         var failed = outcomes.Count(o => !o.Succeeded);

@@ -22,12 +22,17 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
     public TimeSpan DeletionPoll { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long --wait waits for the guest agent before it warns that it may never come.</summary>
-    public TimeSpan AgentWarningAfter { get; init; } = DeviceWaiter.DefaultAgentWarningAfter;
+    public TimeSpan AgentWarningAfter { get; init; } = FleetWaiter.DefaultAgentWarningAfter;
+
+    /// <summary>How many devices are applied at once (--concurrency). Each device's objects still go in order.</summary>
+    public int Concurrency { get; init; } = DefaultConcurrency;
+
+    public const int DefaultConcurrency = 16;
 }
 
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
 public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, IReadOnlyList<string> RestartReasons, bool Restarted, string? Error,
-    bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null)
+    bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null, string? WaitedFor = null)
 {
     public bool Succeeded => Error is null;
 
@@ -49,10 +54,12 @@ public interface IInstallReporter
 }
 
 /// <summary>
-/// `kvedge install` / `kvedge upgrade`: for each device, apply its objects in order with server-side apply (field
-/// manager kvedge), skipping objects that are unchanged, then optionally wait for the import, the VM and the guest agent.
-/// A failure stops that device (what was applied so far is reported) and the fleet goes on with the next one; running
-/// the command again picks up where it stopped.
+/// `kvedge install` / `kvedge upgrade`: read the fleet's live objects by one list per (namespace, kind), then apply the
+/// devices concurrently (<see cref="InstallOptions.Concurrency"/> at once), each device's objects in order with
+/// server-side apply (field manager kvedge), skipping objects that are unchanged without a request; then optionally
+/// wait for every device at once (<see cref="FleetWaiter"/>, one deadline). A failure stops that device (what was
+/// applied so far is reported) and the others go on; running the command again picks up where it stopped. Progress is
+/// reported in the input's order (<see cref="OrderedReporter"/>), whatever order the server answers in.
 /// </summary>
 public sealed class InstallAction(IClusterClient cluster, IInstallReporter reporter)
 {
@@ -74,19 +81,75 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             throw new ArgumentException("a client dry run needs no cluster: use ClientDryRun", nameof(options));
         }
 
-        var outcomes = new List<DeviceOutcome>();
-        foreach (var device in devices)
+        LiveObjects live;
+        try
         {
-            var outcome = await InstallDeviceAsync(device, options, ct).ConfigureAwait(false);
-            outcomes.Add(outcome);
-            if (outcome.Unreachable)
-            {
-                // The next devices would only wait for the same silent cluster.
-                break;
-            }
+            live = await LiveObjects.LoadAsync(cluster, devices, options.Concurrency, ct).ConfigureAwait(false);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            return [.. devices.Select(d => new DeviceOutcome(d.Namespace, d.Name, [], [], false, ex.Message, Unreachable: true))];
         }
 
-        return outcomes;
+        var outcomes = new DeviceOutcome?[devices.Count];
+        var replaced = new string?[devices.Count];
+        var ordered = new OrderedReporter(reporter, devices.Count);
+        var silent = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct },
+            async (i, token) =>
+            {
+                try
+                {
+                    if (Volatile.Read(ref silent) != 0)
+                    {
+                        // The cluster stopped answering: the devices not started yet would only wait for it too.
+                        outcomes[i] = new DeviceOutcome(devices[i].Namespace, devices[i].Name, [], [], false, "not attempted: the cluster did not answer", Unreachable: true);
+                        return;
+                    }
+
+                    var (outcome, replacedVmi) = await ApplyDeviceAsync(devices[i], live, options, ordered.For(i), token).ConfigureAwait(false);
+                    outcomes[i] = outcome;
+                    replaced[i] = replacedVmi;
+                    if (outcome.Unreachable)
+                    {
+                        Interlocked.Exchange(ref silent, 1);
+                    }
+                }
+                finally
+                {
+                    ordered.Complete(i);
+                }
+            }).ConfigureAwait(false);
+
+        var result = outcomes.Select(o => o!).ToList();
+        if (options.Wait && options.DryRun == DryRunMode.None)
+        {
+            await WaitAsync(devices, result, replaced, options, ct).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    // --wait: every device that applied cleanly, at once, with one deadline for the command.
+    private async Task WaitAsync(IReadOnlyList<RenderedDevice> devices, List<DeviceOutcome> outcomes, string?[] replaced, InstallOptions options, CancellationToken ct)
+    {
+        var indices = Enumerable.Range(0, devices.Count).Where(i => outcomes[i].Succeeded).ToList();
+        if (indices.Count == 0)
+        {
+            return;
+        }
+
+        var targets = indices.Select(i => new WaitTarget(devices[i].Namespace, devices[i].Name,
+            devices[i].Objects.Count(o => o.Kind == ClusterResource.DataVolume.Kind), replaced[i])).ToList();
+        var waiter = new FleetWaiter(cluster, reporter) { AgentWarningAfter = options.AgentWarningAfter };
+        var results = await waiter.WaitAsync(targets, options.Timeout, ct).ConfigureAwait(false);
+        foreach (var (i, r) in indices.Zip(results))
+        {
+            if (r.Error is not null)
+            {
+                outcomes[i] = outcomes[i] with { Error = r.Error, TimedOut = r.TimedOut, WaitedFor = r.Stage };
+            }
+        }
     }
 
     /// <summary>
@@ -94,8 +157,14 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
     /// guest shuts down, minutes with KubeVirt's grace period) is waited for until it is gone, since an apply to it would
     /// not bring it back and it would vanish after kvedge called it unchanged.
     /// </summary>
-    private async Task<JsonObject?> GetSettledAsync(RenderedDevice device, ClusterResource resource, string name, InstallOptions options, CancellationToken ct)
+    private async Task<JsonObject?> GetSettledAsync(RenderedDevice device, ClusterResource resource, string name, LiveObjects known, InstallOptions options, IInstallReporter reporter, CancellationToken ct)
     {
+        // Listed, and not being deleted: no request needed.
+        if (known.TryFind(device.Namespace, resource, name, out var listed) && listed?["metadata"]?["deletionTimestamp"] is null)
+        {
+            return listed;
+        }
+
         var started = DateTime.UtcNow;
         var announced = false;
         while (true)
@@ -138,7 +207,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         return dropped is null ? null : $"{string.Join(".", dropped)} is no longer rendered";
     }
 
-    private async Task<DeviceOutcome> InstallDeviceAsync(RenderedDevice device, InstallOptions options, CancellationToken ct)
+    private async Task<(DeviceOutcome Outcome, string? ReplacedVmi)> ApplyDeviceAsync(RenderedDevice device, LiveObjects known, InstallOptions options, IInstallReporter reporter, CancellationToken ct)
     {
         var changes = new List<Change>();
         var restartReasons = new List<string>();
@@ -153,11 +222,11 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             JsonObject? liveVm = null;
             if (options.Upgrade)
             {
-                liveVm = await GetSettledAsync(device, ClusterResource.VirtualMachine, names.VirtualMachine, options, ct).ConfigureAwait(false);
+                liveVm = await GetSettledAsync(device, ClusterResource.VirtualMachine, names.VirtualMachine, known, options, reporter, ct).ConfigureAwait(false);
                 if (liveVm is null)
                 {
-                    return new DeviceOutcome(device.Namespace, device.Name, changes, [], false,
-                        $"{device.Namespace}/{device.Name} is not installed (no VirtualMachine {names.VirtualMachine}); use 'kvedge install'");
+                    return (new DeviceOutcome(device.Namespace, device.Name, changes, [], false,
+                        $"{device.Namespace}/{device.Name} is not installed (no VirtualMachine {names.VirtualMachine}); use 'kvedge install'"), null);
                 }
             }
 
@@ -169,7 +238,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 var stamped = AppliedHash.Stamp(rendered);
                 var live = resource == ClusterResource.VirtualMachine && liveVm is not null
                     ? liveVm
-                    : await GetSettledAsync(device, resource, obj.Metadata.Name, options, ct).ConfigureAwait(false);
+                    : await GetSettledAsync(device, resource, obj.Metadata.Name, known, options, reporter, ct).ConfigureAwait(false);
                 vmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
                 Change change;
                 if (AppliedHash.IsUnchanged(stamped, live))
@@ -204,8 +273,11 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                         cloudInitChanged |= role == Roles.CloudInit;
                     }
 
-                    await cluster.ApplyAsync(resource, stamped, applyOptions, ct).ConfigureAwait(false);
-                    change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, live is null ? ChangeAction.Created : ChangeAction.Configured,
+                    var stored = await cluster.ApplyAsync(resource, stamped, applyOptions, ct).ConfigureAwait(false);
+                    // Not in the list may still mean there: an object of that name without kvedge's labels, which the
+                    // apply adopted (another manager's fields in what came back say so).
+                    var existed = live is not null || stored["metadata"]?["managedFields"]?.AsArray().Any(m => m?["manager"]?.GetValue<string>() != InstallOptions.FieldManager) == true;
+                    change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, existed ? ChangeAction.Configured : ChangeAction.Created,
                         options.DryRun == DryRunMode.Server ? "server dry run" : null);
                 }
 
@@ -224,7 +296,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 : new List<string>();
             if (options.DryRun != DryRunMode.None)
             {
-                return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null, Notes: notes);
+                return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false, null, Notes: notes), null);
             }
 
             string? replacedVmi = null;
@@ -246,10 +318,10 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                     {
                         // KubeVirt refuses a restart for runStrategy Halted/Once (409), a VM that is not running (409), and
                         // while an earlier stop/start is queued (500). Not kvedge's field conflict, and never retried.
-                        return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false,
+                        return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, false,
                             $"applied, but KubeVirt did not restart {ClusterResource.VirtualMachine.DisplayName}/{names.VirtualMachine}: {ex.Message}"
                             + (ex.Message.Contains("Once", StringComparison.Ordinal) ? "; restart it with virtctl stop and virtctl start" : "; run the upgrade with --restart again later, or virtctl restart"),
-                            Notes: notes);
+                            Notes: notes), null);
                     }
 
                     replacedVmi = vmi["metadata"]?["uid"]?.GetValue<string>();
@@ -257,23 +329,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 }
             }
 
-            if (options.Wait)
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                deadline.CancelAfter(options.Timeout);
-                var waiter = new DeviceWaiter(cluster, reporter) { AgentWarningAfter = options.AgentWarningAfter };
-                try
-                {
-                    await waiter.WaitAsync(device.Namespace, device.Name, deadline.Token, replacedVmi).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted,
-                        $"timed out after {GoDuration.Format(options.Timeout)} waiting for {device.Namespace}/{device.Name}: {waiter.Stage}", TimedOut: true);
-                }
-            }
-
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, null, Notes: notes);
+            return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, null, Notes: notes), replacedVmi);
         }
         catch (ClusterApiException ex)
         {
@@ -283,15 +339,15 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 detail += "; another field manager owns these fields: rerun with --force-conflicts to take them over";
             }
 
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, detail, Conflict: ex.IsConflict);
+            return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, detail, Conflict: ex.IsConflict), null);
         }
         catch (ObjectBeingDeletedException ex)
         {
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message);
+            return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message), null);
         }
         catch (ClusterUnavailableException ex)
         {
-            return new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message, Unreachable: true);
+            return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message, Unreachable: true), null);
         }
     }
 }

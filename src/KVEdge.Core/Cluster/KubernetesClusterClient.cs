@@ -19,6 +19,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     private readonly k8s.Kubernetes client;
     private readonly RetryPolicy retry;
     private readonly string server;
+    private readonly ThrottleGate gate = new();
 
     public KubernetesClusterClient(KubernetesClientConfiguration config, RetryPolicy? retry = null)
     {
@@ -242,6 +243,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     {
         try
         {
+            await gate.WaitAsync().ConfigureAwait(false);
             return await operation().ConfigureAwait(false);
         }
         catch (HttpOperationException ex)
@@ -261,17 +263,29 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             TimeSpan? retryAfter = null;
             try
             {
+                await gate.WaitAsync().ConfigureAwait(false);
                 return await operation().ConfigureAwait(false);
             }
             catch (HttpOperationException ex)
             {
                 var apiError = ToApiException(ex);
+                retryAfter = RetryAfter(ex);
+                if (apiError.Status == HttpStatusCode.TooManyRequests && retryAfter is { } pause)
+                {
+                    // API Priority and Fairness tells the client, not the request, to wait: every request of this
+                    // client (all of a fleet's workers) holds back until then, as client-go's shared rate limiter does.
+                    gate.PauseFor(pause);
+                }
+
                 if (!RetryPolicy.IsTransient(apiError.Status) || attempt >= retry.MaxAttempts)
                 {
                     throw apiError;
                 }
 
-                retryAfter = RetryAfter(ex);
+                if (gate.IsPaused)
+                {
+                    continue;
+                }
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException))
             {

@@ -172,6 +172,18 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "2s");
         Assert.Equal(ExitCodes.WaitTimeout, code);
         Assert.Contains("error: factory-a/edge-01: timed out after 2s waiting for factory-a/edge-01", console.Err, StringComparison.Ordinal);
+        Assert.Contains("ready 0, timed out 1: factory-a/edge-01 (waiting for the DataVolumes to import)\n", console.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("257")]
+    public void Concurrency_outside_1_to_256_is_refused_before_the_cluster_is_contacted(string value)
+    {
+        var (code, console) = Kvedge("install", "-f", spec, "--concurrency", value);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains($"--concurrency {value}: must be between 1 and 256", console.Err, StringComparison.Ordinal);
+        Assert.Empty(cluster.Server.Requests);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
         Assert.True(outcome.Restarted);
         var after = Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
         Assert.NotEqual(before, after["metadata"]!["uid"]!.GetValue<string>());
-        Assert.True(DeviceWaiter.HasCondition(after, "AgentConnected"));
+        Assert.True(FleetWaiter.HasCondition(after, "AgentConnected"));
     }
 
     [Fact]
@@ -149,14 +149,14 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
     {
         Cluster.Server.Faults.When(r => r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), times: 3);
         var reporter = new RecordingReporter();
-        var waiter = new DeviceWaiter(Client, reporter) { TransientBackoff = TimeSpan.FromMilliseconds(50) };
+        var waiter = new FleetWaiter(Client, reporter) { TransientBackoff = TimeSpan.FromMilliseconds(50) };
         Cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await waiter.WaitAsync("factory-a", "edge-01", deadline.Token);
+        var result = Assert.Single(await waiter.WaitAsync([new WaitTarget("factory-a", "edge-01", 2)], TimeSpan.FromSeconds(20), CancellationToken.None));
 
-        Assert.True(DeviceWaiter.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
+        Assert.True(result.Ready, result.Error);
+        Assert.True(FleetWaiter.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
         Assert.Contains(Cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
     }
 
