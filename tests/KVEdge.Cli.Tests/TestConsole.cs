@@ -15,7 +15,8 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public TextReader StdIn { get; } = new StringReader(stdin);
 
-    public bool ErrorIsTerminal => false;
+    /// <summary>A terminal on stderr (live views redraw in place); false by default, as when output is captured.</summary>
+    public bool ErrorIsTerminal { get; init; }
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
@@ -35,9 +36,12 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public static (int Code, TestConsole Console) RunWithInput(string stdin, params string[] args) => RunWith(stdin, null, args);
 
-    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunWith(stdin, environment, terminal: false, args);
+
+    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, bool terminal, params string[] args)
     {
-        var console = new TestConsole(stdin);
+        var console = new TestConsole(stdin) { ErrorIsTerminal = terminal };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             console.Environment[k] = v;

@@ -299,7 +299,7 @@ public sealed class ContractApiServer : IAsyncDisposable
                 await WatchAsync(context, type, ns);
                 break;
             case ("GET", null, _):
-                await WriteAsync(context, HttpStatusCode.OK, ListObjects(type, ns, q["labelSelector"], q["fieldSelector"]));
+                await WriteListAsync(context, type, ns, q["labelSelector"], q["fieldSelector"]);
                 break;
             case ("GET", not null, _):
                 await WriteAsync(context, HttpStatusCode.OK, Store.Read(type, ns, name) ?? throw ApiError.NotFound(type, name));
@@ -384,17 +384,25 @@ public sealed class ContractApiServer : IAsyncDisposable
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 
-    private JsonObject ListObjects(ResourceType type, string? ns, string? labelSelector, string? fieldSelector)
+    private async Task WriteListAsync(HttpContext context, ResourceType type, string? ns, string? labelSelector, string? fieldSelector)
     {
         var match = Selectors.Parse(labelSelector, fieldSelector);
-        var (items, version) = Store.Atomically(() => (Store.List(type, ns).Where(match).ToList(), Store.Version));
-        return new JsonObject
+        var (items, version) = Store.ListJson(type, ns, match);
+        context.Response.StatusCode = (int)HttpStatusCode.OK;
+        context.Response.ContentType = "application/json";
+        var head = new JsonObject
         {
             ["apiVersion"] = type.ApiVersion,
             ["kind"] = type.Kind + "List",
             ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) },
-            ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()),
-        };
+        }.ToJsonString();
+        await context.Response.WriteAsync(head[..^1] + ",\"items\":[", context.RequestAborted);
+        for (var i = 0; i < items.Count; i++)
+        {
+            await context.Response.WriteAsync(i == 0 ? items[i] : "," + items[i], context.RequestAborted);
+        }
+
+        await context.Response.WriteAsync("]}", context.RequestAborted);
     }
 
     // Watches (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes): events after

@@ -30,6 +30,11 @@ public sealed class StoredObject(ResourceType type, JsonObject obj, Dictionary<s
 
     public Dictionary<string, ManagedEntry> Managers { get; } = managers;
 
+    // Serialized once, on the first list that needs it: a stored object is replaced on every commit, never changed.
+    private string? json;
+
+    public string Json => json ??= Object.ToJsonString();
+
     public string Name => Object["metadata"]!["name"]!.GetValue<string>();
 
     public string? Namespace => Object["metadata"]?["namespace"]?.GetValue<string>();
@@ -94,6 +99,20 @@ public sealed class ObjectStore
                 .OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
                 .Select(o => o.Object.DeepClone().AsObject())
                 .ToList();
+        }
+    }
+
+    /// <summary>The objects a list answers, as JSON, and the version it is at: the stored objects are matched as they
+    /// are and written as serialized once, not copied per list (a 1,000-device fleet's lists are tens of megabytes).</summary>
+    public (IReadOnlyList<string> Items, long Version) ListJson(ResourceType type, string? ns, Func<JsonObject, bool> match)
+    {
+        lock (gate)
+        {
+            var items = objects.Values
+                .Where(o => o.Type == type && (ns is null || o.Namespace == ns) && match(o.Object))
+                .OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
+                .ToList();
+            return ([.. items.Select(o => o.Json)], version);
         }
     }
 

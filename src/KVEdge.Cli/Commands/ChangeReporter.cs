@@ -1,35 +1,128 @@
+using System.Globalization;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Cluster;
+using KVEdge.Core.Diagnostics;
 
 namespace KVEdge.Cli.Commands;
 
-/// <summary>Prints a change set the way kubectl apply does, and import progress as a bar (redrawn in place on a terminal).</summary>
+/// <summary>
+/// Prints a change set the way kubectl apply does. While --wait runs: on a terminal, a live view redrawn in place, a
+/// line per device with its stage (importing 45.0%, starting, agent, ready) under a count of the ready ones, the
+/// devices still waiting first and at most <see cref="MaxLiveLines"/> of them; when stderr is not a terminal, plain
+/// lines, one per change of stage, for logs and CI.
+/// </summary>
 internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : IInstallReporter
 {
+    public const int MaxLiveLines = 20;
+
     private const int BarWidth = 30;
+
+    private readonly Lock gate = new();
+    private readonly List<string> order = [];
+    private readonly Dictionary<string, string> stages = new(StringComparer.Ordinal);
+    private int drawn;
 
     public void Applied(Change change) => human.Line(change.ToString());
 
-    public void Waiting(string device, string what) => human.Line($"{device}: waiting for {what}");
+    public void Waiting(string device, string what)
+    {
+        if (!console.ErrorIsTerminal)
+        {
+            human.Line($"{device}: waiting for {what}");
+            return;
+        }
 
-    public void Warning(string device, string message) => human.Warning($"{device}: {message}");
+        Show(device, what.StartsWith("the DataVolumes", StringComparison.Ordinal) ? "importing"
+            : what.StartsWith("the VirtualMachine", StringComparison.Ordinal) ? "starting"
+            : what.StartsWith("the restarted", StringComparison.Ordinal) ? "restarting"
+            : "agent (waiting for the guest agent to connect)");
+    }
+
+    public void Ready(string device)
+    {
+        if (!console.ErrorIsTerminal)
+        {
+            human.Line($"{device}: ready");
+            return;
+        }
+
+        Show(device, "ready");
+    }
+
+    public void Warning(string device, string message)
+    {
+        lock (gate)
+        {
+            // Above the live view, which is drawn again below it.
+            Erase();
+            human.Warning($"{device}: {message}");
+            Draw();
+        }
+    }
 
     public void ImportProgress(string device, string dataVolume, string progress)
     {
-        var percent = double.TryParse(progress.TrimEnd('%'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 0;
-        var filled = (int)Math.Round(BarWidth * Math.Clamp(percent, 0, 100) / 100);
-        var line = $"{device}: importing {dataVolume} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {progress}";
         if (console.ErrorIsTerminal)
         {
-            console.StdErr.Write($"\r{line}");
-            if (percent >= 100)
-            {
-                console.StdErr.WriteLine();
-            }
+            Show(device, $"importing {dataVolume} {progress}");
+            return;
         }
-        else
+
+        var percent = double.TryParse(progress.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) ? p : 0;
+        var filled = (int)Math.Round(BarWidth * Math.Clamp(percent, 0, 100) / 100);
+        human.Line($"{device}: importing {dataVolume} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {progress}");
+    }
+
+    private void Show(string device, string stage)
+    {
+        lock (gate)
         {
-            human.Line(line);
+            if (stages.TryAdd(device, stage))
+            {
+                order.Add(device);
+            }
+            else
+            {
+                stages[device] = stage;
+            }
+
+            Erase();
+            Draw();
         }
+    }
+
+    // ANSI: up to the first line of the view, and clear from there to the end of the screen.
+    private void Erase()
+    {
+        if (drawn > 0)
+        {
+            console.StdErr.Write($"\u001b[{drawn}F\u001b[J");
+            drawn = 0;
+        }
+    }
+
+    private void Draw()
+    {
+        if (order.Count == 0)
+        {
+            return;
+        }
+
+        var waiting = order.Where(d => stages[d] != "ready").ToList();
+        var lines = new List<string> { $"ready {order.Count - waiting.Count} of {order.Count}" };
+        var width = order.Max(d => d.Length);
+        lines.AddRange(waiting.Concat(order.Where(d => stages[d] == "ready")).Take(MaxLiveLines).Select(d => $"  {d.PadRight(width)}  {stages[d]}"));
+        if (order.Count > MaxLiveLines)
+        {
+            lines.Add($"  ... {order.Count - MaxLiveLines} more");
+        }
+
+        foreach (var line in lines)
+        {
+            console.StdErr.Write(DisplayText.Escape(line) + "\n");
+        }
+
+        console.StdErr.Flush();
+        drawn = lines.Count;
     }
 }

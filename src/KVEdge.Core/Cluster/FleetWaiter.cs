@@ -236,7 +236,11 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
                 state.AgentSince = Time.GetUtcNow();
             }
 
-            if (next != Phase.Ready)
+            if (next == Phase.Ready)
+            {
+                reporter.Ready(t.Device);
+            }
+            else
             {
                 reporter.Waiting(t.Device, state.Stage);
             }

@@ -47,6 +47,9 @@ public interface IInstallReporter
 
     void Waiting(string device, string what);
 
+    /// <summary>--wait: the device is up (imported, VM Ready, guest agent connected).</summary>
+    void Ready(string device);
+
     void ImportProgress(string device, string dataVolume, string progress);
 
     /// <summary>Something the user should know while kvedge goes on waiting (or stops waiting for good reason).</summary>

@@ -57,11 +57,11 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
         {
             object result = (resource.Kind, ns) switch
             {
-                ("Secret", not null) => await client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("ConfigMap", not null) => await client.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("Service", not null) => await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
+                // Namespaced core lists as raw JSON (SubresourcePathHandler maps the path): a fleet's Secrets and
+                // ConfigMaps are tens of megabytes, not worth a round trip through typed models.
+                ("Secret" or "ConfigMap" or "Service" or "PersistentVolumeClaim", not null) => await client.CustomObjects.ListNamespacedCustomObjectAsync("", resource.Version, ns, resource.Plural,
+                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("Service", null) => await client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("PersistentVolumeClaim", not null) => await client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("Node", _) => await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 ("StorageClass", _) => await client.StorageV1.ListStorageClassAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
                 (_, not null) when resource.Group.Length > 0 => await client.CustomObjects.ListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
@@ -227,7 +227,8 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     {
         var json = result switch
         {
-            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
+            // Wrapped, not re-parsed: the node materialises from the element as it is read.
+            JsonElement element => JsonObject.Create(element)!,
             _ => JsonNode.Parse(KubernetesJson.Serialize(result))!.AsObject(),
         };
         if (resource is not null)

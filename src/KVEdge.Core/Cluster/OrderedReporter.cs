@@ -61,6 +61,8 @@ public sealed class OrderedReporter
 
         public void Waiting(string device, string what) => owner.Post(index, r => r.Waiting(device, what));
 
+        public void Ready(string device) => owner.Post(index, r => r.Ready(device));
+
         public void ImportProgress(string device, string dataVolume, string progress) => owner.Post(index, r => r.ImportProgress(device, dataVolume, progress));
 
         public void Warning(string device, string message) => owner.Post(index, r => r.Warning(device, message));

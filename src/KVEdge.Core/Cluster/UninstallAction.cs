@@ -19,17 +19,71 @@ public sealed class UninstallAction(IClusterClient cluster)
 
     /// <param name="mode">Client: list, write nothing. Server: every write sent with dryRun=All, so the API server (and
     /// its admission webhooks) checks it and stores nothing.</param>
-    public async Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, DryRunMode mode, CancellationToken ct)
+    public Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, DryRunMode mode, CancellationToken ct) =>
+        RunDeviceAsync(ns, device, purge, mode, async resource => (await cluster.ListAsync(resource, ns,
+            resource == ClusterResource.PersistentVolumeClaim ? $"{PersistentStateLabel}={device}" : StandardLabels.DeviceSelector(device), null, ct).ConfigureAwait(false)).Items, ct);
+
+    /// <summary>
+    /// A fleet (`uninstall -f FILE`, `-l SELECTOR`): what kvedge made is read by one list per (namespace, kind) for all
+    /// the devices, then the devices are deleted concurrently (<paramref name="concurrency"/> at once), each as
+    /// <see cref="RunAsync"/> does it, with the same data-disk rule. Outcomes come in the order of
+    /// <paramref name="devices"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceOutcome>> RunFleetAsync(IReadOnlyList<(string Namespace, string Device)> devices, bool purge, DryRunMode mode, int concurrency, CancellationToken ct)
+    {
+        var kinds = ClusterResource.Rendered.Append(ClusterResource.PersistentVolumeClaim).ToList();
+        var lists = new System.Collections.Concurrent.ConcurrentDictionary<(string, ClusterResource), IReadOnlyList<JsonObject>>();
+        var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, (string Message, bool Unreachable)>(StringComparer.Ordinal);
+        var wanted = devices.Select(d => d.Namespace).Distinct(StringComparer.Ordinal).SelectMany(ns => kinds.Select(k => (ns, k))).ToList();
+        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (key, token) =>
+        {
+            var (ns, resource) = key;
+            var selector = resource == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.DeviceSelector(null);
+            try
+            {
+                lists[key] = (await cluster.ListAsync(resource, ns, selector, null, token).ConfigureAwait(false)).Items;
+            }
+            catch (ClusterApiException ex)
+            {
+                failures.TryAdd(ns, (ex.Message, false));
+            }
+            catch (ClusterUnavailableException ex)
+            {
+                failures.TryAdd(ns, (ex.Message, true));
+            }
+        }).ConfigureAwait(false);
+
+        var outcomes = new DeviceOutcome[devices.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (i, token) =>
+        {
+            var (ns, device) = devices[i];
+            if (failures.TryGetValue(ns, out var failure))
+            {
+                outcomes[i] = new DeviceOutcome(ns, device, [], [], false, failure.Message, Unreachable: failure.Unreachable);
+                return;
+            }
+
+            outcomes[i] = await RunDeviceAsync(ns, device, purge, mode, resource =>
+            {
+                var label = resource == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.Device;
+                IReadOnlyList<JsonObject> mine = [.. lists[(ns, resource)].Where(o => o["metadata"]?["labels"]?[label]?.GetValue<string>() == device)];
+                return Task.FromResult(mine);
+            }, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    // One device: `find` gives its objects of a kind (its vTPM state PVCs for PersistentVolumeClaim).
+    private async Task<DeviceOutcome> RunDeviceAsync(string ns, string device, bool purge, DryRunMode mode, Func<ClusterResource, Task<IReadOnlyList<JsonObject>>> find, CancellationToken ct)
     {
         var dryRun = mode == DryRunMode.Client;
         var serverDryRun = mode == DryRunMode.Server;
         var note = mode switch { DryRunMode.Client => "dry run", DryRunMode.Server => "server dry run", _ => null };
         var changes = new List<Change>();
-        var selector = StandardLabels.DeviceSelector(device);
         try
         {
             // Before the VM goes: once it is deleted, the garbage collector takes the vTPM state with it.
-            var states = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{PersistentStateLabel}={device}", null, ct).ConfigureAwait(false)).Items
+            var states = (await find(ClusterResource.PersistentVolumeClaim).ConfigureAwait(false))
                 .OrderBy(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal).ToList();
             if (!purge)
             {
@@ -56,8 +110,8 @@ public sealed class UninstallAction(IClusterClient cluster)
 
             foreach (var resource in ClusterResource.Rendered.Reverse())
             {
-                var list = await cluster.ListAsync(resource, ns, selector, null, ct).ConfigureAwait(false);
-                foreach (var item in list.Items.OrderBy(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
+                var items = await find(resource).ConfigureAwait(false);
+                foreach (var item in items.OrderBy(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
                 {
                     var name = item["metadata"]!["name"]!.GetValue<string>();
                     var role = item["metadata"]?["labels"]?[StandardLabels.Role]?.GetValue<string>();

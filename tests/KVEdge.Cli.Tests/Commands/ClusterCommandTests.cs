@@ -33,6 +33,10 @@ public sealed class ClusterCommandTests : IAsyncLifetime
 
     private (int Code, TestConsole Console) Kvedge(params string[] args) => KvedgeWithInput("", args);
 
+    private (int Code, TestConsole Console) KvedgeOnTerminal(params string[] args) =>
+        TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, terminal: true,
+            [.. args, "--kubeconfig", cluster.Kubeconfig]);
+
     private (int Code, TestConsole Console) KvedgeWithInput(string stdin, params string[] args) =>
         TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
             [.. args, "--kubeconfig", cluster.Kubeconfig]);
@@ -301,6 +305,94 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Equal(0, purged);
         Assert.Null(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
         Assert.Null(cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-credentials"));
+    }
+
+    // The test device three times over: edge-01 (the spec), edge-02 and edge-03, as one fleet file.
+    private string Fleet()
+    {
+        var one = File.ReadAllText(spec);
+        var fleet = Path.Combine(folder, "fleet.yaml");
+        File.WriteAllText(fleet, string.Join("\n---\n", new[] { "edge-01", "edge-02", "edge-03" }.Select(n => one.Replace("name: edge-01", $"name: {n}", StringComparison.Ordinal))));
+        return fleet;
+    }
+
+    [Fact]
+    public void Uninstall_of_a_fleet_file_reads_by_lists_keeps_every_data_disk_and_reports_each_device()
+    {
+        var fleet = Fleet();
+        Assert.Equal(0, Kvedge("install", "-f", fleet).Code);
+        cluster.Server.ResetRequests();
+
+        var (code, console) = Kvedge("uninstall", "-f", fleet);
+
+        Assert.Equal(0, code);
+        foreach (var device in new[] { "edge-01", "edge-02", "edge-03" })
+        {
+            Assert.Contains($"virtualmachine.kubevirt.io/{device} deleted", console.Err, StringComparison.Ordinal);
+            Assert.Contains($"datavolume.cdi.kubevirt.io/{device}-data kept (the data disk; --purge deletes it)", console.Err, StringComparison.Ordinal);
+            Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", $"{device}-data"));
+        }
+
+        Assert.Contains("3 of 3 device(s) uninstalled", console.Err, StringComparison.Ordinal);
+        // One list per kind for the fleet (five rendered kinds and the vTPM state PVCs), not per device.
+        var lists = cluster.Server.Requests.Where(r => r.Method == "GET").ToList();
+        Assert.Equal(6, lists.Count);
+    }
+
+    [Fact]
+    public void Uninstall_by_selector_deletes_the_matching_devices_and_purge_asks_for_the_fleet_size()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", Fleet()).Code);
+
+        var (refused, wrongCount) = KvedgeWithInput("2\n", "uninstall", "-l", "app.kubernetes.io/name=aziot-edge", "--purge");
+        Assert.Equal(ExitCodes.InvalidInput, refused);
+        Assert.Contains("Type the number of devices (3) to confirm", wrongCount.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-02-data"));
+
+        var (code, console) = Kvedge("uninstall", "-l", "app.kubernetes.io/instance in (edge-02,edge-03)");
+        Assert.Equal(0, code);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-02 deleted", console.Err, StringComparison.Ordinal);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-03 deleted", console.Err, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        var (none, nothing) = Kvedge("uninstall", "-l", "app.kubernetes.io/instance=edge-99");
+        Assert.Equal(ExitCodes.Failure, none);
+        Assert.Contains("no kvedge devices in factory-a match -l app.kubernetes.io/instance=edge-99", nothing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wait_for_a_fleet_on_a_terminal_is_a_live_view_redrawn_in_place_and_plain_lines_otherwise()
+    {
+        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
+        cluster.Server.Simulator.Start();
+        var fleet = Fleet();
+
+        var (code, console) = KvedgeOnTerminal("install", "-f", fleet, "--wait", "--timeout", "1m");
+
+        Assert.Equal(0, code);
+        var err = console.Err;
+        Assert.Contains("\u001b[J", err, StringComparison.Ordinal); // redrawn in place
+        var last = err[(err.LastIndexOf("\u001b[J", StringComparison.Ordinal) + 3)..];
+        Assert.StartsWith("ready 3 of 3\n  edge-01  ready\n  edge-02  ready\n  edge-03  ready\n", last, StringComparison.Ordinal);
+        Assert.Contains("  edge-01  importing edge-01-root ", err, StringComparison.Ordinal);
+        Assert.Contains("ready 3, timed out 0", err, StringComparison.Ordinal);
+
+        Assert.Equal(0, Kvedge("uninstall", "-f", fleet, "--purge", "--yes").Code);
+        var (again, plain) = Kvedge("install", "-f", fleet, "--wait", "--timeout", "1m");
+        Assert.Equal(0, again);
+        Assert.DoesNotContain("\u001b", plain.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-02: waiting for the VirtualMachine to be Ready\n", plain.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-03: ready\n", plain.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("uninstall")]
+    [InlineData("uninstall edge-01 -l app=x")]
+    public void Uninstall_needs_exactly_one_way_of_naming_the_devices(string args)
+    {
+        var (code, console) = Kvedge(args.Split(' '));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("name the devices one way: NAME, -f FILE or -l SELECTOR", console.Err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,6 +43,16 @@ public sealed class RecordingReporter : IInstallReporter
 
     public void Waiting(string device, string what) => Waits.Add($"{device}: {what}");
 
+    public List<string> ReadyDevices { get; } = [];
+
+    public void Ready(string device)
+    {
+        lock (ReadyDevices)
+        {
+            ReadyDevices.Add(device);
+        }
+    }
+
     public void ImportProgress(string device, string dataVolume, string progress) => Progress.Add($"{dataVolume} {progress}");
 
     public List<string> Warnings { get; } = [];
