@@ -52,33 +52,58 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             }
         });
 
+    // Lists are read as a stream and parsed once, straight from UTF-8, not through typed models: a fleet's Secrets and
+    // ConfigMaps are tens of megabytes. The request goes through KubernetesClient's own HttpClient (its TLS trust and
+    // client certificates) with its credentials (a token, exec plugin or basic auth), as its generated methods send it.
     public Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct) =>
         RunAsync(async () =>
         {
-            object result = (resource.Kind, ns) switch
+            var path = (resource.Group.Length == 0 ? $"api/{resource.Version}" : $"apis/{resource.Group}/{resource.Version}")
+                + (ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}") + "/" + resource.Plural;
+            var query = new List<string>();
+            if (labelSelector is not null)
             {
-                // Namespaced core lists as raw JSON (SubresourcePathHandler maps the path): a fleet's Secrets and
-                // ConfigMaps are tens of megabytes, not worth a round trip through typed models.
-                ("Secret" or "ConfigMap" or "Service" or "PersistentVolumeClaim", not null) => await client.CustomObjects.ListNamespacedCustomObjectAsync("", resource.Version, ns, resource.Plural,
-                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("Service", null) => await client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("Node", _) => await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                ("StorageClass", _) => await client.StorageV1.ListStorageClassAsync(fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                (_, not null) when resource.Group.Length > 0 => await client.CustomObjects.ListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
-                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                _ when resource.Group.Length > 0 => await client.CustomObjects.ListClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural,
-                    fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false),
-                _ => throw new ArgumentException($"kvedge does not list {resource.Kind} across namespaces"),
-            };
-            var list = ToJson(result, null);
-            var items = list["items"]?.AsArray().Select(i => i!.AsObject()).ToList() ?? [];
-            foreach (var item in items)
-            {
-                item["apiVersion"] ??= resource.ApiVersion;
-                item["kind"] ??= resource.Kind;
+                query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
             }
 
-            return new ObjectList(items, list["metadata"]?["resourceVersion"]?.GetValue<string>());
+            if (fieldSelector is not null)
+            {
+                query.Add("fieldSelector=" + Uri.EscapeDataString(fieldSelector));
+            }
+
+            var baseUri = client.BaseUri.AbsoluteUri.EndsWith('/') ? client.BaseUri : new Uri(client.BaseUri.AbsoluteUri + "/");
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path + (query.Count == 0 ? "" : "?" + string.Join("&", query))));
+            request.Headers.Accept.ParseAdd("application/json");
+            if (client.Credentials is { } credentials)
+            {
+                await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
+            }
+
+            using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new HttpOperationException($"{(int)response.StatusCode} {response.StatusCode}") { Response = new HttpResponseMessageWrapper(response, body) };
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                // Not disposed: the items wrap its elements and materialise from them as they are read.
+                var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+                var root = document.RootElement;
+                var items = root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array
+                    ? array.EnumerateArray().Select(e => JsonObject.Create(e)!).ToList()
+                    : [];
+                foreach (var item in items)
+                {
+                    item["apiVersion"] ??= resource.ApiVersion;
+                    item["kind"] ??= resource.Kind;
+                }
+
+                var version = root.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+                return new ObjectList(items, version);
+            }
         });
 
     public Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct) =>

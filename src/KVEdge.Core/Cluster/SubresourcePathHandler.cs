@@ -1,10 +1,8 @@
 namespace KVEdge.Core.Cluster;
 
 /// <summary>
-/// Two fixes to the URLs KubernetesClient's CustomObjects builds. It escapes the name segment, so "NAME/restart" would
-/// travel as "NAME%2Frestart"; KubeVirt's subresources (subresources.kubevirt.io) need the literal path, so the "/" is
-/// put back for that group only. And with the core group ("") it builds "/apis//v1/..."; that becomes "/api/v1/...",
-/// as KubernetesClient's own GenericClient does, so core lists arrive as raw JSON instead of typed models.
+/// KubernetesClient escapes the name segment of a custom-object URL, so "NAME/restart" would travel as "NAME%2Frestart";
+/// KubeVirt's subresources (subresources.kubevirt.io) need the literal path. This puts the "/" back for that group only.
 /// </summary>
 internal sealed class SubresourcePathHandler : DelegatingHandler
 {
@@ -14,12 +12,6 @@ internal sealed class SubresourcePathHandler : DelegatingHandler
             && uri.AbsoluteUri.Contains("%2F", StringComparison.OrdinalIgnoreCase))
         {
             request.RequestUri = new Uri(uri.AbsoluteUri.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
-        }
-
-        if (request.RequestUri is { } core && core.AbsolutePath.StartsWith("/apis//", StringComparison.Ordinal))
-        {
-            var builder = new UriBuilder(core) { Path = "/api/" + core.AbsolutePath["/apis//".Length..] };
-            request.RequestUri = builder.Uri;
         }
 
         return base.SendAsync(request, cancellationToken);

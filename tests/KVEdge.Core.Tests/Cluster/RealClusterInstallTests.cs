@@ -163,6 +163,8 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
     [Fact]
     public async Task Install_right_after_uninstall_waits_for_the_deletion_instead_of_calling_it_unchanged()
     {
+        // The guest's shutdown outlasts the uninstall and the install's lists, however loaded the machine.
+        Cluster.Server.Simulator.RestartGrace = TimeSpan.FromSeconds(2);
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true))).Succeeded);
         var uninstalled = await new UninstallAction(Client).RunAsync("factory-a", "edge-01", purge: false, DryRunMode.None, CancellationToken.None);
         Assert.True(uninstalled.Succeeded, uninstalled.Error);
