@@ -47,7 +47,15 @@ public static class CliApp
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = console.StdOut, Error = console.StdErr, EnableDefaultExceptionHandler = false });
+            // Ctrl-C (SIGINT) and SIGTERM cancel the command's token; a cluster command then reports what it applied
+            // and exits 130 itself, so it is given time to say so before System.CommandLine gives up on it.
+            return parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.StdOut,
+                Error = console.StdErr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            }).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -19,4 +19,7 @@ public static class ExitCodes
 
     /// <summary>Server-side apply found fields owned by another manager; --force-conflicts takes them over.</summary>
     public const int Conflict = 5;
+
+    /// <summary>Interrupted by Ctrl-C (SIGINT), as a shell reports it (128 + 2); what was applied stays applied.</summary>
+    public const int Interrupted = 130;
 }

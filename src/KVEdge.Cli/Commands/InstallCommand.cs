@@ -33,7 +33,10 @@ internal static class InstallCommand
         command.AddOptions(input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(cluster.All);
         command.AddOptions([dryRun, force, wait, timeout, restart, concurrency]);
-        command.SetAction(result =>
+        command.SetAction((result, ct) => Task.FromResult(Run(result, ct)));
+        return command;
+
+        int Run(ParseResult result, CancellationToken ct)
         {
             var human = new HumanOutput(console);
             if (!GoDuration.TryParse(result.GetValue(timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
@@ -86,11 +89,10 @@ internal static class InstallCommand
 
             return cluster.Connected(config!, human, client =>
             {
-                var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, CancellationToken.None).GetAwaiter().GetResult();
+                var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, ct).GetAwaiter().GetResult();
                 return Report(human, outcomes, options);
             });
-        });
-        return command;
+        }
     }
 
     private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)
@@ -100,6 +102,20 @@ internal static class InstallCommand
             // Nothing happened anywhere: the one line that says why is the whole story.
             human.Failure(silent.Error!);
             return ExitCodes.ClusterUnavailable;
+        }
+
+        if (outcomes.Any(o => o.Interrupted))
+        {
+            // Ctrl-C: what each device has on the cluster now, so the user knows where a rerun picks up.
+            foreach (var o in outcomes)
+            {
+                var applied = o.Changes.Where(c => c.Action is ChangeAction.Created or ChangeAction.Configured).Select(c => $"{c.Resource.DisplayName}/{c.Name}").ToList();
+                var state = o.Interrupted ? o.Error : o.Succeeded ? "done" : o.Error;
+                human.Line($"{o.Namespace}/{o.Name}: {state}; applied: {(applied.Count == 0 ? "nothing" : string.Join(", ", applied))}");
+            }
+
+            human.Failure($"interrupted: {outcomes.Count(o => !o.Interrupted && o.Succeeded)} of {outcomes.Count} device(s) done; what was applied stays applied, and running the command again continues from there");
+            return ExitCodes.Interrupted;
         }
 
         foreach (var o in outcomes)

@@ -11,7 +11,7 @@ public sealed record WaitTarget(string Namespace, string Device, int DataVolumes
 
 /// <summary>Where a device's wait ended: ready, not waited for (a runStrategy that keeps it stopped), failed, or still at
 /// <see cref="Stage"/> when the deadline came.</summary>
-public sealed record WaitResult(WaitTarget Target, bool Ready, string Stage, string? Error = null, bool TimedOut = false);
+public sealed record WaitResult(WaitTarget Target, bool Ready, string Stage, string? Error = null, bool TimedOut = false, bool Interrupted = false);
 
 /// <summary>
 /// Waits for a whole fleet at once, by watching (not polling): one list-and-watch per (namespace, kind) for the
@@ -127,6 +127,10 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         {
             timedOut = true;
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Interrupted (Ctrl-C): each device says what it was still waiting for.
+        }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
@@ -148,8 +152,8 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             {
                 Phase.Ready or Phase.NotWaited => new WaitResult(s.Target, true, s.Stage),
                 Phase.Failed => new WaitResult(s.Target, false, s.Stage, s.Error),
-                _ => new WaitResult(s.Target, false, s.Stage,
-                    timedOut ? $"timed out after {GoDuration.Format(timeout)} waiting for {s.Target.Key}: {s.Stage}" : "the wait was cancelled", TimedOut: timedOut),
+                _ when timedOut => new WaitResult(s.Target, false, s.Stage, $"timed out after {GoDuration.Format(timeout)} waiting for {s.Target.Key}: {s.Stage}", TimedOut: true),
+                _ => new WaitResult(s.Target, false, s.Stage, $"interrupted while waiting for {s.Stage}", Interrupted: true),
             })];
         }
     }

@@ -32,7 +32,8 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
 
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
 public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, IReadOnlyList<string> RestartReasons, bool Restarted, string? Error,
-    bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null, string? WaitedFor = null)
+    bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null, string? WaitedFor = null,
+    bool Interrupted = false)
 {
     public bool Succeeded => Error is null;
 
@@ -93,12 +94,39 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         {
             return [.. devices.Select(d => new DeviceOutcome(d.Namespace, d.Name, [], [], false, ex.Message, Unreachable: true))];
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return [.. devices.Select(d => new DeviceOutcome(d.Namespace, d.Name, [], [], false, "interrupted before it was applied", Interrupted: true))];
+        }
 
         var outcomes = new DeviceOutcome?[devices.Count];
         var replaced = new string?[devices.Count];
         var ordered = new OrderedReporter(reporter, devices.Count);
         var silent = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, devices.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct },
+        try
+        {
+            await ApplyAllAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Interrupted (Ctrl-C): the devices not started say so; what the others applied is in their outcomes.
+        }
+
+        // Devices never started never completed: let every buffered line out.
+        for (var i = 0; i < devices.Count; i++)
+        {
+            ordered.Complete(i);
+        }
+
+        var result = outcomes.Select((o, i) => o ?? new DeviceOutcome(devices[i].Namespace, devices[i].Name, [], [], false, "interrupted before it was applied", Interrupted: true)).ToList();
+        if (options.Wait && options.DryRun == DryRunMode.None && !ct.IsCancellationRequested)
+        {
+            await WaitAsync(devices, result, replaced, options, ct).ConfigureAwait(false);
+        }
+
+        return result;
+
+        Task ApplyAllAsync() => Parallel.ForEachAsync(Enumerable.Range(0, devices.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct },
             async (i, token) =>
             {
                 try
@@ -122,15 +150,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 {
                     ordered.Complete(i);
                 }
-            }).ConfigureAwait(false);
-
-        var result = outcomes.Select(o => o!).ToList();
-        if (options.Wait && options.DryRun == DryRunMode.None)
-        {
-            await WaitAsync(devices, result, replaced, options, ct).ConfigureAwait(false);
-        }
-
-        return result;
+            });
     }
 
     // --wait: every device that applied cleanly, at once, with one deadline for the command.
@@ -150,7 +170,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         {
             if (r.Error is not null)
             {
-                outcomes[i] = outcomes[i] with { Error = r.Error, TimedOut = r.TimedOut, WaitedFor = r.Stage };
+                outcomes[i] = outcomes[i] with { Error = r.Error, TimedOut = r.TimedOut, WaitedFor = r.Stage, Interrupted = r.Interrupted };
             }
         }
     }
@@ -351,6 +371,10 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         catch (ClusterUnavailableException ex)
         {
             return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, ex.Message, Unreachable: true), null);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return (new DeviceOutcome(device.Namespace, device.Name, changes, restartReasons, restarted, "interrupted while it was being applied", Interrupted: true), null);
         }
     }
 }

@@ -25,12 +25,6 @@ public class ValidateCommandTests
         Assert.Equal(ExitCodes.InvalidInput, code);
         var actual = c.Err;
         var golden = Path.Combine(RepoPaths.TestData, "golden", "cli", "validate-mixed-fleet.txt");
-        if (Environment.GetEnvironmentVariable("KVEDGE_UPDATE_GOLDEN") == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
-            File.WriteAllText(golden, actual);
-        }
-
-        Assert.Equal(File.ReadAllText(golden), actual);
+        Golden.AssertMatches(golden, actual);
     }
 }

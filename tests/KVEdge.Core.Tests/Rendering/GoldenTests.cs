@@ -17,14 +17,7 @@ public class GoldenTests
     {
         var golden = Path.Combine(RepoPaths.TestData, "golden", Path.GetFileNameWithoutExtension(file) + ".yaml");
         var actual = RenderFixtures.RenderYaml(file);
-        if (Environment.GetEnvironmentVariable("KVEDGE_UPDATE_GOLDEN") == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
-            File.WriteAllText(golden, actual);
-        }
-
-        Assert.True(File.Exists(golden), $"missing golden file {golden}; run with KVEDGE_UPDATE_GOLDEN=1");
-        Assert.Equal(File.ReadAllText(golden), actual);
+        Golden.AssertMatches(golden, actual);
     }
 
     [Theory]

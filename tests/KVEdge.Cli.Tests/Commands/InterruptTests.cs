@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using KVEdge.Testing;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Cli.Tests.Commands;
+
+/// <summary>
+/// Ctrl-C during `install --wait`, as a user presses it: the real kvedge process gets SIGINT while it waits for a fleet
+/// whose imports never finish, stops waiting, says what each device has applied, and exits 130.
+/// </summary>
+public sealed class InterruptTests : IAsyncLifetime
+{
+    private ContractCluster cluster = null!;
+    private string folder = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        folder = Directory.CreateTempSubdirectory("kvedge-interrupt-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(folder, true);
+    }
+
+    [Fact]
+    public async Task Sigint_during_install_wait_reports_what_was_applied_and_exits_130()
+    {
+        cluster.Server.Simulator.ImportStallsAt = 50;
+        cluster.Server.Simulator.Start();
+        var spec = Path.Combine(folder, "fleet.yaml");
+        File.WriteAllText(spec, string.Join("\n---\n", new[] { "edge-01", "edge-02" }.Select(n => Specs.Minimal(n))));
+
+        var kvedge = Path.Combine(AppContext.BaseDirectory, "kvedge.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { kvedge, "install", "-f", spec, "--wait", "--timeout", "5m", "--kubeconfig", cluster.Kubeconfig })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        try
+        {
+            await InterruptAndCheck(process);
+        }
+        finally
+        {
+            // A kvedge that ignored the signal must not outlive the test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private async Task InterruptAndCheck(Process process)
+    {
+        var err = new System.Text.StringBuilder();
+        var waiting = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (err)
+            {
+                err.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("waiting for the DataVolumes to import", StringComparison.Ordinal))
+            {
+                waiting.TrySetResult();
+            }
+        };
+        process.BeginErrorReadLine();
+        _ = process.StandardOutput.ReadToEndAsync();
+
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(deadline.Token);
+        var text = err.ToString();
+
+        Assert.True(process.ExitCode == ExitCodes.Interrupted, $"exit {process.ExitCode}\n{text}");
+        Assert.Contains("factory-a/edge-01: interrupted while waiting for the DataVolumes to import; applied: secret/edge-01-cloudinit", text, StringComparison.Ordinal);
+        Assert.Contains("virtualmachine.kubevirt.io/edge-02", text, StringComparison.Ordinal);
+        Assert.Contains("error: interrupted: 0 of 2 device(s) done; what was applied stays applied", text, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-02"));
+    }
+}
