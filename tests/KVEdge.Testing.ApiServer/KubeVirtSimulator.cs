@@ -40,8 +40,10 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), SemaphoreSlim> vmLocks = new();
 
-    // KubeVirt's VM controller works on many VMs at once and on each one by one (a workqueue keyed by VM): so here,
-    // each VM's reconcile waits for its previous one, and different VMs boot side by side.
+    // KubeVirt's VM controller works on many VMs at once and on each one by one (kubevirt/kubevirt
+    // pkg/virt-controller/watch/vm.go: a rate-limited workqueue keyed by namespace/name, drained by several workers, and
+    // a key is never handed to two workers at once): so here each VM's reconcile waits for its previous one, and
+    // different VMs boot side by side.
     private void ReconcileVmInBackground(string ns, string name) =>
         _ = Task.Run(async () =>
         {

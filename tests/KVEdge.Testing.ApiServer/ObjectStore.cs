@@ -26,7 +26,7 @@ public sealed class StoredObject(ResourceType type, JsonObject obj, Dictionary<s
 {
     public ResourceType Type { get; } = type;
 
-    public JsonObject Object { get; set; } = obj;
+    public JsonObject Object { get; } = obj;
 
     public Dictionary<string, ManagedEntry> Managers { get; } = managers;
 

@@ -17,6 +17,8 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     private const int BarWidth = 30;
 
+    private const string Ready = "ready";
+
     private readonly Lock gate = new();
     private readonly List<string> order = [];
     private readonly Dictionary<string, string> stages = new(StringComparer.Ordinal);
@@ -24,29 +26,23 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     public void Applied(Change change) => human.Line(change.ToString());
 
-    public void Waiting(string device, string what)
+    public void Waiting(string device, string what) => human.Line($"{device}: waiting for {what}");
+
+    public void Stage(string device, WaitStage stage, string what)
     {
         if (!console.ErrorIsTerminal)
         {
-            human.Line($"{device}: waiting for {what}");
+            human.Line(stage == WaitStage.Ready ? $"{device}: ready" : $"{device}: waiting for {what}");
             return;
         }
 
-        Show(device, what.StartsWith("the DataVolumes", StringComparison.Ordinal) ? "importing"
-            : what.StartsWith("the VirtualMachine", StringComparison.Ordinal) ? "starting"
-            : what.StartsWith("the restarted", StringComparison.Ordinal) ? "restarting"
-            : "agent (waiting for the guest agent to connect)");
-    }
-
-    public void Ready(string device)
-    {
-        if (!console.ErrorIsTerminal)
+        Show(device, stage switch
         {
-            human.Line($"{device}: ready");
-            return;
-        }
-
-        Show(device, "ready");
+            WaitStage.Importing => "importing",
+            WaitStage.Starting => "starting",
+            WaitStage.Agent => "agent (waiting for the guest agent to connect)",
+            _ => Ready,
+        });
     }
 
     public void Warning(string device, string message)
@@ -108,10 +104,10 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
             return;
         }
 
-        var waiting = order.Where(d => stages[d] != "ready").ToList();
+        var waiting = order.Where(d => stages[d] != Ready).ToList();
         var lines = new List<string> { $"ready {order.Count - waiting.Count} of {order.Count}" };
         var width = order.Max(d => d.Length);
-        lines.AddRange(waiting.Concat(order.Where(d => stages[d] == "ready")).Take(MaxLiveLines).Select(d => $"  {d.PadRight(width)}  {stages[d]}"));
+        lines.AddRange(waiting.Concat(order.Where(d => stages[d] == Ready)).Take(MaxLiveLines).Select(d => $"  {d.PadRight(width)}  {stages[d]}"));
         if (order.Count > MaxLiveLines)
         {
             lines.Add($"  ... {order.Count - MaxLiveLines} more");

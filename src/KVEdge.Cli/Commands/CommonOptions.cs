@@ -39,6 +39,20 @@ public static class CommonOptions
         DefaultValueFactory = _ => "default",
     }.ValidatedAsNamespace();
 
+    /// <summary>--concurrency for the fleet commands: how many devices at once, 1 to 256, refused at parse time.</summary>
+    public static Option<int> Concurrency(string description)
+    {
+        var option = new Option<int>("--concurrency") { Description = description, DefaultValueFactory = _ => KVEdge.Core.Cluster.InstallOptions.DefaultConcurrency };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 256)
+            {
+                result.AddError($"--concurrency {result.GetValueOrDefault<int>()}: must be between 1 and 256");
+            }
+        });
+        return option;
+    }
+
     /// <summary>
     /// A namespace is an RFC 1123 label, as the API server requires (apimachinery validation.IsDNS1123Label): it goes
     /// into request URLs and --output-dir paths, so "../x" or "/abs" must never get that far.

@@ -21,11 +21,7 @@ internal static class InstallCommand
         var wait = new Option<bool>("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
         var timeout = new Option<string>("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
         var restart = new Option<bool>("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
-        var concurrency = new Option<int>("--concurrency")
-        {
-            Description = "How many devices are applied at once (each device's objects still go in order).",
-            DefaultValueFactory = _ => InstallOptions.DefaultConcurrency,
-        };
+        var concurrency = CommonOptions.Concurrency("How many devices are applied at once (each device's objects still go in order).");
 
         var command = new Command(upgrade ? "upgrade" : "install", upgrade
             ? "Apply changed EdgeDevice specs to installed devices (server-side apply); reports which VMs need a restart."
@@ -42,12 +38,6 @@ internal static class InstallCommand
             if (!GoDuration.TryParse(result.GetValue(timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
             {
                 human.Failure($"--timeout {result.GetValue(timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
-                return ExitCodes.InvalidInput;
-            }
-
-            if (result.GetValue(concurrency) is < 1 or > 256)
-            {
-                human.Failure($"--concurrency {result.GetValue(concurrency)}: must be between 1 and 256");
                 return ExitCodes.InvalidInput;
             }
 
@@ -110,7 +100,7 @@ internal static class InstallCommand
             foreach (var o in outcomes)
             {
                 var applied = o.Changes.Where(c => c.Action is ChangeAction.Created or ChangeAction.Configured).Select(c => $"{c.Resource.DisplayName}/{c.Name}").ToList();
-                var state = o.Interrupted ? o.Error : o.Succeeded ? "done" : o.Error;
+                var state = o.Succeeded ? "done" : o.Error;
                 human.Line($"{o.Namespace}/{o.Name}: {state}; applied: {(applied.Count == 0 ? "nothing" : string.Join(", ", applied))}");
             }
 

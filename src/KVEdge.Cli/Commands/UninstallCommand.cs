@@ -25,7 +25,7 @@ internal static class UninstallCommand
         var purge = new Option<bool>("--purge") { Description = "Also delete the data disk (EdgeHub's queue, the identities), the credentials Secret and a DPS TPM device's vTPM state (its TPM's keys)." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before --purge deletes data." };
         var dryRun = DryRunOption.Create("list what would be deleted or kept, delete nothing");
-        var concurrency = new Option<int>("--concurrency") { Description = "How many devices of a fleet are deleted at once.", DefaultValueFactory = _ => InstallOptions.DefaultConcurrency };
+        var concurrency = CommonOptions.Concurrency("How many devices of a fleet are deleted at once.");
         var command = new Command("uninstall", "Delete a device or a fleet; each device's data disk and credentials stay unless --purge.") { name };
         command.AddOptions(cluster.All);
         command.AddOptions([files, selector, purge, yes, dryRun, concurrency]);
@@ -36,12 +36,6 @@ internal static class UninstallCommand
             if (chosen != 1)
             {
                 human.Failure("name the devices one way: NAME, -f FILE or -l SELECTOR");
-                return ExitCodes.InvalidInput;
-            }
-
-            if (result.GetValue(concurrency) is < 1 or > 256)
-            {
-                human.Failure($"--concurrency {result.GetValue(concurrency)}: must be between 1 and 256");
                 return ExitCodes.InvalidInput;
             }
 

@@ -9,6 +9,17 @@ public sealed record WaitTarget(string Namespace, string Device, int DataVolumes
     public string Key => $"{Namespace}/{Device}";
 }
 
+/// <summary>Where a device is on its way up under --wait (the last two end its wait without it being up).</summary>
+public enum WaitStage
+{
+    Importing,
+    Starting,
+    Agent,
+    Ready,
+    NotWaited,
+    Failed,
+}
+
 /// <summary>Where a device's wait ended: ready, not waited for (a runStrategy that keeps it stopped), failed, or still at
 /// <see cref="Stage"/> when the deadline came.</summary>
 public sealed record WaitResult(WaitTarget Target, bool Ready, string Stage, string? Error = null, bool TimedOut = false, bool Interrupted = false);
@@ -36,21 +47,11 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    private enum Phase
-    {
-        Importing,
-        Starting,
-        Agent,
-        Ready,
-        NotWaited,
-        Failed,
-    }
-
     private sealed class DeviceState(WaitTarget target)
     {
         public WaitTarget Target { get; } = target;
 
-        public Phase? Phase { get; set; }
+        public WaitStage? Phase { get; set; }
 
         public string Stage { get; set; } = "nothing yet";
 
@@ -62,7 +63,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
 
         public Dictionary<string, string> Progress { get; } = new(StringComparer.Ordinal);
 
-        public bool Finished => Phase is FleetWaiter.Phase.Ready or FleetWaiter.Phase.NotWaited or FleetWaiter.Phase.Failed;
+        public bool Finished => Phase is WaitStage.Ready or WaitStage.NotWaited or WaitStage.Failed;
     }
 
     public async Task<IReadOnlyList<WaitResult>> WaitAsync(IReadOnlyList<WaitTarget> targets, TimeSpan timeout, CancellationToken ct)
@@ -78,16 +79,33 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        void Evaluate()
+        // Devices by namespace and name: an event steps only the device it is about (a list, all of its namespace), so
+        // a fleet's thousands of watch events do not each walk every device.
+        var byNamespace = states.GroupBy(s => s.Target.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Target.Device, StringComparer.Ordinal), StringComparer.Ordinal);
+        var remaining = states.Count;
+
+        void Evaluate(string ns, string? device)
         {
             lock (gate)
             {
-                foreach (var state in states.Where(s => !s.Finished && Watched.All(r => synced.Contains((s.Target.Namespace, r)))))
+                if (!Watched.All(r => synced.Contains((ns, r))))
                 {
-                    Step(state, caches);
+                    return;
                 }
 
-                if (states.All(s => s.Finished))
+                var devices = byNamespace[ns];
+                IEnumerable<DeviceState> affected = device is null ? devices.Values : devices.TryGetValue(device, out var one) ? [one] : [];
+                foreach (var state in affected.Where(s => !s.Finished))
+                {
+                    Step(state, caches);
+                    if (state.Finished)
+                    {
+                        remaining--;
+                    }
+                }
+
+                if (remaining == 0)
                 {
                     allDone.TrySetResult();
                 }
@@ -98,24 +116,28 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         {
             lock (gate)
             {
-                foreach (var state in states.Where(s => s.Target.Namespace == ns && !s.Finished))
+                foreach (var state in byNamespace[ns].Values.Where(s => !s.Finished))
                 {
-                    state.Phase = Phase.Failed;
+                    state.Phase = WaitStage.Failed;
                     state.Error = error;
+                    remaining--;
+                }
+
+                if (remaining == 0)
+                {
+                    allDone.TrySetResult();
                 }
             }
-
-            Evaluate();
         }
 
-        var informers = caches.Keys.Select(k => InformAsync(k.ns, k.r, caches[k], gate, () =>
+        var informers = caches.Keys.Select(k => InformAsync(k.ns, k.r, caches[k], gate, device =>
         {
             lock (gate)
             {
                 synced.Add(k);
             }
 
-            Evaluate();
+            Evaluate(k.ns, device);
         }, Fail, stop.Token)).ToList();
         var warnings = WarnAboutAgentsAsync(states, gate, stop.Token);
         var timedOut = false;
@@ -150,8 +172,8 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         {
             return [.. states.Select(s => s.Phase switch
             {
-                Phase.Ready or Phase.NotWaited => new WaitResult(s.Target, true, s.Stage),
-                Phase.Failed => new WaitResult(s.Target, false, s.Stage, s.Error),
+                WaitStage.Ready or WaitStage.NotWaited => new WaitResult(s.Target, true, s.Stage),
+                WaitStage.Failed => new WaitResult(s.Target, false, s.Stage, s.Error),
                 _ when timedOut => new WaitResult(s.Target, false, s.Stage, $"timed out after {GoDuration.Format(timeout)} waiting for {s.Target.Key}: {s.Stage}", TimedOut: true),
                 _ => new WaitResult(s.Target, false, s.Stage, $"interrupted while waiting for {s.Stage}", Interrupted: true),
             })];
@@ -173,7 +195,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         // request (kubevirt.io user-guide, run strategies).
         if (vm?["spec"]?["runStrategy"]?.GetValue<string>() is "Halted" or "Manual" && vm["status"]?["ready"]?.GetValue<bool>() != true)
         {
-            state.Phase = Phase.NotWaited;
+            state.Phase = WaitStage.NotWaited;
             state.Stage = $"not waited for: runStrategy {vm["spec"]!["runStrategy"]}";
             reporter.Warning(t.Device, $"not waiting: runStrategy {vm["spec"]!["runStrategy"]} keeps the VM stopped until it is started (virtctl start {t.Device})");
             return;
@@ -184,13 +206,13 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             var name = dv["metadata"]!["name"]!.GetValue<string>();
             if (dv["status"]?["phase"]?.GetValue<string>() == "Failed")
             {
-                state.Phase = Phase.Failed;
+                state.Phase = WaitStage.Failed;
                 state.Error = $"DataVolume {name} failed to import";
                 return;
             }
         }
 
-        if (state.Phase is null or Phase.Importing)
+        if (state.Phase is null or WaitStage.Importing)
         {
             // Progress until the imports are done, the last (100 %) included.
             foreach (var dv in dvs)
@@ -205,22 +227,22 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
 
-        Phase next;
+        WaitStage next;
         if (dvs.Count < t.DataVolumes || !dvs.All(dv => dv["status"]?["phase"]?.GetValue<string>() == "Succeeded"))
         {
-            next = Phase.Importing;
+            next = WaitStage.Importing;
         }
         else if (vm is null || !(vm["status"]?["ready"]?.GetValue<bool>() == true || HasCondition(vm, "Ready")))
         {
-            next = Phase.Starting;
+            next = WaitStage.Starting;
         }
         else if (vmi is null || vmi["metadata"]?["uid"]?.GetValue<string>() == t.ReplacedVmi || !HasCondition(vmi, "Ready") || !HasCondition(vmi, "AgentConnected"))
         {
-            next = Phase.Agent;
+            next = WaitStage.Agent;
         }
         else
         {
-            next = Phase.Ready;
+            next = WaitStage.Ready;
         }
 
         if (next != state.Phase)
@@ -228,26 +250,19 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             state.Phase = next;
             state.Stage = next switch
             {
-                Phase.Importing => "the DataVolumes to import",
-                Phase.Starting => "the VirtualMachine to be Ready",
-                Phase.Agent => t.ReplacedVmi is null
+                WaitStage.Importing => "the DataVolumes to import",
+                WaitStage.Starting => "the VirtualMachine to be Ready",
+                WaitStage.Agent => t.ReplacedVmi is null
                     ? "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)"
                     : "the restarted VM: a new VirtualMachineInstance, Ready, with its guest agent connected",
                 _ => "ready",
             };
-            if (next == Phase.Agent)
+            if (next == WaitStage.Agent)
             {
                 state.AgentSince = Time.GetUtcNow();
             }
 
-            if (next == Phase.Ready)
-            {
-                reporter.Ready(t.Device);
-            }
-            else
-            {
-                reporter.Waiting(t.Device, state.Stage);
-            }
+            reporter.Stage(t.Device, next, state.Stage);
         }
 
     }
@@ -260,7 +275,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         {
             lock (gate)
             {
-                foreach (var state in states.Where(s => s.Phase == Phase.Agent && !s.AgentWarned && Time.GetUtcNow() - s.AgentSince >= AgentWarningAfter))
+                foreach (var state in states.Where(s => s.Phase == WaitStage.Agent && !s.AgentWarned && Time.GetUtcNow() - s.AgentSince >= AgentWarningAfter))
                 {
                     state.AgentWarned = true;
                     var device = state.Target.Device;
@@ -276,8 +291,9 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         obj["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == type && c["status"]?.GetValue<string>() == "True") == true;
 
     // A list-and-watch loop over one (namespace, kind), keeping its cache current (client-go's informer, reduced).
+    // changed(null) after a list, changed(device) after an event about one device's object.
     private async Task InformAsync(string ns, ClusterResource resource, Dictionary<string, JsonObject> cache, Lock gate,
-        Action changed, Action<string, string> fail, CancellationToken ct)
+        Action<string?> changed, Action<string, string> fail, CancellationToken ct)
     {
         var selector = StandardLabels.DeviceSelector(null);
         while (!ct.IsCancellationRequested)
@@ -313,7 +329,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
                 }
             }
 
-            changed();
+            changed(null);
             try
             {
                 await foreach (var e in cluster.WatchAsync(resource, ns, selector, null, list.ResourceVersion, ct).ConfigureAwait(false))
@@ -336,7 +352,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
                         }
                     }
 
-                    changed();
+                    changed(e.Item["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? name);
                 }
             }
             catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Gone)

@@ -48,8 +48,8 @@ public interface IInstallReporter
 
     void Waiting(string device, string what);
 
-    /// <summary>--wait: the device is up (imported, VM Ready, guest agent connected).</summary>
-    void Ready(string device);
+    /// <summary>--wait: the device reached <paramref name="stage"/>; <paramref name="what"/> says what it now waits for.</summary>
+    void Stage(string device, WaitStage stage, string what);
 
     void ImportProgress(string device, string dataVolume, string progress);
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using KVEdge.Core.Rendering;
 
@@ -6,36 +5,35 @@ namespace KVEdge.Core.Cluster;
 
 /// <summary>
 /// What a fleet's objects look like on the cluster, read by one LIST per (namespace, kind) with kvedge's device
-/// selector rather than a GET per object: a 1,000-device fleet is a few lists instead of thousands of reads, and an
-/// unchanged object then needs no request at all. A list the user may not make (403) or a kind the cluster does not
-/// serve (404) is left unlisted, and those objects are read one by one as before.
+/// selector (<see cref="FleetLists"/>) rather than a GET per object: a 1,000-device fleet is a few lists instead of
+/// thousands of reads, and an unchanged object then needs no request at all. A list the user may not make (403) or a
+/// kind the cluster does not serve (404) is left unlisted, and those objects are read one by one as before.
 /// </summary>
 public sealed class LiveObjects
 {
-    private readonly ConcurrentDictionary<(string Namespace, ClusterResource Resource), Dictionary<string, JsonObject>> listed = new();
-
-    public int Lists { get; private set; }
+    private readonly Dictionary<(string Namespace, ClusterResource Resource), Dictionary<string, JsonObject>> listed = [];
 
     public static async Task<LiveObjects> LoadAsync(IClusterClient cluster, IReadOnlyList<RenderedDevice> devices, int concurrency, CancellationToken ct)
     {
-        var live = new LiveObjects();
         var wanted = devices
-            .SelectMany(d => d.Objects.Select(o => (d.Namespace, Resource: ClusterResource.ForKind(o.ApiVersion, o.Kind))))
+            .SelectMany(d => d.Objects.Select(o => (d.Namespace, Resource: ClusterResource.ForKind(o.ApiVersion, o.Kind), Selector: StandardLabels.DeviceSelector(null))))
             .Distinct()
             .ToList();
-        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (key, token) =>
+        var lists = await FleetLists.LoadAsync(cluster, wanted, concurrency, ct).ConfigureAwait(false);
+        if (lists.Unavailable is { } silent)
         {
-            try
+            throw silent;
+        }
+
+        var live = new LiveObjects();
+        foreach (var (ns, resource, _) in wanted)
+        {
+            if (lists.Items(ns, resource) is { } items)
             {
-                var list = await cluster.ListAsync(key.Resource, key.Namespace, StandardLabels.DeviceSelector(null), null, token).ConfigureAwait(false);
-                live.listed[key] = list.Items.ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal);
+                live.listed[(ns, resource)] = items.ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal);
             }
-            catch (ClusterApiException)
-            {
-                // Not listable here (403 for a role that may get but not list, 404 without the CRD): read one by one.
-            }
-        }).ConfigureAwait(false);
-        live.Lists = wanted.Count;
+        }
+
         return live;
     }
 

@@ -61,7 +61,7 @@ public sealed class OrderedReporter
 
         public void Waiting(string device, string what) => owner.Post(index, r => r.Waiting(device, what));
 
-        public void Ready(string device) => owner.Post(index, r => r.Ready(device));
+        public void Stage(string device, WaitStage stage, string what) => owner.Post(index, r => r.Stage(device, stage, what));
 
         public void ImportProgress(string device, string dataVolume, string progress) => owner.Post(index, r => r.ImportProgress(device, dataVolume, progress));
 

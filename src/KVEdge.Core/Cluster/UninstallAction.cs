@@ -32,41 +32,25 @@ public sealed class UninstallAction(IClusterClient cluster)
     public async Task<IReadOnlyList<DeviceOutcome>> RunFleetAsync(IReadOnlyList<(string Namespace, string Device)> devices, bool purge, DryRunMode mode, int concurrency, CancellationToken ct)
     {
         var kinds = ClusterResource.Rendered.Append(ClusterResource.PersistentVolumeClaim).ToList();
-        var lists = new System.Collections.Concurrent.ConcurrentDictionary<(string, ClusterResource), IReadOnlyList<JsonObject>>();
-        var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, (string Message, bool Unreachable)>(StringComparer.Ordinal);
-        var wanted = devices.Select(d => d.Namespace).Distinct(StringComparer.Ordinal).SelectMany(ns => kinds.Select(k => (ns, k))).ToList();
-        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (key, token) =>
-        {
-            var (ns, resource) = key;
-            var selector = resource == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.DeviceSelector(null);
-            try
-            {
-                lists[key] = (await cluster.ListAsync(resource, ns, selector, null, token).ConfigureAwait(false)).Items;
-            }
-            catch (ClusterApiException ex)
-            {
-                failures.TryAdd(ns, (ex.Message, false));
-            }
-            catch (ClusterUnavailableException ex)
-            {
-                failures.TryAdd(ns, (ex.Message, true));
-            }
-        }).ConfigureAwait(false);
+        var lists = await FleetLists.LoadAsync(cluster,
+            devices.Select(d => d.Namespace).Distinct(StringComparer.Ordinal).SelectMany(ns => kinds.Select(k =>
+                (ns, k, k == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.DeviceSelector(null)))),
+            concurrency, ct).ConfigureAwait(false);
 
         var outcomes = new DeviceOutcome[devices.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, devices.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (i, token) =>
         {
             var (ns, device) = devices[i];
-            if (failures.TryGetValue(ns, out var failure))
+            if (lists.Failure(ns) is { } failure)
             {
-                outcomes[i] = new DeviceOutcome(ns, device, [], [], false, failure.Message, Unreachable: failure.Unreachable);
+                outcomes[i] = new DeviceOutcome(ns, device, [], [], false, failure.Message, Unreachable: failure is ClusterUnavailableException);
                 return;
             }
 
             outcomes[i] = await RunDeviceAsync(ns, device, purge, mode, resource =>
             {
                 var label = resource == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.Device;
-                IReadOnlyList<JsonObject> mine = [.. lists[(ns, resource)].Where(o => o["metadata"]?["labels"]?[label]?.GetValue<string>() == device)];
+                IReadOnlyList<JsonObject> mine = [.. lists.Items(ns, resource)!.Where(o => o["metadata"]?["labels"]?[label]?.GetValue<string>() == device)];
                 return Task.FromResult(mine);
             }, token).ConfigureAwait(false);
         }).ConfigureAwait(false);

@@ -33,12 +33,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
 
     private (int Code, TestConsole Console) Kvedge(params string[] args) => KvedgeWithInput("", args);
 
-    private (int Code, TestConsole Console) KvedgeOnTerminal(params string[] args) =>
-        TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, terminal: true,
-            [.. args, "--kubeconfig", cluster.Kubeconfig]);
+    private (int Code, TestConsole Console) KvedgeOnTerminal(params string[] args) => Run("", terminal: true, args);
 
-    private (int Code, TestConsole Console) KvedgeWithInput(string stdin, params string[] args) =>
-        TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
+    private (int Code, TestConsole Console) KvedgeWithInput(string stdin, params string[] args) => Run(stdin, terminal: false, args);
+
+    private (int Code, TestConsole Console) Run(string stdin, bool terminal, string[] args) =>
+        TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, terminal,
             [.. args, "--kubeconfig", cluster.Kubeconfig]);
 
     [Fact]
@@ -180,11 +180,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("257")]
-    public void Concurrency_outside_1_to_256_is_refused_before_the_cluster_is_contacted(string value)
+    [InlineData("install", "0")]
+    [InlineData("install", "257")]
+    [InlineData("uninstall", "0")]
+    public void Concurrency_outside_1_to_256_is_refused_before_the_cluster_is_contacted(string verb, string value)
     {
-        var (code, console) = Kvedge("install", "-f", spec, "--concurrency", value);
+        var (code, console) = Kvedge(verb, "-f", spec, "--concurrency", value);
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains($"--concurrency {value}: must be between 1 and 256", console.Err, StringComparison.Ordinal);
         Assert.Empty(cluster.Server.Requests);

@@ -45,11 +45,18 @@ public sealed class RecordingReporter : IInstallReporter
 
     public List<string> ReadyDevices { get; } = [];
 
-    public void Ready(string device)
+    public void Stage(string device, WaitStage stage, string what)
     {
         lock (ReadyDevices)
         {
-            ReadyDevices.Add(device);
+            if (stage == WaitStage.Ready)
+            {
+                ReadyDevices.Add(device);
+            }
+            else
+            {
+                Waits.Add($"{device}: {what}");
+            }
         }
     }
 
