@@ -34,8 +34,10 @@ public sealed class InterruptTests : IAsyncLifetime
         File.WriteAllText(spec, string.Join("\n---\n", new[] { "edge-01", "edge-02" }.Select(n => Specs.Minimal(n))));
 
         var kvedge = Path.Combine(AppContext.BaseDirectory, "kvedge.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { kvedge, "install", "-f", spec, "--wait", "--timeout", "5m", "--kubeconfig", cluster.Kubeconfig })
+        // SIGINT at its default disposition, as a terminal's Ctrl-C finds it: a test run started in the background (CI
+        // does) inherits it ignored, and a process never sees an ignored signal. coreutils' env resets it for the child.
+        var psi = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", kvedge, "install", "-f", spec, "--wait", "--timeout", "5m", "--kubeconfig", cluster.Kubeconfig })
         {
             psi.ArgumentList.Add(a);
         }
