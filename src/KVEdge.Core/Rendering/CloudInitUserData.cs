@@ -15,6 +15,8 @@ public static class CloudInitUserData
 
     public const string ConvergePath = "/usr/local/lib/kvedge/kvedge-converge";
 
+    public const string BootstrapPath = "/usr/local/lib/kvedge/kvedge-bootstrap";
+
     public static string Render(EdgeDevice device, string hostname)
     {
         var ssh = device.Spec.Ssh;
@@ -49,17 +51,17 @@ public static class CloudInitUserData
         ["write_files"] = new JsonArray(File(SshdDropInPath, "0644", SshdDropIn)),
     }));
 
-    // The converge program and its units; on later boots systemd runs them before the IoT Edge services.
+    // Only a small bootstrap: it installs the converge program and its units from the config disk, which carries them
+    // once per device (and a kvedge upgrade's new copy); on later boots systemd runs them before the IoT Edge services.
     private static readonly Lazy<string> IotEdgeTail = new(() => YamlWriter.Write(new JsonObject
     {
-        ["write_files"] = new JsonArray([File(SshdDropInPath, "0644", SshdDropIn), .. ConvergeFiles()]),
-        ["runcmd"] = new JsonArray(
-            new JsonArray("systemctl", "daemon-reload"),
-            new JsonArray("systemctl", "enable", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit),
-            new JsonArray("systemctl", "start", "--no-block", GuestFiles.ConvergeUnit, GuestFiles.ApplyUnit)),
+        ["write_files"] = new JsonArray(
+            File(SshdDropInPath, "0644", SshdDropIn),
+            File(BootstrapPath, "0755", GuestFiles.Read(GuestFiles.Bootstrap))),
+        ["runcmd"] = new JsonArray(new JsonArray(BootstrapPath)),
     }));
 
-    /// <summary>The converge program and its two units as cloud-init write_files entries (a device's user-data, and a bake's).</summary>
+    /// <summary>The converge program and its two units as cloud-init write_files entries: a bake's user-data, which has no config disk.</summary>
     public static JsonObject[] ConvergeFiles() =>
     [
         File(ConvergePath, "0755", GuestFiles.Read(GuestFiles.Converge)),

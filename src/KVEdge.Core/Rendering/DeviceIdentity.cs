@@ -9,13 +9,20 @@ namespace KVEdge.Core.Rendering;
 /// </summary>
 public static class DeviceIdentity
 {
-    // The variant bits of RFC 9562 ("10xx") applied to one hex digit, as a table so the Helm chart can do the same.
-    private const string VariantDigits = "89ab89ab89ab89ab";
+    // The variant bits of RFC 9562 ("10xx") applied to one hex digit, as a table so the Helm chart can do the same
+    // (files/defaults.yaml carries it, with the two seeds).
+    public const string VariantDigits = "89ab89ab89ab89ab";
+
+    /// <summary>What the MAC's hash is taken of: this, then namespace/name.</summary>
+    public const string MacSeed = "kvedge/mac/";
+
+    /// <summary>What the UUID's hash is taken of: this, then namespace/name.</summary>
+    public const string UuidSeed = "kvedge/uuid/";
 
     /// <summary>02:xx:xx:xx:xx:xx from SHA-256 of namespace/name: locally administered, unicast, never a vendor's MAC.</summary>
     public static string DeriveMac(string @namespace, string name)
     {
-        var hex = Sha256Hex($"kvedge/mac/{@namespace}/{name}");
+        var hex = Sha256Hex($"{MacSeed}{@namespace}/{name}");
         return $"02:{hex[0..2]}:{hex[2..4]}:{hex[4..6]}:{hex[6..8]}:{hex[8..10]}";
     }
 
@@ -25,7 +32,7 @@ public static class DeviceIdentity
     /// </summary>
     public static string DeriveUuid(string @namespace, string name)
     {
-        var h = Sha256Hex($"kvedge/uuid/{@namespace}/{name}");
+        var h = Sha256Hex($"{UuidSeed}{@namespace}/{name}");
         var variant = VariantDigits[Convert.ToInt32(h[16..17], 16)];
         return $"{h[0..8]}-{h[8..12]}-8{h[13..16]}-{variant}{h[17..20]}-{h[20..32]}";
     }

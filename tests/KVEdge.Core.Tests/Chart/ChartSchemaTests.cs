@@ -55,6 +55,13 @@ public class ChartSchemaTests
     }
 
     [Fact]
+    public void Chart_defaults_are_generated_from_the_renderer()
+    {
+        // The chart's defaults and shared tables (identity-service pins, agent image, MAC/UUID seeds, credential keys).
+        Golden.AssertMatches(Path.Combine(HelmChart.Dir, KVEdge.Core.Rendering.ChartDefaults.ChartPath), KVEdge.Core.Rendering.ChartDefaults.Render());
+    }
+
+    [Fact]
     public void Helm_lint_strict_passes()
     {
         var result = HelmChart.Run("lint", "--strict", HelmChart.Dir, "--set", $"publicSshKey={TestKeys.Ed25519}");

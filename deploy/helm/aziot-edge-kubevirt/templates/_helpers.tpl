@@ -17,12 +17,7 @@ Every template starts from this, so the chart renders what `kvedge template` ren
 {{- $_ := set $v.network "macAddress" .Values.macAddress -}}
 {{- end -}}
 {{- if or .Values.iotEdge .Values.azIotEdgeConfig -}}
-{{- $defaults := dict "version" "1.6.0" "mobyEngineVersion" "27.3.1" "dnsServers" list
-      "packageRepository" (dict "components" (list "main") "trusted" false)
-      "provisioning" (dict "globalEndpoint" "https://global.azure-devices-provisioning.net" "enrollment" "individual")
-      "credentials" (dict "existingSecretHasEdgeCa" false)
-      "agent" (dict "imagePullPolicy" "on-create")
-      "containerLogs" (dict "driver" "local" "maxSize" "10m" "maxFile" 3) -}}
+{{- $defaults := deepCopy (include "kvedge.defaults" . | fromJson).iotEdge -}}
 {{- $iot := mergeOverwrite $defaults (deepCopy (default dict .Values.iotEdge)) -}}
 {{- if .Values.azIotEdgeConfig -}}{{- $_ := set $iot.credentials "configToml" .Values.azIotEdgeConfig -}}{{- end -}}
 {{- if .Values.rootCA -}}{{- $_ := set $iot "trustBundle" .Values.rootCA -}}{{- end -}}
@@ -36,6 +31,11 @@ Every template starts from this, so the chart renders what `kvedge template` ren
 {{- $_ := set $v "iotEdge" $iot -}}
 {{- end -}}
 {{- toJson $v -}}
+{{- end -}}
+
+{{/* files/defaults.yaml: the defaults and tables kvedge's C# generates for the chart (never typed here twice). */}}
+{{- define "kvedge.defaults" -}}
+{{- .Files.Get "files/defaults.yaml" | fromYaml | toJson -}}
 {{- end -}}
 
 {{- define "kvedge.name" -}}
@@ -60,22 +60,24 @@ metadata:
 
 {{/* 02:xx:xx:xx:xx:xx from SHA-256 of namespace/name, as kvedge derives it. */}}
 {{- define "kvedge.mac" -}}
-{{- $h := sha256sum (printf "kvedge/mac/%s/%s" .Release.Namespace (include "kvedge.name" .)) -}}
+{{- $d := (include "kvedge.defaults" . | fromJson).identity -}}
+{{- $h := sha256sum (printf "%s%s/%s" $d.macSeed .Release.Namespace (include "kvedge.name" .)) -}}
 {{- printf "02:%s:%s:%s:%s:%s" (substr 0 2 $h) (substr 2 4 $h) (substr 4 6 $h) (substr 6 8 $h) (substr 8 10 $h) -}}
 {{- end -}}
 
 {{/* RFC 9562 version 8 UUID from SHA-256 of namespace/name, as kvedge derives it. */}}
 {{- define "kvedge.uuid" -}}
-{{- $h := sha256sum (printf "kvedge/uuid/%s/%s" .Release.Namespace (include "kvedge.name" .)) -}}
-{{- $variant := index (dict "0" "8" "1" "9" "2" "a" "3" "b" "4" "8" "5" "9" "6" "a" "7" "b" "8" "8" "9" "9" "a" "a" "b" "b" "c" "8" "d" "9" "e" "a" "f" "b") (substr 16 17 $h) -}}
+{{- $d := (include "kvedge.defaults" . | fromJson).identity -}}
+{{- $h := sha256sum (printf "%s%s/%s" $d.uuidSeed .Release.Namespace (include "kvedge.name" .)) -}}
+{{- $variant := index $d.uuidVariantDigit (substr 16 17 $h) -}}
 {{- printf "%s-%s-8%s-%s%s-%s" (substr 0 8 $h) (substr 8 12 $h) (substr 13 16 $h) $variant (substr 17 20 $h) (substr 20 32 $h) -}}
 {{- end -}}
 
-{{/* The credentials given inline, keyed as in the credentials Secret. */}}
+{{/* The credentials given inline, keyed as in the credentials Secret: (dict "ctx" $ "credentials" CREDENTIALS) */}}
 {{- define "kvedge.credentials" -}}
 {{- $c := .credentials -}}
 {{- $out := dict -}}
-{{- range $field, $key := dict "configToml" "config.toml" "connectionString" "connection-string" "symmetricKey" "symmetric-key" "identityCert" "identity-cert.pem" "identityKey" "identity-key.pem" "edgeCaCert" "edge-ca-cert.pem" "edgeCaKey" "edge-ca-key.pem" -}}
+{{- range $field, $key := (include "kvedge.defaults" .ctx | fromJson).credentialKeys -}}
 {{- with (get $c $field) -}}
 {{- if or (hasSuffix ".pem" $key) (eq $key "config.toml") -}}
 {{- $_ := set $out $key (ternary . (printf "%s\n" .) (hasSuffix "\n" .)) -}}

@@ -23,8 +23,8 @@ public static class GuestConfig
             ["kvedge.env"] = ConvergeEnv(device),
             ["daemon.json"] = DaemonJson(iot, mount),
             ["docker.conf"] = DockerDropIn(iot, mount),
-            // The same bytes cloud-init installs at the first boot; on a running device a kvedge upgrade delivers them
-            // here, and the installed program replaces itself with this copy when they differ.
+            // The only copy: the user-data's bootstrap installs it at the first boot; on a running device a kvedge upgrade
+            // delivers a new one here, and the installed program replaces itself with this copy when they differ.
             ["kvedge-converge"] = GuestFiles.Read(GuestFiles.Converge),
             [GuestFiles.ConvergeUnit] = GuestFiles.Read(GuestFiles.ConvergeUnit),
             [GuestFiles.ApplyUnit] = GuestFiles.Read(GuestFiles.ApplyUnit),

@@ -31,6 +31,9 @@ public static class ProvisioningModes
     public static string IdentityServiceVersion(IotEdgeSpec spec) =>
         spec.IdentityServiceVersion ?? IdentityServiceFor.GetValueOrDefault(spec.Version) ?? "";
 
+    /// <summary>The edgeAgent image without its tag; the tag is the version's MAJOR.MINOR.</summary>
+    public const string AgentImageRepository = "mcr.microsoft.com/azureiotedge-agent";
+
     public static string AgentImage(IotEdgeSpec spec)
     {
         if (spec.Agent.Image is { } image)
@@ -39,6 +42,6 @@ public static class ProvisioningModes
         }
 
         var parts = spec.Version.Split('.');
-        return $"mcr.microsoft.com/azureiotedge-agent:{parts[0]}.{(parts.Length > 1 ? parts[1] : "0")}";
+        return $"{AgentImageRepository}:{parts[0]}.{(parts.Length > 1 ? parts[1] : "0")}";
     }
 }

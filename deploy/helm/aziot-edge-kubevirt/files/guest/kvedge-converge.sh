@@ -104,8 +104,9 @@ load_settings() {
   DATA=$ROOT$KVEDGE_DATA_MOUNT
 }
 
-# cloud-init writes this program and its units once per instance, so a kvedge upgrade brings them on the config disk
-# too: a copy there that differs from the installed one replaces it, and the new program runs this boot, once.
+# The config disk carries this program and its units (cloud-init's bootstrap installs them from it once per instance),
+# so a kvedge upgrade brings a new version there: a copy that differs from the installed one replaces it, and the new
+# program runs this boot, once.
 update_program() {
   local program=$ROOT$PROGRAM unit reload=0
   for unit in kvedge-converge.service kvedge-apply.service; do
