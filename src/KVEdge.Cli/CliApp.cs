@@ -9,7 +9,7 @@ public static class CliApp
 {
     public static RootCommand Build(ICliConsole console, ClusterClientFactory? clusterFactory = null)
     {
-        var cluster = clusterFactory ?? (config => new Core.Cluster.KubernetesClusterClient(config));
+        var cluster = clusterFactory ?? (config => new Core.Kube.KubernetesClusterClient(config));
         var root = new RootCommand("kvedge: Azure IoT Edge devices as KubeVirt virtual machines, one declarative spec per device.")
         {
             TemplateCommand.Create(console),
@@ -29,7 +29,10 @@ public static class CliApp
         return root;
     }
 
-    public static int Run(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null)
+    public static int Run(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null) =>
+        RunAsync(args, console, clusterFactory).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null)
     {
         var root = Build(console, clusterFactory);
         var parsed = root.Parse(args);
@@ -49,13 +52,13 @@ public static class CliApp
         {
             // Ctrl-C (SIGINT) and SIGTERM cancel the command's token; a cluster command then reports what it applied
             // and exits 130 itself, so it is given time to say so before System.CommandLine gives up on it.
-            return parsed.InvokeAsync(new InvocationConfiguration
+            return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = console.StdOut,
                 Error = console.StdErr,
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
-            }).GetAwaiter().GetResult();
+            }).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

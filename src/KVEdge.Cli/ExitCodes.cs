@@ -22,4 +22,11 @@ public static class ExitCodes
 
     /// <summary>Interrupted by Ctrl-C (SIGINT), as a shell reports it (128 + 2); what was applied stays applied.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The one mapping from a core action's failure to the exit code scripts see.</summary>
+    public static int For(KVEdge.Core.Actions.FailureKind kind) => kind switch
+    {
+        KVEdge.Core.Actions.FailureKind.InvalidInput => InvalidInput,
+        _ => Failure,
+    };
 }

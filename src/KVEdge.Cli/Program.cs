@@ -2,6 +2,6 @@ using KVEdge.Cli;
 using KVEdge.Cli.Console;
 
 using var console = new SystemConsole();
-var code = CliApp.Run(args, console);
+var code = await CliApp.RunAsync(args, console);
 console.StdOut.Flush();
 return code;

@@ -1,4 +1,3 @@
-using KVEdge.Cli;
 using KVEdge.Cli.Console;
 
 namespace KVEdge.Cli.Tests;
@@ -47,7 +46,7 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
             console.Environment[k] = v;
         }
 
-        var code = CliApp.Run(args, console, config => new KVEdge.Core.Cluster.KubernetesClusterClient(config, KVEdge.Testing.ApiServer.ContractCluster.FastRetry));
+        var code = CliApp.Run(args, console, config => new KVEdge.Core.Kube.KubernetesClusterClient(config, KVEdge.Testing.ApiServer.ContractCluster.FastRetry));
         return (code, console);
     }
 }

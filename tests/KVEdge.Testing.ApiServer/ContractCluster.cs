@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
-using KVEdge.Core.Cluster;
+using KVEdge.Core.Kube;
 
 namespace KVEdge.Testing.ApiServer;
 
@@ -12,13 +12,13 @@ public sealed class ContractCluster : IAsyncDisposable
 {
     public static readonly RetryPolicy FastRetry = new(4, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(20));
 
-    private readonly string folder;
+    private readonly string _folder;
 
-    private ContractCluster(ContractApiServer server, string folder)
+    private ContractCluster(ContractApiServer server, string _folder)
     {
         Server = server;
-        this.folder = folder;
-        Kubeconfig = server.WriteKubeconfig(Path.Combine(folder, "kubeconfig"), "factory-a");
+        this._folder = _folder;
+        Kubeconfig = server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"), "factory-a");
     }
 
     public static readonly IReadOnlyList<string> Namespaces = ["default", "kube-system", "kubevirt", "cdi", "factory-a", "factory-b"];
@@ -29,7 +29,7 @@ public sealed class ContractCluster : IAsyncDisposable
 
     public static async Task<ContractCluster> StartAsync()
     {
-        var folder = Directory.CreateTempSubdirectory("kvedge-contract-").FullName;
+        var _folder = Directory.CreateTempSubdirectory("kvedge-contract-").FullName;
         var server = await ContractApiServer.StartAsync();
         // The namespaces the tests use exist, as on a cluster: NamespaceLifecycle refuses objects in any other.
         foreach (var ns in Namespaces)
@@ -37,7 +37,7 @@ public sealed class ContractCluster : IAsyncDisposable
             server.Seed(Parse($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"},"status":{"phase":"Active"}}"""));
         }
 
-        return new ContractCluster(server, folder);
+        return new ContractCluster(server, _folder);
     }
 
     public KubernetesClientConfiguration Config() => KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig);
@@ -63,6 +63,6 @@ public sealed class ContractCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
     }
 }

@@ -17,16 +17,16 @@ namespace KVEdge.Testing.ApiServer;
 /// </summary>
 public sealed class KubeVirtSimulator : IDisposable
 {
-    private readonly ObjectStore store;
-    private readonly Channel<WatchEvent> work = Channel.CreateUnbounded<WatchEvent>();
-    private readonly CancellationTokenSource stop = new();
-    private Task? loop;
-    private int persistentStates;
+    private readonly ObjectStore _store;
+    private readonly Channel<WatchEvent> _work = Channel.CreateUnbounded<WatchEvent>();
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _persistentStates;
 
     public KubeVirtSimulator(ObjectStore store)
     {
-        this.store = store;
-        store.Changed += e => work.Writer.TryWrite(e);
+        _store = store;
+        _store.Changed += e => _work.Writer.TryWrite(e);
     }
 
     /// <summary>Delay between import progress steps and between VM phases.</summary>
@@ -38,7 +38,7 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private TimeSpan StepOf(string name) => StepFor?.Invoke(name) ?? Step;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), SemaphoreSlim> vmLocks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), SemaphoreSlim> _vmLocks = new();
 
     // KubeVirt's VM controller works on many VMs at once and on each one by one (kubevirt/kubevirt
     // pkg/virt-controller/watch/vm.go: a rate-limited workqueue keyed by namespace/name, drained by several workers, and
@@ -47,8 +47,8 @@ public sealed class KubeVirtSimulator : IDisposable
     private void ReconcileVmInBackground(string ns, string name) =>
         _ = Task.Run(async () =>
         {
-            var gate = vmLocks.GetOrAdd((ns, name), _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(stop.Token);
+            var gate = _vmLocks.GetOrAdd((ns, name), _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(_stop.Token);
             try
             {
                 await ReconcileVmAsync(ns, name);
@@ -57,7 +57,7 @@ public sealed class KubeVirtSimulator : IDisposable
             {
                 gate.Release();
             }
-        }, stop.Token);
+        }, _stop.Token);
 
     /// <summary>The guest agent never connects (an image without qemu-guest-agent).</summary>
     public bool AgentNeverConnects { get; set; }
@@ -70,21 +70,21 @@ public sealed class KubeVirtSimulator : IDisposable
     /// <summary>How long the old VMI of a restarted VM stays (KubeVirt's graceful shutdown: 180 s by default).</summary>
     public TimeSpan RestartGrace { get; set; } = TimeSpan.FromMilliseconds(300);
 
-    public void Start() => loop ??= Task.Run(RunAsync);
+    public void Start() => _loop ??= Task.Run(RunAsync);
 
     public void Dispose()
     {
-        stop.Cancel();
-        work.Writer.TryComplete();
+        _stop.Cancel();
+        _work.Writer.TryComplete();
         try
         {
-            loop?.Wait(TimeSpan.FromSeconds(5));
+            _loop?.Wait(TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
         }
 
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     /// <summary>
@@ -94,54 +94,54 @@ public sealed class KubeVirtSimulator : IDisposable
     internal void QueueRestart(string ns, string name, string vmiUid)
     {
         Restarts++;
-        var vm = store.Get(ResourceType.VirtualMachine, ns, name)!;
+        var vm = _store.Get(ResourceType.VirtualMachine, ns, name)!;
         var next = vm.Object.DeepClone().AsObject();
         var status = next["status"] as JsonObject ?? new JsonObject();
         status["stateChangeRequests"] = new JsonArray(
             new JsonObject { ["action"] = "Stop", ["uid"] = vmiUid },
             new JsonObject { ["action"] = "Start" });
         next["status"] = status;
-        store.Commit(ResourceType.VirtualMachine, next, vm.Managers);
-        if (loop is null)
+        _store.Commit(ResourceType.VirtualMachine, next, vm.Managers);
+        if (_loop is null)
         {
             return;
         }
 
         _ = Task.Run(async () =>
         {
-            await Task.Delay(RestartGrace, stop.Token);
-            store.Remove(ResourceType.VirtualMachineInstance, ns, name);
-            store.Atomically(() =>
+            await Task.Delay(RestartGrace, _stop.Token);
+            _store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+            _store.Atomically(() =>
             {
-                if (store.Get(ResourceType.VirtualMachine, ns, name) is { } current && current.Object["status"] is JsonObject s)
+                if (_store.Get(ResourceType.VirtualMachine, ns, name) is { } current && current.Object["status"] is JsonObject s)
                 {
                     var cleared = current.Object.DeepClone().AsObject();
                     cleared["status"]!.AsObject().Remove("stateChangeRequests");
-                    store.Commit(ResourceType.VirtualMachine, cleared, current.Managers);
+                    _store.Commit(ResourceType.VirtualMachine, cleared, current.Managers);
                 }
 
                 return true;
             });
-        }, stop.Token);
+        }, _stop.Token);
     }
 
     internal void Restart(string ns, string name, string action)
     {
         Restarts++;
-        store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+        _store.Remove(ResourceType.VirtualMachineInstance, ns, name);
         if (action == "stop")
         {
             return;
         }
 
-        work.Writer.TryWrite(new WatchEvent(0, ResourceType.VirtualMachine, "MODIFIED", store.Read(ResourceType.VirtualMachine, ns, name) ?? new JsonObject()));
+        _work.Writer.TryWrite(new WatchEvent(0, ResourceType.VirtualMachine, "MODIFIED", _store.Read(ResourceType.VirtualMachine, ns, name) ?? new JsonObject()));
     }
 
     private async Task RunAsync()
     {
         try
         {
-            await foreach (var e in work.Reader.ReadAllAsync(stop.Token))
+            await foreach (var e in _work.Reader.ReadAllAsync(_stop.Token))
             {
                 var ns = e.Object["metadata"]?["namespace"]?.GetValue<string>();
                 var name = e.Object["metadata"]?["name"]?.GetValue<string>();
@@ -152,11 +152,11 @@ public sealed class KubeVirtSimulator : IDisposable
 
                 if (e.Type == ResourceType.DataVolume && e.EventType == "ADDED")
                 {
-                    _ = Task.Run(() => ImportAsync(ns, name), stop.Token);
+                    _ = Task.Run(() => ImportAsync(ns, name), _stop.Token);
                 }
                 else if (e.Type == ResourceType.DataVolume && e.Object["status"]?["phase"]?.GetValue<string>() == "Succeeded")
                 {
-                    foreach (var vm in store.List(ResourceType.VirtualMachine, ns))
+                    foreach (var vm in _store.List(ResourceType.VirtualMachine, ns))
                     {
                         ReconcileVmInBackground(ns, vm["metadata"]!["name"]!.GetValue<string>());
                     }
@@ -167,7 +167,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 }
                 else if (e.Type == ResourceType.VirtualMachineInstance && e.EventType == "MODIFIED" && e.Object["metadata"]?["deletionTimestamp"] is not null)
                 {
-                    _ = Task.Run(() => ShutDownAsync(ns, name), stop.Token);
+                    _ = Task.Run(() => ShutDownAsync(ns, name), _stop.Token);
                 }
                 else if (e.Type == ResourceType.VirtualMachineInstance && e.EventType == "DELETED")
                 {
@@ -179,7 +179,7 @@ public sealed class KubeVirtSimulator : IDisposable
                 }
                 else if (e.Type == ResourceType.VirtualMachine && e.EventType == "DELETED")
                 {
-                    store.Remove(ResourceType.VirtualMachineInstance, ns, name);
+                    _store.Remove(ResourceType.VirtualMachineInstance, ns, name);
                 }
             }
         }
@@ -198,30 +198,30 @@ public sealed class KubeVirtSimulator : IDisposable
     // finalizer once its VMI is gone (kubevirt/kubevirt pkg/virt-controller/watch/vm.go).
     private async Task ShutDownAsync(string ns, string name)
     {
-        await Task.Delay(RestartGrace, stop.Token);
-        store.RemoveFinalizer(ResourceType.VirtualMachineInstance, ns, name, VmiFinalizer);
+        await Task.Delay(RestartGrace, _stop.Token);
+        _store.RemoveFinalizer(ResourceType.VirtualMachineInstance, ns, name, VmiFinalizer);
     }
 
     private void FinishVmDeletion(string ns, string name)
     {
-        if (store.Read(ResourceType.VirtualMachine, ns, name) is { } vm && vm["metadata"]?["deletionTimestamp"] is not null
-            && store.Read(ResourceType.VirtualMachineInstance, ns, name) is null)
+        if (_store.Read(ResourceType.VirtualMachine, ns, name) is { } vm && vm["metadata"]?["deletionTimestamp"] is not null
+            && _store.Read(ResourceType.VirtualMachineInstance, ns, name) is null)
         {
-            store.RemoveFinalizer(ResourceType.VirtualMachine, ns, name, VmFinalizer);
+            _store.RemoveFinalizer(ResourceType.VirtualMachine, ns, name, VmFinalizer);
         }
     }
 
     private void EnsureVmFinalizer(string ns, string name) =>
-        store.Atomically(() =>
+        _store.Atomically(() =>
         {
-            if (store.Get(ResourceType.VirtualMachine, ns, name) is { } stored && stored.Object["metadata"]!["deletionTimestamp"] is null
+            if (_store.Get(ResourceType.VirtualMachine, ns, name) is { } stored && stored.Object["metadata"]!["deletionTimestamp"] is null
                 && !(stored.Object["metadata"]!["finalizers"]?.AsArray().Any(f => f?.GetValue<string>() == VmFinalizer) ?? false))
             {
                 var next = stored.Object.DeepClone().AsObject();
                 var list = next["metadata"]!["finalizers"] as JsonArray ?? [];
                 list.Add(VmFinalizer);
                 next["metadata"]!["finalizers"] = list;
-                store.Commit(ResourceType.VirtualMachine, next, stored.Managers);
+                _store.Commit(ResourceType.VirtualMachine, next, stored.Managers);
             }
 
             return true;
@@ -229,7 +229,7 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private async Task ImportAsync(string ns, string name)
     {
-        var dv = store.Read(ResourceType.DataVolume, ns, name);
+        var dv = _store.Read(ResourceType.DataVolume, ns, name);
         if (dv is null)
         {
             return;
@@ -244,7 +244,7 @@ public sealed class KubeVirtSimulator : IDisposable
         SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "ImportScheduled", ["progress"] = "N/A" });
         foreach (var percent in new[] { 0.0, 12.5, 37.5, 62.5, 87.5, 100.0 })
         {
-            await Task.Delay(StepOf(name), stop.Token);
+            await Task.Delay(StepOf(name), _stop.Token);
             if (ImportStallsAt is { } stall && percent >= stall)
             {
                 return;
@@ -261,7 +261,7 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private async Task ReconcileVmAsync(string ns, string name)
     {
-        var vm = store.Read(ResourceType.VirtualMachine, ns, name);
+        var vm = _store.Read(ResourceType.VirtualMachine, ns, name);
         if (vm is null || vm["metadata"]?["deletionTimestamp"] is not null)
         {
             return;
@@ -272,7 +272,7 @@ public sealed class KubeVirtSimulator : IDisposable
         var volumes = vm["spec"]?["template"]?["spec"]?["volumes"]?.AsArray() ?? [];
         var pending = volumes
             .Select(v => v?["dataVolume"]?["name"]?.GetValue<string>())
-            .Where(dv => dv is not null && store.Read(ResourceType.DataVolume, ns, dv)?["status"]?["phase"]?.GetValue<string>() != "Succeeded")
+            .Where(dv => dv is not null && _store.Read(ResourceType.DataVolume, ns, dv)?["status"]?["phase"]?.GetValue<string>() != "Succeeded")
             .ToList();
         if (strategy is "Halted" or "Manual")
         {
@@ -286,7 +286,7 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
-        if (store.Read(ResourceType.VirtualMachineInstance, ns, name) is not null)
+        if (_store.Read(ResourceType.VirtualMachineInstance, ns, name) is not null)
         {
             return;
         }
@@ -311,8 +311,8 @@ public sealed class KubeVirtSimulator : IDisposable
             },
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };
-        store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
-        await Task.Delay(StepOf(name), stop.Token);
+        _store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
+        await Task.Delay(StepOf(name), _stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: false));
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, true));
         if (AgentNeverConnects)
@@ -320,7 +320,7 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
-        await Task.Delay(StepOf(name), stop.Token);
+        await Task.Delay(StepOf(name), _stop.Token);
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
     }
 
@@ -336,20 +336,20 @@ public sealed class KubeVirtSimulator : IDisposable
     });
 
     private void EnsurePersistentState(JsonObject vm, string ns, string name) =>
-        store.Atomically(() =>
+        _store.Atomically(() =>
         {
-            if (store.List(ResourceType.PersistentVolumeClaim, ns).Any(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == name))
+            if (_store.List(ResourceType.PersistentVolumeClaim, ns).Any(p => p["metadata"]?["labels"]?["persistent-state-for"]?.GetValue<string>() == name))
             {
                 return true;
             }
 
-            store.Commit(ResourceType.PersistentVolumeClaim, new JsonObject
+            _store.Commit(ResourceType.PersistentVolumeClaim, new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "PersistentVolumeClaim",
                 ["metadata"] = new JsonObject
                 {
-                    ["name"] = $"persistent-state-for-{name}-{++persistentStates:D5}",
+                    ["name"] = $"persistent-state-for-{name}-{++_persistentStates:D5}",
                     ["namespace"] = ns,
                     ["labels"] = new JsonObject { ["persistent-state-for"] = name },
                     ["ownerReferences"] = OwnedBy(vm),
@@ -400,9 +400,9 @@ public sealed class KubeVirtSimulator : IDisposable
     };
 
     private bool SetStatus(ResourceType type, string ns, string name, JsonObject status) =>
-        store.Atomically(() =>
+        _store.Atomically(() =>
         {
-            var stored = store.Get(type, ns, name);
+            var stored = _store.Get(type, ns, name);
             if (stored is null)
             {
                 return false;
@@ -415,7 +415,7 @@ public sealed class KubeVirtSimulator : IDisposable
 
             var next = stored.Object.DeepClone().AsObject();
             next["status"] = status;
-            store.Commit(type, next, stored.Managers);
+            _store.Commit(type, next, stored.Managers);
             return true;
         });
 }

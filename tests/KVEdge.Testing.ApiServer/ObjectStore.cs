@@ -4,44 +4,6 @@ using System.Threading.Channels;
 
 namespace KVEdge.Testing.ApiServer;
 
-/// <summary>What server-side apply remembers per object: each manager's operation and owned field paths. An Apply and
-/// an Update by the same manager are two entries, as in the API server's managedFields.</summary>
-public sealed class ManagedEntry(string manager, string operation, HashSet<string> fields)
-{
-    public string Manager { get; } = manager;
-
-    public string Operation { get; } = operation;
-
-    public HashSet<string> Fields { get; } = fields;
-
-    public string Key => KeyOf(Manager, Operation);
-
-    /// <summary>The key of an entry in a managers dictionary.</summary>
-    public static string KeyOf(string manager, string operation) => manager + "\u0000" + operation;
-
-    public ManagedEntry Copy() => new(Manager, Operation, [.. Fields]);
-}
-
-public sealed class StoredObject(ResourceType type, JsonObject obj, Dictionary<string, ManagedEntry> managers)
-{
-    public ResourceType Type { get; } = type;
-
-    public JsonObject Object { get; } = obj;
-
-    public Dictionary<string, ManagedEntry> Managers { get; } = managers;
-
-    // Serialized once, on the first list that needs it: a stored object is replaced on every commit, never changed.
-    private string? json;
-
-    public string Json => json ??= Object.ToJsonString();
-
-    public string Name => Object["metadata"]!["name"]!.GetValue<string>();
-
-    public string? Namespace => Object["metadata"]?["namespace"]?.GetValue<string>();
-}
-
-public sealed record WatchEvent(long ResourceVersion, ResourceType Type, string EventType, JsonObject Object);
-
 /// <summary>
 /// The server's storage, standing in for etcd: one global, monotonically increasing resourceVersion
 /// (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions), an event history per resource
@@ -50,13 +12,13 @@ public sealed record WatchEvent(long ResourceVersion, ResourceType Type, string 
 /// </summary>
 public sealed class ObjectStore
 {
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, StoredObject> objects = new(StringComparer.Ordinal);
-    private readonly List<WatchEvent> events = [];
-    private readonly List<Channel<WatchEvent>> watchers = [];
-    private long version = 1000;
-    private long compactedThrough;
-    private long uid;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, StoredObject> _objects = new(StringComparer.Ordinal);
+    private readonly List<WatchEvent> _events = [];
+    private readonly List<Channel<WatchEvent>> _watchers = [];
+    private long _version = 1000;
+    private long _compactedThrough;
+    private long _uid;
 
     public event Action<WatchEvent>? Changed;
 
@@ -64,9 +26,9 @@ public sealed class ObjectStore
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return version;
+                return _version;
             }
         }
     }
@@ -75,26 +37,26 @@ public sealed class ObjectStore
 
     public StoredObject? Get(ResourceType type, string? ns, string name)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return objects.GetValueOrDefault(Key(type, ns, name));
+            return _objects.GetValueOrDefault(Key(type, ns, name));
         }
     }
 
     /// <summary>A deep copy, safe to read while the server runs.</summary>
     public JsonObject? Read(ResourceType type, string? ns, string name)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return objects.GetValueOrDefault(Key(type, ns, name))?.Object.DeepClone().AsObject();
+            return _objects.GetValueOrDefault(Key(type, ns, name))?.Object.DeepClone().AsObject();
         }
     }
 
     public IReadOnlyList<JsonObject> List(ResourceType type, string? ns)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return objects.Values
+            return _objects.Values
                 .Where(o => o.Type == type && (ns is null || o.Namespace == ns))
                 .OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
                 .Select(o => o.Object.DeepClone().AsObject())
@@ -106,20 +68,20 @@ public sealed class ObjectStore
     /// are and written as serialized once, not copied per list (a 1,000-device fleet's lists are tens of megabytes).</summary>
     public (IReadOnlyList<string> Items, long Version) ListJson(ResourceType type, string? ns, Func<JsonObject, bool> match)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var items = objects.Values
+            var items = _objects.Values
                 .Where(o => o.Type == type && (ns is null || o.Namespace == ns) && match(o.Object))
                 .OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
                 .ToList();
-            return ([.. items.Select(o => o.Json)], version);
+            return ([.. items.Select(o => o.Json)], _version);
         }
     }
 
     /// <summary>Runs <paramref name="action"/> under the store's lock, so a read-modify-write is atomic.</summary>
     public T Atomically<T>(Func<T> action)
     {
-        lock (gate)
+        lock (_gate)
         {
             return action();
         }
@@ -128,35 +90,35 @@ public sealed class ObjectStore
     /// <summary>Stores a new or changed object: a new resourceVersion, and an ADDED or MODIFIED event.</summary>
     public JsonObject Commit(ResourceType type, JsonObject obj, Dictionary<string, ManagedEntry> managers)
     {
-        lock (gate)
+        lock (_gate)
         {
             var metadata = obj["metadata"]!.AsObject();
             var name = metadata["name"]!.GetValue<string>();
             var ns = metadata["namespace"]?.GetValue<string>();
             var key = Key(type, ns, name);
-            var existed = objects.ContainsKey(key);
+            var existed = _objects.ContainsKey(key);
             if (!existed)
             {
-                metadata["uid"] = $"00000000-0000-4000-8000-{++uid:D12}";
+                metadata["uid"] = $"00000000-0000-4000-8000-{++_uid:D12}";
                 metadata["creationTimestamp"] ??= "2026-01-01T00:00:00Z";
             }
 
-            metadata["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
+            metadata["resourceVersion"] = (++_version).ToString(CultureInfo.InvariantCulture);
             WriteManagedFields(type, metadata, managers);
-            objects[key] = new StoredObject(type, obj, managers);
-            Publish(new WatchEvent(version, type, existed ? "MODIFIED" : "ADDED", obj.DeepClone().AsObject()));
+            _objects[key] = new StoredObject(type, obj, managers);
+            Publish(new WatchEvent(_version, type, existed ? "MODIFIED" : "ADDED", obj.DeepClone().AsObject()));
             return obj.DeepClone().AsObject();
         }
     }
 
     public void Remove(ResourceType type, string? ns, string name)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (objects.Remove(Key(type, ns, name), out var removed))
+            if (_objects.Remove(Key(type, ns, name), out var removed))
             {
-                removed.Object["metadata"]!["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
-                Publish(new WatchEvent(version, type, "DELETED", removed.Object.DeepClone().AsObject()));
+                removed.Object["metadata"]!["resourceVersion"] = (++_version).ToString(CultureInfo.InvariantCulture);
+                Publish(new WatchEvent(_version, type, "DELETED", removed.Object.DeepClone().AsObject()));
                 CollectDependents(removed.Object["metadata"]?["uid"]?.GetValue<string>());
                 ReleaseForegroundOwners(removed.Object);
             }
@@ -168,9 +130,9 @@ public sealed class ObjectStore
     /// <summary>The objects that name <paramref name="uid"/> as an owner with blockOwnerDeletion (what Foreground deletion waits for).</summary>
     public IReadOnlyList<StoredObject> BlockingDependents(string uid)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return objects.Values.Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray owners
+            return _objects.Values.Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray owners
                 && owners.Any(r => r?["uid"]?.GetValue<string>() == uid && r["blockOwnerDeletion"]?.GetValue<bool>() == true)).ToList();
         }
     }
@@ -183,7 +145,7 @@ public sealed class ObjectStore
     /// </summary>
     public JsonObject MarkDeleted(StoredObject stored, bool foreground)
     {
-        lock (gate)
+        lock (_gate)
         {
             var uidText = stored.Object["metadata"]?["uid"]?.GetValue<string>() ?? "";
             var dependents = foreground ? BlockingDependents(uidText) : [];
@@ -223,7 +185,7 @@ public sealed class ObjectStore
     /// <summary>Removes a finalizer; an object being deleted goes once its last finalizer is gone.</summary>
     public void RemoveFinalizer(ResourceType type, string? ns, string name, string finalizer)
     {
-        lock (gate)
+        lock (_gate)
         {
             if (Get(type, ns, name) is not { } stored || stored.Object["metadata"]?["finalizers"] is not JsonArray list
                 || !list.Any(f => f?.GetValue<string>() == finalizer))
@@ -255,7 +217,7 @@ public sealed class ObjectStore
         foreach (var owner in removed["metadata"]?["ownerReferences"]?.AsArray() ?? [])
         {
             var ownerUid = owner?["uid"]?.GetValue<string>();
-            var stored = objects.Values.FirstOrDefault(o => o.Object["metadata"]?["uid"]?.GetValue<string>() == ownerUid);
+            var stored = _objects.Values.FirstOrDefault(o => o.Object["metadata"]?["uid"]?.GetValue<string>() == ownerUid);
             if (stored is not null && ownerUid is not null && BlockingDependents(ownerUid).Count == 0)
             {
                 RemoveFinalizer(stored.Type, stored.Namespace, stored.Name, ForegroundDeletion);
@@ -266,17 +228,17 @@ public sealed class ObjectStore
     // The garbage collector: an object whose every owner (metadata.ownerReferences) is gone is deleted too, and so on
     // down (https://kubernetes.io/docs/concepts/architecture/garbage-collection/#owners-dependents). The real one does
     // it in the background or, for Foreground propagation, before the owner goes; either way the dependents are gone.
-    private void CollectDependents(string? uid)
+    private void CollectDependents(string? _uid)
     {
-        if (uid is null)
+        if (_uid is null)
         {
             return;
         }
 
-        var live = objects.Values.Select(o => o.Object["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var orphans = objects.Values
+        var live = _objects.Values.Select(o => o.Object["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var orphans = _objects.Values
             .Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } owners
-                && owners.Any(r => r?["uid"]?.GetValue<string>() == uid)
+                && owners.Any(r => r?["uid"]?.GetValue<string>() == _uid)
                 && owners.All(r => !live.Contains(r?["uid"]?.GetValue<string>() ?? "")))
             .ToList();
         foreach (var orphan in orphans)
@@ -288,31 +250,31 @@ public sealed class ObjectStore
     /// <summary>Forgets the event history, as etcd compaction does: watches from before now get 410 Gone.</summary>
     public void Compact()
     {
-        lock (gate)
+        lock (_gate)
         {
-            compactedThrough = version;
-            events.Clear();
+            _compactedThrough = _version;
+            _events.Clear();
         }
     }
 
     /// <summary>The events after <paramref name="since"/> and a live feed of later ones, atomically.</summary>
     public (IReadOnlyList<WatchEvent> Backlog, ChannelReader<WatchEvent> Feed, Action Unsubscribe) Subscribe(ResourceType type, long since)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (since < compactedThrough)
+            if (since < _compactedThrough)
             {
-                throw new ApiError(System.Net.HttpStatusCode.Gone, "Expired", $"too old resource version: {since} ({compactedThrough})");
+                throw new ApiError(System.Net.HttpStatusCode.Gone, "Expired", $"too old resource version: {since} ({_compactedThrough})");
             }
 
-            var backlog = events.Where(e => e.Type == type && e.ResourceVersion > since).ToList();
+            var backlog = _events.Where(e => e.Type == type && e.ResourceVersion > since).ToList();
             var channel = Channel.CreateUnbounded<WatchEvent>();
-            watchers.Add(channel);
+            _watchers.Add(channel);
             return (backlog, channel.Reader, () =>
             {
-                lock (gate)
+                lock (_gate)
                 {
-                    watchers.Remove(channel);
+                    _watchers.Remove(channel);
                     channel.Writer.TryComplete();
                 }
             }
@@ -323,21 +285,21 @@ public sealed class ObjectStore
     /// <summary>Ends every open watch, as an API server restart or a dropped connection would.</summary>
     public void DropWatches()
     {
-        lock (gate)
+        lock (_gate)
         {
-            foreach (var w in watchers)
+            foreach (var w in _watchers)
             {
                 w.Writer.TryComplete();
             }
 
-            watchers.Clear();
+            _watchers.Clear();
         }
     }
 
     private void Publish(WatchEvent e)
     {
-        events.Add(e);
-        foreach (var w in watchers)
+        _events.Add(e);
+        foreach (var w in _watchers)
         {
             w.Writer.TryWrite(e);
         }

@@ -2,8 +2,6 @@ using System.Diagnostics;
 
 namespace KVEdge.Testing;
 
-public sealed record ToolResult(int ExitCode, string StdOut, string StdErr);
-
 /// <summary>Runs a real tool (cloud-init, shellcheck, helm, ...) that scripts/install-test-tools.sh installs.</summary>
 public static class ExternalTool
 {

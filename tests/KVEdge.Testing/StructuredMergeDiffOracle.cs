@@ -2,13 +2,6 @@ using System.Text.Json.Nodes;
 
 namespace KVEdge.Testing;
 
-/// <summary>One step of a server-side apply scenario: an apply (with or without force) or an update by a manager.</summary>
-public sealed record SsaStep(string Manager, string Operation, bool Force, JsonObject Body);
-
-/// <summary>What structured-merge-diff answered for one step: the object after it (null before it exists), every
-/// manager's fields (manager, operation, fieldsV1), and the conflicts that refused it, as "manager path".</summary>
-public sealed record SsaOutcome(JsonObject? Live, IReadOnlyList<(string Manager, string Operation, JsonNode FieldsV1)> Managed, IReadOnlyList<string> Conflicts);
-
 /// <summary>
 /// The real server-side-apply algorithm: tests/ssa-oracle, a small Go program over kubernetes-sigs/structured-merge-diff
 /// 4.1.2 (the API server's own library), built offline by scripts/build-ssa-oracle.sh from Debian's packages.

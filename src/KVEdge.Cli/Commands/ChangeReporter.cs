@@ -1,6 +1,7 @@
 using System.Globalization;
 using KVEdge.Cli.Console;
-using KVEdge.Core.Cluster;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Kube;
 using KVEdge.Core.Diagnostics;
 
 namespace KVEdge.Cli.Commands;
@@ -19,10 +20,10 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     private const string Ready = "ready";
 
-    private readonly Lock gate = new();
-    private readonly List<string> order = [];
-    private readonly Dictionary<string, string> stages = new(StringComparer.Ordinal);
-    private int drawn;
+    private readonly Lock _gate = new();
+    private readonly List<string> _order = [];
+    private readonly Dictionary<string, string> _stages = new(StringComparer.Ordinal);
+    private int _drawn;
 
     public void Applied(Change change) => human.Line(change.ToString());
 
@@ -47,7 +48,7 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     public void Warning(string device, string message)
     {
-        lock (gate)
+        lock (_gate)
         {
             // Above the live view, which is drawn again below it.
             Erase();
@@ -71,15 +72,15 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
 
     private void Show(string device, string stage)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (stages.TryAdd(device, stage))
+            if (_stages.TryAdd(device, stage))
             {
-                order.Add(device);
+                _order.Add(device);
             }
             else
             {
-                stages[device] = stage;
+                _stages[device] = stage;
             }
 
             Erase();
@@ -90,27 +91,27 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
     // ANSI: up to the first line of the view, and clear from there to the end of the screen.
     private void Erase()
     {
-        if (drawn > 0)
+        if (_drawn > 0)
         {
-            console.StdErr.Write($"\u001b[{drawn}F\u001b[J");
-            drawn = 0;
+            console.StdErr.Write($"\u001b[{_drawn}F\u001b[J");
+            _drawn = 0;
         }
     }
 
     private void Draw()
     {
-        if (order.Count == 0)
+        if (_order.Count == 0)
         {
             return;
         }
 
-        var waiting = order.Where(d => stages[d] != Ready).ToList();
-        var lines = new List<string> { $"ready {order.Count - waiting.Count} of {order.Count}" };
-        var width = order.Max(d => d.Length);
-        lines.AddRange(waiting.Concat(order.Where(d => stages[d] == Ready)).Take(MaxLiveLines).Select(d => $"  {d.PadRight(width)}  {stages[d]}"));
-        if (order.Count > MaxLiveLines)
+        var waiting = _order.Where(d => _stages[d] != Ready).ToList();
+        var lines = new List<string> { $"ready {_order.Count - waiting.Count} of {_order.Count}" };
+        var width = _order.Max(d => d.Length);
+        lines.AddRange(waiting.Concat(_order.Where(d => _stages[d] == Ready)).Take(MaxLiveLines).Select(d => $"  {d.PadRight(width)}  {_stages[d]}"));
+        if (_order.Count > MaxLiveLines)
         {
-            lines.Add($"  ... {order.Count - MaxLiveLines} more");
+            lines.Add($"  ... {_order.Count - MaxLiveLines} more");
         }
 
         foreach (var line in lines)
@@ -119,6 +120,6 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
         }
 
         console.StdErr.Flush();
-        drawn = lines.Count;
+        _drawn = lines.Count;
     }
 }

@@ -1,12 +1,9 @@
 using System.CommandLine;
 using k8s;
 using KVEdge.Cli.Console;
-using KVEdge.Core.Cluster;
+using KVEdge.Core.Kube;
 
 namespace KVEdge.Cli.Commands;
-
-/// <summary>How a command reaches a cluster; tests pass one that builds clients with fast retries.</summary>
-public delegate IClusterClient ClusterClientFactory(KubernetesClientConfiguration config);
 
 /// <summary>--kubeconfig, --context and -n/--namespace, as kubectl has them, and the connection they describe.</summary>
 internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory factory)
@@ -49,46 +46,25 @@ internal sealed class ClusterOptions(ICliConsole console, ClusterClientFactory f
 
     /// <summary>
     /// Runs a cluster command's body with a client and the namespace (-n, else the context's), disposing the client
-    /// after; a missing or silent cluster becomes one line and its exit code.
+    /// after; a missing or silent cluster reaches <see cref="CliCommand"/>, which makes it one line and its exit code.
     /// </summary>
-    public int Run(ParseResult result, HumanOutput human, Func<IClusterClient, string, int> body) =>
-        Guard(human, () =>
-        {
-            var config = ResolveConfig(result);
-            return Connected(config, human, client => body(client, NamespaceFor(result, config)));
-        });
+    public Task<int> RunAsync(ParseResult result, Func<IClusterClient, string, Task<int>> body)
+    {
+        var config = ResolveConfig(result);
+        return ConnectedAsync(config, client => body(client, NamespaceFor(result, config)));
+    }
 
     /// <summary>Runs a body with a client for a configuration resolved earlier (when the input is checked first), disposing it after.</summary>
-    public int Connected(KubernetesClientConfiguration config, HumanOutput human, Func<IClusterClient, int> body) =>
-        Guard(human, () =>
-        {
-            var client = Connect(config);
-            try
-            {
-                return body(client);
-            }
-            finally
-            {
-                (client as IDisposable)?.Dispose();
-            }
-        });
-
-    /// <summary>Runs a cluster command, turning a missing or silent cluster into one line and its exit code.</summary>
-    public static int Guard(HumanOutput human, Func<int> run)
+    public async Task<int> ConnectedAsync(KubernetesClientConfiguration config, Func<IClusterClient, Task<int>> body)
     {
+        var client = Connect(config);
         try
         {
-            return run();
+            return await body(client).ConfigureAwait(false);
         }
-        catch (ClusterUnavailableException ex)
+        finally
         {
-            human.Failure(ex.Message);
-            return ExitCodes.ClusterUnavailable;
-        }
-        catch (ClusterApiException ex)
-        {
-            human.Failure(ex.Causes.Count > 0 ? $"{ex.Message} [{string.Join("; ", ex.Causes)}]" : ex.Message);
-            return ExitCodes.Failure;
+            (client as IDisposable)?.Dispose();
         }
     }
 }

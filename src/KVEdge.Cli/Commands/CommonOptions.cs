@@ -42,7 +42,7 @@ public static class CommonOptions
     /// <summary>--concurrency for the fleet commands: how many devices at once, 1 to 256, refused at parse time.</summary>
     public static Option<int> Concurrency(string description)
     {
-        var option = new Option<int>("--concurrency") { Description = description, DefaultValueFactory = _ => KVEdge.Core.Cluster.InstallOptions.DefaultConcurrency };
+        var option = new Option<int>("--concurrency") { Description = description, DefaultValueFactory = _ => KVEdge.Core.Actions.InstallOptions.DefaultConcurrency };
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < 1 or > 256)

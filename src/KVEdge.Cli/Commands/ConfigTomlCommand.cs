@@ -2,51 +2,57 @@ using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Rendering.IotEdge;
 
+using KVEdge.Core.Spec;
+
 namespace KVEdge.Cli.Commands;
 
 /// <summary><c>kvedge config-toml</c>: the /etc/aziot/config.toml a device will get, credentials redacted unless asked.</summary>
-internal static class ConfigTomlCommand
+internal sealed class ConfigTomlCommand(ICliConsole console) : CliCommand(console)
 {
-    public static Command Create(ICliConsole console)
+    private readonly DeviceSelection _selection = DeviceSelection.Create();
+    private readonly Option<bool> _showSecrets = new("--show-secrets") { Description = "Print credential values instead of <redacted>." };
+
+    public static Command Create(ICliConsole console) => new ConfigTomlCommand(console).Build();
+
+    protected override Command Define()
     {
-        var selection = DeviceSelection.Create();
-        var showSecrets = new Option<bool>("--show-secrets") { Description = "Print credential values instead of <redacted>." };
         var command = new Command("config-toml", "Print the /etc/aziot/config.toml a device will get (credentials redacted unless --show-secrets).");
-        command.AddOptions(selection.Options);
+        command.AddOptions(_selection.Options);
+        command.Options.Add(_showSecrets);
+        return command;
+    }
 
-        command.Options.Add(showSecrets);
-        command.SetAction(result =>
+    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct) => Task.FromResult(Execute(result, human));
+
+    private int Execute(ParseResult result, HumanOutput human)
+    {
+        var (device, ns, code) = _selection.SelectIotEdge(result, Console, human);
+        if (device?.Spec.IotEdge is not { } iot)
         {
-            var human = new HumanOutput(console);
-            var (device, ns, code) = selection.SelectIotEdge(result, console, human);
-            if (device?.Spec.IotEdge is not { } iot)
+            return code!.Value;
+        }
+
+        if (ProvisioningModes.IsVerbatim(iot))
+        {
+            if (result.GetValue(_showSecrets) && iot.Credentials.ConfigToml is { } verbatim)
             {
-                return code!.Value;
+                Console.StdOut.Write(verbatim.EndsWith('\n') ? verbatim : verbatim + "\n");
             }
-
-            if (ProvisioningModes.IsVerbatim(iot))
+            else
             {
-                if (result.GetValue(showSecrets) && iot.Credentials.ConfigToml is { } verbatim)
-                {
-                    console.StdOut.Write(verbatim.EndsWith('\n') ? verbatim : verbatim + "\n");
-                }
-                else
-                {
-                    human.Line("the device gets the config.toml given verbatim (credentials.configToml); --show-secrets prints it");
-                }
-
-                return ExitCodes.Success;
-            }
-
-            var template = ConfigTomlRenderer.RenderTemplate(device);
-            console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(showSecrets)));
-            if (iot.Credentials.ExistingSecret is { } secret)
-            {
-                human.Line($"note: @@KVEDGE:...@@ values are filled at boot from Secret {ns}/{secret}");
+                human.Line("the device gets the config.toml given verbatim (credentials.configToml); --show-secrets prints it");
             }
 
             return ExitCodes.Success;
-        });
-        return command;
+        }
+
+        var template = ConfigTomlRenderer.RenderTemplate(device);
+        Console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(_showSecrets)));
+        if (iot.Credentials.ExistingSecret is { } secret)
+        {
+            human.Line($"note: @@KVEDGE:...@@ values are filled at boot from Secret {ns}/{secret}");
+        }
+
+        return ExitCodes.Success;
     }
 }

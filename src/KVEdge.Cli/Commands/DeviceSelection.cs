@@ -1,7 +1,6 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Actions;
-using KVEdge.Core.Input;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Cli.Commands;
@@ -29,20 +28,13 @@ internal sealed class DeviceSelection(SpecInput input, Option<string?> device)
     /// <summary>The one selected, valid device; or an exit code after telling the user why not.</summary>
     public (EdgeDevice? Device, string Namespace, int? ExitCode) Select(ParseResult result, ICliConsole console, HumanOutput human)
     {
-        IReadOnlyList<InputFile> files = [];
-        IReadOnlyList<ValueOverride> overrides = [];
-        if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
-        {
-            return (null, "", code);
-        }
-
+        // Unreadable input throws CliInputException, which the command's base turns into exit code 2.
+        var (files, overrides) = CliCommand.ReadInput(() => input.Read(result, console.StdIn));
         var ns = input.Namespace(result);
         var checkedDevices = TemplateAction.Run(files, overrides, ns, console.GetEnvironmentVariable);
-        human.Diagnostics(checkedDevices.Diagnostics.Items);
-        if (checkedDevices.Diagnostics.HasErrors)
+        if (CliCommand.Rejected(human, checkedDevices.Diagnostics, "") is { } code)
         {
-            human.Failure($"{checkedDevices.Diagnostics.ErrorCount} error(s)");
-            return (null, ns, ExitCodes.InvalidInput);
+            return (null, ns, code);
         }
 
         var all = checkedDevices.Specs.Select(s => s.Value).ToList();

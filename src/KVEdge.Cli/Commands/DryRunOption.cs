@@ -1,5 +1,5 @@
 using System.CommandLine;
-using KVEdge.Core.Cluster;
+using KVEdge.Core.Actions;
 
 namespace KVEdge.Cli.Commands;
 

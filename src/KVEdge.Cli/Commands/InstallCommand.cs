@@ -1,8 +1,7 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Actions;
-using KVEdge.Core.Cluster;
-using KVEdge.Core.Input;
+using KVEdge.Core.Kube;
 
 namespace KVEdge.Cli.Commands;
 
@@ -10,79 +9,66 @@ namespace KVEdge.Cli.Commands;
 /// <c>kvedge install</c> and <c>kvedge upgrade</c>: render, then server-side apply each device's objects and print the
 /// change set. The input is checked in full before the cluster is contacted.
 /// </summary>
-internal static class InstallCommand
+internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory factory, bool upgrade) : CliCommand(console)
 {
-    public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade)
-    {
-        var input = SpecInput.Create();
-        var cluster = new ClusterOptions(console, factory);
-        var dryRun = DryRunOption.Create("render and list, no cluster needed");
-        var force = new Option<bool>("--force-conflicts") { Description = "Take over fields another field manager owns (server-side apply force)." };
-        var wait = new Option<bool>("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
-        var timeout = new Option<string>("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
-        var restart = new Option<bool>("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
-        var concurrency = CommonOptions.Concurrency("How many devices are applied at once (each device's objects still go in order).");
+    private readonly SpecInput _input = SpecInput.Create();
+    private readonly ClusterOptions _cluster = new(console, factory);
+    private readonly Option<string> _dryRun = DryRunOption.Create("render and list, no cluster needed");
+    private readonly Option<bool> _force = new("--force-conflicts") { Description = "Take over fields another field manager owns (server-side apply force)." };
+    private readonly Option<bool> _wait = new("--wait") { Description = "Wait for the disk imports, the VM to be Ready and the guest agent to connect." };
+    private readonly Option<string> _timeout = new("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
+    private readonly Option<bool> _restart = new("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
+    private readonly Option<int> _concurrency = CommonOptions.Concurrency("How many devices are applied at once (each device's objects still go in order).");
 
+    public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade) => new InstallCommand(console, factory, upgrade).Build();
+
+    protected override Command Define()
+    {
         var command = new Command(upgrade ? "upgrade" : "install", upgrade
             ? "Apply changed EdgeDevice specs to installed devices (server-side apply); reports which VMs need a restart."
             : "Install EdgeDevice specs into the cluster (server-side apply, field manager kvedge).");
-        command.AddOptions(input.Options.Where(o => o.Name != "--namespace"));
-        command.AddOptions(cluster.All);
-        command.AddOptions([dryRun, force, wait, timeout, restart, concurrency]);
-        command.SetAction((result, ct) => Task.FromResult(Run(result, ct)));
+        command.AddOptions(_input.Options.Where(o => o.Name != "--namespace"));
+        command.AddOptions(_cluster.All);
+        command.AddOptions([_dryRun, _force, _wait, _timeout, _restart, _concurrency]);
         return command;
+    }
 
-        int Run(ParseResult result, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct)
+    {
+        if (!GoDuration.TryParse(result.GetValue(_timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
         {
-            var human = new HumanOutput(console);
-            if (!GoDuration.TryParse(result.GetValue(timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
-            {
-                human.Failure($"--timeout {result.GetValue(timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
-                return ExitCodes.InvalidInput;
-            }
-
-            var mode = DryRunOption.Mode(result, dryRun);
-
-            IReadOnlyList<InputFile> files = [];
-            IReadOnlyList<ValueOverride> overrides = [];
-            if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
-            {
-                return code;
-            }
-
-            // The namespace devices without one go to: -n, else the kubeconfig context's. Reading the kubeconfig is local.
-            var (config, noCluster) = mode == DryRunMode.Client ? (null, null) : cluster.TryResolveConfig(result);
-
-            var rendered = TemplateAction.Run(files, overrides, cluster.NamespaceFor(result, config), console.GetEnvironmentVariable);
-            human.Diagnostics(rendered.Diagnostics.Items);
-            if (rendered.Diagnostics.HasErrors)
-            {
-                human.Failure($"{rendered.Diagnostics.ErrorCount} error(s); nothing applied");
-                return ExitCodes.InvalidInput;
-            }
-
-            var options = new InstallOptions(upgrade, mode, result.GetValue(force), result.GetValue(wait), waitFor, result.GetValue(restart))
-            {
-                Concurrency = result.GetValue(concurrency),
-            };
-            var reporter = new ChangeReporter(console, human);
-            if (mode == DryRunMode.Client)
-            {
-                return Report(human, InstallAction.ClientDryRun(rendered.Devices, reporter), options);
-            }
-
-            if (noCluster is not null)
-            {
-                human.Failure(noCluster.Message);
-                return ExitCodes.ClusterUnavailable;
-            }
-
-            return cluster.Connected(config!, human, client =>
-            {
-                var outcomes = new InstallAction(client, reporter).RunAsync(rendered.Devices, options, ct).GetAwaiter().GetResult();
-                return Report(human, outcomes, options);
-            });
+            human.Failure($"--timeout {result.GetValue(_timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
+            return ExitCodes.InvalidInput;
         }
+
+        var mode = DryRunOption.Mode(result, _dryRun);
+        var (files, overrides) = ReadInput(() => _input.Read(result, Console.StdIn));
+
+        // The namespace devices without one go to: -n, else the kubeconfig context's. Reading the kubeconfig is local.
+        var (config, noCluster) = mode == DryRunMode.Client ? (null, null) : _cluster.TryResolveConfig(result);
+        var rendered = TemplateAction.Run(files, overrides, _cluster.NamespaceFor(result, config), Console.GetEnvironmentVariable);
+        if (Rejected(human, rendered.Diagnostics, "nothing applied") is { } code)
+        {
+            return code;
+        }
+
+        var options = new InstallOptions(upgrade, mode, result.GetValue(_force), result.GetValue(_wait), waitFor, result.GetValue(_restart))
+        {
+            Concurrency = result.GetValue(_concurrency),
+        };
+        var reporter = new ChangeReporter(Console, human);
+        if (mode == DryRunMode.Client)
+        {
+            return Report(human, InstallAction.ClientDryRun(rendered.Devices, reporter), options);
+        }
+
+        if (noCluster is not null)
+        {
+            throw noCluster;
+        }
+
+        return await _cluster.ConnectedAsync(config!, async client =>
+            Report(human, await new InstallAction(client, reporter).RunAsync(rendered.Devices, options, ct).ConfigureAwait(false), options)).ConfigureAwait(false);
     }
 
     private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)

@@ -1,40 +1,37 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
+using KVEdge.Core.Actions;
 
 namespace KVEdge.Cli.Commands;
 
 /// <summary><c>kvedge restart NAME</c>: KubeVirt's restart subresource, as virtctl restart calls it.</summary>
-internal static class RestartCommand
+internal sealed class RestartCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
-    public static Command Create(ICliConsole console, ClusterClientFactory factory)
-    {
-        var cluster = new ClusterOptions(console, factory);
-        var name = new Argument<string>("NAME") { Description = "The device." };
-        var command = new Command("restart", "Restart a device's VM (its disks, and so its data, stay).") { name };
-        command.AddOptions(cluster.All);
-        command.SetAction(result =>
-        {
-            var human = new HumanOutput(console);
-            return cluster.Run(result, human, (client, ns) =>
-            {
-                var device = result.GetValue(name)!;
-                try
-                {
-                    client.RestartVirtualMachineAsync(ns, device, CancellationToken.None).GetAwaiter().GetResult();
-                }
-                catch (KVEdge.Core.Cluster.ClusterApiException ex) when (ex.IsConflict || ex.Status == System.Net.HttpStatusCode.InternalServerError)
-                {
-                    // KubeVirt refuses a restart for runStrategy Halted/Once and a VM that is not running (409), and while
-                    // an earlier stop/start is queued (500): its answer, not a field conflict (kubevirt pkg/virt-api/rest/lifecycle.go).
-                    human.Failure($"KubeVirt did not restart virtualmachine.kubevirt.io/{device}: {ex.Message}");
-                    return ExitCodes.Failure;
-                }
+    private readonly ClusterOptions _cluster = new(console, factory);
+    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
 
-                // Asynchronous, as virtctl's: the old instance shuts down, then a new one starts.
-                human.Line($"virtualmachine.kubevirt.io/{device} restart requested");
-                return ExitCodes.Success;
-            });
-        });
+    public static Command Create(ICliConsole console, ClusterClientFactory factory) => new RestartCommand(console, factory).Build();
+
+    protected override Command Define()
+    {
+        var command = new Command("restart", "Restart a device's VM (its disks, and so its data, stay).") { _name };
+        command.AddOptions(_cluster.All);
         return command;
     }
+
+    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct) =>
+        _cluster.RunAsync(result, async (client, ns) =>
+        {
+            var device = result.GetValue(_name)!;
+            var restart = await new RestartAction(client).RunAsync(new RestartOptions(ns, device), ct).ConfigureAwait(false);
+            if (restart.Failure is { } failure)
+            {
+                human.Failure(failure.Message);
+                return ExitCodes.For(failure.Kind);
+            }
+
+            // Asynchronous, as virtctl's: the old instance shuts down, then a new one starts.
+            human.Line($"virtualmachine.kubevirt.io/{device} restart requested");
+            return ExitCodes.Success;
+        });
 }

@@ -30,4 +30,11 @@ internal sealed class SpecInput(Option<string[]> files, Option<string[]> set, Op
 
     public IReadOnlyList<InputFile> Files(ParseResult result, TextReader stdin) =>
         InputFile.Read(result.GetValue(files) ?? [], () => stdin);
+
+    /// <summary>The --set/--set-file overrides (parsed first: a bad expression needs no file read) and the input files.</summary>
+    public (IReadOnlyList<InputFile> Files, IReadOnlyList<ValueOverride> Overrides) Read(ParseResult result, TextReader stdin)
+    {
+        var overrides = Overrides(result);
+        return (Files(result, stdin), overrides);
+    }
 }

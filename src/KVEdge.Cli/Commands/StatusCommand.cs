@@ -1,78 +1,63 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KVEdge.Cli.Console;
-using KVEdge.Core.Cluster;
-using YamlDotNet.Serialization;
+using KVEdge.Core.Actions;
 
 namespace KVEdge.Cli.Commands;
 
 /// <summary><c>kvedge status [NAME]</c>: devices as a table (or -o json|yaml) on stdout.</summary>
-internal static class StatusCommand
+internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
-    public static Command Create(ICliConsole console, ClusterClientFactory factory)
+    private readonly ClusterOptions _cluster = new(console, factory);
+    private readonly Argument<string?> _name = new("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Devices of every namespace." };
+    private readonly Option<string> _output = OutputWriter.Option("table, json or yaml.", OutputWriter.Table, OutputWriter.Json, OutputWriter.Yaml);
+
+    public static Command Create(ICliConsole console, ClusterClientFactory factory) => new StatusCommand(console, factory).Build();
+
+    protected override Command Define()
     {
-        var cluster = new ClusterOptions(console, factory);
-        var name = new Argument<string?>("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne };
-        var allNamespaces = new Option<bool>("--all-namespaces", "-A") { Description = "Devices of every namespace." };
-        var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
-        output.AcceptOnlyFromAmong("table", "json", "yaml");
-        var command = new Command("status", "Show devices: VM status, node, IP, disk import, SSH endpoint, conditions.") { name };
-        command.AddOptions(cluster.All);
-        command.AddOptions([allNamespaces, output]);
-        command.SetAction(result =>
-        {
-            var human = new HumanOutput(console);
-            return cluster.Run(result, human, (client, ns) =>
-            {
-                var scope = result.GetValue(allNamespaces) ? null : ns;
-                var device = result.GetValue(name);
-                var devices = new StatusAction(client).RunAsync(scope, device, CancellationToken.None).GetAwaiter().GetResult();
-                if (device is not null && devices.Count == 0)
-                {
-                    human.Failure($"device {scope}/{device} not found (no VirtualMachine labelled kvedge.io/device={device})");
-                    return ExitCodes.Failure;
-                }
-
-                Write(console.StdOut, devices, result.GetValue(output)!, scope is null);
-                if (devices.Count == 0)
-                {
-                    human.Line(scope is null ? "no kvedge devices found" : $"no kvedge devices in namespace {scope}");
-                }
-
-                return ExitCodes.Success;
-            });
-        });
+        var command = new Command("status", "Show devices: VM status, node, IP, disk import, SSH endpoint, conditions.") { _name };
+        command.AddOptions(_cluster.All);
+        command.AddOptions([_allNamespaces, _output]);
         return command;
     }
 
-    private static void Write(TextWriter stdout, IReadOnlyList<DeviceStatus> devices, string format, bool withNamespace)
-    {
-        if (format == "table")
+    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct) =>
+        _cluster.RunAsync(result, async (client, ns) =>
         {
-            string[] header = withNamespace
-                ? ["NAMESPACE", "NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"]
-                : ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
-            var rows = devices.Select(d =>
+            var scope = result.GetValue(_allNamespaces) ? null : ns;
+            var device = result.GetValue(_name);
+            var devices = await new StatusAction(client).RunAsync(scope, device, ct).ConfigureAwait(false);
+            if (device is not null && devices.Count == 0)
             {
-                string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",
-                    d.Conditions.Count == 0 ? "<none>" : string.Join(",", d.Conditions)];
-                return withNamespace ? [d.Namespace, .. cells] : cells;
-            }).ToList();
-            var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-            foreach (var row in rows.Prepend(header))
-            {
-                stdout.WriteLine(string.Join("   ", row.Select((c, i) => i == row.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd());
+                human.Failure($"device {scope}/{device} not found (no VirtualMachine labelled kvedge.io/device={device})");
+                return ExitCodes.Failure;
             }
 
-            return;
-        }
+            Write(devices, result.GetValue(_output)!, withNamespace: scope is null);
+            if (devices.Count == 0)
+            {
+                human.Line(scope is null ? "no kvedge devices found" : $"no kvedge devices in namespace {scope}");
+            }
 
+            return ExitCodes.Success;
+        });
+
+    private void Write(IReadOnlyList<DeviceStatus> devices, string format, bool withNamespace)
+    {
+        string[] header = ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
+        var rows = devices.Select(d =>
+        {
+            string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",
+                d.Conditions.Count == 0 ? "<none>" : string.Join(",", d.Conditions)];
+            return (IReadOnlyList<string>)(withNamespace ? [d.Namespace, .. cells] : cells);
+        });
         var list = new JsonObject
         {
             ["apiVersion"] = "kvedge.io/v1alpha1",
             ["kind"] = "DeviceStatusList",
-            ["items"] = new JsonArray(devices.Select(d => (JsonNode)new JsonObject
+            ["items"] = new JsonArray([.. devices.Select(d => (JsonNode)new JsonObject
             {
                 ["namespace"] = d.Namespace,
                 ["name"] = d.Name,
@@ -82,25 +67,9 @@ internal static class StatusCommand
                 ["ip"] = d.Ip,
                 ["import"] = d.Import,
                 ["ssh"] = d.Ssh,
-                ["conditions"] = new JsonArray(d.Conditions.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
-            }).ToArray()),
+                ["conditions"] = new JsonArray([.. d.Conditions.Select(c => (JsonNode)JsonValue.Create(c))]),
+            })]),
         };
-        if (format == "json")
-        {
-            stdout.WriteLine(list.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        }
-        else
-        {
-            stdout.Write(new SerializerBuilder().Build().Serialize(Plain(list)));
-        }
+        OutputWriter.Write(Console.StdOut, format, list, withNamespace ? ["NAMESPACE", .. header] : header, rows);
     }
-
-    private static object? Plain(JsonNode? node) => node switch
-    {
-        JsonObject o => o.ToDictionary(kv => kv.Key, kv => Plain(kv.Value)),
-        JsonArray a => a.Select(Plain).ToList(),
-        JsonValue v when v.TryGetValue<bool>(out var b) => b,
-        JsonValue v => v.ToString(),
-        _ => null,
-    };
 }

@@ -1,84 +1,78 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Actions;
-using KVEdge.Core.Input;
 using KVEdge.Core.Output;
+
+using KVEdge.Core.Spec;
 
 namespace KVEdge.Cli.Commands;
 
 /// <summary><c>kvedge template</c>: render devices to Kubernetes objects, like <c>helm template</c>.</summary>
-internal static class TemplateCommand
+internal sealed class TemplateCommand(ICliConsole console) : CliCommand(console)
 {
-    public static Command Create(ICliConsole console)
+    private readonly SpecInput _input = SpecInput.Create();
+    private readonly Option<string> _output = OutputWriter.Option("Output format on stdout: yaml or json (one v1 List).", OutputWriter.Yaml, OutputWriter.Json);
+    private readonly Option<string?> _outputDir = new("--output-dir") { Description = "Write one folder per device (NAMESPACE/NAME/) with a kustomization.yaml, ready for GitOps, instead of printing." };
+
+    public static Command Create(ICliConsole console) => new TemplateCommand(console).Build();
+
+    protected override Command Define()
     {
-        var input = SpecInput.Create();
-        var output = new Option<string>("--output", "-o") { Description = "Output format on stdout: yaml or json (one v1 List).", DefaultValueFactory = _ => "yaml" };
-        output.AcceptOnlyFromAmong("yaml", "json");
-        var outputDir = new Option<string?>("--output-dir") { Description = "Write one folder per device (NAMESPACE/NAME/) with a kustomization.yaml, ready for GitOps, instead of printing." };
-
         var command = new Command("template", "Render EdgeDevice specs to Kubernetes, KubeVirt and CDI objects.");
-        command.AddOptions(input.Options);
+        command.AddOptions(_input.Options);
+        command.AddOptions([_output, _outputDir]);
+        return command;
+    }
 
-        command.Options.Add(output);
-        command.Options.Add(outputDir);
-        command.SetAction(result =>
+    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct) => Task.FromResult(Execute(result, human));
+
+    private int Execute(ParseResult result, HumanOutput human)
+    {
+        if (result.GetResult(_output) is { Implicit: false } && result.GetValue(_outputDir) is not null)
         {
-            var human = new HumanOutput(console);
-            if (result.GetResult(output) is { Implicit: false } && result.GetValue(outputDir) is not null)
+            human.Failure("--output and --output-dir cannot be used together");
+            return ExitCodes.InvalidInput;
+        }
+
+        var (files, overrides) = ReadInput(() => _input.Read(result, Console.StdIn));
+        var rendered = TemplateAction.Run(files, overrides, _input.Namespace(result), Console.GetEnvironmentVariable);
+        if (Rejected(human, rendered.Diagnostics, "nothing rendered") is { } code)
+        {
+            return code;
+        }
+
+        var objects = rendered.Devices.SelectMany(d => d.Objects).ToList();
+        if (result.GetValue(_outputDir) is { } dir)
+        {
+            try
             {
-                human.Failure("--output and --output-dir cannot be used together");
+                KustomizeLayout.Write(dir, rendered.Devices);
+            }
+            catch (OutputTreeException ex)
+            {
+                human.Failure(ex.Message);
                 return ExitCodes.InvalidInput;
             }
 
-            IReadOnlyList<InputFile> files = [];
-            IReadOnlyList<ValueOverride> overrides = [];
-            if (InputErrors.Guard(human, () => { overrides = input.Overrides(result); files = input.Files(result, console.StdIn); }) is { } code)
+            human.Line($"wrote {rendered.Devices.Count} device(s), {objects.Count} object(s) to {dir}");
+            foreach (var secret in objects.Where(o => o.Kind == "Secret" && o.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var role) == true && role == Roles.Credentials))
             {
-                return code;
-            }
-
-            var rendered = TemplateAction.Run(files, overrides, input.Namespace(result), console.GetEnvironmentVariable);
-            human.Diagnostics(rendered.Diagnostics.Items);
-            if (rendered.Diagnostics.HasErrors)
-            {
-                human.Failure($"{rendered.Diagnostics.ErrorCount} error(s); nothing rendered");
-                return ExitCodes.InvalidInput;
-            }
-
-            var objects = rendered.Devices.SelectMany(d => d.Objects).ToList();
-            if (result.GetValue(outputDir) is { } dir)
-            {
-                try
-                {
-                    KustomizeLayout.Write(dir, rendered.Devices);
-                }
-                catch (OutputTreeException ex)
-                {
-                    human.Failure(ex.Message);
-                    return ExitCodes.InvalidInput;
-                }
-
-                human.Line($"wrote {rendered.Devices.Count} device(s), {objects.Count} object(s) to {dir}");
-                foreach (var secret in rendered.Devices.SelectMany(d => d.Objects).Where(o => o.Kind == "Secret" && o.Metadata.Labels?.TryGetValue(KVEdge.Core.Rendering.StandardLabels.Role, out var role) == true && role == KVEdge.Core.Rendering.Roles.Credentials))
-                {
-                    human.Warning($"{dir}: {secret.Metadata.NamespaceProperty}/{secret.Metadata.Name} holds the device's credentials in plain base64; a Git repository is no place for it. "
-                        + "The GitOps way: create that Secret in the cluster yourself and name it in spec.iotEdge.credentials.existingSecret.");
-                }
-
-                return ExitCodes.Success;
-            }
-
-            if (result.GetValue(output) == "json")
-            {
-                console.StdOut.Write(ManifestSerializer.ToJsonList(objects));
-            }
-            else
-            {
-                ManifestSerializer.WriteYaml(console.StdOut, objects);
+                human.Warning($"{dir}: {secret.Metadata.NamespaceProperty}/{secret.Metadata.Name} holds the device's credentials in plain base64; a Git repository is no place for it. "
+                    + "The GitOps way: create that Secret in the cluster yourself and name it in spec.iotEdge.credentials.existingSecret.");
             }
 
             return ExitCodes.Success;
-        });
-        return command;
+        }
+
+        if (result.GetValue(_output) == OutputWriter.Json)
+        {
+            Console.StdOut.Write(ManifestSerializer.ToJsonList(objects));
+        }
+        else
+        {
+            ManifestSerializer.WriteYaml(Console.StdOut, objects);
+        }
+
+        return ExitCodes.Success;
     }
 }

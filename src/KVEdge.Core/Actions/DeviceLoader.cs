@@ -28,8 +28,8 @@ public static class DeviceLoader
             var bag = new DiagnosticBag();
             OverrideApplier.Apply(document, overrides, bag);
             var binding = StrictBinder.Bind<EdgeDevice>(document, bag);
+            EnvironmentCredentials.Resolve(binding, bag, environment);
             var rules = new RuleContext(binding, bag);
-            IotEdgeValidator.ResolveEnvironment(rules, environment);
             DeviceValidator.Validate(binding, bag);
             IotEdgeValidator.Validate(rules, clock);
             return (binding, bag);

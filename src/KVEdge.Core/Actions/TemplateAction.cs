@@ -1,13 +1,9 @@
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
 using KVEdge.Core.Rendering;
-using KVEdge.Core.Spec;
 using KVEdge.Core.Validation;
 
 namespace KVEdge.Core.Actions;
-
-/// <summary>The devices as read (<see cref="Specs"/>) and, when all are valid, as rendered.</summary>
-public sealed record TemplateResult(IReadOnlyList<BindingResult<EdgeDevice>> Specs, IReadOnlyList<RenderedDevice> Devices, DiagnosticBag Diagnostics);
 
 /// <summary>What `kvedge template` does, without the console: devices are rendered only when every one is valid.</summary>
 public static class TemplateAction

@@ -5,12 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace KVEdge.Core.Images;
 
-/// <summary>A content-addressed blob: its digest, size and media type.</summary>
-public sealed record Blob(string Digest, long Size, string MediaType);
-
-/// <summary>A built image: the layer, the config and the manifest, all stored as blobs in an OCI layout.</summary>
-public sealed record ContainerDisk(Blob Layer, string DiffId, Blob Config, Blob Manifest, string LayoutDir);
-
 /// <summary>
 /// Wraps a disk into a KubeVirt containerDisk: one file under /disk/, owned 107:107 (qemu), mode 0440. The disk is
 /// streamed once through tar, SHA-256 (diff_id), gzip and SHA-256 (digest), never held in memory. No timestamps or

@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 
 namespace KVEdge.Core.Images;
 
-public sealed record CachedLayer(string Digest, long Size, string DiffId);
-
 /// <summary>
 /// Remembers which layer a disk file became (keyed by its path, size and modification time, as make does, and by the
 /// layer format), so an unchanged re-push can ask the registry for that digest without reading and compressing the

@@ -3,7 +3,3 @@ namespace KVEdge.Core.Input;
 /// <summary>Marks a field whose value must never be echoed in a message, log or exception.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class CredentialAttribute : Attribute;
-
-/// <summary>Marks a field accepted in input but never read (a CRD's <c>status</c>).</summary>
-[AttributeUsage(AttributeTargets.Property)]
-public sealed class IgnoredOnInputAttribute : Attribute;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using KVEdge.Core.Output;
-using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Rendering;

@@ -47,7 +47,7 @@ public static class DeviceRenderer
 
         objects.Add(DataDiskVolume(device, ns, names));
         objects.Add(VirtualMachineFor(device, ns, names, hostname, credentialsSecret));
-        if (spec.Expose.Type != "None")
+        if (spec.Expose.Type != ExposeTypes.None)
         {
             objects.Add(ServiceFor(device, ns, names));
         }
@@ -200,12 +200,12 @@ public static class DeviceRenderer
         }
 
         // DPS TPM attestation needs the same endorsement key at every start: a persistent vTPM.
-        var tpm = s.IotEdge?.Provisioning.Method == "tpm" ? new Tpm { Persistent = true } : null;
+        var tpm = s.IotEdge?.Provisioning.Method == ProvisioningMethods.Tpm ? new Tpm { Persistent = true } : null;
         var templateLabels = StandardLabels.For(name, Roles.VirtualMachine, device.Metadata.Labels);
 
         return new VirtualMachine
         {
-            Metadata = Meta(device, ns, names.VirtualMachine, Roles.VirtualMachine),
+            Metadata = Meta(device, ns, names.VirtualMachine, Roles.VirtualMachine, new Dictionary<string, string> { [DeviceAnnotations.SshUser] = device.Spec.Ssh.User }),
             Spec = new VirtualMachineSpec
             {
                 RunStrategy = s.RunStrategy,
@@ -268,7 +268,7 @@ public static class DeviceRenderer
     private static V1Service ServiceFor(EdgeDevice device, string ns, ObjectNames names)
     {
         var e = device.Spec.Expose;
-        var external = e.Type is "NodePort" or "LoadBalancer";
+        var external = e.Type is ExposeTypes.NodePort or ExposeTypes.LoadBalancer;
         var ports = new List<V1ServicePort>
         {
             new() { Name = "ssh", Port = e.SshPort, TargetPort = 22, Protocol = "TCP", NodePort = external ? e.SshNodePort : null },

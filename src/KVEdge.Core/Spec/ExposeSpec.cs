@@ -4,7 +4,7 @@ namespace KVEdge.Core.Spec;
 public sealed class ExposeSpec
 {
     /// <summary>None, ClusterIP, NodePort or LoadBalancer.</summary>
-    public string Type { get; set; } = "ClusterIP";
+    public string Type { get; set; } = ExposeTypes.ClusterIP;
 
     public int SshPort { get; set; } = 22;
 
@@ -19,19 +19,4 @@ public sealed class ExposeSpec
     public IList<string> LoadBalancerSourceRanges { get; set; } = [];
 
     public IDictionary<string, string> Annotations { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
-}
-
-public sealed class ServicePortSpec
-{
-    public string? Name { get; set; }
-
-    public int Port { get; set; }
-
-    /// <summary>Port in the guest; defaults to <see cref="Port"/>.</summary>
-    public int? TargetPort { get; set; }
-
-    /// <summary>TCP, UDP or SCTP.</summary>
-    public string Protocol { get; set; } = "TCP";
-
-    public int? NodePort { get; set; }
 }

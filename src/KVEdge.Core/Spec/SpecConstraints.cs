@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using KVEdge.Core.Rendering;
-using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Validation;
 using KVEdge.Core.Validation.Credentials;
 
@@ -178,17 +176,17 @@ public static class SpecConstraints
 
     private static JsonObject Expose()
     {
-        var internalTypes = Enum(["ClusterIP", "None"]);
+        var internalTypes = Enum([ExposeTypes.ClusterIP, ExposeTypes.None]);
         var noNodePort = new JsonObject { ["type"] = "null" };
         return new JsonObject
         {
             ["allOf"] = new JsonArray(
-                If(Props(("type", Const("None"))), Props(("ports", new JsonObject { ["maxItems"] = 0 }))),
+                If(Props(("type", Const(ExposeTypes.None))), Props(("ports", new JsonObject { ["maxItems"] = 0 }))),
                 If(Props(("type", internalTypes)), Props(
                         ("sshNodePort", noNodePort),
                     ("externalTrafficPolicy", noNodePort.DeepClone()),
                     ("ports", new JsonObject { ["items"] = Props(("nodePort", noNodePort.DeepClone())) }))),
-                If(Props(("type", new JsonObject { ["not"] = Const("LoadBalancer") })), Props(("loadBalancerSourceRanges", new JsonObject { ["maxItems"] = 0 })))),
+                If(Props(("type", new JsonObject { ["not"] = Const(ExposeTypes.LoadBalancer) })), Props(("loadBalancerSourceRanges", new JsonObject { ["maxItems"] = 0 })))),
         };
     }
 

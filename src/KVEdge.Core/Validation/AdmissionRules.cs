@@ -5,8 +5,6 @@ using KVEdge.Core.Kubernetes;
 
 namespace KVEdge.Core.Validation;
 
-public sealed record AdmissionViolation(string Target, string Path, string Message);
-
 /// <summary>
 /// The KubeVirt and CDI admission-webhook rules that their JSON schemas cannot express
 /// (listed in shared/schemas/SOURCES.md), checked on rendered objects.
@@ -56,31 +54,31 @@ public static class AdmissionRules
         }
 
         var spec = vm.Spec.Template.Spec;
-        const string p = "spec.template.spec";
+        const string TemplateSpec = "spec.template.spec";
         if (spec.EvictionStrategy is { } es && !DeviceValidator.EvictionStrategies.Contains(es, StringComparer.Ordinal))
         {
-            fail($"{p}.evictionStrategy", $"{DisplayText.Value(es)} is not a valid evictionStrategy");
+            fail($"{TemplateSpec}.evictionStrategy", $"{DisplayText.Value(es)} is not a valid evictionStrategy");
         }
 
         if (spec.Domain.Memory?.Guest is null && (spec.Domain.Resources?.Requests is null || !spec.Domain.Resources.Requests.ContainsKey("memory")))
         {
-            fail($"{p}.domain", "no memory requested: set memory.guest or resources.requests.memory");
+            fail($"{TemplateSpec}.domain", "no memory requested: set memory.guest or resources.requests.memory");
         }
 
         if (spec.Hostname is { } host && KubernetesNames.CheckDns1123Label(host) is { } reason)
         {
-            fail($"{p}.hostname", $"{DisplayText.Value(host)} {reason}");
+            fail($"{TemplateSpec}.hostname", $"{DisplayText.Value(host)} {reason}");
         }
 
         var firmware = spec.Domain.Firmware?.Bootloader;
         if (firmware is { Bios: not null, Efi: not null })
         {
-            fail($"{p}.domain.firmware.bootloader", "bios and efi are mutually exclusive");
+            fail($"{TemplateSpec}.domain.firmware.bootloader", "bios and efi are mutually exclusive");
         }
 
         if (firmware?.Efi is { SecureBoot: true } && spec.Domain.Features?.Smm is null)
         {
-            fail($"{p}.domain.firmware.bootloader.efi", "EFI SecureBoot requires SMM, which is currently disabled");
+            fail($"{TemplateSpec}.domain.firmware.bootloader.efi", "EFI SecureBoot requires SMM, which is currently disabled");
         }
 
         var volumeNames = new HashSet<string>(StringComparer.Ordinal);
@@ -89,18 +87,18 @@ public static class AdmissionRules
             var v = spec.Volumes[i];
             if (!volumeNames.Add(v.Name))
             {
-                fail($"{p}.volumes[{i}].name", $"duplicate volume name {DisplayText.Value(v.Name)}");
+                fail($"{TemplateSpec}.volumes[{i}].name", $"duplicate volume name {DisplayText.Value(v.Name)}");
             }
 
             var sources = new object?[] { v.ContainerDisk, v.DataVolume, v.CloudInitNoCloud, v.Secret, v.ConfigMap }.Count(s => s is not null);
             if (sources != 1)
             {
-                fail($"{p}.volumes[{i}]", $"volume {DisplayText.Value(v.Name)} must have exactly one source, has {sources}");
+                fail($"{TemplateSpec}.volumes[{i}]", $"volume {DisplayText.Value(v.Name)} must have exactly one source, has {sources}");
             }
 
             if (v.CloudInitNoCloud is { SecretRef: null, NetworkDataSecretRef: null })
             {
-                fail($"{p}.volumes[{i}].cloudInitNoCloud", "at least one of user data or network data must be given");
+                fail($"{TemplateSpec}.volumes[{i}].cloudInitNoCloud", "at least one of user data or network data must be given");
             }
         }
 
@@ -112,28 +110,28 @@ public static class AdmissionRules
             var d = disks[i];
             if (!diskNames.Add(d.Name))
             {
-                fail($"{p}.domain.devices.disks[{i}].name", $"duplicate disk name {DisplayText.Value(d.Name)}");
+                fail($"{TemplateSpec}.domain.devices.disks[{i}].name", $"duplicate disk name {DisplayText.Value(d.Name)}");
             }
 
             if (!volumeNames.Contains(d.Name))
             {
-                fail($"{p}.domain.devices.disks[{i}].name", $"disk {DisplayText.Value(d.Name)} not found among the volumes");
+                fail($"{TemplateSpec}.domain.devices.disks[{i}].name", $"disk {DisplayText.Value(d.Name)} not found among the volumes");
             }
 
             if (d.Disk?.Bus is { } bus && !Buses.Contains(bus, StringComparer.Ordinal))
             {
-                fail($"{p}.domain.devices.disks[{i}].disk.bus", $"bus {DisplayText.Value(bus)} is not supported (virtio, sata, scsi, usb)");
+                fail($"{TemplateSpec}.domain.devices.disks[{i}].disk.bus", $"bus {DisplayText.Value(bus)} is not supported (virtio, sata, scsi, usb)");
             }
 
             if (d.BootOrder is { } order && (order < 1 || !bootOrders.Add(order)))
             {
-                fail($"{p}.domain.devices.disks[{i}].bootOrder", $"bootOrder {order} must be positive and unique");
+                fail($"{TemplateSpec}.domain.devices.disks[{i}].bootOrder", $"bootOrder {order} must be positive and unique");
             }
         }
 
         foreach (var name in volumeNames.Where(n => !diskNames.Contains(n)))
         {
-            fail($"{p}.volumes", $"volume {DisplayText.Value(name)} has no matching disk");
+            fail($"{TemplateSpec}.volumes", $"volume {DisplayText.Value(name)} has no matching disk");
         }
 
         var networks = spec.Networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
@@ -142,12 +140,12 @@ public static class AdmissionRules
             var iface = spec.Domain.Devices.Interfaces[i];
             if (!networks.Contains(iface.Name))
             {
-                fail($"{p}.domain.devices.interfaces[{i}].name", $"interface {DisplayText.Value(iface.Name)} has no matching network");
+                fail($"{TemplateSpec}.domain.devices.interfaces[{i}].name", $"interface {DisplayText.Value(iface.Name)} has no matching network");
             }
 
             if (iface.MacAddress is { } mac && MacAddress.Check(mac) is { } macReason)
             {
-                fail($"{p}.domain.devices.interfaces[{i}].macAddress", $"{DisplayText.Value(mac)} {macReason}");
+                fail($"{TemplateSpec}.domain.devices.interfaces[{i}].macAddress", $"{DisplayText.Value(mac)} {macReason}");
             }
         }
     }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
-using KVEdge.Core.Rendering;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Validation;
@@ -14,6 +13,9 @@ namespace KVEdge.Core.Validation;
 /// </summary>
 public static partial class DeviceValidator
 {
+    private static readonly FieldPath SpecPath = FieldPath.Root("spec");
+    private static readonly FieldPath MetadataPath = FieldPath.Root("metadata");
+
     private const decimal Gi = 1L << 30;
     private const decimal Mi = 1L << 20;
 
@@ -21,7 +23,7 @@ public static partial class DeviceValidator
     public static readonly string[] EvictionStrategies = ["None", "LiveMigrate", "LiveMigrateIfPossible", "External"];
     public static readonly string[] AccessModes = ["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"];
     public static readonly string[] VolumeModes = ["Filesystem", "Block"];
-    public static readonly string[] ServiceTypes = ["None", "ClusterIP", "NodePort", "LoadBalancer"];
+    public static readonly string[] ServiceTypes = ExposeTypes.All;
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
     public const string LinuxUserPattern = "^[a-z_][a-z0-9_-]{0,31}$";
@@ -90,77 +92,77 @@ public static partial class DeviceValidator
         var d = c.Device;
         if (d.ApiVersion != EdgeDevice.ApiVersionValue)
         {
-            c.Error("apiVersion", "api-version", d.ApiVersion is null
+            c.Error(FieldPath.Root("apiVersion"), "api-version", d.ApiVersion is null
                 ? $"is required and must be {EdgeDevice.ApiVersionValue}"
                 : $"{DisplayText.Value(d.ApiVersion)} is not supported; use {EdgeDevice.ApiVersionValue}");
         }
 
         if (d.Kind != EdgeDevice.KindValue)
         {
-            c.Error("kind", "kind", d.Kind is null
+            c.Error(FieldPath.Root("kind"), "kind", d.Kind is null
                 ? $"is required and must be {EdgeDevice.KindValue}"
                 : $"{DisplayText.Value(d.Kind)} is not supported; use {EdgeDevice.KindValue}{Suggestions.DidYouMean(d.Kind, [EdgeDevice.KindValue])}");
         }
 
-        c.Required("metadata.name", d.Metadata.Name);
-        c.Name("metadata.name", d.Metadata.Name, KubernetesNames.CheckDns1035Label, "rfc1035-label");
-        c.Name("metadata.namespace", d.Metadata.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
-        c.Labels("metadata.labels", d.Metadata.Labels);
+        c.Required(MetadataPath.Child("name"), d.Metadata.Name);
+        c.Name(MetadataPath.Child("name"), d.Metadata.Name, KubernetesNames.CheckDns1035Label, "rfc1035-label");
+        c.Name(MetadataPath.Child("namespace"), d.Metadata.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
+        c.Labels(MetadataPath.Child("labels"), d.Metadata.Labels);
         foreach (var key in d.Metadata.Labels.Keys.Where(StandardLabels.IsReserved))
         {
-            c.Error($"metadata.labels[{key}]", "reserved-label", $"{DisplayText.Value(key)} is set by kvedge and cannot be overridden");
+            c.Error(MetadataPath.Child("labels").Key(key), "reserved-label", $"{DisplayText.Value(key)} is set by kvedge and cannot be overridden");
         }
 
         foreach (var key in d.Metadata.Annotations.Keys)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"metadata.annotations[{key}]", "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
+                c.Error(MetadataPath.Child("annotations").Key(key), "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
 
         var annotationBytes = d.Metadata.Annotations.Sum(kv => kv.Key.Length + kv.Value.Length);
         if (annotationBytes > 256 * 1024)
         {
-            c.Error("metadata.annotations", "annotation-size", "annotations must total no more than 256 KiB");
+            c.Error(MetadataPath.Child("annotations"), "annotation-size", "annotations must total no more than 256 KiB");
         }
     }
 
     private static void CheckCompute(RuleContext c)
     {
         var s = c.Device.Spec;
-        c.OneOf("spec.runStrategy", s.RunStrategy, RunStrategies);
-        c.Range("spec.cpu.cores", s.Cpu.Cores, 1, 256);
-        c.Range("spec.cpu.sockets", s.Cpu.Sockets, 1, 64);
-        c.Range("spec.cpu.threads", s.Cpu.Threads, 1, 8);
+        c.OneOf(SpecPath.Child("runStrategy"), s.RunStrategy, RunStrategies);
+        c.Range(SpecPath.Child("cpu").Child("cores"), s.Cpu.Cores, 1, 256);
+        c.Range(SpecPath.Child("cpu").Child("sockets"), s.Cpu.Sockets, 1, 64);
+        c.Range(SpecPath.Child("cpu").Child("threads"), s.Cpu.Threads, 1, 8);
         if ((long)s.Cpu.Cores * s.Cpu.Sockets * s.Cpu.Threads > 512)
         {
-            c.Error("spec.cpu", "range", "cores × sockets × threads must be at most 512 vCPUs");
+            c.Error(SpecPath.Child("cpu"), "range", "cores × sockets × threads must be at most 512 vCPUs");
         }
 
         if (s.Cpu.Model is { } model && (model.Length == 0 || model.Any(char.IsWhiteSpace)))
         {
-            c.Error("spec.cpu.model", "cpu-model", "must be a CPU model name such as host-model or host-passthrough");
+            c.Error(SpecPath.Child("cpu").Child("model"), "cpu-model", "must be a CPU model name such as host-model or host-passthrough");
         }
 
-        c.Quantity("spec.memory", s.Memory, Gi, 4096 * Gi);
-        if (c.IsSet("spec.memory") && Quantities.TryParse(s.Memory) is { } bytes && bytes < 2 * Gi && bytes >= Gi)
+        c.Quantity(SpecPath.Child("memory"), s.Memory, Gi, 4096 * Gi);
+        if (c.IsSet(SpecPath.Child("memory")) && Quantities.TryParse(s.Memory) is { } bytes && bytes < 2 * Gi && bytes >= Gi)
         {
-            c.Warning("spec.memory", "memory-low", "IoT Edge with edgeAgent, edgeHub and a module is tight below 2Gi");
+            c.Warning(SpecPath.Child("memory"), "memory-low", "IoT Edge with edgeAgent, edgeHub and a module is tight below 2Gi");
         }
 
-        c.Name("spec.hostname", s.Hostname, KubernetesNames.CheckDns1123Label, "rfc1123-label");
-        if (c.OneOf("spec.evictionStrategy", s.EvictionStrategy, EvictionStrategies) && s.EvictionStrategy == "LiveMigrate")
+        c.Name(SpecPath.Child("hostname"), s.Hostname, KubernetesNames.CheckDns1123Label, "rfc1123-label");
+        if (c.OneOf(SpecPath.Child("evictionStrategy"), s.EvictionStrategy, EvictionStrategies) && s.EvictionStrategy == "LiveMigrate")
         {
             // KubeVirt accepts this on RWO storage and then never migrates; say so before the first drain does.
             if (s.RootDisk.ContainerDisk is null && s.RootDisk.AccessMode != "ReadWriteMany")
             {
-                c.Error("spec.rootDisk.accessMode", "live-migration-rwx", "evictionStrategy LiveMigrate needs accessMode ReadWriteMany on the root disk");
+                c.Error(SpecPath.Child("rootDisk").Child("accessMode"), "live-migration-rwx", "evictionStrategy LiveMigrate needs accessMode ReadWriteMany on the root disk");
             }
 
             if (s.DataDisk.AccessMode != "ReadWriteMany")
             {
-                c.Error("spec.dataDisk.accessMode", "live-migration-rwx", "evictionStrategy LiveMigrate needs accessMode ReadWriteMany on the data disk");
+                c.Error(SpecPath.Child("dataDisk").Child("accessMode"), "live-migration-rwx", "evictionStrategy LiveMigrate needs accessMode ReadWriteMany on the data disk");
             }
         }
     }
@@ -168,34 +170,34 @@ public static partial class DeviceValidator
     private static void CheckPlacement(RuleContext c)
     {
         var p = c.Device.Spec.Placement;
-        c.Labels("spec.placement.nodeSelector", p.NodeSelector);
+        c.Labels(SpecPath.Child("placement").Child("nodeSelector"), p.NodeSelector);
         for (var i = 0; i < p.Tolerations.Count; i++)
         {
             var t = p.Tolerations[i];
-            var path = $"spec.placement.tolerations[{i}]";
-            c.OneOf($"{path}.operator", t.OperatorProperty, "Exists", "Equal");
+            var path = SpecPath.Child("placement").Child("tolerations").Index(i);
+            c.OneOf(path.Child("operator"), t.OperatorProperty, "Exists", "Equal");
             if (t.Effect is { Length: > 0 })
             {
-                c.OneOf($"{path}.effect", t.Effect, "NoSchedule", "PreferNoSchedule", "NoExecute");
+                c.OneOf(path.Child("effect"), t.Effect, "NoSchedule", "PreferNoSchedule", "NoExecute");
             }
 
             if (t.OperatorProperty == "Exists" && !string.IsNullOrEmpty(t.Value))
             {
-                c.Error($"{path}.value", "toleration", "must be empty when operator is Exists");
+                c.Error(path.Child("value"), "toleration", "must be empty when operator is Exists");
             }
 
             if (t.TolerationSeconds is not null && t.Effect != "NoExecute")
             {
-                c.Error($"{path}.tolerationSeconds", "toleration", "is only valid with effect NoExecute");
+                c.Error(path.Child("tolerationSeconds"), "toleration", "is only valid with effect NoExecute");
             }
 
             if (t.Key is { Length: > 0 } key && KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"{path}.key", "label-key", $"key {DisplayText.Value(key)}: {reason}");
+                c.Error(path.Child("key"), "label-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
 
-        c.Name("spec.placement.priorityClassName", p.PriorityClassName, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+        c.Name(SpecPath.Child("placement").Child("priorityClassName"), p.PriorityClassName, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
     }
 
     private static void CheckIdentity(RuleContext c)
@@ -203,18 +205,18 @@ public static partial class DeviceValidator
         var s = c.Device.Spec;
         if (s.Firmware.Uuid is { } uuid && !Guid.TryParseExact(uuid, "D", out _))
         {
-            c.Error("spec.firmware.uuid", "uuid", $"{DisplayText.Value(uuid)} is not a UUID (8-4-4-4-12 hex digits)");
+            c.Error(SpecPath.Child("firmware").Child("uuid"), "uuid", $"{DisplayText.Value(uuid)} is not a UUID (8-4-4-4-12 hex digits)");
         }
 
-        c.OneOf("spec.firmware.bootloader", s.Firmware.Bootloader, "bios", "efi");
+        c.OneOf(SpecPath.Child("firmware").Child("bootloader"), s.Firmware.Bootloader, "bios", "efi");
         if (s.Firmware.SecureBoot && s.Firmware.Bootloader != "efi")
         {
-            c.Error("spec.firmware.secureBoot", "secure-boot", "secure boot needs bootloader efi");
+            c.Error(SpecPath.Child("firmware").Child("secureBoot"), "secure-boot", "secure boot needs bootloader efi");
         }
 
         if (s.Network.MacAddress is { } mac && MacAddress.Check(mac) is { } reason)
         {
-            c.Error("spec.network.macAddress", "mac", $"{DisplayText.Value(mac)} {reason}");
+            c.Error(SpecPath.Child("network").Child("macAddress"), "mac", $"{DisplayText.Value(mac)} {reason}");
         }
     }
 
@@ -227,19 +229,19 @@ public static partial class DeviceValidator
         }.Where(x => x.Value is not null).Select(x => x.Name).ToList();
         if (sources.Count > 1)
         {
-            c.Error("spec.rootDisk", "root-disk-source", $"give exactly one source; found {string.Join(", ", sources)}");
+            c.Error(SpecPath.Child("rootDisk"), "root-disk-source", $"give exactly one source; found {string.Join(", ", sources)}");
         }
 
         if (r.ContainerDisk is { } cd)
         {
-            c.Required("spec.rootDisk.containerDisk.image", cd.Image);
-            CheckImage(c, "spec.rootDisk.containerDisk.image", cd.Image);
-            c.OneOf("spec.rootDisk.containerDisk.imagePullPolicy", cd.ImagePullPolicy, "Always", "IfNotPresent", "Never");
+            c.Required(SpecPath.Child("rootDisk").Child("containerDisk").Child("image"), cd.Image);
+            CheckImage(c, SpecPath.Child("rootDisk").Child("containerDisk").Child("image"), cd.Image);
+            c.OneOf(SpecPath.Child("rootDisk").Child("containerDisk").Child("imagePullPolicy"), cd.ImagePullPolicy, "Always", "IfNotPresent", "Never");
             foreach (var field in new[] { "size", "storageClassName", "accessMode", "volumeMode" })
             {
-                if (c.IsSet($"spec.rootDisk.{field}"))
+                if (c.IsSet(SpecPath.Child("rootDisk").Child(field)))
                 {
-                    c.Error($"spec.rootDisk.{field}", "container-disk-storage", "a containerDisk has no PVC; remove this field or import the image with registry instead");
+                    c.Error(SpecPath.Child("rootDisk").Child(field), "container-disk-storage", "a containerDisk has no PVC; remove this field or import the image with registry instead");
                 }
             }
 
@@ -248,76 +250,76 @@ public static partial class DeviceValidator
 
         if (r.Http is { } http)
         {
-            c.Required("spec.rootDisk.http.url", http.Url);
+            c.Required(SpecPath.Child("rootDisk").Child("http").Child("url"), http.Url);
             if (http.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "gs") || string.IsNullOrEmpty(uri.Host)))
             {
-                c.Error("spec.rootDisk.http.url", "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or gs:// URL");
+                c.Error(SpecPath.Child("rootDisk").Child("http").Child("url"), "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or gs:// URL");
             }
 
-            c.Name("spec.rootDisk.http.secretRef", http.SecretRef, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
-            c.Name("spec.rootDisk.http.certConfigMap", http.CertConfigMap, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.Name(SpecPath.Child("rootDisk").Child("http").Child("secretRef"), http.SecretRef, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.Name(SpecPath.Child("rootDisk").Child("http").Child("certConfigMap"), http.CertConfigMap, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
             if (http.Checksum is { } sum && !ChecksumRegex().IsMatch(sum))
             {
-                c.Error("spec.rootDisk.http.checksum", "checksum", $"{DisplayText.Value(sum)} must be ALGORITHM:HEX with md5, sha1, sha256 or sha512 and the matching number of lower-case hex digits");
+                c.Error(SpecPath.Child("rootDisk").Child("http").Child("checksum"), "checksum", $"{DisplayText.Value(sum)} must be ALGORITHM:HEX with md5, sha1, sha256 or sha512 and the matching number of lower-case hex digits");
             }
         }
 
         if (r.Registry is { } reg)
         {
-            c.Required("spec.rootDisk.registry.url", reg.Url);
+            c.Required(SpecPath.Child("rootDisk").Child("registry").Child("url"), reg.Url);
             if (reg.Url is { } url)
             {
                 if (url.StartsWith("docker://", StringComparison.Ordinal))
                 {
-                    CheckImage(c, "spec.rootDisk.registry.url", url["docker://".Length..]);
+                    CheckImage(c, SpecPath.Child("rootDisk").Child("registry").Child("url"), url["docker://".Length..]);
                 }
                 else if (!url.StartsWith("oci-archive://", StringComparison.Ordinal) || url.Length == "oci-archive://".Length)
                 {
-                    c.Error("spec.rootDisk.registry.url", "url", $"{DisplayText.Value(url)} must start with docker:// or oci-archive://");
+                    c.Error(SpecPath.Child("rootDisk").Child("registry").Child("url"), "url", $"{DisplayText.Value(url)} must start with docker:// or oci-archive://");
                 }
             }
 
-            c.OneOf("spec.rootDisk.registry.pullMethod", reg.PullMethod, "pod", "node");
-            c.Name("spec.rootDisk.registry.secretRef", reg.SecretRef, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
-            c.Name("spec.rootDisk.registry.certConfigMap", reg.CertConfigMap, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.OneOf(SpecPath.Child("rootDisk").Child("registry").Child("pullMethod"), reg.PullMethod, "pod", "node");
+            c.Name(SpecPath.Child("rootDisk").Child("registry").Child("secretRef"), reg.SecretRef, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.Name(SpecPath.Child("rootDisk").Child("registry").Child("certConfigMap"), reg.CertConfigMap, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
         }
 
         if (r.Pvc is { } pvc)
         {
-            c.Required("spec.rootDisk.pvc.name", pvc.Name);
-            c.Name("spec.rootDisk.pvc.name", pvc.Name, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
-            c.Name("spec.rootDisk.pvc.namespace", pvc.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
+            c.Required(SpecPath.Child("rootDisk").Child("pvc").Child("name"), pvc.Name);
+            c.Name(SpecPath.Child("rootDisk").Child("pvc").Child("name"), pvc.Name, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.Name(SpecPath.Child("rootDisk").Child("pvc").Child("namespace"), pvc.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
         }
 
         if (r.DataSource is { } ds)
         {
-            c.Required("spec.rootDisk.dataSource.name", ds.Name);
-            c.Name("spec.rootDisk.dataSource.name", ds.Name, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
-            c.Name("spec.rootDisk.dataSource.namespace", ds.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
+            c.Required(SpecPath.Child("rootDisk").Child("dataSource").Child("name"), ds.Name);
+            c.Name(SpecPath.Child("rootDisk").Child("dataSource").Child("name"), ds.Name, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+            c.Name(SpecPath.Child("rootDisk").Child("dataSource").Child("namespace"), ds.Namespace, KubernetesNames.CheckDns1123Label, "rfc1123-label");
         }
 
-        CheckStorage(c, "spec.rootDisk", r.Size, r.StorageClassName, r.AccessMode, r.VolumeMode, 2 * Gi);
+        CheckStorage(c, SpecPath.Child("rootDisk"), r.Size, r.StorageClassName, r.AccessMode, r.VolumeMode, 2 * Gi);
     }
 
     private static void CheckDataDisk(RuleContext c)
     {
         var d = c.Device.Spec.DataDisk;
-        CheckStorage(c, "spec.dataDisk", d.Size, d.StorageClassName, d.AccessMode, d.VolumeMode, Gi);
+        CheckStorage(c, SpecPath.Child("dataDisk"), d.Size, d.StorageClassName, d.AccessMode, d.VolumeMode, Gi);
     }
 
-    private static void CheckStorage(RuleContext c, string path, string size, string? storageClass, string? accessMode, string? volumeMode, decimal minimum)
+    private static void CheckStorage(RuleContext c, FieldPath path, string size, string? storageClass, string? accessMode, string? volumeMode, decimal minimum)
     {
-        c.Quantity($"{path}.size", size, minimum, 64 * 1024 * Gi);
-        c.Name($"{path}.storageClassName", storageClass, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
-        c.OneOf($"{path}.accessMode", accessMode, AccessModes);
-        c.OneOf($"{path}.volumeMode", volumeMode, VolumeModes);
+        c.Quantity(path.Child("size"), size, minimum, 64 * 1024 * Gi);
+        c.Name(path.Child("storageClassName"), storageClass, KubernetesNames.CheckDns1123Subdomain, "rfc1123-subdomain");
+        c.OneOf(path.Child("accessMode"), accessMode, AccessModes);
+        c.OneOf(path.Child("volumeMode"), volumeMode, VolumeModes);
         if (accessMode == "ReadOnlyMany")
         {
-            c.Error($"{path}.accessMode", "access-mode", "the VM writes to this disk; ReadOnlyMany cannot work");
+            c.Error(path.Child("accessMode"), "access-mode", "the VM writes to this disk; ReadOnlyMany cannot work");
         }
     }
 
-    private static void CheckImage(RuleContext c, string path, string? image)
+    private static void CheckImage(RuleContext c, FieldPath path, string? image)
     {
         if (image is { Length: > 0 })
         {
@@ -334,22 +336,22 @@ public static partial class DeviceValidator
         var ssh = c.Device.Spec.Ssh;
         if (!LinuxUserRegex().IsMatch(ssh.User))
         {
-            c.Error("spec.ssh.user", "linux-user", $"{DisplayText.Value(ssh.User)} must be a Linux user name: lower case letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters");
+            c.Error(SpecPath.Child("ssh").Child("user"), "linux-user", $"{DisplayText.Value(ssh.User)} must be a Linux user name: lower case letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters");
         }
         else if (SystemUsers.Contains(ssh.User))
         {
-            c.Error("spec.ssh.user", "linux-user", $"{DisplayText.Value(ssh.User)} is a system account; choose an admin user name such as azureuser");
+            c.Error(SpecPath.Child("ssh").Child("user"), "linux-user", $"{DisplayText.Value(ssh.User)} is a system account; choose an admin user name such as azureuser");
         }
 
         if (ssh.AuthorizedKeys.Count == 0)
         {
-            c.Warning("spec.ssh.authorizedKeys", "no-ssh-key", "no SSH key: the VM will have no way to log in (password login is always off)");
+            c.Warning(SpecPath.Child("ssh").Child("authorizedKeys"), "no-ssh-key", "no SSH key: the VM will have no way to log in (password login is always off)");
         }
 
         var bodies = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < ssh.AuthorizedKeys.Count; i++)
         {
-            var path = $"spec.ssh.authorizedKeys[{i}]";
+            var path = SpecPath.Child("ssh").Child("authorizedKeys").Index(i);
             var key = ssh.AuthorizedKeys[i];
             if (SshPublicKey.TryParse(key, out var error) is null)
             {
@@ -372,91 +374,91 @@ public static partial class DeviceValidator
     private static void CheckExpose(RuleContext c)
     {
         var e = c.Device.Spec.Expose;
-        if (!c.OneOf("spec.expose.type", e.Type, ServiceTypes))
+        if (!c.OneOf(SpecPath.Child("expose").Child("type"), e.Type, ServiceTypes))
         {
             return;
         }
 
-        var external = e.Type is "NodePort" or "LoadBalancer";
-        if (e.Type == "None")
+        var external = e.Type is ExposeTypes.NodePort or ExposeTypes.LoadBalancer;
+        if (e.Type == ExposeTypes.None)
         {
             if (e.Ports.Count > 0)
             {
-                c.Error("spec.expose.ports", "expose-none", "ports need a Service; set spec.expose.type to ClusterIP, NodePort or LoadBalancer");
+                c.Error(SpecPath.Child("expose").Child("ports"), "expose-none", "ports need a Service; set spec.expose.type to ClusterIP, NodePort or LoadBalancer");
             }
 
             return;
         }
 
-        c.Range("spec.expose.sshPort", e.SshPort, 1, 65535);
-        CheckNodePort(c, "spec.expose.sshNodePort", e.SshNodePort, external);
-        var ports = new Dictionary<(int, string), string> { [(e.SshPort, "TCP")] = "spec.expose.sshPort" };
-        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["ssh"] = "spec.expose.sshPort" };
+        c.Range(SpecPath.Child("expose").Child("sshPort"), e.SshPort, 1, 65535);
+        CheckNodePort(c, SpecPath.Child("expose").Child("sshNodePort"), e.SshNodePort, external);
+        var ports = new Dictionary<(int, string), FieldPath> { [(e.SshPort, "TCP")] = SpecPath.Child("expose").Child("sshPort") };
+        var names = new Dictionary<string, FieldPath>(StringComparer.Ordinal) { ["ssh"] = SpecPath.Child("expose").Child("sshPort") };
         for (var i = 0; i < e.Ports.Count; i++)
         {
             var p = e.Ports[i];
-            var path = $"spec.expose.ports[{i}]";
-            c.Required($"{path}.name", p.Name);
+            var path = SpecPath.Child("expose").Child("ports").Index(i);
+            c.Required(path.Child("name"), p.Name);
             if (p.Name is { } name)
             {
-                c.Name($"{path}.name", name, KubernetesNames.CheckPortName, "port-name");
+                c.Name(path.Child("name"), name, KubernetesNames.CheckPortName, "port-name");
                 if (!names.TryAdd(name, path))
                 {
-                    c.Error($"{path}.name", "duplicate-port", $"name {DisplayText.Value(name)} is already used by {names[name]}");
+                    c.Error(path.Child("name"), "duplicate-port", $"name {DisplayText.Value(name)} is already used by {names[name]}");
                 }
             }
 
-            c.Range($"{path}.port", p.Port, 1, 65535);
-            c.OneOf($"{path}.protocol", p.Protocol, "TCP", "UDP", "SCTP");
+            c.Range(path.Child("port"), p.Port, 1, 65535);
+            c.OneOf(path.Child("protocol"), p.Protocol, "TCP", "UDP", "SCTP");
             if (!ports.TryAdd((p.Port, p.Protocol), path))
             {
-                c.Error($"{path}.port", "duplicate-port", $"{p.Port}/{p.Protocol} is already used by {ports[(p.Port, p.Protocol)]}");
+                c.Error(path.Child("port"), "duplicate-port", $"{p.Port}/{p.Protocol} is already used by {ports[(p.Port, p.Protocol)]}");
             }
 
             var target = p.TargetPort ?? p.Port;
             if (p.TargetPort is { } tp)
             {
-                c.Range($"{path}.targetPort", tp, 1, 65535);
+                c.Range(path.Child("targetPort"), tp, 1, 65535);
             }
 
             // virt-handler uses these for live migration inside the pod; the guest can never receive them.
             if (target is 49152 or 49153)
             {
-                c.Error($"{path}.{(p.TargetPort is null ? "port" : "targetPort")}", "migration-port", "guest ports 49152 and 49153 are reserved by KubeVirt for live migration");
+                c.Error(path.Child(p.TargetPort is null ? "port" : "targetPort"), "migration-port", "guest ports 49152 and 49153 are reserved by KubeVirt for live migration");
             }
 
-            CheckNodePort(c, $"{path}.nodePort", p.NodePort, external);
+            CheckNodePort(c, path.Child("nodePort"), p.NodePort, external);
         }
 
-        c.OneOf("spec.expose.externalTrafficPolicy", e.ExternalTrafficPolicy, "Cluster", "Local");
+        c.OneOf(SpecPath.Child("expose").Child("externalTrafficPolicy"), e.ExternalTrafficPolicy, "Cluster", "Local");
         if (e.ExternalTrafficPolicy is not null && !external)
         {
-            c.Error("spec.expose.externalTrafficPolicy", "expose-external", "only applies to NodePort and LoadBalancer");
+            c.Error(SpecPath.Child("expose").Child("externalTrafficPolicy"), "expose-external", "only applies to NodePort and LoadBalancer");
         }
 
         for (var i = 0; i < e.LoadBalancerSourceRanges.Count; i++)
         {
             if (!IPNetwork.TryParse(e.LoadBalancerSourceRanges[i], out _))
             {
-                c.Error($"spec.expose.loadBalancerSourceRanges[{i}]", "cidr", $"{DisplayText.Value(e.LoadBalancerSourceRanges[i])} is not a CIDR such as 10.0.0.0/8");
+                c.Error(SpecPath.Child("expose").Child("loadBalancerSourceRanges").Index(i), "cidr", $"{DisplayText.Value(e.LoadBalancerSourceRanges[i])} is not a CIDR such as 10.0.0.0/8");
             }
         }
 
-        if (e.LoadBalancerSourceRanges.Count > 0 && e.Type != "LoadBalancer")
+        if (e.LoadBalancerSourceRanges.Count > 0 && e.Type != ExposeTypes.LoadBalancer)
         {
-            c.Error("spec.expose.loadBalancerSourceRanges", "expose-external", "only applies to type LoadBalancer");
+            c.Error(SpecPath.Child("expose").Child("loadBalancerSourceRanges"), "expose-external", "only applies to type LoadBalancer");
         }
 
         foreach (var key in e.Annotations.Keys)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
-                c.Error($"spec.expose.annotations[{key}]", "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
+                c.Error(SpecPath.Child("expose").Child("annotations").Key(key), "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
         }
     }
 
-    private static void CheckNodePort(RuleContext c, string path, int? nodePort, bool external)
+    private static void CheckNodePort(RuleContext c, FieldPath path, int? nodePort, bool external)
     {
         if (nodePort is not { } n)
         {

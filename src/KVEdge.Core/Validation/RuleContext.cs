@@ -4,22 +4,22 @@ using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Validation;
 
-/// <summary>Helpers shared by the rule sets: report against a field path, with the field's source position.</summary>
+/// <summary>Helpers shared by the rule sets: report against a field path (built, never typed), with the field's source position.</summary>
 public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag diagnostics)
 {
     public EdgeDevice Device => binding.Value;
 
     public BindingResult<EdgeDevice> Binding => binding;
 
-    public bool IsSet(string path) => binding.IsSet(path);
+    public bool IsSet(FieldPath path) => binding.IsSet(path.ToString());
 
-    public void Error(string path, string rule, string message) =>
-        diagnostics.Add(new Diagnostic(Severity.Error, binding.Locate(path), path, rule, message));
+    public void Error(FieldPath path, string rule, string message) =>
+        diagnostics.Add(new Diagnostic(Severity.Error, binding.Locate(path.ToString()), path.ToString(), rule, message));
 
-    public void Warning(string path, string rule, string message) =>
-        diagnostics.Add(new Diagnostic(Severity.Warning, binding.Locate(path), path, rule, message));
+    public void Warning(FieldPath path, string rule, string message) =>
+        diagnostics.Add(new Diagnostic(Severity.Warning, binding.Locate(path.ToString()), path.ToString(), rule, message));
 
-    public void Required(string path, string? value)
+    public void Required(FieldPath path, string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -28,7 +28,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
     }
 
     /// <summary>Case-sensitive, as the API server is: "Nodeport" is refused with a suggestion.</summary>
-    public bool OneOf(string path, string? value, params string[] allowed)
+    public bool OneOf(FieldPath path, string? value, params string[] allowed)
     {
         if (value is null || allowed.Contains(value, StringComparer.Ordinal))
         {
@@ -39,7 +39,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
         return false;
     }
 
-    public void Range(string path, long value, long min, long max)
+    public void Range(FieldPath path, long value, long min, long max)
     {
         if (value < min || value > max)
         {
@@ -47,7 +47,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
         }
     }
 
-    public void Name(string path, string? value, Func<string, string?> check, string rule)
+    public void Name(FieldPath path, string? value, Func<string, string?> check, string rule)
     {
         if (value is not null && check(value) is { } reason)
         {
@@ -56,7 +56,7 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
     }
 
     /// <summary>A Kubernetes quantity of at least <paramref name="minimum"/> bytes; returns the parsed value.</summary>
-    public decimal? Quantity(string path, string? value, decimal minimum, decimal maximum)
+    public decimal? Quantity(FieldPath path, string? value, decimal minimum, decimal maximum)
     {
         if (value is null)
         {
@@ -78,18 +78,18 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
         return parsed;
     }
 
-    public void Labels(string path, IDictionary<string, string> labels)
+    public void Labels(FieldPath path, IDictionary<string, string> labels)
     {
         foreach (var (key, value) in labels)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } keyReason)
             {
-                Error($"{path}[{key}]", "label-key", $"key {DisplayText.Value(key)}: {keyReason}");
+                Error(path.Key(key), "label-key", $"key {DisplayText.Value(key)}: {keyReason}");
             }
 
             if (KubernetesNames.CheckLabelValue(value) is { } valueReason)
             {
-                Error($"{path}[{key}]", "label-value", $"value {DisplayText.Value(value)} {valueReason}");
+                Error(path.Key(key), "label-value", $"value {DisplayText.Value(value)} {valueReason}");
             }
         }
     }

@@ -1,4 +1,3 @@
-using KVEdge.Core.Diagnostics;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;

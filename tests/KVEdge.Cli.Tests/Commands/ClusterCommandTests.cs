@@ -7,16 +7,16 @@ namespace KVEdge.Cli.Tests.Commands;
 public sealed class ClusterCommandTests : IAsyncLifetime
 {
     private const string ConnectionString = "HostName=hub-a.azure-devices.net;DeviceId=edge-01;SharedAccessKey=c2VjcmV0LWtleS1mb3ItY2xpLWNsdXN0ZXItdGVzdHM=";
-    private ContractCluster cluster = null!;
-    private string folder = null!;
-    private string spec = null!;
+    private ContractCluster _cluster = null!;
+    private string _folder = null!;
+    private string _spec = null!;
 
     public async Task InitializeAsync()
     {
-        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
-        folder = Directory.CreateTempSubdirectory("kvedge-cli-cluster-").FullName;
-        spec = Path.Combine(folder, "edge-01.yaml");
-        File.WriteAllText(spec, Specs.Minimal("edge-01", """
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _folder = Directory.CreateTempSubdirectory("kvedge-cli-cluster-").FullName;
+        _spec = Path.Combine(_folder, "edge-01.yaml");
+        File.WriteAllText(_spec, Specs.Minimal("edge-01", """
             expose: {type: NodePort, sshNodePort: 30022}
             ssh: {user: plantadmin, authorizedKeys: ["KEY"]}
             iotEdge:
@@ -27,8 +27,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await cluster.DisposeAsync();
-        Directory.Delete(folder, true);
+        await _cluster.DisposeAsync();
+        Directory.Delete(_folder, true);
     }
 
     private (int Code, TestConsole Console) Kvedge(params string[] args) => KvedgeWithInput("", args);
@@ -38,13 +38,13 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     private (int Code, TestConsole Console) KvedgeWithInput(string stdin, params string[] args) => Run(stdin, terminal: false, args);
 
     private (int Code, TestConsole Console) Run(string stdin, bool terminal, string[] args) =>
-        TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, terminal,
-            [.. args, "--kubeconfig", cluster.Kubeconfig]);
+        TestConsole.RunWith(stdin, new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString }, terminal,
+            [.. args, "--kubeconfig", _cluster.Kubeconfig]);
 
     [Fact]
     public void Install_prints_the_change_set_and_a_second_install_changes_nothing()
     {
-        var (code, console) = Kvedge("install", "-f", spec);
+        var (code, console) = Kvedge("install", "-f", _spec);
         Assert.Equal(0, code);
         Assert.Equal("""
             secret/edge-01-cloudinit created
@@ -60,45 +60,45 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Empty(console.Out);
         Assert.DoesNotContain("c2VjcmV0", console.Err, StringComparison.Ordinal);
 
-        cluster.Server.ResetRequests();
-        var (again, second) = Kvedge("install", "-f", spec);
+        _cluster.Server.ResetRequests();
+        var (again, second) = Kvedge("install", "-f", _spec);
         Assert.Equal(0, again);
         Assert.Equal(7, second.Err.Split('\n').Count(l => l.EndsWith(" unchanged", StringComparison.Ordinal)));
-        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
-        Assert.Equal("factory-a", cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["namespace"]!.GetValue<string>());
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
+        Assert.Equal("factory-a", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["metadata"]!["namespace"]!.GetValue<string>());
     }
 
     [Fact]
     public void A_bare_dry_run_is_client_as_in_kubectl_and_writes_nothing_on_install_upgrade_and_uninstall()
     {
-        cluster.Server.ResetRequests();
-        var (code, console) = Kvedge("install", "--dry-run", "-f", spec);
+        _cluster.Server.ResetRequests();
+        var (code, console) = Kvedge("install", "--dry-run", "-f", _spec);
         Assert.Equal(0, code);
-        Assert.Empty(cluster.Server.Requests); // client: rendered and listed, the cluster not even asked
+        Assert.Empty(_cluster.Server.Requests); // client: rendered and listed, the cluster not even asked
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured (client dry run)", console.Err, StringComparison.Ordinal);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
-        cluster.Server.ResetRequests();
-        Assert.Equal(0, Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi", "--dry-run").Code);
-        Assert.Empty(cluster.Server.Requests);
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        _cluster.Server.ResetRequests();
+        Assert.Equal(0, Kvedge("upgrade", "-f", _spec, "--set", "spec.memory=6Gi", "--dry-run").Code);
+        Assert.Empty(_cluster.Server.Requests);
 
         var (uninstall, dry) = Kvedge("uninstall", "edge-01", "--dry-run");
         Assert.Equal(0, uninstall);
-        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 deleted (dry run)", dry.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
         // server: every delete is sent, with dryRun=All, so the API server checks it; nothing goes. No confirmation asked.
-        cluster.Server.ResetRequests();
+        _cluster.Server.ResetRequests();
         var (server, checkedByServer) = Kvedge("uninstall", "edge-01", "--purge", "--dry-run=server");
         Assert.Equal(0, server);
-        var deletes = cluster.Server.Requests.Where(r => r.Method == "DELETE").ToList();
+        var deletes = _cluster.Server.Requests.Where(r => r.Method == "DELETE").ToList();
         Assert.Equal(7, deletes.Count);
         Assert.All(deletes, r => Assert.Contains("dryRun=All", r.Query, StringComparison.Ordinal));
-        Assert.DoesNotContain(cluster.Server.Requests, r => r.IsWrite);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
         Assert.Contains("datavolume.cdi.kubevirt.io/edge-01-data deleted (server dry run)", checkedByServer.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
 
         Assert.Equal(2, Kvedge("uninstall", "edge-01", "--dry-run=everything").Code);
     }
@@ -107,61 +107,61 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     public void A_device_without_a_namespace_goes_to_the_contexts_namespace_unless_n_says_otherwise()
     {
         // NamespaceLifecycle: the namespace a device goes to must exist.
-        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
-        var plain = Path.Combine(folder, "plain.yaml");
-        File.WriteAllText(plain, File.ReadAllText(spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
+        _cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
+        var plain = Path.Combine(_folder, "plain.yaml");
+        File.WriteAllText(plain, File.ReadAllText(_spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
         Assert.Equal(0, Kvedge("install", "-f", plain, "--dry-run=server").Code);
-        Assert.Contains(cluster.Server.Requests, r => r.Path == "/apis/kubevirt.io/v1/namespaces/factory-a/virtualmachines/edge-01");
+        Assert.Contains(_cluster.Server.Requests, r => r.Path == "/apis/kubevirt.io/v1/namespaces/factory-a/virtualmachines/edge-01");
         Assert.Equal(0, Kvedge("install", "-f", plain, "-n", "line-7").Code);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
     }
 
     [Fact]
     public void Upgrade_reports_a_needed_restart_and_restarts_with_restart()
     {
-        cluster.Server.Simulator.Start();
-        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
-        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi");
+        _cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--wait").Code);
+        var (code, console) = Kvedge("upgrade", "-f", _spec, "--set", "spec.memory=6Gi");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured", console.Err, StringComparison.Ordinal);
         Assert.Contains("factory-a/edge-01: the VM template changed; the change takes effect at the next restart (kvedge restart edge-01 -n factory-a, or upgrade --restart)", console.Err, StringComparison.Ordinal);
 
-        var (restartCode, restarted) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=8Gi", "--restart");
+        var (restartCode, restarted) = Kvedge("upgrade", "-f", _spec, "--set", "spec.memory=8Gi", "--restart");
         Assert.Equal(0, restartCode);
         Assert.Contains("restarted the VM", restarted.Err, StringComparison.Ordinal);
-        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+        Assert.Equal(1, _cluster.Server.Simulator.Restarts);
     }
 
     [Fact]
     public void Upgrade_says_which_changed_disk_needs_a_restart()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
-        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.iotEdge.mobyEngineVersion=27.3.2");
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        var (code, console) = Kvedge("upgrade", "-f", _spec, "--set", "spec.iotEdge.mobyEngineVersion=27.3.2");
         Assert.Equal(0, code);
         Assert.Contains("configmap/edge-01-config configured\n", console.Err, StringComparison.Ordinal);
         Assert.Contains("factory-a/edge-01: configmap/edge-01-config changed, and the guest reads that disk only at boot; the change takes effect at the next restart "
             + "(kvedge restart edge-01 -n factory-a, or upgrade --restart)\n", console.Err, StringComparison.Ordinal);
-        Assert.Equal(0, cluster.Server.Simulator.Restarts);
+        Assert.Equal(0, _cluster.Server.Simulator.Restarts);
     }
 
     [Fact]
     public void A_changed_cloud_init_secret_alone_is_a_note_not_a_restart()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
-        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.ssh.user=plantops", "--restart");
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        var (code, console) = Kvedge("upgrade", "-f", _spec, "--set", "spec.ssh.user=plantops", "--restart");
         Assert.Equal(0, code);
         Assert.Contains("secret/edge-01-cloudinit configured\n", console.Err, StringComparison.Ordinal);
         Assert.Contains("factory-a/edge-01: secret/edge-01-cloudinit changed: cloud-init applies its users, SSH keys and hostname only to a new VM instance, not at a restart", console.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("takes effect at the next restart", console.Err, StringComparison.Ordinal);
-        Assert.Equal(0, cluster.Server.Simulator.Restarts);
+        Assert.Equal(0, _cluster.Server.Simulator.Restarts);
     }
 
     [Fact]
     public void Install_wait_shows_import_progress_and_what_it_waits_for()
     {
-        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
-        cluster.Server.Simulator.Start();
-        var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m");
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(100);
+        _cluster.Server.Simulator.Start();
+        var (code, console) = Kvedge("install", "-f", _spec, "--wait", "--timeout", "1m");
         Assert.Equal(0, code);
         Assert.Contains("edge-01: waiting for the DataVolumes to import", console.Err, StringComparison.Ordinal);
         Assert.Contains("edge-01: importing edge-01-root [##############################] 100.0%", console.Err, StringComparison.Ordinal);
@@ -171,9 +171,9 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void A_wait_that_runs_out_of_time_exits_4()
     {
-        cluster.Server.Simulator.ImportStallsAt = 50;
-        cluster.Server.Simulator.Start();
-        var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "2s");
+        _cluster.Server.Simulator.ImportStallsAt = 50;
+        _cluster.Server.Simulator.Start();
+        var (code, console) = Kvedge("install", "-f", _spec, "--wait", "--timeout", "2s");
         Assert.Equal(ExitCodes.WaitTimeout, code);
         Assert.Contains("error: factory-a/edge-01: timed out after 2s waiting for factory-a/edge-01", console.Err, StringComparison.Ordinal);
         Assert.Contains("ready 0, timed out 1: factory-a/edge-01 (waiting for the DataVolumes to import)\n", console.Err, StringComparison.Ordinal);
@@ -185,19 +185,19 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [InlineData("uninstall", "0")]
     public void Concurrency_outside_1_to_256_is_refused_before_the_cluster_is_contacted(string verb, string value)
     {
-        var (code, console) = Kvedge(verb, "-f", spec, "--concurrency", value);
+        var (code, console) = Kvedge(verb, "-f", _spec, "--concurrency", value);
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains($"--concurrency {value}: must be between 1 and 256", console.Err, StringComparison.Ordinal);
-        Assert.Empty(cluster.Server.Requests);
+        Assert.Empty(_cluster.Server.Requests);
     }
 
     [Fact]
     public void A_persistent_failure_names_what_was_applied_and_a_rerun_continues_from_there()
     {
         // Every write of the VirtualMachine fails, however often the client retries.
-        cluster.Server.Faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/virtualmachines/edge-01", StringComparison.Ordinal),
+        _cluster.Server.Faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/virtualmachines/edge-01", StringComparison.Ordinal),
             new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 1000);
-        var (code, console) = Kvedge("install", "-f", spec);
+        var (code, console) = Kvedge("install", "-f", _spec);
         Assert.Equal(ExitCodes.Failure, code);
         var err = console.Err.Replace("\r", "", StringComparison.Ordinal);
         Assert.Contains("error: factory-a/edge-01: ", err, StringComparison.Ordinal);
@@ -205,10 +205,10 @@ public sealed class ClusterCommandTests : IAsyncLifetime
             + "datavolume.cdi.kubevirt.io/edge-01-root, datavolume.cdi.kubevirt.io/edge-01-data; running the command again continues from there\n", err, StringComparison.Ordinal);
         Assert.EndsWith("0 of 1 device(s) installed\n", err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
-        cluster.Server.Faults.Clear();
-        var (rerun, again) = Kvedge("install", "-f", spec);
+        _cluster.Server.Faults.Clear();
+        var (rerun, again) = Kvedge("install", "-f", _spec);
         Assert.Equal(0, rerun);
         Assert.Equal(5, again.Err.Split('\n').Count(l => l.EndsWith(" unchanged", StringComparison.Ordinal)));
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 created\n", again.Err, StringComparison.Ordinal);
@@ -218,22 +218,22 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_conflict_exits_5_and_names_the_way_out()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
-        using var raw = cluster.RawClient();
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        using var raw = _cluster.RawClient();
         await k8s.CustomObjectsOperationsExtensions.PatchNamespacedCustomObjectAsync(raw.CustomObjects,
             new k8s.Models.V1Patch("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"runStrategy":"Halted"}}""", k8s.Models.V1Patch.PatchType.ApplyPatch),
             "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "flux", force: true);
-        var (code, console) = Kvedge("install", "-f", spec);
+        var (code, console) = Kvedge("install", "-f", _spec);
         Assert.Equal(ExitCodes.Conflict, code);
         Assert.Contains("rerun with --force-conflicts", console.Err, StringComparison.Ordinal);
-        Assert.Equal(0, Kvedge("install", "-f", spec, "--force-conflicts").Code);
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--force-conflicts").Code);
     }
 
     [Fact]
     public void Status_prints_a_table_and_json()
     {
-        cluster.Server.Simulator.Start();
-        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
+        _cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--wait").Code);
         var (code, table) = Kvedge("status");
         Assert.Equal(0, code);
         var lines = table.Out.TrimEnd().Split('\n');
@@ -250,7 +250,7 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Ssh_prints_the_command_for_the_device_user_and_endpoint()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
         var (code, console) = Kvedge("ssh", "edge-01", "-i", "~/.ssh/edge");
         Assert.Equal(0, code);
         Assert.Equal("ssh -p 30022 -i '~/.ssh/edge' plantadmin@192.168.10.21\n", console.Out);
@@ -259,12 +259,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Restart_calls_the_restart_subresource()
     {
-        cluster.Server.Simulator.Start();
-        Assert.Equal(0, Kvedge("install", "-f", spec, "--wait").Code);
+        _cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--wait").Code);
         var (code, console) = Kvedge("restart", "edge-01");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 restart requested", console.Err, StringComparison.Ordinal);
-        Assert.Equal(1, cluster.Server.Simulator.Restarts);
+        Assert.Equal(1, _cluster.Server.Simulator.Restarts);
         Assert.Equal(1, Kvedge("restart", "nope").Code);
 
         // A second request while the first is queued: KubeVirt's 500, said as such, sent once.
@@ -276,43 +276,43 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Restart_of_a_halted_VM_is_KubeVirt_refusing_not_a_field_conflict()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec, "--set", "spec.runStrategy=Halted").Code);
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--set", "spec.runStrategy=Halted").Code);
         var (code, console) = Kvedge("restart", "edge-01");
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("KubeVirt did not restart virtualmachine.kubevirt.io/edge-01: RunStategy Halted does not support manual restart requests", console.Err, StringComparison.Ordinal);
-        Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
+        Assert.Single(_cluster.Server.Requests, r => r.Path.EndsWith("/restart", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Uninstall_keeps_the_data_disk_and_purge_asks_first()
     {
-        Assert.Equal(0, Kvedge("install", "-f", spec).Code);
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
         var (refused, noAnswer) = Kvedge("uninstall", "edge-01", "--purge");
         Assert.Equal(ExitCodes.InvalidInput, refused);
         Assert.Contains("add --yes to confirm. Nothing was deleted.", noAnswer.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
         var (code, console) = Kvedge("uninstall", "edge-01");
         Assert.Equal(0, code);
         Assert.Contains("datavolume.cdi.kubevirt.io/edge-01-data kept (the data disk; --purge deletes it)", console.Err, StringComparison.Ordinal);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 deleted", console.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
 
         var (wrong, _) = KvedgeWithInput("edge-02\n", "uninstall", "edge-01", "--purge");
         Assert.Equal(ExitCodes.InvalidInput, wrong);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
 
         var (purged, _) = KvedgeWithInput("edge-01\n", "uninstall", "edge-01", "--purge");
         Assert.Equal(0, purged);
-        Assert.Null(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
-        Assert.Null(cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-credentials"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-credentials"));
     }
 
     // The test device three times over: edge-01 (the spec), edge-02 and edge-03, as one fleet file.
     private string Fleet()
     {
-        var one = File.ReadAllText(spec);
-        var fleet = Path.Combine(folder, "fleet.yaml");
+        var one = File.ReadAllText(_spec);
+        var fleet = Path.Combine(_folder, "fleet.yaml");
         File.WriteAllText(fleet, string.Join("\n---\n", new[] { "edge-01", "edge-02", "edge-03" }.Select(n => one.Replace("name: edge-01", $"name: {n}", StringComparison.Ordinal))));
         return fleet;
     }
@@ -322,7 +322,7 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     {
         var fleet = Fleet();
         Assert.Equal(0, Kvedge("install", "-f", fleet).Code);
-        cluster.Server.ResetRequests();
+        _cluster.Server.ResetRequests();
 
         var (code, console) = Kvedge("uninstall", "-f", fleet);
 
@@ -331,12 +331,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         {
             Assert.Contains($"virtualmachine.kubevirt.io/{device} deleted", console.Err, StringComparison.Ordinal);
             Assert.Contains($"datavolume.cdi.kubevirt.io/{device}-data kept (the data disk; --purge deletes it)", console.Err, StringComparison.Ordinal);
-            Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", $"{device}-data"));
+            Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", $"{device}-data"));
         }
 
         Assert.Contains("3 of 3 device(s) uninstalled", console.Err, StringComparison.Ordinal);
         // One list per kind for the fleet (five rendered kinds and the vTPM state PVCs), not per device.
-        var lists = cluster.Server.Requests.Where(r => r.Method == "GET").ToList();
+        var lists = _cluster.Server.Requests.Where(r => r.Method == "GET").ToList();
         Assert.Equal(6, lists.Count);
     }
 
@@ -348,13 +348,13 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         var (refused, wrongCount) = KvedgeWithInput("2\n", "uninstall", "-l", "app.kubernetes.io/name=aziot-edge", "--purge");
         Assert.Equal(ExitCodes.InvalidInput, refused);
         Assert.Contains("Type the number of devices (3) to confirm", wrongCount.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-02-data"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-02-data"));
 
         var (code, console) = Kvedge("uninstall", "-l", "app.kubernetes.io/instance in (edge-02,edge-03)");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-02 deleted", console.Err, StringComparison.Ordinal);
         Assert.Contains("virtualmachine.kubevirt.io/edge-03 deleted", console.Err, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
         var (none, nothing) = Kvedge("uninstall", "-l", "app.kubernetes.io/instance=edge-99");
         Assert.Equal(ExitCodes.Failure, none);
@@ -364,8 +364,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Wait_for_a_fleet_on_a_terminal_is_a_live_view_redrawn_in_place_and_plain_lines_otherwise()
     {
-        cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
-        cluster.Server.Simulator.Start();
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
+        _cluster.Server.Simulator.Start();
         var fleet = Fleet();
 
         var (code, console) = KvedgeOnTerminal("install", "-f", fleet, "--wait", "--timeout", "1m");
@@ -399,10 +399,10 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Preflight_prints_a_table_and_fails_on_a_failed_check()
     {
-        var (code, console) = Kvedge("preflight", "-f", spec);
+        var (code, console) = Kvedge("preflight", "-f", _spec);
         Assert.Equal(0, code);
         Assert.Contains("KubeVirt         pass     KubeVirt v1.9.0 Deployed", console.Out, StringComparison.Ordinal);
-        cluster.Server.Denied.Add("patch virtualmachines");
+        _cluster.Server.Denied.Add("patch virtualmachines");
         var (failed, denied) = Kvedge("preflight");
         Assert.Equal(1, failed);
         Assert.Contains("permissions      fail     not allowed in namespace factory-a: patch kubevirt.io/virtualmachines", denied.Out, StringComparison.Ordinal);
@@ -412,7 +412,7 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     public void A_client_dry_run_needs_no_cluster()
     {
         // No --kubeconfig, no KUBECONFIG, an empty HOME: any other verb exits 3 here (the no-cluster test below).
-        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString }, "install", "-f", spec, "--dry-run=client");
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString }, "install", "-f", _spec, "--dry-run=client");
         Assert.Equal(0, code);
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 configured (client dry run)", console.Err, StringComparison.Ordinal);
     }
@@ -421,9 +421,9 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     public void Context_picks_the_kubeconfig_context_and_its_namespace()
     {
         // NamespaceLifecycle: the namespace a device goes to must exist.
-        cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
-        var kubeconfig = Path.Combine(folder, "two-contexts");
-        File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Kubeconfig).Replace("contexts:\n", """
+        _cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"line-7"},"status":{"phase":"Active"}}"""));
+        var kubeconfig = Path.Combine(_folder, "two-contexts");
+        File.WriteAllText(kubeconfig, File.ReadAllText(_cluster.Kubeconfig).Replace("contexts:\n", """
             contexts:
             - name: line-7
               context:
@@ -432,13 +432,13 @@ public sealed class ClusterCommandTests : IAsyncLifetime
                 namespace: line-7
 
             """, StringComparison.Ordinal));
-        var plain = Path.Combine(folder, "plain.yaml");
-        File.WriteAllText(plain, File.ReadAllText(spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
-        var env = new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString };
+        var plain = Path.Combine(_folder, "plain.yaml");
+        File.WriteAllText(plain, File.ReadAllText(_spec).Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
+        var env = new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString };
 
         Assert.Equal(0, TestConsole.RunWith("", env, "install", "-f", plain, "--kubeconfig", kubeconfig, "--context", "line-7").Code);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
-        Assert.Null(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "line-7", "edge-01"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
 
         var (code, console) = TestConsole.RunWith("", env, "status", "--kubeconfig", kubeconfig, "--context", "nowhere");
         Assert.Equal(ExitCodes.ClusterUnavailable, code);
@@ -448,13 +448,13 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Bad_input_is_refused_before_the_cluster_is_contacted()
     {
-        var bad = Path.Combine(folder, "bad.yaml");
+        var bad = Path.Combine(_folder, "bad.yaml");
         File.WriteAllText(bad, Specs.Minimal("Edge_01"));
         var (code, console) = Kvedge("install", "-f", bad);
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("metadata.name", console.Err, StringComparison.Ordinal);
-        Assert.Empty(cluster.Server.Requests);
-        Assert.Equal(ExitCodes.InvalidInput, Kvedge("install", "-f", spec, "--timeout", "ten minutes").Code);
+        Assert.Empty(_cluster.Server.Requests);
+        Assert.Equal(ExitCodes.InvalidInput, Kvedge("install", "-f", _spec, "--timeout", "ten minutes").Code);
     }
 
     public static TheoryData<string[]> EveryVerb() => new()
@@ -472,10 +472,10 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [MemberData(nameof(EveryVerb))]
     public void With_no_cluster_configured_every_verb_fails_in_one_line(string[] args)
     {
-        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
-            [.. args.Select(a => a == "SPEC" ? spec : a)]);
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString },
+            [.. args.Select(a => a == "SPEC" ? _spec : a)]);
         Assert.Equal(ExitCodes.ClusterUnavailable, code);
-        Assert.Equal($"error: no cluster configured: no kubeconfig at {folder}/.kube/config, KUBECONFIG is not set, and this is not a pod; pass --kubeconfig or set KUBECONFIG\n", console.Err);
+        Assert.Equal($"error: no cluster configured: no kubeconfig at {_folder}/.kube/config, KUBECONFIG is not set, and this is not a pod; pass --kubeconfig or set KUBECONFIG\n", console.Err);
         Assert.Empty(console.Out);
     }
 
@@ -483,10 +483,10 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [MemberData(nameof(EveryVerb))]
     public void With_a_cluster_that_does_not_answer_every_verb_fails_in_one_line(string[] args)
     {
-        var kubeconfig = Path.Combine(folder, "dead-kubeconfig");
-        File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Kubeconfig).Replace(cluster.Server.Url.ToString().TrimEnd('/'), "http://127.0.0.1:9", StringComparison.Ordinal));
-        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder, ["IOTHUB_CS"] = ConnectionString },
-            [.. args.Select(a => a == "SPEC" ? spec : a), "--kubeconfig", kubeconfig]);
+        var kubeconfig = Path.Combine(_folder, "dead-kubeconfig");
+        File.WriteAllText(kubeconfig, File.ReadAllText(_cluster.Kubeconfig).Replace(_cluster.Server.Url.ToString().TrimEnd('/'), "http://127.0.0.1:9", StringComparison.Ordinal));
+        var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString },
+            [.. args.Select(a => a == "SPEC" ? _spec : a), "--kubeconfig", kubeconfig]);
         Assert.Equal(ExitCodes.ClusterUnavailable, code);
         Assert.Matches(@"^error: the cluster at http://127\.0\.0\.1:9/? does not answer: [^\n]+\n$", console.Err);
         Assert.Empty(console.Out);

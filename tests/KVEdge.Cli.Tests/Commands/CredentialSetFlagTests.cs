@@ -11,9 +11,9 @@ namespace KVEdge.Cli.Tests.Commands;
 /// </summary>
 public sealed class CredentialSetFlagTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("kvedge-cli-cred-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kvedge-cli-cred-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, true);
+    public void Dispose() => Directory.Delete(_folder, true);
 
     /// <summary>Every property of the spec that carries [Credential], as its --set path.</summary>
     public static TheoryData<string> CredentialPaths()
@@ -42,7 +42,7 @@ public sealed class CredentialSetFlagTests : IDisposable
     [MemberData(nameof(CredentialPaths))]
     public void A_credential_on_the_command_line_is_named_never_shown(string path)
     {
-        var spec = Path.Combine(folder, "edge.yaml");
+        var spec = Path.Combine(_folder, "edge.yaml");
         File.WriteAllText(spec, Specs.Minimal("edge-01", "iotEdge:\n  provisioning: {source: manual, method: connectionString}\n"));
         foreach (var (kind, value, fragment) in Secrets)
         {
@@ -64,7 +64,7 @@ public sealed class CredentialSetFlagTests : IDisposable
     [Fact]
     public void An_assignment_without_a_path_is_not_echoed_either()
     {
-        var spec = Path.Combine(folder, "edge.yaml");
+        var spec = Path.Combine(_folder, "edge.yaml");
         File.WriteAllText(spec, Specs.Minimal("edge-01"));
         var (code, console) = TestConsole.Run("validate", "-f", spec, "--set", "c2V0LWZsYWctc2VjcmV0LWtleS0wMQ==");
         Assert.Equal(2, code);

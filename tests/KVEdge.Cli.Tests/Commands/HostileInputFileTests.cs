@@ -6,13 +6,13 @@ namespace KVEdge.Cli.Tests.Commands;
 /// <summary>Input that is not a spec at all (a device file, a huge file, binary, an alias bomb) gets a clear exit 2 in bounded time and memory.</summary>
 public sealed class HostileInputFileTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("kvedge-cli-hostile-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kvedge-cli-hostile-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, true);
+    public void Dispose() => Directory.Delete(_folder, true);
 
     private string Write(string name, byte[] bytes)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }

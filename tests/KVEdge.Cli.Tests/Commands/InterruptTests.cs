@@ -10,34 +10,34 @@ namespace KVEdge.Cli.Tests.Commands;
 /// </summary>
 public sealed class InterruptTests : IAsyncLifetime
 {
-    private ContractCluster cluster = null!;
-    private string folder = null!;
+    private ContractCluster _cluster = null!;
+    private string _folder = null!;
 
     public async Task InitializeAsync()
     {
-        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
-        folder = Directory.CreateTempSubdirectory("kvedge-interrupt-").FullName;
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _folder = Directory.CreateTempSubdirectory("kvedge-interrupt-").FullName;
     }
 
     public async Task DisposeAsync()
     {
-        await cluster.DisposeAsync();
-        Directory.Delete(folder, true);
+        await _cluster.DisposeAsync();
+        Directory.Delete(_folder, true);
     }
 
     [Fact]
     public async Task Sigint_during_install_wait_reports_what_was_applied_and_exits_130()
     {
-        cluster.Server.Simulator.ImportStallsAt = 50;
-        cluster.Server.Simulator.Start();
-        var spec = Path.Combine(folder, "fleet.yaml");
+        _cluster.Server.Simulator.ImportStallsAt = 50;
+        _cluster.Server.Simulator.Start();
+        var spec = Path.Combine(_folder, "fleet.yaml");
         File.WriteAllText(spec, string.Join("\n---\n", new[] { "edge-01", "edge-02" }.Select(n => Specs.Minimal(n))));
 
         var kvedge = Path.Combine(AppContext.BaseDirectory, "kvedge.dll");
         // SIGINT at its default disposition, as a terminal's Ctrl-C finds it: a test run started in the background (CI
         // does) inherits it ignored, and a process never sees an ignored signal. coreutils' env resets it for the child.
         var psi = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "--default-signal=INT", "dotnet", kvedge, "install", "-f", spec, "--wait", "--timeout", "5m", "--kubeconfig", cluster.Kubeconfig })
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", kvedge, "install", "-f", spec, "--wait", "--timeout", "5m", "--kubeconfig", _cluster.Kubeconfig })
         {
             psi.ArgumentList.Add(a);
         }
@@ -95,6 +95,6 @@ public sealed class InterruptTests : IAsyncLifetime
         Assert.Contains("factory-a/edge-01: interrupted while waiting for the DataVolumes to import; applied: secret/edge-01-cloudinit", text, StringComparison.Ordinal);
         Assert.Contains("virtualmachine.kubevirt.io/edge-02", text, StringComparison.Ordinal);
         Assert.Contains("error: interrupted: 0 of 2 device(s) done; what was applied stays applied", text, StringComparison.Ordinal);
-        Assert.NotNull(cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-02"));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-02"));
     }
 }

@@ -9,23 +9,23 @@ namespace KVEdge.Cli.Tests.Commands;
 /// </summary>
 public sealed class NamespaceFlagTests : IAsyncLifetime
 {
-    private ContractCluster cluster = null!;
-    private string folder = null!;
-    private string spec = null!;
+    private ContractCluster _cluster = null!;
+    private string _folder = null!;
+    private string _spec = null!;
 
     public async Task InitializeAsync()
     {
-        cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
-        folder = Directory.CreateTempSubdirectory("kvedge-cli-ns-").FullName;
-        spec = Path.Combine(folder, "edge-01.yaml");
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _folder = Directory.CreateTempSubdirectory("kvedge-cli-ns-").FullName;
+        _spec = Path.Combine(_folder, "edge-01.yaml");
         // No metadata.namespace: -n decides where the device goes.
-        File.WriteAllText(spec, Specs.Minimal("edge-01").Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
+        File.WriteAllText(_spec, Specs.Minimal("edge-01").Replace("  namespace: factory-a\n", "", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()
     {
-        await cluster.DisposeAsync();
-        Directory.Delete(folder, true);
+        await _cluster.DisposeAsync();
+        Directory.Delete(_folder, true);
     }
 
     public static TheoryData<string> BadNamespaces() => ["../../x", "/abs", "..", "Factory-A", "a_b", "-a", new string('a', 64), "ns\u001b[31m"];
@@ -34,13 +34,13 @@ public sealed class NamespaceFlagTests : IAsyncLifetime
     [MemberData(nameof(BadNamespaces))]
     public void Template_with_output_dir_refuses_it_and_writes_nowhere(string ns)
     {
-        var output = Path.Combine(folder, "out", "tree");
-        var (code, console) = TestConsole.Run("template", "-f", spec, "-n", ns, "--output-dir", output);
+        var output = Path.Combine(_folder, "out", "tree");
+        var (code, console) = TestConsole.Run("template", "-f", _spec, "-n", ns, "--output-dir", output);
         Assert.Equal(2, code);
         Assert.Contains("-n/--namespace", console.Err, StringComparison.Ordinal);
         Assert.Contains("not a namespace name", console.Err, StringComparison.Ordinal);
         Assert.Empty(console.Out);
-        Assert.False(Directory.Exists(Path.Combine(folder, "out")));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
         Assert.False(Directory.Exists("/abs"));
         Assert.DoesNotContain("\u001b", console.Err, StringComparison.Ordinal);
     }
@@ -49,24 +49,24 @@ public sealed class NamespaceFlagTests : IAsyncLifetime
     [MemberData(nameof(BadNamespaces))]
     public void Validate_install_and_status_refuse_it_before_any_request(string ns)
     {
-        foreach (var args in new[] { new[] { "validate", "-f", spec }, ["install", "-f", spec], ["uninstall", "edge-01"], ["status"], ["preflight"] })
+        foreach (var args in new[] { new[] { "validate", "-f", _spec }, ["install", "-f", _spec], ["uninstall", "edge-01"], ["status"], ["preflight"] })
         {
-            cluster.Server.ResetRequests();
-            var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = folder }, [.. args, "-n", ns, "--kubeconfig", cluster.Kubeconfig]);
+            _cluster.Server.ResetRequests();
+            var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder }, [.. args, "-n", ns, "--kubeconfig", _cluster.Kubeconfig]);
             Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}\n{console.Err}");
             Assert.Contains("not a namespace name", console.Err, StringComparison.Ordinal);
-            Assert.Empty(cluster.Server.Requests);
+            Assert.Empty(_cluster.Server.Requests);
         }
     }
 
     [Fact]
     public void A_control_character_is_shown_escaped_and_a_long_value_cut_with_its_length()
     {
-        var (_, escaped) = TestConsole.Run("validate", "-f", spec, "-n", "bad\u0007ns");
+        var (_, escaped) = TestConsole.Run("validate", "-f", _spec, "-n", "bad\u0007ns");
         Assert.Contains("\"bad\\x07ns\"", escaped.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("\u0007", escaped.Err, StringComparison.Ordinal);
 
-        var (_, cut) = TestConsole.Run("validate", "-f", spec, "-n", new string('x', 5000));
+        var (_, cut) = TestConsole.Run("validate", "-f", _spec, "-n", new string('x', 5000));
         Assert.Contains($"\"{new string('x', 80)}\"... (5000 characters)", cut.Err, StringComparison.Ordinal);
         Assert.True(cut.Err.Length < 2000, cut.Err.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -74,7 +74,7 @@ public sealed class NamespaceFlagTests : IAsyncLifetime
     [Fact]
     public void A_good_namespace_still_works()
     {
-        var (code, console) = TestConsole.Run("template", "-f", spec, "-n", "line-7");
+        var (code, console) = TestConsole.Run("template", "-f", _spec, "-n", "line-7");
         Assert.Equal(0, code);
         Assert.Contains("namespace: line-7", console.Out, StringComparison.Ordinal);
     }

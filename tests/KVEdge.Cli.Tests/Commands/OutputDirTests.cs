@@ -6,11 +6,11 @@ namespace KVEdge.Cli.Tests.Commands;
 /// removes what it wrote for devices that left the fleet.</summary>
 public sealed class OutputDirTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("kvedge-cli-tree-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kvedge-cli-tree-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, true);
+    public void Dispose() => Directory.Delete(_folder, true);
 
-    private string Tree => Path.Combine(folder, "tree");
+    private string Tree => Path.Combine(_folder, "tree");
 
     private static string Example(string name) => Path.Combine(RepoPaths.Examples, name);
 
@@ -24,7 +24,7 @@ public sealed class OutputDirTests : IDisposable
     [Fact]
     public void A_symlinked_folder_in_the_tree_is_refused_and_what_it_points_at_is_untouched()
     {
-        var elsewhere = Directory.CreateDirectory(Path.Combine(folder, "elsewhere")).FullName;
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_folder, "elsewhere")).FullName;
         File.WriteAllText(Path.Combine(elsewhere, "precious.txt"), "mine");
         Directory.CreateDirectory(Tree);
         Directory.CreateSymbolicLink(Path.Combine(Tree, "factory-a"), elsewhere);
@@ -41,7 +41,7 @@ public sealed class OutputDirTests : IDisposable
     public void A_symlinked_file_is_refused_and_its_target_is_not_overwritten()
     {
         Assert.Equal(0, Render().Code);
-        var outside = Path.Combine(folder, "outside.yaml");
+        var outside = Path.Combine(_folder, "outside.yaml");
         File.WriteAllText(outside, "# someone else's\n");
         var victim = Directory.EnumerateFiles(Tree, "secret-*-cloudinit.yaml", SearchOption.AllDirectories).First();
         File.Delete(victim);
@@ -56,7 +56,7 @@ public sealed class OutputDirTests : IDisposable
     [Fact]
     public void A_file_as_output_dir_is_a_clear_error_not_an_internal_one()
     {
-        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(_folder);
         File.WriteAllText(Tree, "not a folder");
         var (code, console) = Render();
         Assert.Equal(2, code);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
-using KVEdge.Core.Rendering;
 using KVEdge.Testing;
+
+using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Tests.Rendering;
 

@@ -2,13 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace KVEdge.Core.Images.Bake;
 
-public enum AcceleratorChoice
-{
-    Auto,
-    Kvm,
-    Tcg,
-}
-
 /// <summary>How qemu runs the bake guest: its -machine accel= value, its -cpu model, and why, in words for the user.</summary>
 public sealed record Accelerator(string Accel, string Cpu, string Description)
 {

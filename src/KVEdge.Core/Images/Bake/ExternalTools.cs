@@ -53,5 +53,3 @@ public sealed record ExternalTools(string Qemu, string QemuImg, string IsoMaker)
         }
     }
 }
-
-public sealed class BakeException(string message) : Exception(message);

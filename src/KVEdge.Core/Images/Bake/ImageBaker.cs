@@ -3,30 +3,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
-using KVEdge.Core.Cluster;
+using KVEdge.Core.Kube;
 using KVEdge.Core.Rendering;
 
 namespace KVEdge.Core.Images.Bake;
-
-public sealed record BakeOptions(
-    string BaseImage,
-    string WorkDir,
-    TimeSpan Timeout,
-    int MemoryMiB = 2048,
-    int Cpus = 2,
-    string? Kernel = null,
-    string? Initrd = null,
-    string? KernelArgs = null,
-    Accelerator? Accelerator = null,
-    TimeSpan? SilentLimit = null)
-{
-    /// <summary>A guest that prints nothing on its serial console for this long is not booting (default 5 minutes).</summary>
-    public TimeSpan Silence => SilentLimit ?? TimeSpan.FromMinutes(5);
-
-    public Accelerator Accel => Accelerator ?? Bake.Accelerator.ForHost(AcceleratorChoice.Auto);
-}
-
-public sealed record BakeResult(string Disk, TimeSpan BootTime);
 
 /// <summary>
 /// `kvedge image bake`: boots the base image once in a local qemu, with the device's config disk (its repository and

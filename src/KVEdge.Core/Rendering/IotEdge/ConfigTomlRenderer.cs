@@ -44,15 +44,15 @@ public static class ConfigTomlRenderer
         root["provisioning"] = provisioning;
         switch (p.Source, p.Method)
         {
-            case ("manual", "connectionString"):
+            case (ProvisioningSources.Manual, ProvisioningMethods.ConnectionString):
                 provisioning["connection_string"] = CredentialKey.ConnectionString.Placeholder;
                 break;
-            case ("manual", _):
+            case (ProvisioningSources.Manual, _):
                 provisioning["iothub_hostname"] = p.IothubHostname!;
                 provisioning["device_id"] = p.DeviceId!;
-                provisioning["authentication"] = p.Method == "symmetricKey"
+                provisioning["authentication"] = p.Method == ProvisioningMethods.SymmetricKey
                     ? new TomlTable { ["method"] = "sas", ["device_id_pk"] = Inline("value", CredentialKey.SymmetricKey.Placeholder) }
-                    : new TomlTable { ["method"] = "x509", ["identity_cert"] = IdentityCertUri, ["identity_pk"] = IdentityKeyUri };
+                    : new TomlTable { ["method"] = ProvisioningMethods.X509, ["identity_cert"] = IdentityCertUri, ["identity_pk"] = IdentityKeyUri };
                 break;
             default:
                 provisioning["global_endpoint"] = p.GlobalEndpoint;
@@ -60,13 +60,13 @@ public static class ConfigTomlRenderer
                 var attestation = new TomlTable();
                 switch (p.Method)
                 {
-                    case "symmetricKey":
+                    case ProvisioningMethods.SymmetricKey:
                         attestation["method"] = "symmetric_key";
                         attestation["registration_id"] = p.RegistrationId!;
                         attestation["symmetric_key"] = Inline("value", CredentialKey.SymmetricKey.Placeholder);
                         break;
-                    case "x509":
-                        attestation["method"] = "x509";
+                    case ProvisioningMethods.X509:
+                        attestation["method"] = ProvisioningMethods.X509;
                         if (p.RegistrationId is { } id)
                         {
                             attestation["registration_id"] = id;
@@ -76,7 +76,7 @@ public static class ConfigTomlRenderer
                         attestation["identity_pk"] = IdentityKeyUri;
                         break;
                     default:
-                        attestation["method"] = "tpm";
+                        attestation["method"] = ProvisioningMethods.Tpm;
                         attestation["registration_id"] = p.RegistrationId!;
                         break;
                 }

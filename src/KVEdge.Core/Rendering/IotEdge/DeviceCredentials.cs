@@ -16,7 +16,7 @@ public static class DeviceCredentials
             }
 
             var value = key.SecretKey.EndsWith(".pem", StringComparison.Ordinal) || key == CredentialKey.ConfigToml ? (raw.EndsWith('\n') ? raw : raw + "\n") : raw.Trim();
-            if (key == CredentialKey.SymmetricKey && iot.Provisioning is { Source: "dps", Enrollment: "group" })
+            if (key == CredentialKey.SymmetricKey && iot.Provisioning is { Source: ProvisioningSources.Dps, Enrollment: "group" })
             {
                 value = DpsKeyDerivation.DeriveDeviceKey(value, iot.Provisioning.RegistrationId!);
             }

@@ -11,9 +11,9 @@ namespace KVEdge.Core.Tests.Images.Bake;
 /// </summary>
 public sealed class ImageBakerTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("kvedge-baker-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("kvedge-baker-").FullName;
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static RenderedDevice Device()
     {
@@ -24,10 +24,10 @@ public sealed class ImageBakerTests : IDisposable
     // A stand-in qemu-system-x86_64: records its arguments, then runs BODY with $serial set to its -serial file.
     private ExternalTools Tools(string body)
     {
-        var qemu = Path.Combine(dir, "qemu-system-x86_64");
+        var qemu = Path.Combine(_dir, "qemu-system-x86_64");
         File.WriteAllText(qemu, $$"""
             #!/bin/bash
-            printf '%s\n' "$@" > "{{dir}}/qemu-args"
+            printf '%s\n' "$@" > "{{_dir}}/qemu-args"
             for a in "$@"; do case $a in file:*) serial=${a#file:} ;; esac; done
             {{body}}
             """);
@@ -37,13 +37,13 @@ public sealed class ImageBakerTests : IDisposable
 
     private string BaseImage()
     {
-        var disk = Path.Combine(dir, "base.qcow2");
+        var disk = Path.Combine(_dir, "base.qcow2");
         Assert.Equal(0, ExternalTool.Run(ExternalTool.Require("qemu-img"), ["create", "-q", "-f", "qcow2", disk, "16M"]).ExitCode);
         return disk;
     }
 
     private BakeOptions Options(TimeSpan timeout, TimeSpan silence, Accelerator accel) =>
-        new(BaseImage(), Path.Combine(dir, "work"), timeout, Accelerator: accel, SilentLimit: silence);
+        new(BaseImage(), Path.Combine(_dir, "work"), timeout, Accelerator: accel, SilentLimit: silence);
 
     [Fact]
     public void A_guest_that_prints_nothing_fails_fast_and_names_the_accelerator()
@@ -54,7 +54,7 @@ public sealed class ImageBakerTests : IDisposable
         Assert.Equal("the guest printed nothing on its serial console in 2s (KVM): try --accel tcg, or check that the base image boots with its console on ttyS0 "
             + "(--kernel/--append for one without a boot loader)", error.Message);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "the watchdog did not stop the silent guest");
-        var args = File.ReadAllLines(Path.Combine(dir, "qemu-args"));
+        var args = File.ReadAllLines(Path.Combine(_dir, "qemu-args"));
         Assert.Equal(["-machine", "q35,accel=kvm", "-cpu", "host"], args[..4]);
     }
 
@@ -64,7 +64,7 @@ public sealed class ImageBakerTests : IDisposable
         var baker = new ImageBaker(Tools("echo 'Linux version 6.1.0' > \"$serial\"; sleep 60"), TextWriter.Null);
         var error = Assert.Throws<BakeException>(() => baker.Bake(Device(), Options(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), Accelerator.Tcg)));
         Assert.StartsWith("the bake did not finish within 3s (serial console: ", error.Message, StringComparison.Ordinal);
-        Assert.Equal(["-machine", "q35,accel=tcg", "-cpu", "max"], File.ReadAllLines(Path.Combine(dir, "qemu-args"))[..4]);
+        Assert.Equal(["-machine", "q35,accel=tcg", "-cpu", "max"], File.ReadAllLines(Path.Combine(_dir, "qemu-args"))[..4]);
     }
 
     [Fact]
@@ -82,6 +82,6 @@ public sealed class ImageBakerTests : IDisposable
         var result = baker.Bake(Device(), Options(TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), Accelerator.Tcg));
         Assert.True(File.Exists(result.Disk));
         Assert.Equal(0, ExternalTool.Run(ExternalTool.Require("qemu-img"), ["check", "-q", result.Disk]).ExitCode);
-        Assert.False(File.Exists(Path.Combine(dir, "work", "bake-overlay.qcow2")));
+        Assert.False(File.Exists(Path.Combine(_dir, "work", "bake-overlay.qcow2")));
     }
 }

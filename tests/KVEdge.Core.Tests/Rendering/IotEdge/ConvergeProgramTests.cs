@@ -1,6 +1,5 @@
 using KVEdge.Core.Rendering.IotEdge;
 using KVEdge.Core.Spec;
-using KVEdge.Core.Tests.Rendering;
 using KVEdge.Testing;
 
 namespace KVEdge.Core.Tests.Rendering.IotEdge;

@@ -1,7 +1,6 @@
 using System.Text;
 using k8s.Models;
 using KVEdge.Core.Output;
-using KVEdge.Core.Tests.Rendering;
 using KVEdge.Testing;
 
 namespace KVEdge.Core.Tests.Rendering.IotEdge;

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KVEdge.Core.Output;
+
+namespace KVEdge.Cli.Console;
+
+/// <summary>
+/// Machine output, one writer for every command that prints a list: -o table (columns as kubectl prints them, three
+/// spaces apart, the last one unpadded), json (indented) or yaml, always on stdout.
+/// </summary>
+public static class OutputWriter
+{
+    public const string Table = "table";
+    public const string Json = "json";
+    public const string Yaml = "yaml";
+
+    /// <summary>-o/--output, checked at parse time against <paramref name="formats"/> (the first is the default).</summary>
+    public static Option<string> Option(string description, params string[] formats)
+    {
+        var option = new Option<string>("--output", "-o") { Description = description, DefaultValueFactory = _ => formats[0] };
+        option.AcceptOnlyFromAmong(formats);
+        return option;
+    }
+
+    /// <summary>Writes <paramref name="document"/> as json or yaml, or <paramref name="header"/> and <paramref name="rows"/> as a table.</summary>
+    public static void Write(TextWriter stdout, string format, JsonNode document, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        switch (format)
+        {
+            case Json:
+                stdout.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                break;
+            case Yaml:
+                stdout.Write(YamlWriter.Write(document));
+                break;
+            default:
+                WriteTable(stdout, header, [.. rows]);
+                break;
+        }
+    }
+
+    public static void WriteTable(TextWriter stdout, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        foreach (var row in rows.Prepend(header))
+        {
+            stdout.WriteLine(string.Join("   ", row.Select((c, i) => i == row.Count - 1 ? c : c.PadRight(widths[i]))).TrimEnd());
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace KVEdge.Core.Actions;
+
+public enum DryRunMode
+{
+    None,
+    Client,
+    Server,
+}

@@ -1,0 +1,351 @@
+using System.Text.Json.Nodes;
+
+using KVEdge.Core.Kube;
+
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// Waits for a whole fleet at once, by watching (not polling): one list-and-watch per (namespace, kind) for the
+/// DataVolumes, VirtualMachines and VirtualMachineInstances of kvedge's devices, however many devices there are, and one
+/// deadline for all of them (helm's --timeout is for the release, not per object). Each device goes through its stages:
+/// the imports succeed, the VM is Ready, the guest agent connects (VMI condition AgentConnected; after a restart, on a
+/// new instance, since KubeVirt's restart is asynchronous and the old one stays Ready for a while). A watch that ends or
+/// expires (410) is followed by a fresh list; 429 and 5xx on a watch back off and relist (client-go's reflector). A VM
+/// its runStrategy keeps stopped is not waited for, and a guest agent that has not connected after a few minutes gets a
+/// warning that names what it needs: stock cloud images ship no qemu-guest-agent.
+/// </summary>
+public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporter)
+{
+    public static readonly TimeSpan DefaultAgentWarningAfter = TimeSpan.FromMinutes(5);
+
+    private static readonly ClusterResource[] Watched = [ClusterResource.DataVolume, ClusterResource.VirtualMachine, ClusterResource.VirtualMachineInstance];
+
+    public TimeSpan AgentWarningAfter { get; init; } = DefaultAgentWarningAfter;
+
+    /// <summary>How long to wait before relisting after a watch answered 429 or 5xx.</summary>
+    public TimeSpan TransientBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    private sealed class DeviceState(WaitTarget target)
+    {
+        public WaitTarget Target { get; } = target;
+
+        public WaitStage? Phase { get; set; }
+
+        public string Stage { get; set; } = "nothing yet";
+
+        public string? Error { get; set; }
+
+        public DateTimeOffset AgentSince { get; set; }
+
+        public bool AgentWarned { get; set; }
+
+        public Dictionary<string, string> Progress { get; } = new(StringComparer.Ordinal);
+
+        public bool Finished => Phase is WaitStage.Ready or WaitStage.NotWaited or WaitStage.Failed;
+    }
+
+    public async Task<IReadOnlyList<WaitResult>> WaitAsync(IReadOnlyList<WaitTarget> targets, TimeSpan timeout, CancellationToken ct)
+    {
+        var states = targets.Select(t => new DeviceState(t)).ToList();
+        var caches = targets.Select(t => t.Namespace).Distinct(StringComparer.Ordinal)
+            .SelectMany(ns => Watched.Select(r => (ns, r)))
+            .ToDictionary(k => k, _ => new Dictionary<string, JsonObject>(StringComparer.Ordinal));
+        var gate = new Lock();
+        // A namespace's devices are judged only once all three of its kinds have been listed (an informer's HasSynced):
+        // a VM that is not waited for must not first be announced as importing.
+        var synced = new HashSet<(string, ClusterResource)>();
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        // Devices by namespace and name: an event steps only the device it is about (a list, all of its namespace), so
+        // a fleet's thousands of watch events do not each walk every device.
+        var byNamespace = states.GroupBy(s => s.Target.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Target.Device, StringComparer.Ordinal), StringComparer.Ordinal);
+        var remaining = states.Count;
+
+        void Evaluate(string ns, string? device)
+        {
+            lock (gate)
+            {
+                if (!Watched.All(r => synced.Contains((ns, r))))
+                {
+                    return;
+                }
+
+                var devices = byNamespace[ns];
+                IEnumerable<DeviceState> affected = device is null ? devices.Values : devices.TryGetValue(device, out var one) ? [one] : [];
+                foreach (var state in affected.Where(s => !s.Finished))
+                {
+                    Step(state, caches);
+                    if (state.Finished)
+                    {
+                        remaining--;
+                    }
+                }
+
+                if (remaining == 0)
+                {
+                    allDone.TrySetResult();
+                }
+            }
+        }
+
+        void Fail(string ns, string error)
+        {
+            lock (gate)
+            {
+                foreach (var state in byNamespace[ns].Values.Where(s => !s.Finished))
+                {
+                    state.Phase = WaitStage.Failed;
+                    state.Error = error;
+                    remaining--;
+                }
+
+                if (remaining == 0)
+                {
+                    allDone.TrySetResult();
+                }
+            }
+        }
+
+        var informers = caches.Keys.Select(k => InformAsync(k.ns, k.r, caches[k], gate, device =>
+        {
+            lock (gate)
+            {
+                synced.Add(k);
+            }
+
+            Evaluate(k.ns, device);
+        }, Fail, stop.Token)).ToList();
+        var warnings = WarnAboutAgentsAsync(states, gate, stop.Token);
+        var timedOut = false;
+        try
+        {
+            await allDone.Task.WaitAsync(timeout, Time, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            timedOut = true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Interrupted (Ctrl-C): each device says what it was still waiting for.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var task in informers.Append(warnings))
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        lock (gate)
+        {
+            return [.. states.Select(s => s.Phase switch
+            {
+                WaitStage.Ready or WaitStage.NotWaited => new WaitResult(s.Target, true, s.Stage),
+                WaitStage.Failed => new WaitResult(s.Target, false, s.Stage, s.Error),
+                _ when timedOut => new WaitResult(s.Target, false, s.Stage, $"timed out after {GoDuration.Format(timeout)} waiting for {s.Target.Key}: {s.Stage}", TimedOut: true),
+                _ => new WaitResult(s.Target, false, s.Stage, $"interrupted while waiting for {s.Stage}", Interrupted: true),
+            })];
+        }
+    }
+
+    // One device's next stage from what the watches have seen; announced when it changes.
+    private void Step(DeviceState state, Dictionary<(string, ClusterResource), Dictionary<string, JsonObject>> caches)
+    {
+        var t = state.Target;
+        var dvs = caches[(t.Namespace, ClusterResource.DataVolume)].Values
+            .Where(dv => dv["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() == t.Device)
+            .OrderBy(dv => dv["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal)
+            .ToList();
+        var vm = caches[(t.Namespace, ClusterResource.VirtualMachine)].GetValueOrDefault(t.Device);
+        var vmi = caches[(t.Namespace, ClusterResource.VirtualMachineInstance)].GetValueOrDefault(t.Device);
+
+        // KubeVirt starts a VM by itself only for Always, RerunOnFailure and Once; Halted and Manual wait for a start
+        // request (kubevirt.io user-guide, run strategies).
+        if (vm?["spec"]?["runStrategy"]?.GetValue<string>() is "Halted" or "Manual" && vm["status"]?["ready"]?.GetValue<bool>() != true)
+        {
+            state.Phase = WaitStage.NotWaited;
+            state.Stage = $"not waited for: runStrategy {vm["spec"]!["runStrategy"]}";
+            reporter.Warning(t.Device, $"not waiting: runStrategy {vm["spec"]!["runStrategy"]} keeps the VM stopped until it is started (virtctl start {t.Device})");
+            return;
+        }
+
+        foreach (var dv in dvs)
+        {
+            var name = dv["metadata"]!["name"]!.GetValue<string>();
+            if (dv["status"]?["phase"]?.GetValue<string>() == "Failed")
+            {
+                state.Phase = WaitStage.Failed;
+                state.Error = $"DataVolume {name} failed to import";
+                return;
+            }
+        }
+
+        if (state.Phase is null or WaitStage.Importing)
+        {
+            // Progress until the imports are done, the last (100 %) included.
+            foreach (var dv in dvs)
+            {
+                var name = dv["metadata"]!["name"]!.GetValue<string>();
+                var progress = dv["status"]?["progress"]?.GetValue<string>() ?? "N/A";
+                if (!state.Progress.TryGetValue(name, out var last) || last != progress)
+                {
+                    state.Progress[name] = progress;
+                    reporter.ImportProgress(t.Device, name, progress);
+                }
+            }
+        }
+
+        WaitStage next;
+        if (dvs.Count < t.DataVolumes || !dvs.All(dv => dv["status"]?["phase"]?.GetValue<string>() == "Succeeded"))
+        {
+            next = WaitStage.Importing;
+        }
+        else if (vm is null || !(vm["status"]?["ready"]?.GetValue<bool>() == true || HasCondition(vm, "Ready")))
+        {
+            next = WaitStage.Starting;
+        }
+        else if (vmi is null || vmi["metadata"]?["uid"]?.GetValue<string>() == t.ReplacedVmi || !HasCondition(vmi, "Ready") || !HasCondition(vmi, "AgentConnected"))
+        {
+            next = WaitStage.Agent;
+        }
+        else
+        {
+            next = WaitStage.Ready;
+        }
+
+        if (next != state.Phase)
+        {
+            state.Phase = next;
+            state.Stage = next switch
+            {
+                WaitStage.Importing => "the DataVolumes to import",
+                WaitStage.Starting => "the VirtualMachine to be Ready",
+                WaitStage.Agent => t.ReplacedVmi is null
+                    ? "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)"
+                    : "the restarted VM: a new VirtualMachineInstance, Ready, with its guest agent connected",
+                _ => "ready",
+            };
+            if (next == WaitStage.Agent)
+            {
+                state.AgentSince = Time.GetUtcNow();
+            }
+
+            reporter.Stage(t.Device, next, state.Stage);
+        }
+
+    }
+
+    private async Task WarnAboutAgentsAsync(List<DeviceState> states, Lock gate, CancellationToken ct)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(AgentWarningAfter.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        using var timer = new PeriodicTimer(period, Time);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+        {
+            lock (gate)
+            {
+                foreach (var state in states.Where(s => s.Phase == WaitStage.Agent && !s.AgentWarned && Time.GetUtcNow() - s.AgentSince >= AgentWarningAfter))
+                {
+                    state.AgentWarned = true;
+                    var device = state.Target.Device;
+                    reporter.Warning(device, $"the guest agent has not connected after {GoDuration.Format(AgentWarningAfter)}: AgentConnected needs qemu-guest-agent running in the guest. "
+                        + "kvedge's converge program installs it at first boot from the distribution's archive; if the guest cannot reach it, bake the image (kvedge image bake) "
+                        + $"or see 'journalctl -u kvedge-converge' in the guest (kvedge ssh {device}). Still waiting.");
+                }
+            }
+        }
+    }
+
+    public static bool HasCondition(JsonObject obj, string type) =>
+        obj["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == type && c["status"]?.GetValue<string>() == "True") == true;
+
+    // A list-and-watch loop over one (namespace, kind), keeping its cache current (client-go's informer, reduced).
+    // changed(null) after a list, changed(device) after an event about one device's object.
+    private async Task InformAsync(string ns, ClusterResource resource, Dictionary<string, JsonObject> cache, Lock gate,
+        Action<string?> changed, Action<string, string> fail, CancellationToken ct)
+    {
+        var selector = StandardLabels.DeviceSelector(null);
+        while (!ct.IsCancellationRequested)
+        {
+            ObjectList list;
+            try
+            {
+                list = await cluster.ListAsync(resource, ns, selector, null, ct).ConfigureAwait(false);
+            }
+            catch (ClusterApiException ex) when (!RetryPolicy.IsTransient(ex.Status))
+            {
+                fail(ns, $"cannot list {resource.DisplayName} in {ns}: {ex.Message}");
+                return;
+            }
+            catch (ClusterApiException)
+            {
+                // Still 429 or 5xx after the client's retries: back off and list again; the deadline bounds it.
+                await Task.Delay(TransientBackoff, Time, ct).ConfigureAwait(false);
+                continue;
+            }
+            catch (ClusterUnavailableException ex)
+            {
+                fail(ns, ex.Message);
+                return;
+            }
+
+            lock (gate)
+            {
+                cache.Clear();
+                foreach (var item in list.Items)
+                {
+                    cache[item["metadata"]!["name"]!.GetValue<string>()] = item;
+                }
+            }
+
+            changed(null);
+            try
+            {
+                await foreach (var e in cluster.WatchAsync(resource, ns, selector, null, list.ResourceVersion, ct).ConfigureAwait(false))
+                {
+                    var name = e.Item["metadata"]?["name"]?.GetValue<string>();
+                    if (name is null || e.Type == "Bookmark")
+                    {
+                        continue;
+                    }
+
+                    lock (gate)
+                    {
+                        if (e.Type == "Deleted")
+                        {
+                            cache.Remove(name);
+                        }
+                        else
+                        {
+                            cache[name] = e.Item;
+                        }
+                    }
+
+                    changed(e.Item["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? name);
+                }
+            }
+            catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Gone)
+            {
+                // The version we watched from was compacted away: relist.
+            }
+            catch (ClusterApiException ex) when (RetryPolicy.IsTransient(ex.Status))
+            {
+                // 429, 5xx and 504 on a watch are what a busy or HA control plane answers: back off, then relist.
+                await Task.Delay(TransientBackoff, Time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using KVEdge.Core.Images;
+using KVEdge.Core.Images.Bake;
+using KVEdge.Core.Kube;
+using KVEdge.Core.Rendering;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// `kvedge image bake`: boots the base image once with the device's pinned IoT Edge packages installed by the converge
+/// program (bake mode), then publishes the result as a containerDisk (<see cref="ImageBuildAction"/>). The work folder
+/// (disks, serial console) is deleted after a success and kept, and named, after a failure.
+/// </summary>
+public static class ImageBakeAction
+{
+    /// <summary>Every problem with the options at once, or the checked options.</summary>
+    public static (CheckedBake? Bake, IReadOnlyList<string> Problems) Check(ImageBakeOptions options, Func<string, bool>? fileExists = null)
+    {
+        fileExists ??= File.Exists;
+        var problems = new List<string>();
+        var probed = DiskImage.Probe(options.BaseImage, out var diskError);
+        var reference = ImageReference.TryParse(options.Tag, out var refError);
+        problems.AddRange(new[] { probed is null ? $"--base: {diskError}" : null, refError }.OfType<string>());
+        if (options.LayoutDir is null && !options.Push)
+        {
+            problems.Add("give --oci-layout DIR, --push, or both");
+        }
+
+        if (!GoDuration.TryParse(options.Timeout, out var limit) || limit <= TimeSpan.Zero)
+        {
+            problems.Add($"--timeout {options.Timeout}: not a duration (examples: 20m, 1h)");
+        }
+
+        if (options.Accel == AcceleratorChoice.Kvm && !fileExists("/dev/kvm"))
+        {
+            problems.Add("--accel kvm: this host has no /dev/kvm");
+        }
+
+        foreach (var (option, path) in new[] { ("--kernel", options.Kernel), ("--initrd", options.Initrd) })
+        {
+            if (path is not null && !fileExists(path))
+            {
+                problems.Add($"{option}: {path} does not exist");
+            }
+        }
+
+        return problems.Count > 0 ? (null, problems) : (new CheckedBake(options, probed!, reference!, limit), problems);
+    }
+
+    public static async Task<ImageBuildResult> RunAsync(CheckedBake bake, EdgeDevice device, string ns, IImageReporter reporter, Func<string, string?> environment, CancellationToken ct)
+    {
+        var tools = ExternalTools.Find(environment, out var missing);
+        if (missing.Count > 0)
+        {
+            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, string.Join("; ", missing)));
+        }
+
+        var options = bake.Options;
+        var work = Directory.CreateTempSubdirectory("kvedge-bake-").FullName;
+        var succeeded = false;
+        try
+        {
+            using var log = new StringWriter();
+            var baker = new ImageBaker(tools, log);
+            var baked = await Task.Run(() => baker.Bake(DeviceRenderer.Render(device, ns), new BakeOptions(bake.Base.Path, work, bake.Limit, options.MemoryMiB, 2,
+                options.Kernel, options.Initrd, options.Append, Accelerator.ForHost(options.Accel)), reporter.Line), ct).ConfigureAwait(false);
+            reporter.Line($"baked in {baked.BootTime.TotalSeconds:0} s");
+            if (options.OutputDisk is { } keep)
+            {
+                File.Copy(baked.Disk, keep, overwrite: true);
+                reporter.Line($"baked disk written to {keep}");
+            }
+
+            var disk = DiskImage.Probe(baked.Disk, out _)!;
+            var published = await ImageBuildAction.RunAsync(
+                new ImageBuildOptions(disk, bake.Reference, options.LayoutDir, options.Push, options.PlainHttp, options.Arch, null, options.CacheDir), reporter, ct).ConfigureAwait(false);
+            succeeded = published.Failure is null;
+            return published;
+        }
+        catch (BakeException ex)
+        {
+            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"{ex.Message}; the bake's files (serial console, disks) are kept in {work}"));
+        }
+        finally
+        {
+            if (succeeded)
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+}

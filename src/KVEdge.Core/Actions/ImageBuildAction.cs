@@ -1,0 +1,84 @@
+using KVEdge.Core.Images;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// `kvedge image build`: wraps the disk into a KubeVirt containerDisk in an OCI layout and pushes it when asked. An
+/// unchanged disk whose layer the registry already has is neither read, compressed nor uploaded again; a push without
+/// --mount-from uploads while it compresses.
+/// </summary>
+public static class ImageBuildAction
+{
+    public static async Task<ImageBuildResult> RunAsync(ImageBuildOptions options, IImageReporter reporter, CancellationToken ct)
+    {
+        var (probed, reference) = (options.Disk, options.Reference);
+        var temporary = options.LayoutDir is null;
+        var layoutDir = options.LayoutDir ?? Directory.CreateTempSubdirectory("kvedge-image-").FullName;
+        var cache = new LayerCache(options.CacheDir);
+        try
+        {
+            reporter.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+            var client = options.Push ? new RegistryClient(http, reference, options.PlainHttp, DockerCredentials.For(reference.Registry)) : null;
+            ContainerDisk image;
+            long streamed = 0;
+            var layerAlreadyThere = false;
+
+            // An unchanged disk whose layer the registry already has: nothing to read, compress or upload.
+            if (client is not null && cache.Find(probed) is { } known
+                && (temporary || File.Exists(ContainerDiskBuilder.BlobPath(layoutDir, known.Digest)))
+                && await client.BlobExistsAsync(known.Digest, ct).ConfigureAwait(false))
+            {
+                image = ContainerDiskBuilder.WriteImage(probed, layoutDir, reference.Tag, options.Arch, new Blob(known.Digest, known.Size, ContainerDiskBuilder.LayerMediaType), known.DiffId);
+                reporter.Line($"layer {known.Digest} unchanged since it was last built, and already in {reference.Registry}");
+                layerAlreadyThere = true;
+            }
+            else if (client is not null && options.MountFrom is null)
+            {
+                // Upload while compressing: the registry receives chunks as they are made, and the digest closes the upload.
+                await using var upload = await client.BeginStreamAsync(ct).ConfigureAwait(false);
+                image = await reporter.WithProgress($"building and pushing {probed.FileName}", probed.Size,
+                    progress => Task.Run(() => ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, options.Arch, progress, upload.Sink, keepLayer: !temporary), ct)).ConfigureAwait(false);
+                streamed = await upload.CompleteAsync(image.Layer.Digest).ConfigureAwait(false);
+            }
+            else
+            {
+                image = await reporter.WithProgress($"building {probed.FileName}", probed.Size,
+                    progress => Task.FromResult(ContainerDiskBuilder.Build(probed, layoutDir, reference.Tag, options.Arch, progress))).ConfigureAwait(false);
+            }
+
+            cache.Remember(probed, image);
+            reporter.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
+            if (!temporary)
+            {
+                reporter.Line($"OCI layout written to {layoutDir} (tag {reference.Tag})");
+            }
+
+            if (client is not null)
+            {
+                var layerPushed = layerAlreadyThere || streamed > 0;
+                var pushed = await reporter.WithProgress($"pushing to {reference.Registry}", image.Layer.Size,
+                    progress => client.PushAsync(image, options.MountFrom, progress, ct, layerInRepository: layerPushed)).ConfigureAwait(false);
+                var skipped = pushed.BlobsSkipped + (layerAlreadyThere ? 1 : 0);
+                reporter.Line($"pushed {reference}: {pushed.UploadedBytes + streamed:N0} bytes uploaded, {skipped} blob(s) already there, {pushed.BlobsMounted} mounted");
+            }
+
+            return new ImageBuildResult($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}", null);
+        }
+        catch (RegistryException ex)
+        {
+            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"push failed: {ex.Message}"));
+        }
+        catch (HttpRequestException ex)
+        {
+            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"cannot reach {reference.Registry}: {ex.Message}"));
+        }
+        finally
+        {
+            if (temporary)
+            {
+                Directory.Delete(layoutDir, recursive: true);
+            }
+        }
+    }
+}

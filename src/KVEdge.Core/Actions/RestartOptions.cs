@@ -1,0 +1,3 @@
+namespace KVEdge.Core.Actions;
+
+public sealed record RestartOptions(string Namespace, string Device);

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Rendering;
+
+using KVEdge.Core.Kube;
+
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// `kvedge status`: every kvedge device of a namespace (or one) from at most five list calls (VMs, VMIs, DataVolumes,
+/// Services, and Nodes only when a NodePort needs a node address), never one request per device.
+/// </summary>
+public sealed class StatusAction(IClusterClient cluster)
+{
+    public async Task<IReadOnlyList<DeviceStatus>> RunAsync(string? ns, string? device, CancellationToken ct)
+    {
+        var selector = StandardLabels.DeviceSelector(device);
+        var vms = await cluster.ListAsync(ClusterResource.VirtualMachine, ns, selector, null, ct).ConfigureAwait(false);
+        if (vms.Items.Count == 0)
+        {
+            return [];
+        }
+
+        var vmis = await cluster.ListAsync(ClusterResource.VirtualMachineInstance, ns, selector, null, ct).ConfigureAwait(false);
+        var dvs = await cluster.ListAsync(ClusterResource.DataVolume, ns, selector, null, ct).ConfigureAwait(false);
+        var services = await cluster.ListAsync(ClusterResource.Service, ns, selector, null, ct).ConfigureAwait(false);
+        IReadOnlyList<JsonObject> nodes = [];
+        if (services.Items.Any(s => s["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort))
+        {
+            nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
+        }
+
+        static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
+        var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
+        var serviceByKey = services.Items.ToDictionary(Key, StringComparer.Ordinal);
+        var dataVolumeByKey = dvs.Items.ToDictionary(Key, StringComparer.Ordinal);
+        return vms.Items.Select(vm =>
+        {
+            var name = vm["metadata"]!["name"]!.GetValue<string>();
+            var vmNs = vm["metadata"]!["namespace"]!.GetValue<string>();
+            var vmi = vmiByKey.GetValueOrDefault($"{vmNs}/{name}");
+            var root = dataVolumeByKey.GetValueOrDefault($"{vmNs}/{new ObjectNames(name).RootDisk}");
+            var conditions = new List<string>();
+            foreach (var source in new[] { vm, vmi })
+            {
+                foreach (var c in source?["status"]?["conditions"]?.AsArray() ?? [])
+                {
+                    var line = $"{c?["type"]}={c?["status"]}";
+                    if (!conditions.Contains(line))
+                    {
+                        conditions.Add(line);
+                    }
+                }
+            }
+
+            var import = root?["status"] is JsonObject s ? $"{s["phase"]?.GetValue<string>() ?? "Pending"} {s["progress"]?.GetValue<string>() ?? ""}".Trim() : null;
+            var service = serviceByKey.GetValueOrDefault($"{vmNs}/{name}");
+            return new DeviceStatus(
+                vmNs,
+                name,
+                vm["status"]?["printableStatus"]?.GetValue<string>() ?? "Unknown",
+                vm["status"]?["ready"]?.GetValue<bool>() == true,
+                vmi?["status"]?["nodeName"]?.GetValue<string>(),
+                vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
+                import,
+                service is null ? null : SshEndpoint.Describe(service, nodes),
+                conditions);
+        }).ToList();
+    }
+}

@@ -1,0 +1,12 @@
+namespace KVEdge.Core.Actions;
+
+/// <summary>Where a device is on its way up under --wait (the last two end its wait without it being up).</summary>
+public enum WaitStage
+{
+    Importing,
+    Starting,
+    Agent,
+    Ready,
+    NotWaited,
+    Failed,
+}

@@ -1,0 +1,8 @@
+namespace KVEdge.Core.Images.Bake;
+
+public enum AcceleratorChoice
+{
+    Auto,
+    Kvm,
+    Tcg,
+}

@@ -1,0 +1,3 @@
+namespace KVEdge.Core.Images.Bake;
+
+public sealed class BakeException(string message) : Exception(message);

@@ -1,0 +1,3 @@
+namespace KVEdge.Core.Images.Bake;
+
+public sealed record BakeResult(string Disk, TimeSpan BootTime);

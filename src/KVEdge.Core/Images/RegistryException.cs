@@ -1,0 +1,3 @@
+namespace KVEdge.Core.Images;
+
+public sealed class RegistryException(string message) : Exception(message);

@@ -1,0 +1,5 @@
+namespace KVEdge.Core.Input;
+
+/// <summary>Marks a field accepted in input but never read (a CRD's <c>status</c>).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class IgnoredOnInputAttribute : Attribute;

@@ -1,0 +1,11 @@
+namespace KVEdge.Core.Kube;
+
+public enum ChangeAction
+{
+    Created,
+    Configured,
+    Unchanged,
+    Deleted,
+    Kept,
+    Failed,
+}

@@ -1,0 +1,97 @@
+using k8s;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
+
+namespace KVEdge.Core.Kube;
+
+/// <summary>
+/// Resolves a connection with client-go's loading rules (what kubectl does): --kubeconfig names one file that must
+/// exist; otherwise every file KUBECONFIG lists that exists is merged, the first to set a value winning; otherwise
+/// ~/.kube/config; otherwise the pod's service account. The one difference: when nothing is found it says so, where
+/// kubectl and KubernetesClient silently fall back to http://localhost:8080.
+/// </summary>
+public static class ClusterConnection
+{
+    public static KubernetesClientConfiguration Resolve(ClusterConnectionOptions options, Func<string, string?> environment, string home)
+    {
+        var files = KubeconfigFiles(options, environment, home);
+        if (files.Count == 0)
+        {
+            if (options.Context is null && environment("KUBERNETES_SERVICE_HOST") is not null && KubernetesClientConfiguration.IsInCluster())
+            {
+                return KubernetesClientConfiguration.InClusterConfig();
+            }
+
+            var kubeconfigVariable = environment("KUBECONFIG");
+            throw new ClusterUnavailableException(string.IsNullOrEmpty(kubeconfigVariable)
+                ? $"no cluster configured: no kubeconfig at {Path.Combine(home, ".kube", "config")}, KUBECONFIG is not set, and this is not a pod; pass --kubeconfig or set KUBECONFIG"
+                : $"no cluster configured: KUBECONFIG={kubeconfigVariable} names no file that exists, and this is not a pod; pass --kubeconfig or fix KUBECONFIG");
+        }
+
+        var described = string.Join(", ", files.Select(f => f.FullName));
+        try
+        {
+            var merged = Merge(files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true)).ToList());
+            if (options.Context is not null && merged.Contexts?.Any(c => c.Name == options.Context) != true)
+            {
+                throw new ClusterUnavailableException($"kubeconfig {described}: context \"{options.Context}\" does not exist (contexts: {ContextNames(merged)})");
+            }
+
+            if (options.Context is null && string.IsNullOrEmpty(merged.CurrentContext))
+            {
+                throw new ClusterUnavailableException($"kubeconfig {described}: no current-context is set; pass --context (contexts: {ContextNames(merged)})");
+            }
+
+            return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, currentContext: options.Context);
+        }
+        catch (KubeConfigException ex)
+        {
+            throw new ClusterUnavailableException($"kubeconfig {described}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or FormatException)
+        {
+            throw new ClusterUnavailableException($"kubeconfig {described} cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    private static List<FileInfo> KubeconfigFiles(ClusterConnectionOptions options, Func<string, string?> environment, string home)
+    {
+        if (options.Kubeconfig is not null)
+        {
+            // An explicit file is never skipped for another one: kubectl fails too when it is missing.
+            return File.Exists(options.Kubeconfig)
+                ? [new FileInfo(options.Kubeconfig)]
+                : throw new ClusterUnavailableException($"no kubeconfig at {options.Kubeconfig} (--kubeconfig)");
+        }
+
+        var variable = environment("KUBECONFIG");
+        if (!string.IsNullOrEmpty(variable))
+        {
+            return [.. variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Distinct(StringComparer.Ordinal)
+                .Where(File.Exists)
+                .Select(p => new FileInfo(p))];
+        }
+
+        var defaultPath = Path.Combine(home, ".kube", "config");
+        return File.Exists(defaultPath) ? [new FileInfo(defaultPath)] : [];
+    }
+
+    // client-go's merge (KubernetesClient has one, but not public): the first file to name a cluster, user or context,
+    // or to set current-context, wins.
+    private static K8SConfiguration Merge(List<K8SConfiguration> configs)
+    {
+        var merged = configs[0];
+        merged.Clusters = FirstByName(configs.SelectMany(c => c.Clusters ?? []), c => c.Name);
+        merged.Users = FirstByName(configs.SelectMany(c => c.Users ?? []), u => u.Name);
+        merged.Contexts = FirstByName(configs.SelectMany(c => c.Contexts ?? []), c => c.Name);
+        merged.CurrentContext = configs.Select(c => c.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c));
+        return merged;
+    }
+
+    private static List<T> FirstByName<T>(IEnumerable<T> items, Func<T, string> name) =>
+        [.. items.DistinctBy(name, StringComparer.Ordinal)];
+
+    private static string ContextNames(K8SConfiguration config) =>
+        config.Contexts?.Any() == true ? string.Join(", ", config.Contexts.Select(c => c.Name)) : "none";
+}

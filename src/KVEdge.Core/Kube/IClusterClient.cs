@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+
+namespace KVEdge.Core.Kube;
+
+/// <summary>
+/// The narrow seam between kvedge's actions and a cluster (helm's kube.Interface): objects as JSON, one method per
+/// verb kvedge uses. <see cref="KubernetesClusterClient"/> implements it with KubernetesClient.
+/// </summary>
+public interface IClusterClient
+{
+    /// <summary>The object, or null when it does not exist.</summary>
+    Task<JsonObject?> GetAsync(ClusterResource resource, string? ns, string name, CancellationToken ct);
+
+    Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct);
+
+    /// <summary>Server-side apply of <paramref name="obj"/>; returns the object the server stored (or would store, in a dry run).</summary>
+    Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct);
+
+    /// <summary>An RFC 7386 JSON merge patch (what `kubectl patch --type merge` sends), for fields another manager set.</summary>
+    Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, bool dryRun, CancellationToken ct);
+
+    /// <summary>Deletes the object (with <paramref name="dryRun"/>, dryRun=All: checked, not done); false when it was already gone.</summary>
+    Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, bool dryRun, CancellationToken ct);
+
+    IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion, CancellationToken ct);
+
+    /// <summary>KubeVirt's restart subresource (what `virtctl restart` calls).</summary>
+    Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct);
+
+    /// <summary>SelfSubjectAccessReview: may the current user do this?</summary>
+    Task<bool> CanIAsync(string verb, string group, string resource, string? subresource, string? ns, CancellationToken ct);
+}

@@ -1,0 +1,366 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+using KVEdge.Core.Actions;
+
+namespace KVEdge.Core.Kube;
+
+/// <summary>
+/// <see cref="IClusterClient"/> over KubernetesClient: typed operations for core kinds, CustomObjects for KubeVirt and CDI,
+/// every call retried per <see cref="RetryPolicy"/>, every failure turned into a <see cref="ClusterApiException"/> (the
+/// server answered) or a <see cref="ClusterUnavailableException"/> (it did not).
+/// </summary>
+public sealed class KubernetesClusterClient : IClusterClient, IDisposable
+{
+    private readonly k8s.Kubernetes _client;
+    private readonly RetryPolicy _retry;
+    private readonly string _server;
+    private readonly ThrottleGate _gate = new();
+
+    public KubernetesClusterClient(KubernetesClientConfiguration config, RetryPolicy? retry = null)
+    {
+        config.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        _client = new k8s.Kubernetes(config, new SubresourcePathHandler());
+        _retry = retry ?? RetryPolicy.Default;
+        _server = config.Host;
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    public Task<JsonObject?> GetAsync(ClusterResource resource, string? ns, string name, CancellationToken ct) =>
+        RunAsync<JsonObject?>(async () =>
+        {
+            try
+            {
+                object result = resource.Kind switch
+                {
+                    "Secret" => await _client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "ConfigMap" => await _client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    "Service" => await _client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                    _ when resource.Namespaced => await _client.CustomObjects.GetNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name, ct).ConfigureAwait(false),
+                    _ => await _client.CustomObjects.GetClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural, name, ct).ConfigureAwait(false),
+                };
+                return ToJson(result, resource);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        });
+
+    // Lists are read as a stream and parsed once, straight from UTF-8, not through typed models: a fleet's Secrets and
+    // ConfigMaps are tens of megabytes. The request goes through KubernetesClient's own HttpClient (its TLS trust and
+    // client certificates) with its credentials (a token, exec plugin or basic auth), as its generated methods send it.
+    public Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var path = (resource.Group.Length == 0 ? $"api/{resource.Version}" : $"apis/{resource.Group}/{resource.Version}")
+                + (ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}") + "/" + resource.Plural;
+            var query = new List<string>();
+            if (labelSelector is not null)
+            {
+                query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
+            }
+
+            if (fieldSelector is not null)
+            {
+                query.Add("fieldSelector=" + Uri.EscapeDataString(fieldSelector));
+            }
+
+            var baseUri = _client.BaseUri.AbsoluteUri.EndsWith('/') ? _client.BaseUri : new Uri(_client.BaseUri.AbsoluteUri + "/");
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path + (query.Count == 0 ? "" : "?" + string.Join("&", query))));
+            request.Headers.Accept.ParseAdd("application/json");
+            if (_client.Credentials is { } credentials)
+            {
+                await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
+            }
+
+            using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new HttpOperationException($"{(int)response.StatusCode} {response.StatusCode}") { Response = new HttpResponseMessageWrapper(response, body) };
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                // Not disposed: the items wrap its elements and materialise from them as they are read.
+                var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+                var root = document.RootElement;
+                var items = root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array
+                    ? array.EnumerateArray().Select(e => JsonObject.Create(e)!).ToList()
+                    : [];
+                foreach (var item in items)
+                {
+                    item["apiVersion"] ??= resource.ApiVersion;
+                    item["kind"] ??= resource.Kind;
+                }
+
+                var version = root.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+                return new ObjectList(items, version);
+            }
+        });
+
+    public Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            var ns = obj["metadata"]!["namespace"]!.GetValue<string>();
+            var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+            var dryRun = options.DryRun ? "All" : null;
+            // Strict: a field the server does not know is an error, not a Warning header while it drops the field
+            // (the API server's default, fieldValidation=Warn, would install a device without it).
+            const string Validation = "Strict";
+            object result = resource.Kind switch
+            {
+                "Secret" => await _client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, dryRun, options.FieldManager, Validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "ConfigMap" => await _client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun, options.FieldManager, Validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                "Service" => await _client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dryRun, options.FieldManager, Validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+                _ => await _client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name,
+                    dryRun, options.FieldManager, Validation, force: options.Force, cancellationToken: ct).ConfigureAwait(false),
+            };
+            return ToJson(result, resource);
+        });
+
+    public Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, bool dryRun, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+            object result = resource.Kind switch
+            {
+                "PersistentVolumeClaim" => await _client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, dryRun: dryRun ? "All" : null,
+                    fieldManager: InstallOptions.FieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
+                _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
+            };
+            return ToJson(result, resource);
+        });
+
+    public Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, bool dryRun, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var mode = dryRun ? "All" : null;
+            try
+            {
+                _ = resource.Kind switch
+                {
+                    "Secret" => await _client.CoreV1.DeleteNamespacedSecretAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "ConfigMap" => await _client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "Service" => await _client.CoreV1.DeleteNamespacedServiceAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    "PersistentVolumeClaim" => await _client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                    _ => await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural, name,
+                        propagationPolicy: "Foreground", dryRun: mode, cancellationToken: ct).ConfigureAwait(false),
+                };
+                return true;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Gone already, or deleted by an earlier attempt whose answer was lost: the outcome asked for.
+                return false;
+            }
+        });
+
+    public async IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        // KubernetesClient passes a watch's ERROR event (a Status, e.g. 410 Expired) to onError and ends the stream.
+        Exception? streamError = null;
+        var stream = _client.CustomObjects.WatchListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
+            fieldSelector: fieldSelector, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: 300,
+            onError: e => streamError ??= e, cancellationToken: ct);
+        await using var e = stream.GetAsyncEnumerator(ct);
+        while (true)
+        {
+            WatchEventData next;
+            try
+            {
+                if (!await e.MoveNextAsync().ConfigureAwait(false))
+                {
+                    if (streamError is KubernetesException { Status: { } status })
+                    {
+                        throw new ClusterApiException((HttpStatusCode)(status.Code ?? 500), status.Reason ?? "", status.Message ?? "watch error");
+                    }
+
+                    yield break;
+                }
+
+                var (type, obj) = e.Current;
+                next = new WatchEventData(type.ToString(), ToJson(obj, null));
+            }
+            catch (KubernetesException ex)
+            {
+                throw new ClusterApiException((HttpStatusCode)(ex.Status?.Code ?? 500), ex.Status?.Reason ?? "", ex.Status?.Message ?? ex.Message);
+            }
+            catch (HttpOperationException ex)
+            {
+                throw ToApiException(ex);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                // A dropped watch is normal (timeouts, API server restarts): the caller relists and watches again.
+                yield break;
+            }
+
+            if (next.Type == "Error")
+            {
+                var status = next.Item;
+                throw new ClusterApiException((HttpStatusCode)(status["code"]?.GetValue<int>() ?? 500), status["reason"]?.GetValue<string>() ?? "", status["message"]?.GetValue<string>() ?? "watch error");
+            }
+
+            yield return next;
+        }
+    }
+
+    // Sent once, never retried: a restart is not idempotent (kubevirt/kubevirt pkg/virt-api/rest/lifecycle.go queues a
+    // stop and a start per request), so a retry after a lost answer could restart the VM twice.
+    public Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct) =>
+        RunOnceAsync(async () =>
+        {
+            // KubeVirt's aggregated API: PUT .../virtualmachines/NAME/restart (SubresourcePathHandler keeps the "/").
+            try
+            {
+                await _client.CustomObjects.ReplaceNamespacedCustomObjectAsync(new JsonObject(), "subresources.kubevirt.io", "v1", ns, "virtualmachines",
+                    $"{name}/restart", cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                // 202 Accepted with an empty body: the generated client expects an object back; the restart was accepted.
+            }
+
+            return true;
+        });
+
+    public Task<bool> CanIAsync(string verb, string group, string resource, string? subresource, string? ns, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var review = new V1SelfSubjectAccessReview
+            {
+                Spec = new V1SelfSubjectAccessReviewSpec
+                {
+                    ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = group, Resource = resource, Subresource = subresource, NamespaceProperty = ns },
+                },
+            }.Initialize();
+            var answer = await _client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: ct).ConfigureAwait(false);
+            return answer.Status?.Allowed == true;
+        });
+
+    private static JsonObject ToJson(object result, ClusterResource? resource)
+    {
+        var json = result switch
+        {
+            // Wrapped, not re-parsed: the node materialises from the element as it is read.
+            JsonElement element => JsonObject.Create(element)!,
+            _ => JsonNode.Parse(KubernetesJson.Serialize(result))!.AsObject(),
+        };
+        if (resource is not null)
+        {
+            json["apiVersion"] ??= resource.ApiVersion;
+            json["kind"] ??= resource.Kind;
+        }
+
+        return json;
+    }
+
+    private async Task<T> RunOnceAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            return await operation().ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            throw ToApiException(ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException))
+        {
+            throw new ClusterUnavailableException($"the cluster at {_server} does not answer: {Describe(ex)}", ex);
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            TimeSpan? retryAfter = null;
+            try
+            {
+                await _gate.WaitAsync().ConfigureAwait(false);
+                return await operation().ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex)
+            {
+                var apiError = ToApiException(ex);
+                retryAfter = RetryAfter(ex);
+                if (apiError.Status == HttpStatusCode.TooManyRequests && retryAfter is { } pause)
+                {
+                    // API Priority and Fairness tells the client, not the request, to wait: every request of this
+                    // client (all of a fleet's workers) holds back until then, as client-go's shared rate limiter does.
+                    _gate.PauseFor(pause);
+                }
+
+                if (!RetryPolicy.IsTransient(apiError.Status) || attempt >= _retry.MaxAttempts)
+                {
+                    throw apiError;
+                }
+
+                if (_gate.IsPaused)
+                {
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException))
+            {
+                if (attempt >= _retry.MaxAttempts)
+                {
+                    throw new ClusterUnavailableException($"the cluster at {_server} does not answer: {Describe(ex)}", ex);
+                }
+            }
+
+            await Task.Delay(_retry.DelayFor(attempt, retryAfter)).ConfigureAwait(false);
+        }
+    }
+
+    private static string Describe(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message;
+    }
+
+    private static TimeSpan? RetryAfter(HttpOperationException ex) =>
+        ex.Response.Headers.TryGetValue("Retry-After", out var values) && int.TryParse(values.FirstOrDefault(), out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    private static ClusterApiException ToApiException(HttpOperationException ex) =>
+        FromStatus(ex.Response.StatusCode, ex.Response.Content);
+
+    private static ClusterApiException FromStatus(HttpStatusCode code, string? body)
+    {
+        try
+        {
+            if (body is not null && JsonNode.Parse(body) is JsonObject status && status["kind"]?.GetValue<string>() == "Status")
+            {
+                var causes = status["details"]?["causes"]?.AsArray()
+                    .Select(c => $"{c?["field"]?.GetValue<string>()}: {c?["message"]?.GetValue<string>()}".TrimStart(':', ' '))
+                    .ToList();
+                return new ClusterApiException(code, status["reason"]?.GetValue<string>() ?? code.ToString(), status["message"]?.GetValue<string>() ?? code.ToString(), causes);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new ClusterApiException(code, code.ToString(), $"the server answered {(int)code} {code}");
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Rendering;
+
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Kube;
+
+/// <summary>
+/// What a fleet's objects look like on the cluster, read by one LIST per (namespace, kind) with kvedge's device
+/// selector (<see cref="FleetLists"/>) rather than a GET per object: a 1,000-device fleet is a few lists instead of
+/// thousands of reads, and an unchanged object then needs no request at all. A list the user may not make (403) or a
+/// kind the cluster does not serve (404) is left unlisted, and those objects are read one by one as before.
+/// </summary>
+public sealed class LiveObjects
+{
+    private readonly Dictionary<(string Namespace, ClusterResource Resource), Dictionary<string, JsonObject>> _listed = [];
+
+    public static async Task<LiveObjects> LoadAsync(IClusterClient cluster, IReadOnlyList<RenderedDevice> devices, int concurrency, CancellationToken ct)
+    {
+        var wanted = devices
+            .SelectMany(d => d.Objects.Select(o => (d.Namespace, Resource: ClusterResource.ForKind(o.ApiVersion, o.Kind), Selector: StandardLabels.DeviceSelector(null))))
+            .Distinct()
+            .ToList();
+        var lists = await FleetLists.LoadAsync(cluster, wanted, concurrency, ct).ConfigureAwait(false);
+        if (lists.Unavailable is { } silent)
+        {
+            throw silent;
+        }
+
+        var live = new LiveObjects();
+        foreach (var (ns, resource, _) in wanted)
+        {
+            if (lists.Items(ns, resource) is { } items)
+            {
+                live._listed[(ns, resource)] = items.ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal);
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary>Whether the kind was listed in the namespace; if so, <paramref name="obj"/> is the live object or null.</summary>
+    public bool TryFind(string ns, ClusterResource resource, string name, out JsonObject? obj)
+    {
+        if (_listed.TryGetValue((ns, resource), out var items))
+        {
+            obj = items.GetValueOrDefault(name);
+            return true;
+        }
+
+        obj = null;
+        return false;
+    }
+}

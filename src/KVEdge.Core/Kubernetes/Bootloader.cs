@@ -1,0 +1,8 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class Bootloader
+{
+    public EmptyObject? Bios { get; set; }
+
+    public Efi? Efi { get; set; }
+}

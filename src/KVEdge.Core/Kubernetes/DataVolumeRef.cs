@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class DataVolumeRef
+{
+    public string Name { get; set; } = "";
+}

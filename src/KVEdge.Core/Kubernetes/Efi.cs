@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class Efi
+{
+    public bool SecureBoot { get; set; }
+}

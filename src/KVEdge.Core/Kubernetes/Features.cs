@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class Features
+{
+    public FeatureState? Smm { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class LocalObjectReference
+{
+    public string Name { get; set; } = "";
+}

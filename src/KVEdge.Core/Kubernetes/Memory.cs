@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class Memory
+{
+    public string? Guest { get; set; }
+}

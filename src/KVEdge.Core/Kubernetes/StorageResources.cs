@@ -1,0 +1,6 @@
+namespace KVEdge.Core.Kubernetes;
+
+public sealed class StorageResources
+{
+    public IDictionary<string, string> Requests { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}

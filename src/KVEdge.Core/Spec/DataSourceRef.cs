@@ -1,0 +1,8 @@
+namespace KVEdge.Core.Spec;
+
+public sealed class DataSourceRef
+{
+    public string? Name { get; set; }
+
+    public string? Namespace { get; set; }
+}

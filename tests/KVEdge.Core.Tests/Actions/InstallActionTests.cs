@@ -1,0 +1,257 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Kube;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Actions;
+
+public sealed class InstallActionTests : IAsyncLifetime
+{
+    private ContractCluster _cluster = null!;
+    private KubernetesClusterClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _client = _cluster.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private async Task<(DeviceOutcome Outcome, RecordingReporter Reporter)> Install(string spec, InstallOptions options)
+    {
+        var reporter = new RecordingReporter();
+        var outcomes = await new InstallAction(_client, reporter).RunAsync(ClusterTestDevices.Render(spec), options, CancellationToken.None);
+        return (outcomes.Single(), reporter);
+    }
+
+    private static string Verbs(DeviceOutcome o) => string.Join(" ", o.Changes.Select(c => $"{c.Resource.Kind}:{c.Verb}"));
+
+    [Fact]
+    public async Task Install_creates_every_object_with_field_manager_kvedge()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:created Secret:created ConfigMap:created DataVolume:created DataVolume:created VirtualMachine:created Service:created", Verbs(outcome));
+        var applies = _cluster.Server.Requests.Where(r => r.Method == "PATCH").ToList();
+        Assert.Equal(7, applies.Count);
+        Assert.All(applies, r => Assert.Contains("fieldManager=kvedge", r.Query, StringComparison.Ordinal));
+        Assert.All(applies, r => Assert.DoesNotContain("force=true", r.Query, StringComparison.Ordinal));
+        var vm = _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        Assert.Equal("kvedge", vm["metadata"]!["managedFields"]![0]!["manager"]!.GetValue<string>());
+        Assert.StartsWith("sha256:", vm["metadata"]!["annotations"]![AppliedHash.Annotation]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reinstalling_an_unchanged_device_makes_zero_write_requests()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        _cluster.Server.ResetRequests();
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.All(outcome.Changes, c => Assert.Equal(ChangeAction.Unchanged, c.Action));
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
+        Assert.Equal(5, _cluster.Server.Requests.Count); // one LIST per kind, nothing else
+    }
+
+    [Fact]
+    public async Task Upgrade_applies_only_what_changed_and_reports_that_the_VM_needs_a_restart()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:unchanged DataVolume:unchanged DataVolume:unchanged VirtualMachine:configured Service:unchanged", Verbs(outcome));
+        Assert.True(outcome.RestartNeeded);
+        Assert.False(outcome.Restarted);
+        Assert.Equal(0, _cluster.Server.Simulator.Restarts);
+        Assert.Equal("6Gi", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+    }
+
+    // The test device with extra spec.iotEdge fields, at the indentation of its provisioning line.
+    private static string Pinned(params string[] fields)
+    {
+        var spec = ClusterTestDevices.Spec();
+        var line = spec.Split('\n').Single(l => l.TrimStart().StartsWith("provisioning:", StringComparison.Ordinal));
+        var indent = line[..(line.Length - line.TrimStart().Length)];
+        return spec.Replace(line, string.Concat(fields.Select(f => indent + f + "\n")) + line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_changed_config_disk_needs_a_restart_too_and_a_new_device_does_not()
+    {
+        var (created, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.False(created.RestartNeeded);
+
+        // A new IoT Edge pin lives in the config disk (kvedge.env); the VM template stays as it was.
+        var (outcome, _) = await Install(Pinned("version: 1.5.21"), ClusterTestDevices.Options(upgrade: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:configured DataVolume:unchanged DataVolume:unchanged VirtualMachine:unchanged Service:unchanged", Verbs(outcome));
+        Assert.Equal(["configmap/edge-01-config changed, and the guest reads that disk only at boot"], outcome.RestartReasons);
+
+        // Restarting needs a running VM: bring it up first.
+        _cluster.Server.Simulator.Start();
+        var (running, _) = await Install(Pinned("version: 1.5.21"), ClusterTestDevices.Options(wait: true));
+        Assert.True(running.Succeeded, running.Error);
+        var (restarted, _) = await Install(Pinned("version: 1.5.20", "identityServiceVersion: 1.5.6"), ClusterTestDevices.Options(upgrade: true, restart: true));
+        Assert.True(restarted.Restarted, restarted.Error);
+        Assert.Equal(1, _cluster.Server.Simulator.Restarts);
+    }
+
+    [Fact]
+    public async Task Upgrade_with_restart_calls_the_restart_subresource()
+    {
+        _cluster.Server.Simulator.Start();
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(upgrade: true, restart: true));
+        Assert.True(outcome.Restarted, outcome.Error);
+        Assert.Equal(1, _cluster.Server.Simulator.Restarts);
+        Assert.Contains(_cluster.Server.Requests, r => r is { Method: "PUT", Path: "/apis/subresources.kubevirt.io/v1/namespaces/factory-a/virtualmachines/edge-01/restart" });
+    }
+
+    [Fact]
+    public async Task Upgrade_of_a_device_that_is_not_installed_fails_without_writing()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(upgrade: true));
+        Assert.Contains("is not installed", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
+    }
+
+    [Fact]
+    public async Task An_edit_by_someone_else_is_noticed_reported_as_a_conflict_and_repaired_with_force()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        using var raw = _cluster.RawClient();
+        await raw.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch("""{"spec":{"runStrategy":"Halted"}}""", k8s.Models.V1Patch.PatchType.MergePatch),
+            "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "kubectl-edit");
+        // The annotation still matches, but the live object drifted: not "unchanged". The editor now owns the field, so
+        // (as with kubectl apply --server-side) taking it back needs --force-conflicts.
+        var (noticed, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        Assert.True(noticed.Conflict);
+        Assert.Contains("conflict with \"kubectl-edit\"", noticed.Error, StringComparison.Ordinal);
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(force: true));
+        Assert.Equal(ChangeAction.Configured, outcome.Changes.Single(c => c.Resource == ClusterResource.VirtualMachine).Action);
+        Assert.Equal("Always", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["runStrategy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_field_owned_by_another_manager_is_a_conflict_until_forced()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        using var raw = _cluster.RawClient();
+        var gitops = JsonNode.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"runStrategy":"Manual"}}""")!;
+        await raw.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch(gitops.ToJsonString(), k8s.Models.V1Patch.PatchType.ApplyPatch),
+            "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-01", fieldManager: "flux", force: true);
+
+        var (conflicted, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options());
+        Assert.True(conflicted.Conflict);
+        Assert.Contains("--force-conflicts", conflicted.Error, StringComparison.Ordinal);
+        Assert.Contains(".spec.runStrategy", conflicted.Error, StringComparison.Ordinal);
+
+        var (forced, _) = await Install(ClusterTestDevices.Spec(memory: "6Gi"), ClusterTestDevices.Options(force: true));
+        Assert.True(forced.Succeeded, forced.Error);
+        Assert.Equal("Always", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["runStrategy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_server_dry_run_validates_and_stores_nothing()
+    {
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(dryRun: DryRunMode.Server));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.All(outcome.Changes, c => Assert.Equal("server dry run", c.Detail));
+        var applies = _cluster.Server.Requests.Where(r => r.Method == "PATCH").ToList();
+        Assert.Equal(7, applies.Count);
+        Assert.All(applies, r => Assert.True(r.DryRun));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+    }
+
+    [Fact]
+    public async Task A_changed_disk_size_keeps_the_DataVolume_as_it_is()
+    {
+        await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
+        var (outcome, _) = await Install(ClusterTestDevices.Spec() + "\n  dataDisk: {size: 200Gi}", ClusterTestDevices.Options());
+        var data = outcome.Changes.Single(c => c.Name == "edge-01-data");
+        Assert.Equal(ChangeAction.Kept, data.Action);
+        Assert.Contains("immutable", data.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wait_follows_the_import_then_Ready_then_the_guest_agent()
+    {
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(200);
+        _cluster.Server.Simulator.Start();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachine to be Ready", "edge-01: " + AgentStage], reporter.Waits);
+        Assert.Empty(reporter.Warnings);
+        var root = reporter.Progress.Where(p => p.StartsWith("edge-01-root", StringComparison.Ordinal)).Select(p => p.Split(' ')[1]).ToList();
+        Assert.Equal("100.0%", root[^1]);
+        Assert.Contains(root, p => p.EndsWith('%') && p != "100.0%"); // seen while importing, not only at the end
+        var percents = root.Where(p => p.EndsWith('%')).Select(p => double.Parse(p.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(percents.Order(), percents);
+    }
+
+    [Fact]
+    public async Task Wait_survives_dropped_watches_and_an_expired_resourceVersion()
+    {
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(150);
+        _cluster.Server.Simulator.Start();
+        var install = Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
+        await Task.Delay(250);
+        _cluster.Server.Store.Compact();
+        _cluster.Server.Store.DropWatches();
+        await Task.Delay(300);
+        _cluster.Server.Store.DropWatches();
+        var (outcome, _) = await install;
+        Assert.True(outcome.Succeeded, outcome.Error);
+    }
+
+    [Fact]
+    public async Task Wait_times_out_when_the_guest_agent_never_connects()
+    {
+        _cluster.Server.Simulator.AgentNeverConnects = true;
+        _cluster.Server.Simulator.Start();
+        var options = ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(3)) with { AgentWarningAfter = TimeSpan.FromMilliseconds(500) };
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), options);
+        Assert.True(outcome.TimedOut);
+        Assert.Equal($"timed out after 3s waiting for factory-a/edge-01: {AgentStage}", outcome.Error);
+        Assert.Equal("edge-01: " + AgentStage, reporter.Waits[^1]);
+        // Said while it still waited, naming what the guest lacks.
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.StartsWith("edge-01: the guest agent has not connected after 500ms: AgentConnected needs qemu-guest-agent running in the guest.", warning, StringComparison.Ordinal);
+    }
+
+    private const string AgentStage = "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)";
+
+    [Theory]
+    [InlineData("Halted")]
+    [InlineData("Manual")]
+    public async Task Wait_does_not_wait_for_a_VM_its_run_strategy_keeps_stopped(string strategy)
+    {
+        _cluster.Server.Simulator.Start();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec() + $"\n  runStrategy: {strategy}", ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(30)));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.False(outcome.TimedOut);
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        Assert.Empty(reporter.Waits);
+        Assert.Equal($"edge-01: not waiting: runStrategy {strategy} keeps the VM stopped until it is started (virtctl start edge-01)", Assert.Single(reporter.Warnings));
+    }
+
+    [Fact]
+    public async Task A_fleet_installs_every_device_and_one_failure_does_not_stop_the_others()
+    {
+        _cluster.Server.Faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/edge-02", StringComparison.Ordinal) && r.Path.Contains("virtualmachines", StringComparison.Ordinal),
+            new Fault.Status(HttpStatusCode.Forbidden, "Forbidden"), times: 100);
+        var outcomes = await new InstallAction(_client, new RecordingReporter()).RunAsync(
+            ClusterTestDevices.Render(ClusterTestDevices.Spec("edge-01"), ClusterTestDevices.Spec("edge-02"), ClusterTestDevices.Spec("edge-03")),
+            ClusterTestDevices.Options(), CancellationToken.None);
+        Assert.Equal([true, false, true], outcomes.Select(o => o.Succeeded));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-03"));
+    }
+}

@@ -1,0 +1,79 @@
+using KVEdge.Core.Actions;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Actions;
+
+public sealed class StatusActionTests : IAsyncLifetime
+{
+    private ContractCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    // A running device as KubeVirt and CDI leave it, seeded straight into the store.
+    private void SeedDevice(int i, string serviceType = "NodePort", string managedBy = "kvedge")
+    {
+        var name = $"edge-{i:D4}";
+        string Fill(string json) => json
+            .Replace("LABELS", """{"app.kubernetes.io/managed-by":"MANAGER","app.kubernetes.io/part-of":"kvedge","kvedge.io/device":"NAME"}""", StringComparison.Ordinal)
+            .Replace("MANAGER", managedBy, StringComparison.Ordinal)
+            .Replace("NAME", name, StringComparison.Ordinal)
+            .Replace("NODEPORT", (30000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("IPADDR", $"10.244.{i / 250}.{(i % 250) + 1}", StringComparison.Ordinal)
+            .Replace("NODE", $"node-{i % 7}", StringComparison.Ordinal)
+            .Replace("SVCTYPE", serviceType, StringComparison.Ordinal);
+        _cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"NAME","namespace":"factory-a","labels":LABELS},"spec":{"runStrategy":"Always","template":{"spec":{"domain":{"devices":{}}}}},"status":{"printableStatus":"Running","ready":true,"conditions":[{"type":"Ready","status":"True"}]}}""")));
+        _cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"NAME","namespace":"factory-a","labels":LABELS},"spec":{"domain":{"devices":{}}},"status":{"phase":"Running","nodeName":"NODE","interfaces":[{"name":"default","ipAddress":"IPADDR"}],"conditions":[{"type":"Ready","status":"True"},{"type":"AgentConnected","status":"True"}]}}""")));
+        _cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"cdi.kubevirt.io/v1beta1","kind":"DataVolume","metadata":{"name":"NAME-root","namespace":"factory-a","labels":LABELS},"spec":{"source":{"blank":{}}},"status":{"phase":"Succeeded","progress":"100.0%"}}""")));
+        _cluster.Server.Seed(ContractCluster.Parse(Fill("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"NAME","namespace":"factory-a","labels":LABELS},"spec":{"type":"SVCTYPE","ports":[{"name":"ssh","port":22,"nodePort":NODEPORT}]}}""")));
+    }
+
+    [Fact]
+    public async Task A_device_the_Helm_chart_installed_is_listed_too()
+    {
+        // helm install overwrites app.kubernetes.io/managed-by with "Helm" on every object it creates.
+        SeedDevice(3, managedBy: "Helm");
+        using var client = _cluster.Client();
+        var devices = await new StatusAction(client).RunAsync("factory-a", null, CancellationToken.None);
+        Assert.Equal("edge-0003", Assert.Single(devices).Name);
+        Assert.Single(await new StatusAction(client).RunAsync("factory-a", "edge-0003", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_thousand_devices_take_at_most_five_requests()
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            SeedDevice(i);
+        }
+
+        using var client = _cluster.Client();
+        _cluster.Server.ResetRequests();
+        var devices = await new StatusAction(client).RunAsync("factory-a", null, CancellationToken.None);
+        Assert.Equal(1000, devices.Count);
+        Assert.True(_cluster.Server.Requests.Count <= 5, string.Join("\n", _cluster.Server.Requests));
+        Assert.All(_cluster.Server.Requests, r => Assert.Equal("GET", r.Method));
+
+        var d = devices.Single(x => x.Name == "edge-0257");
+        Assert.Equal(("Running", true, "node-5", "10.244.1.8", "Succeeded 100.0%", "192.168.10.21:30257"), (d.Status, d.Ready, d.Node, d.Ip, d.Import, d.Ssh));
+        Assert.Equal(["Ready=True", "AgentConnected=True"], d.Conditions);
+    }
+
+    [Fact]
+    public async Task One_device_by_name_and_SSH_endpoints_of_each_Service_type()
+    {
+        SeedDevice(1, "LoadBalancer");
+        SeedDevice(2, "ClusterIP");
+        var lb = _cluster.Server.Store.Read(ResourceType.Service, "factory-a", "edge-0001")!;
+        lb["status"] = ContractCluster.Parse("""{"loadBalancer":{"ingress":[{"ip":"203.0.113.7"}]}}""");
+        _cluster.Server.Store.Commit(ResourceType.Service, lb, []);
+        using var client = _cluster.Client();
+
+        var one = await new StatusAction(client).RunAsync("factory-a", "edge-0001", CancellationToken.None);
+        Assert.Equal("203.0.113.7:22", one.Single().Ssh);
+        var other = await new StatusAction(client).RunAsync("factory-a", "edge-0002", CancellationToken.None);
+        Assert.StartsWith("ClusterIP only: kubectl port-forward -n factory-a service/edge-0002", other.Single().Ssh, StringComparison.Ordinal);
+        Assert.Empty(await new StatusAction(client).RunAsync("factory-a", "nope", CancellationToken.None));
+    }
+}
