@@ -1,8 +1,6 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
-using KVEdge.Core.Rendering.IotEdge;
-
-using KVEdge.Core.Spec;
+using KVEdge.Core.Actions;
 
 namespace KVEdge.Cli.Commands;
 
@@ -22,37 +20,25 @@ internal sealed class ConfigTomlCommand(ICliConsole console) : CliCommand(consol
         return command;
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct) => Task.FromResult(Execute(result, human));
-
-    private int Execute(ParseResult result, HumanOutput human)
+    protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct)
     {
         var (device, ns, code) = _selection.SelectIotEdge(result, Console, human);
-        if (device?.Spec.IotEdge is not { } iot)
+        if (device is null)
         {
-            return code!.Value;
+            return Task.FromResult(code!.Value);
         }
 
-        if (ProvisioningModes.IsVerbatim(iot))
+        var toml = ConfigTomlAction.Run(new ConfigTomlOptions(device, ns, result.GetValue(_showSecrets)));
+        if (toml.Text is { } text)
         {
-            if (result.GetValue(_showSecrets) && iot.Credentials.ConfigToml is { } verbatim)
-            {
-                Console.StdOut.Write(verbatim.EndsWith('\n') ? verbatim : verbatim + "\n");
-            }
-            else
-            {
-                human.Line("the device gets the config.toml given verbatim (credentials.configToml); --show-secrets prints it");
-            }
-
-            return ExitCodes.Success;
+            Console.StdOut.Write(text);
         }
 
-        var template = ConfigTomlRenderer.RenderTemplate(device);
-        Console.StdOut.Write(ConfigTomlRenderer.Resolve(template, DeviceCredentials.Values(iot), result.GetValue(_showSecrets)));
-        if (iot.Credentials.ExistingSecret is { } secret)
+        if (toml.Note is { } note)
         {
-            human.Line($"note: @@KVEDGE:...@@ values are filled at boot from Secret {ns}/{secret}");
+            human.Line(note);
         }
 
-        return ExitCodes.Success;
+        return Task.FromResult(ExitCodes.Success);
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using KVEdge.Cli.Console;
-using KVEdge.Core.Rendering.IotEdge;
+using KVEdge.Core.Actions;
 
 namespace KVEdge.Cli.Commands;
 
@@ -27,8 +26,8 @@ internal sealed class EdgeHubManifestCommand(ICliConsole console) : CliCommand(c
             return Task.FromResult(code!.Value);
         }
 
-        Console.StdOut.WriteLine(EdgeHubManifest.Render(device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        human.Line("merge this into the systemModules of your deployment manifest (az iot edge set-modules), keeping the images you deploy");
+        Console.StdOut.WriteLine(EdgeHubManifestAction.Run(device));
+        human.Line(EdgeHubManifestAction.Hint);
         return Task.FromResult(ExitCodes.Success);
     }
 }

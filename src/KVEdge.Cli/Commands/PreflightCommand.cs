@@ -59,7 +59,8 @@ internal sealed class PreflightCommand(ICliConsole console, ClusterClientFactory
 
         return await _cluster.ConnectedAsync(config!, async client =>
         {
-            var checks = await new PreflightAction(client).RunAsync(ns, devices, ct).ConfigureAwait(false);
+            var preflight = await new PreflightAction(client).RunAsync(new PreflightOptions(ns, devices), ct).ConfigureAwait(false);
+            var checks = preflight.Checks;
             var document = new JsonObject
             {
                 ["apiVersion"] = "kvedge.io/v1alpha1",
@@ -75,7 +76,7 @@ internal sealed class PreflightCommand(ICliConsole console, ClusterClientFactory
                 checks.Select(c => (IReadOnlyList<string>)[c.Name, Lower(c.Result), c.Message]));
             var failed = checks.Count(c => c.Result == CheckResult.Fail);
             human.Line($"{checks.Count(c => c.Result == CheckResult.Pass)} passed, {checks.Count(c => c.Result == CheckResult.Warn)} warned, {failed} failed");
-            return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            return preflight.Failure is { } failure ? ExitCodes.For(failure.Kind) : ExitCodes.Success;
         }).ConfigureAwait(false);
     }
 

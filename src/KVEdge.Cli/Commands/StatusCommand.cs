@@ -28,12 +28,14 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
         {
             var scope = result.GetValue(_allNamespaces) ? null : ns;
             var device = result.GetValue(_name);
-            var devices = await new StatusAction(client).RunAsync(scope, device, ct).ConfigureAwait(false);
-            if (device is not null && devices.Count == 0)
+            var status = await new StatusAction(client).RunAsync(new StatusOptions(scope, device), ct).ConfigureAwait(false);
+            if (status.Failure is { } failure)
             {
-                human.Failure($"device {scope}/{device} not found (no VirtualMachine labelled kvedge.io/device={device})");
-                return ExitCodes.Failure;
+                human.Failure(failure.Message);
+                return ExitCodes.For(failure.Kind);
             }
+
+            var devices = status.Devices;
 
             Write(devices, result.GetValue(_output)!, withNamespace: scope is null);
             if (devices.Count == 0)

@@ -22,31 +22,23 @@ internal sealed class ValidateCommand(ICliConsole console) : CliCommand(console)
     protected override Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct)
     {
         var (files, overrides) = ReadInput(() => _input.Read(result, Console.StdIn));
-        var ns = _input.Namespace(result);
-        var checkedDevices = TemplateAction.Run(files, overrides, ns, Console.GetEnvironmentVariable);
-        var diagnostics = checkedDevices.Diagnostics.Items;
-        human.Diagnostics(diagnostics);
+        var validated = ValidateAction.Run(files, overrides, _input.Namespace(result), Console.GetEnvironmentVariable);
+        human.Diagnostics(validated.Diagnostics.Items);
 
         // The verdicts are for a person (stderr), coloured on a terminal; machine-readable detail is the diagnostics.
         var table = new Table().Border(TableBorder.Simple).AddColumns("DEVICE", "SOURCE", "VERDICT");
-        foreach (var spec in checkedDevices.Specs)
+        foreach (var d in validated.Devices)
         {
-            var doc = spec.Document;
-            var mine = diagnostics.Where(d => d.Location.File == doc.File && d.Location.Document == doc.Index).ToList();
-            var errors = mine.Count(d => d.IsError);
-            var warnings = mine.Count - errors;
-            var verdict = errors > 0 ? $"[red]invalid ({errors} error(s))[/]"
-                : warnings > 0 ? $"[yellow]valid ({warnings} warning(s))[/]" : "[green]valid[/]";
-            var name = $"{spec.Value.Metadata.Namespace ?? ns}/{spec.Value.Metadata.Name ?? "(no name)"}";
-            table.AddRow(Markup.Escape(name), Markup.Escape($"{doc.File} (document {doc.Index})"), verdict);
+            var verdict = d.Errors > 0 ? $"[red]invalid ({d.Errors} error(s))[/]"
+                : d.Warnings > 0 ? $"[yellow]valid ({d.Warnings} warning(s))[/]" : "[green]valid[/]";
+            table.AddRow(Markup.Escape(d.Device), Markup.Escape(d.Source), verdict);
         }
 
         human.Ansi.Write(table);
-        var total = checkedDevices.Diagnostics.ErrorCount;
-        if (total > 0)
+        if (validated.Failure is { } failure)
         {
-            human.Failure($"{total} error(s) in {checkedDevices.Specs.Count} device(s)");
-            return Task.FromResult(ExitCodes.InvalidInput);
+            human.Failure(failure.Message);
+            return Task.FromResult(ExitCodes.For(failure.Kind));
         }
 
         return Task.FromResult(ExitCodes.Success);

@@ -1,8 +1,10 @@
+using KVEdge.Core.Kube;
+
 namespace KVEdge.Core.Actions;
 
 public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceConflicts, bool Wait, TimeSpan Timeout, bool Restart)
 {
-    public const string FieldManager = "kvedge";
+    public const string FieldManager = ApplyOptions.KvedgeFieldManager;
 
     /// <summary>How long install waits for an object that is being deleted (an uninstall just before) to be gone.</summary>
     public TimeSpan DeletionWait { get; init; } = TimeSpan.FromMinutes(5);

@@ -41,6 +41,14 @@ public sealed class PreflightAction(IClusterClient cluster)
     /// <summary>CDI's default class for virtualization, picked before the Kubernetes default (CDI pkg/controller/common/util.go).</summary>
     public const string VirtDefaultClassAnnotation = "storageclass.kubevirt.io/is-default-virt-class";
 
+    /// <summary>Every check, whole; the result's failure names the checks that failed.</summary>
+    public async Task<PreflightResult> RunAsync(PreflightOptions options, CancellationToken ct)
+    {
+        var checks = await RunAsync(options.Namespace, options.Devices, ct).ConfigureAwait(false);
+        var failed = checks.Where(c => c.Result == CheckResult.Fail).Select(c => c.Name).ToList();
+        return new PreflightResult(checks, failed.Count == 0 ? null : new ActionFailure(FailureKind.Failed, $"failed: {string.Join(", ", failed)}"));
+    }
+
     /// <param name="ns">The namespace of devices whose metadata names none (and the one checked when no spec is given).</param>
     public async Task<IReadOnlyList<PreflightCheck>> RunAsync(string ns, IReadOnlyList<EdgeDevice> devices, CancellationToken ct)
     {

@@ -13,6 +13,16 @@ namespace KVEdge.Core.Actions;
 /// </summary>
 public sealed class StatusAction(IClusterClient cluster)
 {
+    /// <summary>The devices of the options' namespace (every namespace when it is null), or the one named; NotFound when that one is not there.</summary>
+    public async Task<StatusResult> RunAsync(StatusOptions options, CancellationToken ct)
+    {
+        var devices = await RunAsync(options.Namespace, options.Device, ct).ConfigureAwait(false);
+        return options.Device is not null && devices.Count == 0
+            ? new StatusResult(devices, new ActionFailure(FailureKind.NotFound,
+                $"device {options.Namespace}/{options.Device} not found (no VirtualMachine labelled {StandardLabels.Device}={options.Device})"))
+            : new StatusResult(devices, null);
+    }
+
     public async Task<IReadOnlyList<DeviceStatus>> RunAsync(string? ns, string? device, CancellationToken ct)
     {
         var selector = StandardLabels.DeviceSelector(device);

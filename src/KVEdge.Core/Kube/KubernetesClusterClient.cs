@@ -6,7 +6,6 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-using KVEdge.Core.Actions;
 
 namespace KVEdge.Core.Kube;
 
@@ -135,7 +134,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             object result = resource.Kind switch
             {
                 "PersistentVolumeClaim" => await _client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, dryRun: dryRun ? "All" : null,
-                    fieldManager: InstallOptions.FieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
+                    fieldManager: ApplyOptions.KvedgeFieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
             };
             return ToJson(result, resource);

@@ -26,6 +26,10 @@ public static class ProvisioningModes
         _ => [],
     };
 
+    /// <summary>The device gets its Edge CA certificate from kvedge (given, from the environment, or in existingSecret).</summary>
+    public static bool HasEdgeCaCertificate(CredentialsSpec c) =>
+        c.EdgeCaCert is not null || c.EdgeCaCertEnv is not null || (c.ExistingSecret is not null && c.ExistingSecretHasEdgeCa);
+
     public static string IdentityServiceVersion(IotEdgeSpec spec) =>
         spec.IdentityServiceVersion ?? IdentityServiceFor.GetValueOrDefault(spec.Version) ?? "";
 

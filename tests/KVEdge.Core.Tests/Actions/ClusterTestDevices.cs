@@ -45,6 +45,9 @@ public sealed class RecordingReporter : IInstallReporter
 
     public List<string> ReadyDevices { get; } = [];
 
+    /// <summary>Called (under the reporter's lock) after each stage is recorded: a test can make the cluster move on then.</summary>
+    public Action<string, WaitStage>? OnStage { get; set; }
+
     public void Stage(string device, WaitStage stage, string what)
     {
         lock (ReadyDevices)
@@ -57,6 +60,8 @@ public sealed class RecordingReporter : IInstallReporter
             {
                 Waits.Add($"{device}: {what}");
             }
+
+            OnStage?.Invoke(device, stage);
         }
     }
 

@@ -142,8 +142,18 @@ public sealed class FleetInstallTests() : ContractClusterTest(simulate: false)
     public async Task Wait_for_a_fleet_waits_for_all_at_once_with_one_watch_per_namespace_and_kind_until_the_last_is_ready()
     {
         Cluster.Server.Simulator.StepFor = Staggered;
-        Cluster.Server.Simulator.Start();
+        // KubeVirt and CDI start once the waiter has seen every device waiting for its imports, so each device goes
+        // through every stage whatever the machine's speed (a simulator that ran from the start could finish a fast
+        // device's import before the waiter's first list).
         var reporter = new RecordingReporter();
+        var importing = new HashSet<string>(StringComparer.Ordinal);
+        reporter.OnStage = (device, stage) =>
+        {
+            if (stage == WaitStage.Importing && importing.Add(device) && importing.Count == 20)
+            {
+                Cluster.Server.Simulator.Start();
+            }
+        };
 
         var outcomes = await InstallFleet(Fleet(20), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(60)), reporter);
 

@@ -9,7 +9,11 @@ public sealed class PreflightActionTests
     private static async Task<IReadOnlyList<PreflightCheck>> Run(ContractCluster cluster, params EdgeDevice[] devices)
     {
         using var client = cluster.Client();
-        return await new PreflightAction(client).RunAsync("factory-a", devices, CancellationToken.None);
+        var result = await new PreflightAction(client).RunAsync(new PreflightOptions("factory-a", devices), CancellationToken.None);
+        // The action fails exactly when a row does, and names those rows.
+        var failed = result.Checks.Where(c => c.Result == CheckResult.Fail).Select(c => c.Name).ToList();
+        Assert.Equal(failed.Count == 0 ? null : $"failed: {string.Join(", ", failed)}", result.Failure?.Message);
+        return result.Checks;
     }
 
     private static string Summary(IReadOnlyList<PreflightCheck> checks) => string.Join(", ", checks.Select(c => $"{c.Name}={c.Result}"));

@@ -76,4 +76,19 @@ public sealed class StatusActionTests : IAsyncLifetime
         Assert.StartsWith("ClusterIP only: kubectl port-forward -n factory-a service/edge-0002", other.Single().Ssh, StringComparison.Ordinal);
         Assert.Empty(await new StatusAction(client).RunAsync("factory-a", "nope", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_named_device_that_is_not_there_is_not_found()
+    {
+        SeedDevice(1);
+        using var client = _cluster.Client();
+        var found = await new StatusAction(client).RunAsync(new StatusOptions("factory-a", "edge-0001"), CancellationToken.None);
+        Assert.Null(found.Failure);
+        Assert.Single(found.Devices);
+        var missing = await new StatusAction(client).RunAsync(new StatusOptions("factory-a", "nope"), CancellationToken.None);
+        Assert.Equal(FailureKind.NotFound, missing.Failure?.Kind);
+        Assert.Equal("device factory-a/nope not found (no VirtualMachine labelled kvedge.io/device=nope)", missing.Failure!.Message);
+        var everywhere = await new StatusAction(client).RunAsync(new StatusOptions(null), CancellationToken.None);
+        Assert.Single(everywhere.Devices);
+    }
 }

@@ -85,7 +85,7 @@ public static class ConfigTomlRenderer
                 break;
         }
 
-        if (HasEdgeCaCertificate(iot.Credentials))
+        if (ProvisioningModes.HasEdgeCaCertificate(iot.Credentials))
         {
             root["edge_ca"] = new TomlTable { ["cert"] = EdgeCaCertUri, ["pk"] = EdgeCaKeyUri };
         }
@@ -131,9 +131,6 @@ public static class ConfigTomlRenderer
 
         return text;
     }
-
-    public static bool HasEdgeCaCertificate(CredentialsSpec c) =>
-        c.EdgeCaCert is not null || c.EdgeCaCertEnv is not null || (c.ExistingSecret is not null && c.ExistingSecretHasEdgeCa);
 
     private static TomlTable Inline(string key, object value) => new(inline: true) { [key] = value };
 }

@@ -3,7 +3,9 @@ using KVEdge.Core.Rendering;
 
 using KVEdge.Core.Spec;
 
-namespace KVEdge.Core.Kube;
+using KVEdge.Core.Kube;
+
+namespace KVEdge.Core.Actions;
 
 /// <summary>
 /// What a fleet's objects look like on the cluster, read by one LIST per (namespace, kind) with kvedge's device

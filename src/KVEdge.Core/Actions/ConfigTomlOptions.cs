@@ -1,0 +1,5 @@
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Actions;
+
+public sealed record ConfigTomlOptions(EdgeDevice Device, string Namespace, bool ShowSecrets);

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using KVEdge.Testing;
+
+namespace KVEdge.Core.Tests.Docs;
+
+/// <summary>
+/// The layer rules docs/architecture.md states, checked over the sources: which folder of the core may use which, no
+/// console in the core, no blocking waits in the commands, and a file named after the type it holds.
+/// </summary>
+public sealed partial class LayerRulesTests
+{
+    private static IEnumerable<string> Sources(string folder) =>
+        Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, folder), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
+    private static string Relative(string path) => Path.GetRelativePath(RepoPaths.Root, path);
+
+    [Theory]
+    // The cluster seam knows nothing of devices, specs or verbs.
+    [InlineData("src/KVEdge.Core/Kube", "Actions", "Rendering", "Spec", "Validation", "Input", "Output")]
+    // Rules read the spec and its vocabulary, never the renderer or the cluster.
+    [InlineData("src/KVEdge.Core/Validation", "Actions", "Rendering", "Kube", "Output")]
+    // Reading input comes first: it knows the spec, nothing after it.
+    [InlineData("src/KVEdge.Core/Input", "Actions", "Rendering", "Kube", "Validation", "Output")]
+    [InlineData("src/KVEdge.Core/Spec", "Actions", "Rendering", "Kube", "Output")]
+    [InlineData("src/KVEdge.Core/Rendering", "Actions", "Kube")]
+    public void A_core_folder_uses_only_the_layers_before_it(string folder, params string[] forbidden)
+    {
+        var offenders = Sources(folder)
+            .SelectMany(f => File.ReadLines(f).Where(l => forbidden.Any(x => l.StartsWith($"using KVEdge.Core.{x};", StringComparison.Ordinal)
+                || l.StartsWith($"using KVEdge.Core.{x}.", StringComparison.Ordinal))).Select(l => $"{Relative(f)}: {l}"))
+            .ToList();
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void The_core_writes_to_no_console()
+    {
+        var offenders = Sources("src/KVEdge.Core").Where(f => ConsoleUse().IsMatch(File.ReadAllText(f))).Select(Relative).ToList();
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void Commands_never_block_on_a_task_nor_drop_the_cancellation_token()
+    {
+        var offenders = Sources("src/KVEdge.Cli/Commands")
+            .SelectMany(f => File.ReadLines(f).Where(l => l.Contains(".GetAwaiter().GetResult()", StringComparison.Ordinal) || l.Contains("CancellationToken.None", StringComparison.Ordinal))
+                .Select(l => $"{Relative(f)}: {l.Trim()}"))
+            .ToList();
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+    }
+
+    [Theory]
+    [InlineData("src")]
+    [InlineData("tests/KVEdge.Testing")]
+    [InlineData("tests/KVEdge.Testing.ApiServer")]
+    public void Every_file_is_named_after_the_type_it_holds(string folder)
+    {
+        var offenders = new List<string>();
+        foreach (var file in Sources(folder).Where(f => Path.GetFileName(f) is not ("Program.cs" or "AssemblyInfo.cs")))
+        {
+            var types = TypeDeclaration().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value).ToList();
+            // A partial's file is TYPE.CONCERN.cs.
+            var expected = Path.GetFileNameWithoutExtension(file).Split('.')[0];
+            if (types.Count == 0 || types[0] != expected || types.Skip(1).Any())
+            {
+                offenders.Add($"{Relative(file)}: {string.Join(", ", types)}");
+            }
+        }
+
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+    }
+
+    [GeneratedRegex(@"\bSystem\.Console\b|\bConsole\.(Out|Error|Write|WriteLine|In)\b")]
+    private static partial Regex ConsoleUse();
+
+    // Top-level types only: a declaration at the start of a line (nested ones are indented).
+    [GeneratedRegex(@"^(?:(?:public|internal|file|sealed|static|abstract|partial|readonly)\s+)*(?:class|record struct|record|interface|enum|struct|delegate\s+\S+)\s+(\w+)", RegexOptions.Multiline)]
+    private static partial Regex TypeDeclaration();
+}
