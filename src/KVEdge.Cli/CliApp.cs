@@ -25,6 +25,8 @@ public static class CliApp
             PreflightCommand.Create(console, cluster),
             SshCommand.Create(console, cluster),
             RestartCommand.Create(console, cluster),
+            VersionCommand.Create(console),
+            CompletionCommand.Create(console),
         };
         return root;
     }
@@ -36,12 +38,24 @@ public static class CliApp
     {
         var root = Build(console, clusterFactory);
         var parsed = root.Parse(args);
+        // An unknown flag where an optional NAME may stand would be taken for the name (status --namspace=x); no
+        // Kubernetes name starts with '-', so it is the typo kubectl calls "unknown flag".
+        var flagAsName = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.Length > 1 && t.Value.StartsWith('-'));
+        if (flagAsName is not null && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            var human = new HumanOutput(console);
+            human.Failure($"unknown flag: {Core.Diagnostics.DisplayText.Quote(flagAsName.Value.Split('=')[0])}{DidYouMean(parsed, flagAsName.Value)}");
+            human.Line("Run 'kvedge --help' for usage.");
+            return ExitCodes.InvalidInput;
+        }
+
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             var human = new HumanOutput(console);
             foreach (var error in parsed.Errors)
             {
-                human.Failure(error.Message);
+                human.Failure(error.Message + DidYouMean(parsed, error.Message));
             }
 
             human.Line("Run 'kvedge --help' for usage.");
@@ -72,5 +86,26 @@ public static class CliApp
 
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// " (did you mean 'status'?)" for an unknown subcommand or option, from the names the command in scope has (as
+    /// kubectl and cobra suggest): options for a token starting with '-', subcommands otherwise.
+    /// </summary>
+    private static string DidYouMean(ParseResult parsed, string messageOrToken)
+    {
+        var token = parsed.UnmatchedTokens.FirstOrDefault(t => messageOrToken.Contains($"'{t}'", StringComparison.Ordinal))
+            ?? (messageOrToken.StartsWith('-') ? messageOrToken : null);
+        if (token is null)
+        {
+            return "";
+        }
+
+        var command = parsed.CommandResult.Command;
+        IEnumerable<string> candidates = token.StartsWith('-')
+            ? command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)))
+                .SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal) == token.StartsWith("--", StringComparison.Ordinal))
+            : command.Subcommands.Select(c => c.Name);
+        return Core.Diagnostics.Suggestions.DidYouMean(token.Split('=')[0], candidates);
     }
 }

@@ -313,7 +313,7 @@ public sealed class KubeVirtSimulator : IDisposable
         };
         _store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
         await Task.Delay(StepOf(name), _stop.Token);
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: false));
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false));
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, true));
         if (AgentNeverConnects)
         {
@@ -321,7 +321,7 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         await Task.Delay(StepOf(name), _stop.Token);
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(agentConnected: true));
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true));
     }
 
     // What KubeVirt's controllers put on what they make for a VM: a controller reference that blocks its deletion.
@@ -363,17 +363,31 @@ public sealed class KubeVirtSimulator : IDisposable
             return true;
         });
 
-    // A running VMI on one node with one IP; the guest agent adds its condition and the OS it reports.
-    private static JsonObject VmiStatus(bool agentConnected)
+    // A running VMI on one node with one IP and the interface's MAC (virt-handler reports the guest's MAC in
+    // status.interfaces[].mac: kubevirt/kubevirt pkg/network/vmispec, user-guide "Interfaces and Networks"); the guest
+    // agent adds its condition and the OS it reports. LiveMigratable is calculated when the VMI starts, largely from the
+    // volumes' access mode (user-guide docs/operations/live_migration.md, "Condition and migration method"): kvedge's
+    // disks are ReadWriteOnce unless the spec says ReadWriteMany.
+    private JsonObject VmiStatus(JsonObject vm, bool agentConnected)
     {
+        var ns = vm["metadata"]!["namespace"]!.GetValue<string>();
+        var mac = vm["spec"]?["template"]?["spec"]?["domain"]?["devices"]?["interfaces"]?[0]?["macAddress"]?.GetValue<string>() ?? "02:00:00:00:00:01";
+        var shared = (vm["spec"]?["template"]?["spec"]?["volumes"]?.AsArray() ?? [])
+            .Select(v => v?["dataVolume"]?["name"]?.GetValue<string>())
+            .OfType<string>()
+            .Select(dv => _store.Read(ResourceType.DataVolume, ns, dv)?["spec"]?["storage"]?["accessModes"]?.AsArray().Select(m => m?.GetValue<string>()))
+            .All(modes => modes?.Contains("ReadWriteMany") == true);
+        var migratable = shared
+            ? Condition("LiveMigratable", "True")
+            : new JsonObject { ["type"] = "LiveMigratable", ["status"] = "False", ["reason"] = "DisksNotLiveMigratable", ["message"] = "cannot migrate VMI: PVC is not shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)" };
         var status = new JsonObject
         {
             ["phase"] = "Running",
             ["nodeName"] = "edge-node-1",
-            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.244.1.17", ["ipAddresses"] = new JsonArray("10.244.1.17") }),
+            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.244.1.17", ["ipAddresses"] = new JsonArray("10.244.1.17"), ["mac"] = mac }),
             ["conditions"] = agentConnected
-                ? new JsonArray(Condition("Ready", "True"), Condition("AgentConnected", "True"))
-                : new JsonArray(Condition("Ready", "True")),
+                ? new JsonArray(Condition("Ready", "True"), migratable, Condition("AgentConnected", "True"))
+                : new JsonArray(Condition("Ready", "True"), migratable),
         };
         if (agentConnected)
         {

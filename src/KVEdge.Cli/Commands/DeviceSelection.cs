@@ -8,7 +8,14 @@ namespace KVEdge.Cli.Commands;
 /// <summary>For commands about one device: loads and validates the inputs, then picks the device (--device when there are several).</summary>
 internal sealed class DeviceSelection(SpecInput input, Option<string?> device)
 {
-    public static DeviceSelection Create() => new(SpecInput.Create(), new Option<string?>("--device", "-d") { Description = "The device (NAME or NAMESPACE/NAME) when the input holds several." });
+    public static DeviceSelection Create()
+    {
+        var input = SpecInput.Create();
+        var device = new Option<string?>("--device", "-d") { Description = "The device (NAME or NAMESPACE/NAME) when the input holds several." };
+        // Completion offers the devices the -f files already on the line name (read only; nothing is validated or shown).
+        device.CompletionSources.Add(context => input.DeviceNames(context.ParseResult).Select(n => new System.CommandLine.Completions.CompletionItem(n)));
+        return new(input, device);
+    }
 
     public IEnumerable<Option> Options => input.Options.Append(device);
 

@@ -37,4 +37,21 @@ internal sealed class SpecInput(Option<string[]> files, Option<string[]> set, Op
         var overrides = Overrides(result);
         return (Files(result, stdin), overrides);
     }
+
+    /// <summary>The metadata.name of every document in the -f files given so far (for completion: unreadable files and documents are skipped).</summary>
+    public IReadOnlyList<string> DeviceNames(ParseResult result)
+    {
+        try
+        {
+            var inputs = InputFile.Read((result.GetValue(files) ?? []).Where(f => f != "-").ToArray(), () => TextReader.Null);
+            var diagnostics = new KVEdge.Core.Diagnostics.DiagnosticBag();
+            return [.. inputs.SelectMany(f => YamlDocumentReader.Read(f.DisplayName, f.Text, diagnostics))
+                .Select(d => StrictBinder.Bind<KVEdge.Core.Spec.EdgeDevice>(d, diagnostics).Value.Metadata.Name)
+                .OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OverrideException)
+        {
+            return [];
+        }
+    }
 }

@@ -11,7 +11,7 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
     private readonly ClusterOptions _cluster = new(console, factory);
     private readonly Argument<string?> _name = new("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Devices of every namespace." };
-    private readonly Option<string> _output = OutputWriter.Option("table, json or yaml.", OutputWriter.Table, OutputWriter.Json, OutputWriter.Yaml);
+    private readonly Option<string> _output = OutputWriter.Option("table, wide (more columns), json or yaml.", OutputWriter.Table, OutputWriter.Wide, OutputWriter.Json, OutputWriter.Yaml);
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory) => new StatusCommand(console, factory).Build();
 
@@ -48,11 +48,20 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
 
     private void Write(IReadOnlyList<DeviceStatus> devices, string format, bool withNamespace)
     {
-        string[] header = ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
+        // -o wide, as kubectl's: the same columns, and more after them.
+        var wide = format == OutputWriter.Wide;
+        string[] header = wide
+            ? ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS", "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE"]
+            : ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
         var rows = devices.Select(d =>
         {
             string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",
                 d.Conditions.Count == 0 ? "<none>" : string.Join(",", d.Conditions)];
+            if (wide)
+            {
+                cells = [.. cells, d.RunStrategy ?? "<none>", d.Mac ?? "<none>", d.GuestOs ?? "<none>", d.LiveMigratable ?? "<none>"];
+            }
+
             return (IReadOnlyList<string>)(withNamespace ? [d.Namespace, .. cells] : cells);
         });
         var list = new JsonObject
@@ -70,6 +79,10 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
                 ["import"] = d.Import,
                 ["ssh"] = d.Ssh,
                 ["conditions"] = new JsonArray([.. d.Conditions.Select(c => (JsonNode)JsonValue.Create(c))]),
+                ["runStrategy"] = d.RunStrategy,
+                ["mac"] = d.Mac,
+                ["guestOS"] = d.GuestOs,
+                ["liveMigratable"] = d.LiveMigratable,
             })]),
         };
         OutputWriter.Write(Console.StdOut, format, list, withNamespace ? ["NAMESPACE", .. header] : header, rows);

@@ -6,12 +6,15 @@ using KVEdge.Core.Output;
 namespace KVEdge.Cli.Console;
 
 /// <summary>
-/// Machine output, one writer for every command that prints a list: -o table (columns as kubectl prints them, three
+/// Machine output, one writer for every command that prints a list: -o table or wide (columns as kubectl prints them, three
 /// spaces apart, the last one unpadded), json (indented) or yaml, always on stdout.
 /// </summary>
 public static class OutputWriter
 {
     public const string Table = "table";
+
+    /// <summary>A table with more columns (kubectl's -o wide); the command chooses them.</summary>
+    public const string Wide = "wide";
     public const string Json = "json";
     public const string Yaml = "yaml";
 

@@ -1,6 +1,6 @@
 namespace KVEdge.Core.Actions;
 
-/// <summary>One device as `kvedge status` shows it.</summary>
+/// <summary>One device as `kvedge status` shows it; the last four are the `-o wide` columns.</summary>
 public sealed record DeviceStatus(
     string Namespace,
     string Name,
@@ -10,4 +10,8 @@ public sealed record DeviceStatus(
     string? Ip,
     string? Import,
     string? Ssh,
-    IReadOnlyList<string> Conditions);
+    IReadOnlyList<string> Conditions,
+    string? RunStrategy = null,
+    string? Mac = null,
+    string? GuestOs = null,
+    string? LiveMigratable = null);

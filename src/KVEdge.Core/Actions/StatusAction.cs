@@ -75,7 +75,12 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
                 import,
                 service is null ? null : SshEndpoint.Describe(service, nodes),
-                conditions);
+                conditions,
+                vm["spec"]?["runStrategy"]?.GetValue<string>(),
+                vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["mac"]?.GetValue<string>(),
+                // Filled by the guest agent (KubeVirt's VMI status.guestOSInfo); empty until it connects.
+                vmi?["status"]?["guestOSInfo"]?["prettyName"]?.GetValue<string>() is { Length: > 0 } os ? os : null,
+                vmi?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "LiveMigratable")?["status"]?.GetValue<string>());
         }).ToList();
     }
 }

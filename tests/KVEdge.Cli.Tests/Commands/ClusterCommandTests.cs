@@ -238,12 +238,28 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Equal(0, code);
         var lines = table.Out.TrimEnd().Split('\n');
         Assert.StartsWith("NAME      STATUS    READY   NODE          IP            IMPORT             SSH                   CONDITIONS", lines[0], StringComparison.Ordinal);
-        Assert.Equal("edge-01   Running   True    edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,AgentConnected=True", lines[1]);
+        Assert.Equal("edge-01   Running   True    edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,LiveMigratable=False,AgentConnected=True", lines[1]);
+
+        // -o wide, as kubectl's: the same columns first, then the run strategy, the MAC, the guest OS the agent reports
+        // and whether KubeVirt can live-migrate it (ReadWriteOnce disks: no).
+        var (wideCode, wide) = Kvedge("status", "-o", "wide");
+        Assert.Equal(0, wideCode);
+        var wideLines = wide.Out.TrimEnd().Split('\n');
+        Assert.Matches(@"CONDITIONS +RUNSTRATEGY +MAC +GUEST-OS +LIVE-MIGRATABLE$", wideLines[0]);
+        Assert.StartsWith(lines[1], wideLines[1], StringComparison.Ordinal);
+        Assert.Matches(@"   Always +02:[0-9a-f]{2}(:[0-9a-f]{2}){4}   Ubuntu 24\.04 LTS   False$", wideLines[1]);
 
         var (jsonCode, json) = Kvedge("status", "edge-01", "-o", "json");
         Assert.Equal(0, jsonCode);
         var doc = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!;
         Assert.Equal("192.168.10.21:30022", doc["items"]![0]!["ssh"]!.GetValue<string>());
+        Assert.Equal("Ubuntu 24.04 LTS", doc["items"]![0]!["guestOS"]!.GetValue<string>());
+
+        // -o yaml is the same document.
+        var (yamlCode, yaml) = Kvedge("status", "edge-01", "-o", "yaml");
+        Assert.Equal(0, yamlCode);
+        Assert.Contains("kind: DeviceStatusList\n", yaml.Out, StringComparison.Ordinal);
+        Assert.Contains("  ssh: \"192.168.10.21:30022\"\n", yaml.Out, StringComparison.Ordinal);
         Assert.Equal(1, Kvedge("status", "nope").Code);
     }
 
