@@ -380,7 +380,9 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Wait_for_a_fleet_on_a_terminal_is_a_live_view_redrawn_in_place_and_plain_lines_otherwise()
     {
-        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
+        // Steps long enough that the waiter sees every stage of every device even on a loaded machine (the stage lines
+        // are what this test reads; at 50 ms a busy CI machine let a VM become Ready before its stage was reported).
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(300);
         _cluster.Server.Simulator.Start();
         var fleet = Fleet();
 

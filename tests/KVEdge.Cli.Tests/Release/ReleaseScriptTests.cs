@@ -7,6 +7,7 @@ namespace KVEdge.Cli.Tests.Release;
 /// scripts/release.sh, run as a release runs it: a self-contained `kvedge` per architecture in a reproducible archive,
 /// and deploy/krew/kvedge.yaml filled with the version and each archive's SHA-256, valid as krew checks a manifest.
 /// </summary>
+[Collection(ReleaseRunsAlone.Name)]
 public sealed class ReleaseScriptTests : IDisposable
 {
     private readonly string _out = Directory.CreateTempSubdirectory("kvedge-release-").FullName;
@@ -47,4 +48,11 @@ public sealed class ReleaseScriptTests : IDisposable
         Assert.Contains("version v@VERSION@ is not a semantic version with a leading v", problems);
         Assert.Contains("plugin should be named other, not kvedge", KrewManifest.Validate("other", File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "krew", "kvedge.yaml"))));
     }
+}
+
+/// <summary>The release build runs alone: two publishes at once would starve the timing-sensitive tests running beside it.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ReleaseRunsAlone
+{
+    public const string Name = "release";
 }
