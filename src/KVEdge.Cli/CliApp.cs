@@ -42,20 +42,15 @@ public static class CliApp
         // Kubernetes name starts with '-', so it is the typo kubectl calls "unknown flag".
         var flagAsName = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
             .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.Length > 1 && t.Value.StartsWith('-'));
-        if (flagAsName is not null && parsed.Action is not System.CommandLine.Help.HelpAction)
+        IEnumerable<string> problems = flagAsName is not null
+            ? [$"unknown flag: {Core.Diagnostics.DisplayText.Quote(flagAsName.Value.Split('=')[0])}{DidYouMean(parsed, flagAsName.Value)}"]
+            : parsed.Errors.Select(e => e.Message + DidYouMean(parsed, e.Message));
+        if ((flagAsName is not null || parsed.Errors.Count > 0) && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             var human = new HumanOutput(console);
-            human.Failure($"unknown flag: {Core.Diagnostics.DisplayText.Quote(flagAsName.Value.Split('=')[0])}{DidYouMean(parsed, flagAsName.Value)}");
-            human.Line("Run 'kvedge --help' for usage.");
-            return ExitCodes.InvalidInput;
-        }
-
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
-        {
-            var human = new HumanOutput(console);
-            foreach (var error in parsed.Errors)
+            foreach (var problem in problems)
             {
-                human.Failure(error.Message + DidYouMean(parsed, error.Message));
+                human.Failure(problem);
             }
 
             human.Line("Run 'kvedge --help' for usage.");

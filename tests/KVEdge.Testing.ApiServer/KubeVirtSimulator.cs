@@ -366,7 +366,8 @@ public sealed class KubeVirtSimulator : IDisposable
     // A running VMI on one node with one IP and the interface's MAC (virt-handler reports the guest's MAC in
     // status.interfaces[].mac: kubevirt/kubevirt pkg/network/vmispec, user-guide "Interfaces and Networks"); the guest
     // agent adds its condition and the OS it reports. LiveMigratable is calculated when the VMI starts, largely from the
-    // volumes' access mode (user-guide docs/operations/live_migration.md, "Condition and migration method"): kvedge's
+    // volumes' access mode (user-guide docs/operations/live_migration.md, "Condition and migration method"; the
+    // status fields and condition reasons as ../shared/reference/kubevirt-api.md lists them for v1.9.0): kvedge's
     // disks are ReadWriteOnce unless the spec says ReadWriteMany.
     private JsonObject VmiStatus(JsonObject vm, bool agentConnected)
     {

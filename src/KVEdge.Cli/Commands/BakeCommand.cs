@@ -61,14 +61,7 @@ internal sealed class BakeCommand(ICliConsole console, ImageOptions image) : Cli
             return code ?? ExitCodes.InvalidInput;
         }
 
-        var published = await ImageBakeAction.RunAsync(bake, device, ns, new ImageReporter(Console, human), Console.GetEnvironmentVariable, ct).ConfigureAwait(false);
-        if (published.Failure is { } failure)
-        {
-            human.Failure(failure.Message);
-            return ExitCodes.For(failure.Kind);
-        }
-
-        Console.StdOut.WriteLine(published.Reference);
-        return ExitCodes.Success;
+        return ImageCommand.Published(Console, human,
+            await ImageBakeAction.RunAsync(bake, device, ns, new ImageReporter(Console, human), Console.GetEnvironmentVariable, ct).ConfigureAwait(false));
     }
 }

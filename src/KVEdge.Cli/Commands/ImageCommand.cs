@@ -1,7 +1,6 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Actions;
-using KVEdge.Core.Images;
 
 namespace KVEdge.Cli.Commands;
 
@@ -27,26 +26,25 @@ internal sealed class ImageCommand(ICliConsole console, ImageOptions image) : Cl
 
     protected override async Task<int> ExecuteAsync(ParseResult result, HumanOutput human, CancellationToken ct)
     {
-        var probed = DiskImage.Probe(result.GetValue(_disk)!, out var diskError);
-        var reference = ImageReference.TryParse(result.GetValue(image.Tag)!, out var refError);
         var layoutDir = result.GetValue(image.Layout);
-        if (probed is null || reference is null || (layoutDir is null && !result.GetValue(image.Push)))
+        var problems = ImageBuildAction.Check(result.GetValue(_disk)!, "", result.GetValue(image.Tag)!, layoutDir, result.GetValue(image.Push), out var probed, out var reference);
+        if (problems.Count > 0)
         {
-            foreach (var e in new[] { diskError, refError, layoutDir is null && !result.GetValue(image.Push) ? "give --oci-layout DIR, --push, or both" : null }.OfType<string>())
+            foreach (var problem in problems)
             {
-                human.Failure(e);
+                human.Failure(problem);
             }
 
             return ExitCodes.InvalidInput;
         }
 
-        var options = new ImageBuildOptions(probed, reference, layoutDir, result.GetValue(image.Push), result.GetValue(image.PlainHttp), result.GetValue(image.Arch)!,
+        var options = new ImageBuildOptions(probed!, reference!, layoutDir, result.GetValue(image.Push), result.GetValue(image.PlainHttp), result.GetValue(image.Arch)!,
             result.GetValue(_mountFrom), ImageReporter.CacheDirectory(Console));
-        return Published(human, await ImageBuildAction.RunAsync(options, new ImageReporter(Console, human), ct).ConfigureAwait(false));
+        return Published(Console, human, await ImageBuildAction.RunAsync(options, new ImageReporter(Console, human), ct).ConfigureAwait(false));
     }
 
-    /// <summary>The image's digest reference on stdout (what a VM spec pins), or the failure.</summary>
-    private int Published(HumanOutput human, ImageBuildResult published)
+    /// <summary>The image's digest reference on stdout (what a VM spec pins), or the failure: build's and bake's last step.</summary>
+    internal static int Published(ICliConsole console, HumanOutput human, ImageBuildResult published)
     {
         if (published.Failure is { } failure)
         {
@@ -54,7 +52,7 @@ internal sealed class ImageCommand(ICliConsole console, ImageOptions image) : Cl
             return ExitCodes.For(failure.Kind);
         }
 
-        Console.StdOut.WriteLine(published.Reference);
+        console.StdOut.WriteLine(published.Reference);
         return ExitCodes.Success;
     }
 }

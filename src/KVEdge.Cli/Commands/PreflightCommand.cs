@@ -68,22 +68,15 @@ internal sealed class PreflightCommand(ICliConsole console, ClusterClientFactory
                 ["items"] = new JsonArray([.. checks.Select(c => (JsonNode)new JsonObject
                 {
                     ["name"] = c.Name,
-                    ["result"] = Lower(c.Result),
+                    ["result"] = c.Result.ToString().ToLowerInvariant(),
                     ["message"] = c.Message,
                 })]),
             };
             OutputWriter.Write(Console.StdOut, result.GetValue(_output)!, document, ["CHECK", "RESULT", "MESSAGE"],
-                checks.Select(c => (IReadOnlyList<string>)[c.Name, Lower(c.Result), c.Message]));
+                checks.Select(c => (IReadOnlyList<string>)[c.Name, c.Result.ToString().ToLowerInvariant(), c.Message]));
             var failed = checks.Count(c => c.Result == CheckResult.Fail);
             human.Line($"{checks.Count(c => c.Result == CheckResult.Pass)} passed, {checks.Count(c => c.Result == CheckResult.Warn)} warned, {failed} failed");
             return preflight.Failure is { } failure ? ExitCodes.For(failure.Kind) : ExitCodes.Success;
         }).ConfigureAwait(false);
     }
-
-    private static string Lower(CheckResult result) => result switch
-    {
-        CheckResult.Pass => "pass",
-        CheckResult.Warn => "warn",
-        _ => "fail",
-    };
 }

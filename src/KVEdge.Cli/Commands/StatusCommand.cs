@@ -50,9 +50,12 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
     {
         // -o wide, as kubectl's: the same columns, and more after them.
         var wide = format == OutputWriter.Wide;
-        string[] header = wide
-            ? ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS", "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE"]
-            : ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
+        string[] header = ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
+        if (wide)
+        {
+            header = [.. header, "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE"];
+        }
+
         var rows = devices.Select(d =>
         {
             string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",

@@ -23,7 +23,7 @@ internal sealed class VersionCommand(ICliConsole console) : CliCommand(console)
     {
         var (version, commit) = Current();
         var iotEdge = IotEdgeSpec.DefaultVersion;
-        var identity = ProvisioningModes.IdentityServiceFor.GetValueOrDefault(iotEdge) ?? "";
+        var identity = ProvisioningModes.IdentityServiceVersion(new IotEdgeSpec());
         var document = new JsonObject
         {
             ["kvedge"] = new JsonObject { ["version"] = version, ["commit"] = commit },

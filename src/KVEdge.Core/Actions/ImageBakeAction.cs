@@ -17,14 +17,7 @@ public static class ImageBakeAction
     public static (CheckedBake? Bake, IReadOnlyList<string> Problems) Check(ImageBakeOptions options, Func<string, bool>? fileExists = null)
     {
         fileExists ??= File.Exists;
-        var problems = new List<string>();
-        var probed = DiskImage.Probe(options.BaseImage, out var diskError);
-        var reference = ImageReference.TryParse(options.Tag, out var refError);
-        problems.AddRange(new[] { probed is null ? $"--base: {diskError}" : null, refError }.OfType<string>());
-        if (options.LayoutDir is null && !options.Push)
-        {
-            problems.Add("give --oci-layout DIR, --push, or both");
-        }
+        var problems = ImageBuildAction.Check(options.BaseImage, "--base", options.Tag, options.LayoutDir, options.Push, out var probed, out var reference).ToList();
 
         if (!GoDuration.TryParse(options.Timeout, out var limit) || limit <= TimeSpan.Zero)
         {

@@ -9,6 +9,22 @@ namespace KVEdge.Core.Actions;
 /// </summary>
 public static class ImageBuildAction
 {
+    /// <summary>
+    /// The checks image build and image bake share, every problem at once: the disk (<paramref name="diskOption"/> names
+    /// its flag), the tag, and a destination (a layout, a push, or both).
+    /// </summary>
+    public static IReadOnlyList<string> Check(string disk, string diskOption, string tag, string? layoutDir, bool push, out DiskImage? probed, out ImageReference? reference)
+    {
+        probed = DiskImage.Probe(disk, out var diskError);
+        reference = ImageReference.TryParse(tag, out var refError);
+        return new[]
+        {
+            probed is null ? diskOption.Length == 0 ? diskError : $"{diskOption}: {diskError}" : null,
+            refError,
+            layoutDir is null && !push ? "give --oci-layout DIR, --push, or both" : null,
+        }.OfType<string>().ToList();
+    }
+
     public static async Task<ImageBuildResult> RunAsync(ImageBuildOptions options, IImageReporter reporter, CancellationToken ct)
     {
         var (probed, reference) = (options.Disk, options.Reference);

@@ -251,29 +251,23 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         foreach (var obj in device.Objects)
         {
             var resource = ClusterResource.ForKind(obj.ApiVersion, obj.Kind);
-            var stamped = ChangeSetApplier.Stamp(ManifestSerializer.ToJsonNode(obj).AsObject());
             var live = resource == ClusterResource.VirtualMachine && scope.LiveVm is not null
                 ? scope.LiveVm
                 : await GetSettledAsync(device, resource, obj.Metadata.Name, scope.Known, options, scope.Reporter, ct).ConfigureAwait(false);
             scope.VmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
-            Change change;
-            if (ChangeSetApplier.IsUnchanged(stamped, live))
+            var change = await applier.ApplyAsync(device.Name, resource, ManifestSerializer.ToJsonNode(obj).AsObject(), live, stamped =>
             {
-                change = ChangeSetApplier.Unchanged(device.Name, resource, device.Namespace, obj.Metadata.Name);
-            }
-            else if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
-            {
-                // CDI refuses any change to an existing DataVolume's spec (its validating webhook; a field SSA would
-                // prune counts too). Never replace a disk to get there: keep it, say why, write nothing.
-                change = new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Kept,
-                    $"{specChange}, but a DataVolume's spec is immutable; the disk is kept as it is");
-            }
-            else
-            {
-                NoteGuestVisibleChange(scope, resource, obj.Metadata.Labels, stamped, live);
-                change = await applier.ApplyAsync(device.Name, resource, stamped, live, ct).ConfigureAwait(false);
-            }
+                if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
+                {
+                    // CDI refuses any change to an existing DataVolume's spec (its validating webhook; a field SSA would
+                    // prune counts too). Never replace a disk to get there: keep it, say why, write nothing.
+                    return new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Kept,
+                        $"{specChange}, but a DataVolume's spec is immutable; the disk is kept as it is");
+                }
 
+                NoteGuestVisibleChange(scope, resource, obj.Metadata.Labels, stamped, live);
+                return null;
+            }, ct).ConfigureAwait(false);
             scope.Changes.Add(change);
             scope.Reporter.Applied(change);
         }
@@ -340,16 +334,12 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             return;
         }
 
-        try
+        // The restart verb's own call, and its reading of KubeVirt's refusals (never retried, never a field conflict).
+        var restart = await new RestartAction(cluster).RunAsync(new RestartOptions(device.Namespace, names.VirtualMachine), ct).ConfigureAwait(false);
+        if (restart.Failure is { } failure)
         {
-            await cluster.RestartVirtualMachineAsync(device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
-        }
-        catch (ClusterApiException ex) when (ex.IsConflict || ex.Status == System.Net.HttpStatusCode.InternalServerError)
-        {
-            // KubeVirt refuses a restart for runStrategy Halted/Once (409), a VM that is not running (409), and while an
-            // earlier stop/start is queued (500). Not kvedge's field conflict, and never retried.
-            scope.Error = $"applied, but KubeVirt did not restart {ClusterResource.VirtualMachine.DisplayName}/{names.VirtualMachine}: {ex.Message}"
-                + (ex.Message.Contains("Once", StringComparison.Ordinal) ? "; restart it with virtctl stop and virtctl start" : "; run the upgrade with --restart again later, or virtctl restart");
+            scope.Error = $"applied, but {failure.Message}"
+                + (failure.Message.Contains("Once", StringComparison.Ordinal) ? "; restart it with virtctl stop and virtctl start" : "; run the upgrade with --restart again later, or virtctl restart");
             return;
         }
 

@@ -14,9 +14,6 @@ public readonly record struct FieldPath
 
     private FieldPath(string text) => _text = text;
 
-    /// <summary>The document itself (no field).</summary>
-    public static FieldPath Document => new("");
-
     public static FieldPath Root(string name) => new(name);
 
     public FieldPath Child(string name) => new(_text is null or "" ? name : $"{_text}.{name}");

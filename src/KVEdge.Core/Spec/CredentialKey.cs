@@ -15,9 +15,11 @@ public sealed record CredentialKey(string Field, string SecretKey, Func<Credenti
 
     public static IReadOnlyList<CredentialKey> All { get; } = [ConfigToml, ConnectionString, SymmetricKey, IdentityCert, IdentityKey, EdgeCaCert, EdgeCaKey];
 
-    public string Path => $"spec.iotEdge.credentials.{Field}";
+    /// <summary>The spec field, as messages name it.</summary>
+    public string Path => FieldPath.ToString();
 
-    public string EnvPath => $"{Path}Env";
+    /// <summary>The spec field naming the environment variable, as messages name it.</summary>
+    public string EnvPath => EnvFieldPath.ToString();
 
     /// <summary>The spec field, as validation reports against it.</summary>
     public FieldPath FieldPath => FieldPath.Root("spec").Child("iotEdge").Child("credentials").Child(Field);

@@ -22,7 +22,7 @@ public sealed class ReleaseScriptTests : IDisposable
 
         var manifest = File.ReadAllText(Path.Combine(_out, "kvedge.yaml"));
         Assert.Empty(KrewManifest.Validate("kvedge", manifest));
-        Assert.DoesNotContain("@", manifest.Split('\n').Where(l => !l.TrimStart().StartsWith('#')).Aggregate("", (a, l) => a + l), StringComparison.Ordinal);
+        Assert.DoesNotMatch("@[A-Z0-9_]+@", manifest);
         foreach (var arch in new[] { "amd64", "arm64" })
         {
             var archive = Path.Combine(_out, $"kvedge_0.9.1_linux_{arch}.tar.gz");
