@@ -41,6 +41,16 @@ case $part in
 esac
 test_rc=0
 if [ "$part" != --e2e ]; then
+  # The NativeAOT binary, built before the suites (not beside them: the build takes every core for minutes), for the
+  # CLI suite's NativeBinaryTests to run as a user runs it.
+  if [ "$part" != --chart ] && [ -z "${KVEDGE_NATIVE_BIN:-}" ]; then
+    if native=$(bash scripts/build-native.sh .cache/native); then
+      export KVEDGE_NATIVE_BIN=$native
+    else
+      failed=$((failed + 1))
+      echo "scripts/build-native.sh failed" >&2
+    fi
+  fi
   set +e
   dotnet test KVEdge.slnx --nologo --logger "trx" --results-directory "$results" -v quiet "${filter[@]}"
   test_rc=$?

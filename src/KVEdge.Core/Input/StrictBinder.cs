@@ -1,8 +1,9 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using KVEdge.Core.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -33,7 +34,12 @@ public sealed class StrictBinder
     {
         var binder = new StrictBinder(document, diagnostics);
         binder._locations[""] = document.Locate(document.Root);
-        var value = (T?)binder.BindNode(typeof(T), document.Root, "", sensitive: false) ?? new T();
+        var info = (JsonTypeInfo<T>)SpecJsonContext.Default.GetTypeInfo(typeof(T))!;
+
+        // Checked first into a JSON tree (every error reported, each with its path), then built by the source-generated
+        // serializer: the tree holds only fields and types the checks accepted, so the build itself cannot fail.
+        var tree = binder.BindNode(info, document.Root, "", sensitive: false);
+        var value = tree is null ? new T() : tree.Deserialize(info) ?? new T();
         return new BindingResult<T>(value, document, binder._locations);
     }
 
@@ -41,26 +47,34 @@ public sealed class StrictBinder
     public static IReadOnlyDictionary<string, Field> FieldsOf(Type type) => Shapes.GetOrAdd(type, static t =>
     {
         var map = new Dictionary<string, Field>(StringComparer.Ordinal);
-        foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        var info = SpecJsonContext.Default.GetTypeInfo(t) ?? throw new NotSupportedException($"{t.Name} is not part of the spec");
+        foreach (var p in info.Properties)
         {
-            if (!p.CanWrite || p.GetIndexParameters().Length > 0 || p.GetCustomAttribute<JsonIgnoreAttribute>() is not null)
+            var attributes = p.AttributeProvider;
+            if (p.Set is null || (attributes?.IsDefined(typeof(JsonIgnoreAttribute), false) ?? false))
             {
                 continue;
             }
 
-            var name = p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
-            map[name] = new Field(p, p.GetCustomAttribute<CredentialAttribute>() is not null, p.GetCustomAttribute<IgnoredOnInputAttribute>() is not null);
+            map[p.Name] = new Field(p,
+                attributes?.IsDefined(typeof(CredentialAttribute), false) ?? false,
+                attributes?.IsDefined(typeof(IgnoredOnInputAttribute), false) ?? false);
         }
 
         return map;
     });
 
-    /// <summary>One settable property and what its attributes say, read once per type.</summary>
-    public sealed record Field(PropertyInfo Property, bool Sensitive, bool Ignored);
+    /// <summary>A new instance of a spec type, with the defaults its initialisers give.</summary>
+    public static object New(Type type) =>
+        SpecJsonContext.Default.GetTypeInfo(type)?.CreateObject?.Invoke() ?? throw new NotSupportedException($"{type.Name} cannot be created");
 
-    private object? BindNode(Type type, YamlNode node, string path, bool sensitive)
+    /// <summary>One settable property and what its attributes say, read once per type.</summary>
+    public sealed record Field(JsonPropertyInfo Property, bool Sensitive, bool Ignored);
+
+    private JsonNode? BindNode(JsonTypeInfo info, YamlNode node, string path, bool sensitive)
     {
         _locations[path] = _document.Locate(node);
+        var type = info.Type;
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
 
         if (node is YamlScalarNode scalar && IsNull(scalar))
@@ -70,7 +84,7 @@ public sealed class StrictBinder
 
         if (underlying == typeof(string))
         {
-            return BindString(scalarOrError(node, path, "a string"), path, sensitive);
+            return BindString(scalarOrError(node, path, "a string"), path, sensitive) is { } text ? JsonValue.Create(text) : null;
         }
 
         if (underlying == typeof(int) || underlying == typeof(long))
@@ -89,7 +103,7 @@ public sealed class StrictBinder
                     return null;
                 }
 
-                return underlying == typeof(int) ? (object)(int)n : n;
+                return JsonValue.Create(n);
             }
 
             Error(path, node, "type", $"expected an integer, got {Describe(s, sensitive)}");
@@ -106,7 +120,7 @@ public sealed class StrictBinder
 
             if (IsPlainOrOverride(s) && bool.TryParse(s.Value, out var b))
             {
-                return b;
+                return JsonValue.Create(b);
             }
 
             Error(path, node, "type", $"expected true or false, got {Describe(s, sensitive)}");
@@ -118,7 +132,7 @@ public sealed class StrictBinder
             var s = scalarOrError(node, path, "a number");
             if (s is not null && IsPlainOrOverride(s) && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
             {
-                return d;
+                return JsonValue.Create(d);
             }
 
             if (s is not null)
@@ -129,22 +143,22 @@ public sealed class StrictBinder
             return null;
         }
 
-        if (DictionaryValueType(underlying) is { } valueType)
+        if (underlying == typeof(IDictionary<string, string>))
         {
-            return BindDictionary(underlying, valueType, node, path, sensitive);
+            return BindDictionary(SpecJsonContext.Default.String, node, path, sensitive);
         }
 
-        if (ListItemType(underlying) is { } itemType)
+        switch (info.Kind)
         {
-            return BindList(itemType, node, path, sensitive);
+            case JsonTypeInfoKind.Dictionary when info.KeyType == typeof(string):
+                return BindDictionary(ElementInfo(info), node, path, sensitive);
+            case JsonTypeInfoKind.Enumerable:
+                return BindList(ElementInfo(info), node, path, sensitive);
+            case JsonTypeInfoKind.Object:
+                return BindObject(underlying, node, path);
+            default:
+                throw new NotSupportedException($"StrictBinder cannot bind {underlying}");
         }
-
-        if (underlying.IsClass)
-        {
-            return BindObject(underlying, node, path);
-        }
-
-        throw new NotSupportedException($"StrictBinder cannot bind {underlying}");
 
         YamlScalarNode? scalarOrError(YamlNode n, string p, string expected)
         {
@@ -157,6 +171,9 @@ public sealed class StrictBinder
             return null;
         }
     }
+
+    private static JsonTypeInfo ElementInfo(JsonTypeInfo info) =>
+        info.Options.GetTypeInfo(info.ElementType ?? throw new NotSupportedException($"{info.Type} has no element type"));
 
     private string? BindString(YamlScalarNode? s, string path, bool sensitive)
     {
@@ -175,7 +192,7 @@ public sealed class StrictBinder
         return s.Value;
     }
 
-    private object? BindObject(Type type, YamlNode node, string path)
+    private JsonObject? BindObject(Type type, YamlNode node, string path)
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -184,7 +201,7 @@ public sealed class StrictBinder
         }
 
         var shape = FieldsOf(type);
-        var instance = Activator.CreateInstance(type)!;
+        var result = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
@@ -210,17 +227,18 @@ public sealed class StrictBinder
                 continue;
             }
 
-            var value = BindNode(field.Property.PropertyType, valueNode, childPath, field.Sensitive);
+            var value = BindNode(field.Property.Options.GetTypeInfo(field.Property.PropertyType), valueNode, childPath, field.Sensitive);
             if (value is not null)
             {
-                field.Property.SetValue(instance, value);
+                // A key written twice keeps its last value, as the YAML parser's own tree would.
+                result[key] = value;
             }
         }
 
-        return instance;
+        return result;
     }
 
-    private object? BindList(Type itemType, YamlNode node, string path, bool sensitive)
+    private JsonArray? BindList(JsonTypeInfo item, YamlNode node, string path, bool sensitive)
     {
         if (node is not YamlSequenceNode sequence)
         {
@@ -228,20 +246,19 @@ public sealed class StrictBinder
             return null;
         }
 
-        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(itemType))!;
+        var list = new JsonArray();
         for (var i = 0; i < sequence.Children.Count; i++)
         {
-            var item = BindNode(itemType, sequence.Children[i], string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), sensitive);
-            if (item is not null)
+            if (BindNode(item, sequence.Children[i], string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), sensitive) is { } value)
             {
-                list.Add(item);
+                list.Add(value);
             }
         }
 
         return list;
     }
 
-    private object? BindDictionary(Type dictionaryType, Type valueType, YamlNode node, string path, bool sensitive)
+    private JsonObject? BindDictionary(JsonTypeInfo value, YamlNode node, string path, bool sensitive)
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -249,20 +266,17 @@ public sealed class StrictBinder
             return null;
         }
 
-        // Sorted so that rendered output never depends on the order keys were written in.
-        var concrete = typeof(SortedDictionary<,>).MakeGenericType(typeof(string), valueType);
-        var dictionary = (IDictionary)Activator.CreateInstance(concrete, StringComparer.Ordinal)!;
+        var dictionary = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
-            var value = BindNode(valueType, valueNode, $"{path}[{key}]", sensitive);
-            if (value is not null)
+            if (BindNode(value, valueNode, $"{path}[{key}]", sensitive) is { } item)
             {
-                dictionary[key] = value;
+                dictionary[key] = item;
             }
         }
 
-        return dictionaryType.IsAssignableFrom(concrete) ? dictionary : null;
+        return dictionary;
     }
 
     private bool IsPlainOrOverride(YamlScalarNode s) => s.Style == ScalarStyle.Plain || _document.IsOverride(s);
@@ -289,38 +303,6 @@ public sealed class StrictBinder
 
     private static string Describe(YamlScalarNode s, bool sensitive) =>
         sensitive ? "a value (hidden)" : $"{DisplayText.Value(s.Value)}";
-
-    private static Type? DictionaryValueType(Type type)
-    {
-        foreach (var candidate in type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces())
-        {
-            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(IDictionary<,>)
-                && candidate.GetGenericArguments()[0] == typeof(string))
-            {
-                return candidate.GetGenericArguments()[1];
-            }
-        }
-
-        return null;
-    }
-
-    private static Type? ListItemType(Type type)
-    {
-        if (type == typeof(string))
-        {
-            return null;
-        }
-
-        foreach (var candidate in type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces())
-        {
-            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(IList<>))
-            {
-                return candidate.GetGenericArguments()[0];
-            }
-        }
-
-        return null;
-    }
 
     private void Error(string path, YamlNode node, string rule, string message) =>
         _diagnostics.Add(new Diagnostic(Severity.Error, _document.Locate(node), path, rule, message));

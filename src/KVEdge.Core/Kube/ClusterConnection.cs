@@ -93,5 +93,5 @@ public static class ClusterConnection
         [.. items.DistinctBy(name, StringComparer.Ordinal)];
 
     private static string ContextNames(K8SConfiguration config) =>
-        config.Contexts?.Any() == true ? string.Join(", ", config.Contexts.Select(c => c.Name)) : "none";
+        config.Contexts is { Count: > 0 } ? string.Join(", ", config.Contexts.Select(c => c.Name)) : "none";
 }

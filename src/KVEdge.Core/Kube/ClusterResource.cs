@@ -8,6 +8,13 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     /// <summary>kubectl's name for it in change sets: "secret", "virtualmachine.kubevirt.io".</summary>
     public string DisplayName => Group.Length == 0 ? Kind.ToLowerInvariant() : $"{Kind.ToLowerInvariant()}.{Group}";
 
+    /// <summary>The REST path of the collection: /api/v1/namespaces/NS/secrets, /apis/kubevirt.io/v1/namespaces/NS/virtualmachines.</summary>
+    public string CollectionPath(string? ns)
+    {
+        var root = Group.Length == 0 ? $"/api/{Version}" : $"/apis/{Group}/{Version}";
+        return Namespaced && ns is not null ? $"{root}/namespaces/{Uri.EscapeDataString(ns)}/{Plural}" : $"{root}/{Plural}";
+    }
+
     public static readonly ClusterResource Secret = new("", "v1", "secrets", "Secret", true);
     public static readonly ClusterResource ConfigMap = new("", "v1", "configmaps", "ConfigMap", true);
     public static readonly ClusterResource Service = new("", "v1", "services", "Service", true);

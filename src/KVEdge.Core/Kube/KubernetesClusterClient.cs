@@ -58,8 +58,6 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     public Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct) =>
         RunAsync(async () =>
         {
-            var path = (resource.Group.Length == 0 ? $"api/{resource.Version}" : $"apis/{resource.Group}/{resource.Version}")
-                + (ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}") + "/" + resource.Plural;
             var query = new List<string>();
             if (labelSelector is not null)
             {
@@ -71,15 +69,8 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
                 query.Add("fieldSelector=" + Uri.EscapeDataString(fieldSelector));
             }
 
-            var baseUri = _client.BaseUri.AbsoluteUri.EndsWith('/') ? _client.BaseUri : new Uri(_client.BaseUri.AbsoluteUri + "/");
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path + (query.Count == 0 ? "" : "?" + string.Join("&", query))));
-            request.Headers.Accept.ParseAdd("application/json");
-            if (_client.Credentials is { } credentials)
-            {
-                await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
-            }
-
-            using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            var path = resource.CollectionPath(ns) + (query.Count == 0 ? "" : "?" + string.Join("&", query));
+            using var response = await SendAsync(HttpMethod.Get, path, null, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -167,51 +158,84 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     public async IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        // KubernetesClient passes a watch's ERROR event (a Status, e.g. 410 Expired) to onError and ends the stream.
-        Exception? streamError = null;
-        var stream = _client.CustomObjects.WatchListNamespacedCustomObjectAsync(resource.Group, resource.Version, ns, resource.Plural,
-            fieldSelector: fieldSelector, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: 300,
-            onError: e => streamError ??= e, cancellationToken: ct);
-        await using var e = stream.GetAsyncEnumerator(ct);
-        while (true)
-        {
-            WatchEventData next;
-            try
-            {
-                if (!await e.MoveNextAsync().ConfigureAwait(false))
-                {
-                    if (streamError is KubernetesException { Status: { } status })
-                    {
-                        throw new ClusterApiException((HttpStatusCode)(status.Code ?? 500), status.Reason ?? "", status.Message ?? "watch error");
-                    }
+        // KubernetesClient.Aot has no Watcher, so the watch is the API server's own protocol, read here: a GET with
+        // watch=true answered by one JSON event per line (kubernetes/apimachinery pkg/watch/json; the watch docs at
+        // kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes). The request goes through
+        // the client's HttpClient, so TLS, client certificates and the subresource handler apply, and its credentials
+        // (token, exec plugin) are added as the client adds them to every other call.
+        var query = new List<string> { "watch=true", "timeoutSeconds=300" };
+        add("labelSelector", labelSelector);
+        add("fieldSelector", fieldSelector);
+        add("resourceVersion", resourceVersion);
+        var path = $"{resource.CollectionPath(ns)}?{string.Join('&', query)}";
 
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(HttpMethod.Get, path, null, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            throw new ClusterUnavailableException($"the cluster at {_server} does not answer: {Describe(ex)}", ex);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw FromStatus(response.StatusCode, await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+            }
+
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
+                {
+                    // A dropped watch is normal (timeouts, API server restarts): the caller relists and watches again.
                     yield break;
                 }
 
-                var (type, obj) = e.Current;
-                next = new WatchEventData(type.ToString(), ToJson(obj, null));
-            }
-            catch (KubernetesException ex)
-            {
-                throw new ClusterApiException((HttpStatusCode)(ex.Status?.Code ?? 500), ex.Status?.Reason ?? "", ex.Status?.Message ?? ex.Message);
-            }
-            catch (HttpOperationException ex)
-            {
-                throw ToApiException(ex);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                // A dropped watch is normal (timeouts, API server restarts): the caller relists and watches again.
-                yield break;
-            }
+                if (line is null)
+                {
+                    yield break;
+                }
 
-            if (next.Type == "Error")
-            {
-                var status = next.Item;
-                throw new ClusterApiException((HttpStatusCode)(status["code"]?.GetValue<int>() ?? 500), status["reason"]?.GetValue<string>() ?? "", status["message"]?.GetValue<string>() ?? "watch error");
-            }
+                if (line.Length == 0)
+                {
+                    continue;
+                }
 
-            yield return next;
+                var frame = JsonNode.Parse(line)?.AsObject() ?? throw new ClusterApiException(HttpStatusCode.InternalServerError, "", "an empty watch event");
+                var type = frame["type"]?.GetValue<string>() ?? "";
+                var item = frame["object"] as JsonObject ?? [];
+                if (type == "ERROR")
+                {
+                    throw new ClusterApiException((HttpStatusCode)(item["code"]?.GetValue<int>() ?? 500), item["reason"]?.GetValue<string>() ?? "", item["message"]?.GetValue<string>() ?? "watch error");
+                }
+
+                // The event names as KubernetesClient's WatchEventType spells them, which callers match on.
+                yield return new WatchEventData(type switch
+                {
+                    "ADDED" => "Added",
+                    "MODIFIED" => "Modified",
+                    "DELETED" => "Deleted",
+                    "BOOKMARK" => "Bookmark",
+                    _ => type,
+                }, item);
+            }
+        }
+
+        void add(string key, string? value)
+        {
+            if (value is not null)
+            {
+                query.Add($"{key}={Uri.EscapeDataString(value)}");
+            }
         }
     }
 
@@ -220,15 +244,13 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     public Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct) =>
         RunOnceAsync(async () =>
         {
-            // KubeVirt's aggregated API: PUT .../virtualmachines/NAME/restart (SubresourcePathHandler keeps the "/").
-            try
+            // KubeVirt's aggregated API: PUT /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/restart with
+            // a RestartOptions body; 202 Accepted with an empty body when it is queued.
+            var path = $"/apis/subresources.kubevirt.io/v1/namespaces/{Uri.EscapeDataString(ns)}/virtualmachines/{Uri.EscapeDataString(name)}/restart";
+            using var response = await SendAsync(HttpMethod.Put, path, "{}", HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
             {
-                await _client.CustomObjects.ReplaceNamespacedCustomObjectAsync(new JsonObject(), "subresources.kubevirt.io", "v1", ns, "virtualmachines",
-                    $"{name}/restart", cancellationToken: ct).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                // 202 Accepted with an empty body: the generated client expects an object back; the restart was accepted.
+                throw FromStatus(response.StatusCode, await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
             }
 
             return true;
@@ -248,13 +270,36 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             return answer.Status?.Allowed == true;
         });
 
+    /// <summary>
+    /// A request the generated client has no operation for (a watch, KubeVirt's subresources), sent through the client's
+    /// HttpClient so TLS and client certificates apply, with its credentials (token, exec plugin) added as it adds them.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json, HttpCompletionOption completion, CancellationToken ct)
+    {
+        // Relative to the server URL with its path kept (a proxy's /k8s/clusters/ID prefix), not replaced by the path.
+        var baseUri = _client.BaseUri.AbsoluteUri.EndsWith('/') ? _client.BaseUri : new Uri(_client.BaseUri.AbsoluteUri + "/");
+        using var request = new HttpRequestMessage(method, new Uri(baseUri, path.TrimStart('/')));
+        request.Headers.Accept.ParseAdd("application/json");
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        if (_client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
+        }
+
+        return await _client.HttpClient.SendAsync(request, completion, ct).ConfigureAwait(false);
+    }
+
     private static JsonObject ToJson(object result, ClusterResource? resource)
     {
         var json = result switch
         {
             // Wrapped, not re-parsed: the node materialises from the element as it is read.
             JsonElement element => JsonObject.Create(element)!,
-            _ => JsonNode.Parse(KubernetesJson.Serialize(result))!.AsObject(),
+            _ => JsonSerializer.SerializeToNode(result, result.GetType(), ClusterJsonContext.Default)!.AsObject(),
         };
         if (resource is not null)
         {

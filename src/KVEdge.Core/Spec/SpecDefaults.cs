@@ -11,14 +11,14 @@ namespace KVEdge.Core.Spec;
 public static class SpecDefaults
 {
     /// <summary>Every field of a new <paramref name="type"/> that has a value: scalars, string lists and nested spec objects.</summary>
-    public static JsonObject Of(Type type) => Of(Activator.CreateInstance(type)!);
+    public static JsonObject Of(Type type) => Of(StrictBinder.New(type));
 
     private static JsonObject Of(object instance)
     {
         var result = new JsonObject();
         foreach (var (name, field) in StrictBinder.FieldsOf(instance.GetType()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (!field.Ignored && Node(field.Property.GetValue(instance)) is { } node)
+            if (!field.Ignored && Node(field.Property.Get!(instance)) is { } node)
             {
                 result[name] = node;
             }
