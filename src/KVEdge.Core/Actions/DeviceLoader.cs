@@ -1,5 +1,6 @@
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
+using KVEdge.Core.Output;
 using KVEdge.Core.Spec;
 using KVEdge.Core.Validation;
 
@@ -23,7 +24,8 @@ public static class DeviceLoader
             documents.AddRange(YamlDocumentReader.Read(file.DisplayName, file.Text, diagnostics));
         }
 
-        var checkedDocuments = documents.Select(document =>
+        // Each document is checked on its own (its own diagnostics), on every core, in input order.
+        var checkedDocuments = OrderedParallel.Select(documents, document =>
         {
             var bag = new DiagnosticBag();
             OverrideApplier.Apply(document, overrides, bag);
@@ -33,9 +35,9 @@ public static class DeviceLoader
             DeviceValidator.Validate(binding, bag);
             IotEdgeValidator.Validate(rules, clock);
             return (binding, bag);
-        }).ToList();
+        });
 
-        var devices = new List<BindingResult<EdgeDevice>>(checkedDocuments.Count);
+        var devices = new List<BindingResult<EdgeDevice>>(checkedDocuments.Length);
         foreach (var (binding, bag) in checkedDocuments)
         {
             diagnostics.AddRange(bag.Items);

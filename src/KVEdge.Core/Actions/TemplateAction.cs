@@ -1,5 +1,6 @@
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
+using KVEdge.Core.Output;
 using KVEdge.Core.Rendering;
 using KVEdge.Core.Validation;
 
@@ -19,7 +20,8 @@ public static class TemplateAction
             return new TemplateResult(bindings, [], diagnostics);
         }
 
-        var rendered = bindings.Select(binding =>
+        // Devices are independent: rendered on every core, in input order.
+        var rendered = OrderedParallel.Select(bindings, binding =>
         {
             var device = DeviceRenderer.Render(binding.Value, defaultNamespace);
 
@@ -27,7 +29,7 @@ public static class TemplateAction
             var violations = AdmissionRules.Check(device.Objects)
                 .Select(v => new Diagnostic(Severity.Error, binding.Locate(""), $"{v.Target} {v.Path}", "admission", v.Message));
             return (device, violations: violations.ToList());
-        }).ToList();
+        });
 
         foreach (var (_, violations) in rendered)
         {

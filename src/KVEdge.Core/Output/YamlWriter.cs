@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,18 +11,28 @@ namespace KVEdge.Core.Output;
 /// subset needed directly: a string is plain only when every YAML 1.1 reader (sigs.k8s.io/yaml, cloud-init's PyYAML)
 /// must read it back as that same string; otherwise it is written as a JSON string, which is valid double-quoted YAML.
 /// Multi-line strings become literal blocks. The round trip is checked by tests with YamlDotNet's parser.
+/// It reads and writes UTF-8 throughout: a fleet's output is tens of megabytes, and decoding every JSON string into a
+/// .NET string and encoding the YAML back was most of its allocations (and so of its garbage collections).
 /// </summary>
 public static class YamlWriter
 {
     // YAML 1.1 booleans and nulls: a plain scalar spelled like one of these is read back as another type.
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
-    {
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-        "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "=", "<<",
-    };
+    private static readonly byte[][] Reserved =
+    [
+        .. new[]
+        {
+            "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+            "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "=", "<<",
+        }.Select(Encoding.UTF8.GetBytes),
+    ];
+
+    // Quoted strings are written by System.Text.Json's own escaper (the default encoder: ASCII only, so the output
+    // never depends on how a reader decodes it); one writer per thread, pointed at each output in turn.
+    [ThreadStatic]
+    private static Utf8JsonWriter? _quoter;
 
     /// <summary>Appends the YAML for one JSON value given as UTF-8 bytes; streams, so no document tree is built.</summary>
-    public static void Write(StringBuilder sb, ReadOnlySpan<byte> utf8Json)
+    public static void Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json);
         reader.Read();
@@ -31,11 +42,11 @@ public static class YamlWriter
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.EndObject)
                 {
-                    sb.Append("{}\n");
+                    Put(output, "{}\n"u8);
                 }
                 else
                 {
-                    WriteMapping(ref reader, sb, 0);
+                    WriteMapping(ref reader, output, 0);
                 }
 
                 break;
@@ -43,86 +54,87 @@ public static class YamlWriter
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.EndArray)
                 {
-                    sb.Append("[]\n");
+                    Put(output, "[]\n"u8);
                 }
                 else
                 {
-                    WriteSequence(ref reader, sb, 0);
+                    WriteSequence(ref reader, output, 0);
                 }
 
                 break;
             default:
-                WriteScalar(ref reader, sb, 0);
-                sb.Append('\n');
+                WriteScalar(ref reader, output, 0);
+                Put(output, (byte)'\n');
                 break;
         }
     }
 
     public static string Write(JsonNode node)
     {
-        var sb = new StringBuilder();
-        Write(sb, JsonSerializer.SerializeToUtf8Bytes(node, JsonContext.Default.JsonNode));
-        return sb.ToString();
+        var output = new ArrayBufferWriter<byte>();
+        Write(output, JsonSerializer.SerializeToUtf8Bytes(node, JsonContext.Default.JsonNode));
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     // On entry the reader is at the first property name; on exit, at the mapping's EndObject.
-    private static void WriteMapping(ref Utf8JsonReader reader, StringBuilder sb, int indent)
+    private static void WriteMapping(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output, int indent)
     {
         var first = true;
         while (reader.TokenType == JsonTokenType.PropertyName)
         {
             if (!first)
             {
-                sb.Append(' ', indent);
+                Spaces(output, indent);
             }
 
             first = false;
-            AppendString(sb, reader.GetString()!, indent, allowLiteral: false);
-            sb.Append(':');
+            WriteString(ref reader, output, indent, allowLiteral: false);
+            Put(output, (byte)':');
             reader.Read();
-            WriteValue(ref reader, sb, indent, inSequence: false);
+            WriteValue(ref reader, output, indent, inSequence: false);
             reader.Read();
         }
     }
 
     // On entry the reader is at the first item; on exit, at the sequence's EndArray.
-    private static void WriteSequence(ref Utf8JsonReader reader, StringBuilder sb, int indent)
+    private static void WriteSequence(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output, int indent)
     {
         var first = true;
         while (reader.TokenType != JsonTokenType.EndArray)
         {
             if (!first)
             {
-                sb.Append(' ', indent);
+                Spaces(output, indent);
             }
 
             first = false;
-            sb.Append('-');
-            WriteValue(ref reader, sb, indent, inSequence: true);
+            Put(output, (byte)'-');
+            WriteValue(ref reader, output, indent, inSequence: true);
             reader.Read();
         }
     }
 
     // Writes what follows "key:" or "-": a nested block on the next lines, or a scalar on this line.
-    private static void WriteValue(ref Utf8JsonReader reader, StringBuilder sb, int indent, bool inSequence)
+    private static void WriteValue(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output, int indent, bool inSequence)
     {
         if (reader.TokenType == JsonTokenType.StartObject)
         {
             reader.Read();
             if (reader.TokenType == JsonTokenType.EndObject)
             {
-                sb.Append(" {}\n");
+                Put(output, " {}\n"u8);
             }
             else if (inSequence)
             {
                 // "- key: v" continues on the dash's line, its siblings two columns in.
-                sb.Append(' ');
-                WriteMapping(ref reader, sb, indent + 2);
+                Put(output, (byte)' ');
+                WriteMapping(ref reader, output, indent + 2);
             }
             else
             {
-                sb.Append('\n').Append(' ', indent + 2);
-                WriteMapping(ref reader, sb, indent + 2);
+                Put(output, (byte)'\n');
+                Spaces(output, indent + 2);
+                WriteMapping(ref reader, output, indent + 2);
             }
 
             return;
@@ -133,78 +145,128 @@ public static class YamlWriter
             reader.Read();
             if (reader.TokenType == JsonTokenType.EndArray)
             {
-                sb.Append(" []\n");
+                Put(output, " []\n"u8);
                 return;
             }
 
             if (inSequence)
             {
                 // A list in a list continues on the dash's line: "- - x".
-                sb.Append(' ');
-                WriteSequence(ref reader, sb, indent + 2);
+                Put(output, (byte)' ');
+                WriteSequence(ref reader, output, indent + 2);
             }
             else
             {
                 // kubectl style: a list under a key sits at the key's own column.
-                sb.Append('\n').Append(' ', indent);
-                WriteSequence(ref reader, sb, indent);
+                Put(output, (byte)'\n');
+                Spaces(output, indent);
+                WriteSequence(ref reader, output, indent);
             }
 
             return;
         }
 
-        sb.Append(' ');
-        WriteScalar(ref reader, sb, indent + 2);
-        sb.Append('\n');
+        Put(output, (byte)' ');
+        WriteScalar(ref reader, output, indent + 2);
+        Put(output, (byte)'\n');
     }
 
-    private static void WriteScalar(ref Utf8JsonReader reader, StringBuilder sb, int blockIndent)
+    private static void WriteScalar(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output, int blockIndent)
     {
         switch (reader.TokenType)
         {
+            case JsonTokenType.String when !reader.ValueIsEscaped && LongStrings.TryResolve(reader.ValueSpan, out var value):
+                Put(output, LongStrings.YamlFor(value, blockIndent, static (v, indent) =>
+                {
+                    var yaml = new ArrayBufferWriter<byte>(v.Length + 1024);
+                    WriteString(yaml, Encoding.UTF8.GetBytes(v), indent, allowLiteral: true);
+                    return yaml.WrittenSpan.ToArray();
+                }));
+                break;
             case JsonTokenType.String:
-                AppendString(sb, reader.GetString()!, blockIndent, allowLiteral: true);
+                WriteString(ref reader, output, blockIndent, allowLiteral: true);
                 break;
             case JsonTokenType.Number:
-                sb.Append(Encoding.UTF8.GetString(reader.ValueSpan));
+                Put(output, reader.ValueSpan);
                 break;
             case JsonTokenType.True:
-                sb.Append("true");
+                Put(output, "true"u8);
                 break;
             case JsonTokenType.False:
-                sb.Append("false");
+                Put(output, "false"u8);
                 break;
             default:
-                sb.Append("null");
+                Put(output, "null"u8);
                 break;
         }
     }
 
-    private static void AppendString(StringBuilder sb, string value, int blockIndent, bool allowLiteral)
+    // The reader is at a string (a value or a property name); its UTF-8 text is read without making a .NET string.
+    private static void WriteString(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output, int blockIndent, bool allowLiteral)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            WriteString(output, reader.ValueSpan, blockIndent, allowLiteral);
+            return;
+        }
+
+        // Unescaped text is never longer than its escaped form.
+        var buffer = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+        try
+        {
+            var length = reader.CopyString(buffer);
+            WriteString(output, buffer.AsSpan(0, length), blockIndent, allowLiteral);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void WriteString(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> value, int blockIndent, bool allowLiteral)
     {
         if (IsPlain(value))
         {
-            sb.Append(value);
+            Put(output, value);
             return;
         }
 
         if (allowLiteral && LiteralSafe(value))
         {
             // "|" keeps exactly one final newline, "|-" none; the text sits one level deeper than its key.
-            sb.Append(value.EndsWith('\n') ? "|" : "|-");
-            foreach (var line in value.TrimEnd('\n').Split('\n'))
+            var keepFinal = value[^1] == '\n';
+            Put(output, keepFinal ? "|"u8 : "|-"u8);
+            if (keepFinal)
             {
-                sb.Append('\n');
+                value = value[..^1];
+            }
+
+            while (true)
+            {
+                var end = value.IndexOf((byte)'\n');
+                var line = end < 0 ? value : value[..end];
+                Put(output, (byte)'\n');
                 if (line.Length > 0)
                 {
-                    sb.Append(' ', blockIndent).Append(line);
+                    Spaces(output, blockIndent);
+                    Put(output, line);
                 }
+
+                if (end < 0)
+                {
+                    break;
+                }
+
+                value = value[(end + 1)..];
             }
 
             return;
         }
 
-        sb.Append(JsonSerializer.Serialize(value, JsonContext.Default.String));
+        var quoter = _quoter ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        quoter.Reset(output);
+        quoter.WriteStringValue(value);
+        quoter.Flush();
     }
 
     /// <summary>
@@ -212,22 +274,23 @@ public static class YamlWriter
     /// digit, '_' or '/', is not number- or date-shaped, uses only characters that are never YAML indicators here,
     /// and has no ": " or " #" inside. Anything else is quoted; over-quoting is harmless, under-quoting is not.
     /// </summary>
-    internal static bool IsPlain(string s)
+    private static bool IsPlain(ReadOnlySpan<byte> s)
     {
-        if (s.Length == 0 || s[^1] is ' ' or ':' || Reserved.Contains(s))
+        if (s.Length == 0 || s[^1] is (byte)' ' or (byte)':' || IsReserved(s))
         {
             return false;
         }
 
         var c0 = s[0];
-        if (char.IsAsciiDigit(c0) || !(char.IsAsciiLetter(c0) || c0 is '_' or '/'))
+        if (char.IsAsciiDigit((char)c0) || !(char.IsAsciiLetter((char)c0) || c0 is (byte)'_' or (byte)'/'))
         {
             return false;
         }
 
+        // Every allowed character is ASCII, so a byte of a multi-byte UTF-8 sequence (0x80 and up) is never plain.
         for (var i = 0; i < s.Length; i++)
         {
-            var c = s[i];
+            var c = (char)s[i];
             if (char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '/' or '@' or '=' or '+' or ',' or '(' or ')' or '%' or '~')
             {
                 continue;
@@ -249,10 +312,72 @@ public static class YamlWriter
         return true;
     }
 
+    private static bool IsReserved(ReadOnlySpan<byte> s)
+    {
+        if (s.Length > 5)
+        {
+            return false;
+        }
+
+        foreach (var word in Reserved)
+        {
+            if (s.SequenceEqual(word))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // A literal block cannot hold carriage returns, trailing blanks, a leading blank on its first line,
-    // or more than one final newline; such strings stay double-quoted.
-    private static bool LiteralSafe(string s) =>
-        s.Contains('\n', StringComparison.Ordinal) && !s.Contains('\r', StringComparison.Ordinal)
-        && s[0] is not (' ' or '\t') && !s.EndsWith("\n\n", StringComparison.Ordinal)
-        && !s.Split('\n').Any(line => line.EndsWith(' ') || line.EndsWith('\t') || line.Any(c => char.IsControl(c) && c != '\t'));
+    // or more than one final newline; such strings stay double-quoted. Control characters are those of char.IsControl:
+    // U+0000-U+001F and U+007F-U+009F (in UTF-8, 0xC2 0x80-0x9F).
+    private static bool LiteralSafe(ReadOnlySpan<byte> s)
+    {
+        if (s.IsEmpty || s[0] is (byte)' ' or (byte)'\t' || s.EndsWith("\n\n"u8))
+        {
+            return false;
+        }
+
+        var hasNewline = false;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c == '\n')
+            {
+                // A blank or tab before a line break is a trailing blank of that line.
+                if (i > 0 && s[i - 1] is (byte)' ' or (byte)'\t')
+                {
+                    return false;
+                }
+
+                hasNewline = true;
+            }
+            else if ((c < 0x20 && c != '\t') || c == 0x7F || (c == 0xC2 && i + 1 < s.Length && s[i + 1] is >= 0x80 and <= 0x9F))
+            {
+                return false;
+            }
+        }
+
+        return hasNewline && s[^1] is not ((byte)' ' or (byte)'\t');
+    }
+
+    private static void Put(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(output.GetSpan(bytes.Length));
+        output.Advance(bytes.Length);
+    }
+
+    private static void Put(ArrayBufferWriter<byte> output, byte b)
+    {
+        output.GetSpan(1)[0] = b;
+        output.Advance(1);
+    }
+
+    private static void Spaces(ArrayBufferWriter<byte> output, int count)
+    {
+        output.GetSpan(count)[..count].Fill((byte)' ');
+        output.Advance(count);
+    }
 }
