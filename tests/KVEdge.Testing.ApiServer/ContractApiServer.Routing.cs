@@ -116,6 +116,13 @@ public sealed partial class ContractApiServer
             throw new ApiError(HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
         }
 
+        if (group == "subresources.kubevirt.io" && plural is "virtualmachineinstances" or "virtualmachines" && name is not null && subresource == "portforward")
+        {
+            Authorize("get", plural == "virtualmachines" ? ResourceType.VirtualMachine : ResourceType.VirtualMachineInstance, ns, subresource);
+            await PortForwardAsync(context, ns!, name, segments.Length > rest + 3 ? segments[rest + 3] : null, segments.Length > rest + 4 ? segments[rest + 4] : "tcp");
+            return;
+        }
+
         if (group == "subresources.kubevirt.io" && plural == "virtualmachines" && name is not null && subresource is "restart" or "start" or "stop")
         {
             Authorize("update", ResourceType.VirtualMachine, ns, subresource);

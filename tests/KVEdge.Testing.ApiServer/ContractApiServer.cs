@@ -82,6 +82,8 @@ public sealed partial class ContractApiServer : IAsyncDisposable
         // HTTPS only, as a real API server: client-go never sends a token over plain http (kubernetes/kubectl#744).
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(_tls.Serving)));
         _app = builder.Build();
+        // KubeVirt's streaming subresources (portforward) are websockets.
+        _app.UseWebSockets();
         _app.Run(HandleAsync);
         Simulator = new KubeVirtSimulator(Store);
     }

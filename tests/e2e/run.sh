@@ -272,6 +272,34 @@ for command in ("guest-sync-delimited", "guest-ping", "guest-info"):
 print(reply["return"]["version"])
 EOF
 }
+# probe: the VM's readinessProbe as KubeVirt runs an exec probe (virt-launcher's GuestExec: guest-exec with the
+# command's path and args and capture-output, then guest-exec-status until it has exited; exit code 0 is ready), on the
+# agent channel from the host. Prints "EXITCODE OUTPUT".
+probe() {
+  "$python" - "$work/qga.sock" <<'EOF'
+import base64, json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1]); f = s.makefile("rwb")
+def call(command, arguments=None):
+    f.write(json.dumps({"execute": command} | ({"arguments": arguments} if arguments else {})).encode() + b"\n"); f.flush()
+    reply = json.loads(f.readline().lstrip(b"\xff"))
+    if "return" not in reply:
+        sys.exit(f"{command}: {reply}")
+    return reply["return"]
+call("guest-sync-delimited", {"id": 4343})
+pid = call("guest-exec", {"path": "/usr/local/lib/kvedge/kvedge-health", "arg": [], "capture-output": True})["pid"]
+deadline = time.monotonic() + 10  # the probe's timeoutSeconds
+while time.monotonic() < deadline:
+    status = call("guest-exec-status", {"pid": pid})
+    if status.get("exited"):
+        print(status.get("exitcode"), base64.b64decode(status.get("out-data", "")).decode().strip())
+        sys.exit(0)
+    time.sleep(0.2)
+sys.exit("the probe timed out")
+EOF
+}
+health() { guest sudo /usr/local/lib/kvedge/kvedge-health "$@"; }
+edge_hub() { guest "echo $1 | sudo tee /var/lib/kvedge-standin/modules/edgeHub >/dev/null"; }
+
 # state_owners: for each aziot state folder, how many of its files belong to another user than its service's
 state_owners() {
   local pair out=""
@@ -371,6 +399,19 @@ if version=$(agent_answers 2>&1); then
 else
   fail "the guest agent answers on org.qemu.guest_agent.0 from the host" "$version"
 fi
+expect "the health program: healthy once converged and applied" "$(health)" "healthy"
+expect "the readiness probe through the guest agent (guest-exec): ready" "$(probe 2>&1)" "0 healthy"
+health_json=$(health --json)
+expect "its JSON: the runtime version, the services, edgeAgent and edgeHub" \
+  "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["state"], h["runtimeVersion"], h["services"]["aziot-edged"], h["services"]["aziot-tpmd"], [(m["name"], m["status"]) for m in h["modules"]])' "$health_json" 2>&1)" \
+  "True healthy 1.6.0-1 Running Ready [('edgeAgent', 'running'), ('edgeHub', 'running')]"
+expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<"$health_json")" "0"
+edge_hub stopped
+expect "a stopped (stand-in) edgeHub: unhealthy, with the reason" "$(health; echo "exit $?")" "failed: edgeHub is stopped
+exit 1"
+expect "... and the readiness probe fails" "$(probe 2>&1)" "1 failed: edgeHub is stopped"
+edge_hub running
+expect "edgeHub running again: healthy" "$(probe 2>&1)" "0 healthy"
 marker=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 check "a file can be written to the data disk" guest "echo $marker | sudo tee /var/lib/edge-data/e2e-marker >/dev/null && sync"
 installs_before=$(installs | wc -l)
@@ -424,6 +465,14 @@ if grep -q 'cannot reach the package repository http://10.0.2.100/standin' <<<"$
 else
   fail "the journal names the problem" "first error: '$error_line'"
 fi
+# (The readiness probe fails here anyway: this image has no guest agent until converge installs it.)
+out=$(health 2>&1; echo "exit $?")
+if grep -qE '^failed: converge failed(, systemd retries it)?: cannot reach the package repository http://10.0.2.100/standin' <<<"$out" &&
+  [ "$(tail -n 1 <<<"$out")" = "exit 1" ]; then
+  pass "before converge succeeds, the health program says unhealthy, with converge's error: $(head -n 1 <<<"$out")"
+else
+  fail "before converge succeeds, the health program says unhealthy, with converge's error" "$out"
+fi
 check "converge retried within its run before it failed" grep -q 'kvedge-converge: apt-get update of http://10.0.2.100/standin failed; attempt 3 in' "$work/serial-recreated.log"
 rm -f "$work/repo-down"
 echo "# ... the repository is back; no reboot"
@@ -434,6 +483,7 @@ expect "kvedge-converge.service ended active, after restarts" \
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the re-created VM"
 expect "pinned versions installed" "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
 expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config2.sha256")"
+expect "after converge and apply, the readiness probe passes" "$(probe 2>&1)" "0 healthy"
 expect "the file on the data disk survived the VM re-creation, not formatted again" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
 check "this image's uid 483 is another user's: converge said so" grep -q 'kvedge-converge: note: uid 483 is taken on this image; user aziotid gets a free one' "$work/serial-recreated.log"
 check "and moved aziotid's state to its new uid" grep -q 'kvedge-converge: changed: aziot state of user aziotid moved from uid 483 to' "$work/serial-recreated.log"
@@ -448,6 +498,7 @@ image=$image_first
 # The key is searched for on this side of the pipe: as an argument of a sudo command it would land in the journal.
 expect "control: the credential is where it belongs (config.toml), so the searches below can find one" \
   "$(guest sudo cat /etc/aziot/config.toml | grep -cF -- "$key2")" "1"
+expect "no credential in the health program's JSON" "$(health --json | grep -cF -- "$key2")" "0"
 no_leaks "re-created VM"
 stop_vm
 

@@ -95,7 +95,11 @@ for arg in "$@"; do
 done
 hash=-
 [ -n "$file" ] && [ -f "$file" ] && hash=$(sha256sum "$file" | cut -d' ' -f1)
-printf '%s %s\n' "$*" "$hash" >>"$log"
+# Only what changes the device is recorded: the health program's reads (system status, list, version) are not.
+case "$1 $2" in
+"system status" | list* | "logs "* | support-bundle* | version*) ;;
+*) printf '%s %s\n' "$*" "$hash" >>"$log" ;;
+esac
 if [ "$1 $2" = "config apply" ]; then
   # The daemons `config apply` (re)starts, each as its own user, with its state under /var/lib/aziot.
   for entry in keyd:aziotks:keys/device-id.key certd:aziotcs:certs/device-id.pem identityd:aziotid:prev-state/device_info \
@@ -116,9 +120,58 @@ if [ "$1 $2" = "config apply" ]; then
     fi
   done
 fi
+# What `config apply` leaves running, kept where the other commands read it: the daemons (the real one restarts them)
+# and the modules edgeAgent starts (a device whose deployment has reached it). A test stops a module by writing
+# "stopped" to its file, as `docker stop` would; `iotedge restart MODULE` runs it again.
+if [ "$1 $2" = "config apply" ]; then
+  mkdir -p /var/lib/kvedge-standin/services /var/lib/kvedge-standin/modules
+  for service in aziot-edged aziot-identityd aziot-keyd aziot-certd; do echo Running >"/var/lib/kvedge-standin/services/$service"; done
+  echo Ready >/var/lib/kvedge-standin/services/aziot-tpmd
+  for module in edgeAgent edgeHub; do echo running >"/var/lib/kvedge-standin/modules/$module"; done
+fi
+# The real output formats: `iotedge system status` and `iotedge list` as learn.microsoft.com/azure/iot-edge
+# (how-to-provision-single-device-linux-symmetric, "Verify successful configuration") shows them.
 case "$1 $2" in
-"config apply" | "system reprovision" | "system status" | "check "*) exit 0 ;;
-"version "*) echo "iotedge (stand-in) $VERSION" ;;
+"config apply" | "system reprovision" | "check "*) exit 0 ;;
+"system status")
+  echo "System services:"
+  for service in aziot-edged aziot-identityd aziot-keyd aziot-certd aziot-tpmd; do
+    printf '    %-24s%s\n' "$service" "$(cat "/var/lib/kvedge-standin/services/$service" 2>/dev/null || echo Stopped)"
+  done
+  printf "\nUse 'iotedge system logs' to check for non-fatal errors.\n"
+  exit 0
+  ;;
+"list"*)
+  printf '%-17s%-17s%-17s%s\n' NAME STATUS DESCRIPTION CONFIG
+  for file in /var/lib/kvedge-standin/modules/*; do
+    [ -f "$file" ] || continue
+    status=$(cat "$file")
+    printf '%-17s%-17s%-17s%s\n' "$(basename "$file")" "$status" "$([ "$status" = running ] && echo Up || echo Stopped)" "mcr.microsoft.com/azureiotedge-stand-in:$VERSION"
+  done
+  exit 0
+  ;;
+"restart "*)
+  [ -f "/var/lib/kvedge-standin/modules/$2" ] || { echo "Error: module $2 not found" >&2; exit 1; }
+  echo running >"/var/lib/kvedge-standin/modules/$2"
+  exit 0
+  ;;
+"logs "*)
+  [ -f "/var/lib/kvedge-standin/modules/$2" ] || { echo "Error: module $2 not found" >&2; exit 1; }
+  echo "<6> $2 (stand-in): started"
+  exit 0
+  ;;
+"support-bundle"*)
+  # --output FILE, or - for stdout; the bundle's bytes are a stand-in's, not a zip of real logs.
+  out=support_bundle.zip
+  prev=""
+  for arg in "$@"; do
+    [ "$prev" = "--output" ] && out=$arg
+    prev=$arg
+  done
+  if [ "$out" = - ]; then echo "iotedge support bundle (stand-in) $VERSION"; else echo "iotedge support bundle (stand-in) $VERSION" >"$out"; fi
+  exit 0
+  ;;
+"version "* | "version") echo "iotedge $VERSION" ;;
 esac
 exit 0
 EOF

@@ -27,6 +27,10 @@ public interface IClusterClient
     /// <summary>KubeVirt's restart subresource (what `virtctl restart` calls).</summary>
     Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct);
 
+    /// <summary>KubeVirt's VMI portforward subresource: a websocket carrying one TCP stream to the guest's port (what
+    /// `virtctl port-forward` and `virtctl ssh` use), so the guest is reached through the API server, with no Service.</summary>
+    Task<System.Net.WebSockets.WebSocket> PortForwardAsync(string ns, string vmi, int port, CancellationToken ct);
+
     /// <summary>SelfSubjectAccessReview: may the current user do this?</summary>
     Task<bool> CanIAsync(string verb, string group, string resource, string? subresource, string? ns, CancellationToken ct);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,7 @@ namespace KVEdge.Core.Kube;
 /// </summary>
 public sealed class KubernetesClusterClient : IClusterClient, IDisposable
 {
-    private readonly k8s.Kubernetes _client;
+    private readonly KubeVirtKubernetes _client;
     private readonly RetryPolicy _retry;
     private readonly string _server;
     private readonly ThrottleGate _gate = new();
@@ -24,7 +25,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     public KubernetesClusterClient(KubernetesClientConfiguration config, RetryPolicy? retry = null)
     {
         config.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        _client = new k8s.Kubernetes(config, new SubresourcePathHandler());
+        _client = new KubeVirtKubernetes(config, new SubresourcePathHandler());
         _retry = retry ?? RetryPolicy.Default;
         _server = config.Host;
     }
@@ -255,6 +256,43 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
 
             return true;
         });
+
+    public async Task<WebSocket> PortForwardAsync(string ns, string vmi, int port, CancellationToken ct)
+    {
+        try
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            return await _client.PortForwardAsync(ns, vmi, port, ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            throw ToApiException(ex);
+        }
+        catch (WebSocketException ex) when (StatusOf(ex) is { } status)
+        {
+            // The server refused the upgrade; ClientWebSocket keeps only the status code, not the Status body.
+            throw new ClusterApiException(status, status.ToString(), $"the server refused the portforward stream to {ns}/{vmi}:{port} ({(int)status} {status})");
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
+        {
+            throw new ClusterUnavailableException($"the cluster at {_server} does not answer: {Describe(ex)}", ex);
+        }
+    }
+
+    // "The server returned status code '403' when status code '101' was expected." (System.Net.WebSockets).
+    private static HttpStatusCode? StatusOf(WebSocketException ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(e.Message, "status code '([0-9]{3})'");
+            if (match.Success)
+            {
+                return (HttpStatusCode)int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
 
     public Task<bool> CanIAsync(string verb, string group, string resource, string? subresource, string? ns, CancellationToken ct) =>
         RunAsync(async () =>

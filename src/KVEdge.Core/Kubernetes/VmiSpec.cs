@@ -18,6 +18,8 @@ public sealed class VmiSpec
 
     public string? EvictionStrategy { get; set; }
 
+    public Probe? ReadinessProbe { get; set; }
+
     public long? TerminationGracePeriodSeconds { get; set; }
 
     public IList<Network> Networks { get; set; } = [];

@@ -257,6 +257,7 @@ public static class DeviceRenderer
                         Affinity = s.Placement.Affinity,
                         PriorityClassName = s.Placement.PriorityClassName,
                         EvictionStrategy = s.EvictionStrategy,
+                        ReadinessProbe = s.IotEdge is null ? null : HealthProbe.Readiness(),
                         Networks = [new Network { Name = "default", Pod = new EmptyObject() }],
                         Volumes = volumes,
                     },

@@ -26,6 +26,7 @@ public static class GuestConfig
             // The only copy: the user-data's bootstrap installs it at the first boot; on a running device a kvedge upgrade
             // delivers a new one here, and the installed program replaces itself with this copy when they differ.
             ["kvedge-converge"] = GuestFiles.Read(GuestFiles.Converge),
+            ["kvedge-health"] = GuestFiles.Read(GuestFiles.Health),
             [GuestFiles.ConvergeUnit] = GuestFiles.Read(GuestFiles.ConvergeUnit),
             [GuestFiles.ApplyUnit] = GuestFiles.Read(GuestFiles.ApplyUnit),
         };

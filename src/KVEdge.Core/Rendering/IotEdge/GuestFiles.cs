@@ -6,6 +6,7 @@ namespace KVEdge.Core.Rendering.IotEdge;
 public static class GuestFiles
 {
     public const string Converge = "kvedge-converge.sh";
+    public const string Health = "kvedge-health.sh";
     public const string Bootstrap = "kvedge-bootstrap.sh";
     public const string ConvergeUnit = "kvedge-converge.service";
     public const string ApplyUnit = "kvedge-apply.service";

@@ -20,6 +20,7 @@ mount -o ro "$disk" "$mnt"
 status=0
 {
   install -D -m 0755 "$mnt/kvedge-converge" /usr/local/lib/kvedge/kvedge-converge &&
+    install -m 0755 "$mnt/kvedge-health" /usr/local/lib/kvedge/kvedge-health &&
     install -m 0644 "$mnt/kvedge-converge.service" "$mnt/kvedge-apply.service" /etc/systemd/system/
 } || status=$?
 # Unmounted before the units start: the converge program mounts the disk itself.

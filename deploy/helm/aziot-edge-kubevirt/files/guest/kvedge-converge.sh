@@ -27,6 +27,8 @@ CERTS=$ROOT/var/aziot/certs
 SECRETS=$ROOT/var/aziot/secrets
 PACKAGES=(moby-engine aziot-identity-service aziot-edge)
 PROGRAM=/usr/local/lib/kvedge/kvedge-converge
+# The health program the VM's readinessProbe runs through the guest agent; it travels on the config disk with this one.
+HEALTH=/usr/local/lib/kvedge/kvedge-health
 # KubeVirt's AgentConnected (and so `kvedge install --wait`) needs it; stock Ubuntu cloud images do not ship it.
 GUEST_AGENT=qemu-guest-agent
 TPM_RULES=$ROOT/etc/udev/rules.d/tpmaccess.rules
@@ -123,6 +125,9 @@ update_program() {
   elif [ -f "$CONFIG/kvedge-converge" ] && put_file "$CONFIG/kvedge-converge" "$program" 0755; then
     log "a new version of this program is on the config disk: running it"
     KVEDGE_PROGRAM_UPDATED=1 exec "$program"
+  fi
+  if [ -f "$CONFIG/kvedge-health" ] && put_file "$CONFIG/kvedge-health" "$ROOT$HEALTH" 0755; then
+    changed "the health program (a new version from the config disk)"
   fi
 }
 
@@ -629,6 +634,7 @@ main() {
     ;;
   converge)
     load_settings
+    rm -f "$RUN/converged"
     update_program
     setup_data_disk
     configure_container_engine
@@ -643,6 +649,8 @@ main() {
     if [ -f "$RUN/apply-needed" ]; then
       systemctl start --no-block kvedge-apply.service
     fi
+    # What the health program compares with the config disk it sees: this boot converged to this disk.
+    sha256sum "$(disk_path "$CONFIG_SERIAL")" | awk '{ print $1 }' >"$RUN/converged"
     if [ "${#changes[@]}" -eq 0 ]; then
       log "converged in ${SECONDS}s: no changes"
     else
