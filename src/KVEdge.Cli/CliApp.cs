@@ -24,6 +24,11 @@ public static class CliApp
             UninstallCommand.Create(console, cluster),
             PreflightCommand.Create(console, cluster),
             SshCommand.Create(console, cluster),
+            ExecCommand.Create(console, cluster),
+            HealthCommand.Create(console, cluster),
+            LogsCommand.Create(console, cluster),
+            SupportBundleCommand.Create(console, cluster),
+            PortForwardCommand.Create(console, cluster),
             RestartCommand.Create(console, cluster),
             VersionCommand.Create(console),
             CompletionCommand.Create(console),
@@ -40,7 +45,9 @@ public static class CliApp
         var parsed = root.Parse(args);
         // An unknown flag where an optional NAME may stand would be taken for the name (status --namspace=x); no
         // Kubernetes name starts with '-', so it is the typo kubectl calls "unknown flag".
+        // exec's COMMAND is the guest's argv (after --), flags and all.
         var flagAsName = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .Where(a => a.Argument.Name != ExecCommand.CommandArgument)
             .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.Length > 1 && t.Value.StartsWith('-'));
         IEnumerable<string> problems = flagAsName is not null
             ? [$"unknown flag: {Core.Diagnostics.DisplayText.Quote(flagAsName.Value.Split('=')[0])}{DidYouMean(parsed, flagAsName.Value)}"]

@@ -14,6 +14,44 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public TextReader StdIn { get; } = new StringReader(stdin);
 
+    public bool IsProcessConsole => false;
+
+    public Stream OpenStandardInput() => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(stdin), writable: false);
+
+    public Stream OpenStandardOutput() => new RawOut(_out);
+
+    // Bytes written raw land in Out, after what was written as text before them (the tests' output is UTF-8 text).
+    private sealed class RawOut(StringWriter text) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            lock (text)
+            {
+                text.Write(System.Text.Encoding.UTF8.GetString(buffer, offset, count));
+            }
+        }
+    }
+
     /// <summary>A terminal on stderr (live views redraw in place); false by default, as when output is captured.</summary>
     public bool ErrorIsTerminal { get; init; }
 
@@ -21,7 +59,16 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
 
     public string? GetEnvironmentVariable(string name) => Environment.GetValueOrDefault(name);
 
-    public string Out => _out.ToString();
+    public string Out
+    {
+        get
+        {
+            lock (_out)
+            {
+                return _out.ToString();
+            }
+        }
+    }
 
     public void Dispose()
     {

@@ -15,6 +15,7 @@ public static class Admission
         if (type == ResourceType.VirtualMachine)
         {
             MutateVirtualMachine(next);
+            ValidateProbes(next);
         }
 
         // CDI's validating webhook (kubevirt/containerized-data-importer pkg/apiserver/webhooks/datavolume-validate.go,
@@ -46,6 +47,38 @@ public static class Admission
                 domain["machine"] ??= new JsonObject();
                 domain["machine"]!["type"] ??= "q35";
             }
+        }
+    }
+
+    // KubeVirt's VM validator checks the template's probes as the VMI create admitter does (kubevirt/kubevirt
+    // pkg/virt-api/webhooks/validating-webhook/admitters/vmi-create-admitter.go, validateProbe): exactly one of httpGet,
+    // tcpSocket, exec and guestAgentPing; every cause at once, in one 422.
+    private static void ValidateProbes(JsonObject vm)
+    {
+        var causes = new List<(string Reason, string Message, string Field)>();
+        foreach (var name in new[] { "readinessProbe", "livenessProbe" })
+        {
+            if (vm["spec"]?["template"]?["spec"]?[name] is not JsonObject probe)
+            {
+                continue;
+            }
+
+            var field = $"spec.template.spec.{name}";
+            var handlers = new[] { "httpGet", "tcpSocket", "exec", "guestAgentPing" }.Count(h => probe[h] is not null);
+            if (handlers > 1)
+            {
+                causes.Add(("FieldValueInvalid", $"{field} must have exactly one probe type set", field));
+            }
+            else if (handlers == 0)
+            {
+                causes.Add(("FieldValueRequired", $"either {field}.tcpSocket, {field}.exec or {field}.httpGet must be set if a {field} is specified", field));
+            }
+        }
+
+        if (causes.Count > 0)
+        {
+            throw new ApiError((HttpStatusCode)422, "Invalid",
+                "admission webhook \"virtualmachine-validator.kubevirt.io\" denied the request: " + string.Join(", ", causes.Select(c => c.Message)), causes);
         }
     }
 

@@ -311,18 +311,54 @@ public sealed class KubeVirtSimulator : IDisposable
             },
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };
+        _agentConnected[(ns, name)] = false;
         _store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
         await Task.Delay(StepOf(name), _stop.Token);
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false));
-        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, true));
+        var probed = HasReadinessProbe(vm);
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false, ready: !probed));
+        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, !probed));
         if (AgentNeverConnects)
         {
             return;
         }
 
         await Task.Delay(StepOf(name), _stop.Token);
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true));
+        _agentConnected[(ns, name)] = true;
+        Probe(ns, name);
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _agentConnected = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _guestUnhealthy = new();
+
+    /// <summary>
+    /// What the guest's readiness probe (kvedge-health through the guest agent) answers for VM ns/name from now on; it
+    /// answers healthy unless a test says otherwise. KubeVirt runs it every periodSeconds; here it is run at once.
+    /// </summary>
+    public void SetGuestHealthy(string ns, string name, bool healthy)
+    {
+        _guestUnhealthy[(ns, name)] = !healthy;
+        Probe(ns, name);
+    }
+
+    // An exec readinessProbe runs in the guest through the agent (kubevirt.io user-guide "Liveness and Readiness
+    // Probes": virt-probe in the virt-launcher pod forwards it to qemu-guest-agent), so it cannot pass before the agent
+    // connects. The virt-launcher pod's Ready condition follows the probe (kubelet: "containers with unready status"),
+    // the VMI's Ready condition copies the pod's status, reason and message (kubevirt/kubevirt
+    // pkg/virt-controller/watch/vmi.go, syncReadyConditionFromPod), and the VM's status.ready follows the VMI's Ready.
+    private void Probe(string ns, string name)
+    {
+        if (_store.Read(ResourceType.VirtualMachine, ns, name) is not { } vm || _store.Read(ResourceType.VirtualMachineInstance, ns, name) is null
+            || !_agentConnected.GetValueOrDefault((ns, name)))
+        {
+            return;
+        }
+
+        var ready = !HasReadinessProbe(vm) || !_guestUnhealthy.GetValueOrDefault((ns, name));
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready));
+        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, ready));
+    }
+
+    private static bool HasReadinessProbe(JsonObject vm) => vm["spec"]?["template"]?["spec"]?["readinessProbe"] is JsonObject;
 
     // What KubeVirt's controllers put on what they make for a VM: a controller reference that blocks its deletion.
     private static JsonArray OwnedBy(JsonObject vm) => new(new JsonObject
@@ -369,7 +405,7 @@ public sealed class KubeVirtSimulator : IDisposable
     // volumes' access mode (user-guide docs/operations/live_migration.md, "Condition and migration method"; the
     // status fields and condition reasons as ../shared/reference/kubevirt-api.md lists them for v1.9.0): kvedge's
     // disks are ReadWriteOnce unless the spec says ReadWriteMany.
-    private JsonObject VmiStatus(JsonObject vm, bool agentConnected)
+    private JsonObject VmiStatus(JsonObject vm, bool agentConnected, bool ready)
     {
         var ns = vm["metadata"]!["namespace"]!.GetValue<string>();
         var mac = vm["spec"]?["template"]?["spec"]?["domain"]?["devices"]?["interfaces"]?[0]?["macAddress"]?.GetValue<string>() ?? "02:00:00:00:00:01";
@@ -387,8 +423,8 @@ public sealed class KubeVirtSimulator : IDisposable
             ["nodeName"] = "edge-node-1",
             ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.244.1.17", ["ipAddresses"] = new JsonArray("10.244.1.17"), ["mac"] = mac }),
             ["conditions"] = agentConnected
-                ? new JsonArray(Condition("Ready", "True"), migratable, Condition("AgentConnected", "True"))
-                : new JsonArray(Condition("Ready", "True"), migratable),
+                ? new JsonArray(ReadyCondition(ready), migratable, Condition("AgentConnected", "True"))
+                : new JsonArray(ReadyCondition(ready), migratable),
         };
         if (agentConnected)
         {
@@ -396,6 +432,21 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         return status;
+    }
+
+    // The pod's Ready condition as kubelet sets it while a container's readiness probe fails (kubernetes/kubernetes
+    // pkg/kubelet/status/generate.go: reason ContainersNotReady, "containers with unready status: [...]"); virt-launcher's
+    // VM container is "compute".
+    private static JsonObject ReadyCondition(bool ready)
+    {
+        var condition = Condition("Ready", ready ? "True" : "False");
+        if (!ready)
+        {
+            condition["reason"] = "ContainersNotReady";
+            condition["message"] = "containers with unready status: [compute]";
+        }
+
+        return condition;
     }
 
     private static JsonObject VmStatus(string printable, bool created, bool ready) => new()

@@ -42,6 +42,7 @@ internal sealed class ChangeReporter(ICliConsole console, HumanOutput human) : I
             WaitStage.Importing => "importing",
             WaitStage.Starting => "starting",
             WaitStage.Agent => "agent (waiting for the guest agent to connect)",
+            WaitStage.Healthy => "iotedge (waiting for IoT Edge to be healthy: the readiness probe)",
             _ => Ready,
         });
     }

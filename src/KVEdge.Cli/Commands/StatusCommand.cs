@@ -11,6 +11,8 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
     private readonly ClusterOptions _cluster = new(console, factory);
     private readonly Argument<string?> _name = new("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Devices of every namespace." };
+    private readonly Option<bool> _health = new("--health") { Description = "Run the guest's health program in each running device (over SSH, through the API server) for the IOTEDGE column and -o json's health." };
+    private GuestAccess? _access;
     private readonly Option<string> _output = OutputWriter.Option("table, wide (more columns), json or yaml.", OutputWriter.Table, OutputWriter.Wide, OutputWriter.Json, OutputWriter.Yaml);
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory) => new StatusCommand(console, factory).Build();
@@ -19,7 +21,9 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
     {
         var command = new Command("status", "Show devices: VM status, node, IP, disk import, SSH endpoint, conditions.") { _name };
         command.AddOptions(_cluster.All);
-        command.AddOptions([_allNamespaces, _output]);
+        command.AddOptions([_allNamespaces, _output, _health]);
+        _access = new GuestAccess(Console, _cluster, identityShortFlag: true);
+        command.AddOptions(_access.All);
         return command;
     }
 
@@ -28,7 +32,13 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
         {
             var scope = result.GetValue(_allNamespaces) ? null : ns;
             var device = result.GetValue(_name);
-            var status = await new StatusAction(client).RunAsync(new StatusOptions(scope, device), ct).ConfigureAwait(false);
+            var options = new StatusOptions(scope, device);
+            if (result.GetValue(_health))
+            {
+                options = options with { Guest = d => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, d.Namespace, d.Name, nonInteractive: true, ct, stdin: false), Console) };
+            }
+
+            var status = await new StatusAction(client).RunAsync(options, ct).ConfigureAwait(false);
             if (status.Failure is { } failure)
             {
                 human.Failure(failure.Message);
@@ -50,7 +60,7 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
     {
         // -o wide, as kubectl's: the same columns, and more after them.
         var wide = format == OutputWriter.Wide;
-        string[] header = ["NAME", "STATUS", "READY", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
+        string[] header = ["NAME", "STATUS", "READY", "IOTEDGE", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
         if (wide)
         {
             header = [.. header, "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE"];
@@ -58,7 +68,7 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
 
         var rows = devices.Select(d =>
         {
-            string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",
+            string[] cells = [d.Name, d.Status, d.Ready ? "True" : "False", d.IotEdge ?? "<none>", d.Node ?? "<none>", d.Ip ?? "<none>", d.Import ?? "<none>", d.Ssh ?? "<none>",
                 d.Conditions.Count == 0 ? "<none>" : string.Join(",", d.Conditions)];
             if (wide)
             {
@@ -71,12 +81,13 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
         {
             ["apiVersion"] = "kvedge.io/v1alpha1",
             ["kind"] = "DeviceStatusList",
-            ["items"] = new JsonArray([.. devices.Select(d => (JsonNode)new JsonObject
+            ["items"] = new JsonArray([.. devices.Select(d => (JsonNode)WithHealth(new JsonObject
             {
                 ["namespace"] = d.Namespace,
                 ["name"] = d.Name,
                 ["status"] = d.Status,
                 ["ready"] = d.Ready,
+                ["iotEdge"] = d.IotEdge,
                 ["node"] = d.Node,
                 ["ip"] = d.Ip,
                 ["import"] = d.Import,
@@ -86,8 +97,19 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
                 ["mac"] = d.Mac,
                 ["guestOS"] = d.GuestOs,
                 ["liveMigratable"] = d.LiveMigratable,
-            })]),
+            }, d))]),
         };
         OutputWriter.Write(Console.StdOut, format, list, withNamespace ? ["NAMESPACE", .. header] : header, rows);
+    }
+
+    // The health program's report under "health", only when --health asked for it.
+    private static JsonObject WithHealth(JsonObject item, DeviceStatus device)
+    {
+        if (device.Health is { } health)
+        {
+            item["health"] = health.ToJson();
+        }
+
+        return item;
     }
 }

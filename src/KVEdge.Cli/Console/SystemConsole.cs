@@ -11,6 +11,16 @@ public sealed class SystemConsole : ICliConsole, IDisposable
 
     public bool ErrorIsTerminal => !System.Console.IsErrorRedirected;
 
+    public bool IsProcessConsole => true;
+
+    public Stream OpenStandardInput() => System.Console.OpenStandardInput();
+
+    public Stream OpenStandardOutput()
+    {
+        StdOut.Flush();
+        return System.Console.OpenStandardOutput();
+    }
+
     public string? GetEnvironmentVariable(string name) => Environment.GetEnvironmentVariable(name);
 
     public void Dispose() => StdOut.Dispose();

@@ -1,6 +1,10 @@
 namespace KVEdge.Core.Actions;
 
-/// <summary>One device as `kvedge status` shows it; the last four are the `-o wide` columns.</summary>
+/// <summary>
+/// One device as `kvedge status` shows it; RunStrategy to LiveMigratable are the `-o wide` columns. IotEdge is the
+/// device's IoT Edge health: from the VMI's Ready condition (its readinessProbe runs the guest's health program), or,
+/// with --health, the program's own verdict (<see cref="Health"/>).
+/// </summary>
 public sealed record DeviceStatus(
     string Namespace,
     string Name,
@@ -14,4 +18,7 @@ public sealed record DeviceStatus(
     string? RunStrategy = null,
     string? Mac = null,
     string? GuestOs = null,
-    string? LiveMigratable = null);
+    string? LiveMigratable = null,
+    string? IotEdge = null,
+    HealthReport? Health = null,
+    bool Running = false);

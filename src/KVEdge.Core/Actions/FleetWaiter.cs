@@ -10,8 +10,9 @@ namespace KVEdge.Core.Actions;
 /// Waits for a whole fleet at once, by watching (not polling): one list-and-watch per (namespace, kind) for the
 /// DataVolumes, VirtualMachines and VirtualMachineInstances of kvedge's devices, however many devices there are, and one
 /// deadline for all of them (helm's --timeout is for the release, not per object). Each device goes through its stages:
-/// the imports succeed, the VM is Ready, the guest agent connects (VMI condition AgentConnected; after a restart, on a
-/// new instance, since KubeVirt's restart is asynchronous and the old one stays Ready for a while). A watch that ends or
+/// the imports succeed, the instance runs (after a restart, a new one, since KubeVirt's restart is asynchronous and the
+/// old one stays for a while), the guest agent connects (VMI condition AgentConnected), and IoT Edge is healthy (the
+/// VMI's Ready condition, held by the VM's readinessProbe, which runs the guest's health program). A watch that ends or
 /// expires (410) is followed by a fresh list; 429 and 5xx on a watch back off and relist (client-go's reflector). A VM
 /// its runStrategy keeps stopped is not waited for, and a guest agent that has not connected after a few minutes gets a
 /// warning that names what it needs: stock cloud images ship no qemu-guest-agent.
@@ -209,18 +210,28 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
 
+        // The VM's readinessProbe (kvedge-health through the guest agent) holds the VMI's Ready condition, and so the VM's
+        // status.ready, until IoT Edge is healthy: the instance runs and its agent connects long before that on a first
+        // boot that installs packages, so those come first and Ready last (kubevirt.io user-guide, "Liveness and
+        // Readiness Probes"; the VMI's Ready copies the virt-launcher pod's, kubevirt/kubevirt
+        // pkg/virt-controller/watch/vmi.go).
         WaitStage next;
         if (dvs.Count < t.DataVolumes || !dvs.All(dv => dv["status"]?["phase"]?.GetValue<string>() == "Succeeded"))
         {
             next = WaitStage.Importing;
         }
-        else if (vm is null || !(vm["status"]?["ready"]?.GetValue<bool>() == true || HasCondition(vm, "Ready")))
+        else if (vm is null || vmi is null || vmi["metadata"]?["uid"]?.GetValue<string>() == t.ReplacedVmi || vmi["status"]?["phase"]?.GetValue<string>() != "Running")
         {
             next = WaitStage.Starting;
         }
-        else if (vmi is null || vmi["metadata"]?["uid"]?.GetValue<string>() == t.ReplacedVmi || !HasCondition(vmi, "Ready") || !HasCondition(vmi, "AgentConnected"))
+        else if (!HasCondition(vmi, "AgentConnected"))
         {
             next = WaitStage.Agent;
+        }
+        else if (!HasCondition(vmi, "Ready"))
+        {
+            // The VMI's Ready, not the VM's status.ready: the VM controller copies it from the VMI, a moment later.
+            next = WaitStage.Healthy;
         }
         else
         {
@@ -233,10 +244,11 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             state.Stage = next switch
             {
                 WaitStage.Importing => "the DataVolumes to import",
-                WaitStage.Starting => "the VirtualMachine to be Ready",
-                WaitStage.Agent => t.ReplacedVmi is null
-                    ? "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)"
-                    : "the restarted VM: a new VirtualMachineInstance, Ready, with its guest agent connected",
+                WaitStage.Starting => t.ReplacedVmi is null
+                    ? "the VirtualMachineInstance to be Running"
+                    : "the restarted VM: a new VirtualMachineInstance, Running",
+                WaitStage.Agent => "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)",
+                WaitStage.Healthy => $"IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health {t.Device} says why not)",
                 _ => "ready",
             };
             if (next == WaitStage.Agent)

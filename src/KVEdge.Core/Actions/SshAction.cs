@@ -7,39 +7,134 @@ using KVEdge.Core.Spec;
 namespace KVEdge.Core.Actions;
 
 /// <summary>
-/// `kvedge ssh NAME`: where the device's SSH port is reachable from outside the cluster (its Service; a node address for
-/// a NodePort) and as whom: --user, else the VM's kvedge.io/ssh-user annotation (the spec's ssh.user, put there by
-/// the renderer), else the spec's default user.
+/// `kvedge ssh NAME` and the verbs that run a command in the guest: the ssh command line that reaches the device, and as
+/// whom (--user, else the VM's kvedge.io/ssh-user annotation, the spec's ssh.user put there by the renderer, else the
+/// spec's default user).
+/// Through the API server (the default), OpenSSH's ProxyCommand is kvedge's own stdio forwarder over KubeVirt's VMI
+/// portforward subresource and the host is named vmi/NAME.NAMESPACE, as `virtctl ssh --local-ssh` does
+/// (kubevirt/kubevirt pkg/virtctl/ssh/native.go and local.go), so its host keys are the ones virtctl recorded. Through
+/// the Service, the address from outside the cluster (a node address for a NodePort, the load balancer's).
 /// </summary>
 public sealed class SshAction(IClusterClient cluster)
 {
+    public const int GuestSshPort = 22;
+
     public async Task<SshResult> RunAsync(SshOptions options, CancellationToken ct)
     {
         var names = new ObjectNames(options.Device);
+        var (destination, port, target, failure) = options.Route == SshRoute.Api
+            ? await ThroughApiAsync(options, ct).ConfigureAwait(false)
+            : await ThroughServiceAsync(options, names, ct).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            return new SshResult([], null, null, failure);
+        }
+
+        var user = options.User ?? await AnnotatedUserAsync(options, names, ct).ConfigureAwait(false) ?? new SshSpec().User;
+        List<string> args = [];
+        if (port is { } p)
+        {
+            args.AddRange(["-p", p.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (options.Route == SshRoute.Api)
+        {
+            // OpenSSH expands %-tokens in ProxyCommand (ssh_config(5), TOKENS): a literal % is written %%.
+            args.AddRange(["-o", "ProxyCommand=" + options.ProxyCommand!.Replace("%", "%%", StringComparison.Ordinal)]);
+        }
+
+        if (options.Identity is { } identity)
+        {
+            args.AddRange(["-i", identity]);
+        }
+
+        if (options.KnownHostsFile is { } knownHosts)
+        {
+            args.AddRange(["-o", "UserKnownHostsFile=" + knownHosts]);
+        }
+
+        // A device's host key is taken the first time it is seen, and a changed one refused: through the API server
+        // the path to the guest is the API server's, authenticated and TLS-checked, to that VMI (a first-use prompt there
+        // would only stop scripts); through a Service, only when no person is there to answer the prompt.
+        if (options.Route == SshRoute.Api || options.NonInteractive)
+        {
+            args.AddRange(["-o", "StrictHostKeyChecking=accept-new"]);
+        }
+
+        if (options.NonInteractive)
+        {
+            args.AddRange(["-o", "BatchMode=yes"]);
+        }
+
+        foreach (var extra in options.ExtraOptions)
+        {
+            args.AddRange(["-o", extra]);
+        }
+
+        if (options.Tty)
+        {
+            args.Add("-t");
+        }
+
+        if (!options.Stdin)
+        {
+            args.Add("-n");
+        }
+
+        // "--" ends ssh's options: OpenSSH reads options after the destination too, so a command word starting with '-'
+        // would otherwise be taken for one.
+        args.AddRange(["--", $"{user}@{destination}"]);
+        if (options.RemoteCommand is { } command)
+        {
+            args.Add(command);
+        }
+
+        return new SshResult(args, user, target, null);
+    }
+
+    private async Task<(string Destination, int? Port, SshTarget? Target, ActionFailure? Failure)> ThroughApiAsync(SshOptions options, CancellationToken ct)
+    {
+        if (options.ProxyCommand is null)
+        {
+            throw new ArgumentException("the API route needs a ProxyCommand", nameof(options));
+        }
+
+        var vmi = await cluster.GetAsync(ClusterResource.VirtualMachineInstance, options.Namespace, options.Device, ct).ConfigureAwait(false);
+        if (vmi is null)
+        {
+            var vm = await cluster.GetAsync(ClusterResource.VirtualMachine, options.Namespace, options.Device, ct).ConfigureAwait(false);
+            return (null!, null, null, vm is null
+                ? new ActionFailure(FailureKind.NotFound, $"device {options.Namespace}/{options.Device} not found (no VirtualMachine {options.Device})")
+                : new ActionFailure(FailureKind.Failed, $"device {options.Namespace}/{options.Device} is not running: its VirtualMachine has no instance ({vm["status"]?["printableStatus"]?.GetValue<string>() ?? "Stopped"}; runStrategy {vm["spec"]?["runStrategy"]?.GetValue<string>() ?? "unset"})"));
+        }
+
+        // virt-api refuses a portforward to an instance that is not Running (kubevirt/kubevirt pkg/virt-api/rest,
+        // "VMI is not running"): say so before ssh would print only that the connection closed.
+        var phase = vmi["status"]?["phase"]?.GetValue<string>() ?? "Pending";
+        if (phase != "Running")
+        {
+            return (null!, null, null, new ActionFailure(FailureKind.Failed, $"device {options.Namespace}/{options.Device} is not running yet: its VirtualMachineInstance is {phase}"));
+        }
+
+        return ($"vmi/{options.Device}.{options.Namespace}", null, new SshTarget($"vmi/{options.Device}.{options.Namespace}", GuestSshPort, "API server"), null);
+    }
+
+    private async Task<(string Destination, int? Port, SshTarget? Target, ActionFailure? Failure)> ThroughServiceAsync(SshOptions options, ObjectNames names, CancellationToken ct)
+    {
         var service = await cluster.GetAsync(ClusterResource.Service, options.Namespace, names.Service, ct).ConfigureAwait(false);
         if (service is null)
         {
-            return SshResult.Failed(FailureKind.NotFound, $"device {options.Namespace}/{options.Device} has no Service {names.Service}; is it installed, with spec.expose.type other than None?");
+            return (null!, null, null, new ActionFailure(FailureKind.NotFound,
+                $"device {options.Namespace}/{options.Device} has no Service {names.Service}; is it installed, with spec.expose.type other than None? (without --via service, kvedge reaches it through the API server)"));
         }
 
         IReadOnlyList<JsonObject> nodes = service["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort
             ? (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items
             : [];
         var target = SshEndpoint.Resolve(service, nodes);
-        if (!target.Reachable)
-        {
-            return SshResult.Failed(FailureKind.Failed, $"{options.Namespace}/{options.Device}: no SSH endpoint outside the cluster: {target.Note}");
-        }
-
-        var user = options.User ?? await AnnotatedUserAsync(options, names, ct).ConfigureAwait(false) ?? new SshSpec().User;
-        List<string> args = ["-p", target.Port.ToString(CultureInfo.InvariantCulture)];
-        if (options.Identity is { } identity)
-        {
-            args.AddRange(["-i", identity]);
-        }
-
-        args.Add($"{user}@{target.Host}");
-        return new SshResult(args, user, target, null);
+        return target.Reachable
+            ? (target.Host!, target.Port, target, null)
+            : (null!, null, null, new ActionFailure(FailureKind.Failed, $"{options.Namespace}/{options.Device}: no SSH endpoint outside the cluster: {target.Note}"));
     }
 
     private async Task<string?> AnnotatedUserAsync(SshOptions options, ObjectNames names, CancellationToken ct)

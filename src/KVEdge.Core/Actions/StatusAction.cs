@@ -17,6 +17,11 @@ public sealed class StatusAction(IClusterClient cluster)
     public async Task<StatusResult> RunAsync(StatusOptions options, CancellationToken ct)
     {
         var devices = await RunAsync(options.Namespace, options.Device, ct).ConfigureAwait(false);
+        if (options.Guest is { } guest)
+        {
+            devices = await WithHealthAsync(devices, guest, options.Concurrency, ct).ConfigureAwait(false);
+        }
+
         return options.Device is not null && devices.Count == 0
             ? new StatusResult(devices, new ActionFailure(FailureKind.NotFound,
                 $"device {options.Namespace}/{options.Device} not found (no VirtualMachine labelled {StandardLabels.Device}={options.Device})"))
@@ -80,7 +85,52 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["mac"]?.GetValue<string>(),
                 // Filled by the guest agent (KubeVirt's VMI status.guestOSInfo); empty until it connects.
                 vmi?["status"]?["guestOSInfo"]?["prettyName"]?.GetValue<string>() is { Length: > 0 } os ? os : null,
-                vmi?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "LiveMigratable")?["status"]?.GetValue<string>());
+                vmi?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "LiveMigratable")?["status"]?.GetValue<string>(),
+                IotEdgeFromReadiness(vmi),
+                null,
+                vmi?["status"]?["phase"]?.GetValue<string>() == "Running");
         }).ToList();
+    }
+
+    /// <summary>
+    /// IoT Edge's health as Kubernetes sees it: the VMI's Ready condition, which the VM's readinessProbe (kvedge-health
+    /// through the guest agent) holds False until IoT Edge is healthy. Why it is not healthy is the guest's to say
+    /// (--health, kvedge health NAME); a probe needs the agent, so without one it cannot have run yet.
+    /// </summary>
+    public static string? IotEdgeFromReadiness(JsonObject? vmi)
+    {
+        if (vmi?["status"]?["phase"]?.GetValue<string>() != "Running")
+        {
+            return null;
+        }
+
+        if (vmi["spec"]?["readinessProbe"] is null)
+        {
+            return "unknown (no readiness probe)";
+        }
+
+        return FleetWaiter.HasCondition(vmi, "Ready") ? "healthy"
+            : !FleetWaiter.HasCondition(vmi, "AgentConnected") ? "starting (no guest agent yet)"
+            : "not ready (the health probe fails)";
+    }
+
+    // The health program in each running device, a few at a time (each is an SSH session through the API server).
+    private static async Task<IReadOnlyList<DeviceStatus>> WithHealthAsync(IReadOnlyList<DeviceStatus> devices, Func<DeviceStatus, IGuestShell> guest, int concurrency, CancellationToken ct)
+    {
+        var result = devices.ToArray();
+        await Parallel.ForEachAsync(Enumerable.Range(0, result.Length), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (i, token) =>
+        {
+            var device = result[i];
+            if (!device.Running)
+            {
+                return;
+            }
+
+            var health = await new HealthAction(guest(device)).RunAsync(token).ConfigureAwait(false);
+            result[i] = health.Report is { } report
+                ? device with { IotEdge = report.Summary, Health = report }
+                : device with { IotEdge = $"unknown: {health.Failure!.Message}" };
+        }).ConfigureAwait(false);
+        return result;
     }
 }

@@ -6,6 +6,9 @@ public enum WaitStage
     Importing,
     Starting,
     Agent,
+
+    /// <summary>The VMI is not Ready: its readinessProbe (the guest's health program) has not passed yet.</summary>
+    Healthy,
     Ready,
     NotWaited,
     Failed,

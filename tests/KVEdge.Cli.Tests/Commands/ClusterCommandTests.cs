@@ -237,8 +237,8 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         var (code, table) = Kvedge("status");
         Assert.Equal(0, code);
         var lines = table.Out.TrimEnd().Split('\n');
-        Assert.StartsWith("NAME      STATUS    READY   NODE          IP            IMPORT             SSH                   CONDITIONS", lines[0], StringComparison.Ordinal);
-        Assert.Equal("edge-01   Running   True    edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,LiveMigratable=False,AgentConnected=True", lines[1]);
+        Assert.StartsWith("NAME      STATUS    READY   IOTEDGE   NODE          IP            IMPORT             SSH                   CONDITIONS", lines[0], StringComparison.Ordinal);
+        Assert.Equal("edge-01   Running   True    healthy   edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,LiveMigratable=False,AgentConnected=True", lines[1]);
 
         // -o wide, as kubectl's: the same columns first, then the run strategy, the MAC, the guest OS the agent reports
         // and whether KubeVirt can live-migrate it (ReadWriteOnce disks: no).
@@ -267,9 +267,14 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     public void Ssh_prints_the_command_for_the_device_user_and_endpoint()
     {
         Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
-        var (code, console) = Kvedge("ssh", "edge-01", "-i", "~/.ssh/edge");
+        var (code, console) = Kvedge("ssh", "edge-01", "--via", "service", "--print", "-i", "~/.ssh/edge");
         Assert.Equal(0, code);
-        Assert.Equal("ssh -p 30022 -i '~/.ssh/edge' plantadmin@192.168.10.21\n", console.Out);
+        Assert.Equal("ssh -p 30022 -i '~/.ssh/edge' -- plantadmin@192.168.10.21\n", console.Out);
+
+        // Through the API server (the default), the VM must be running: it has no instance yet here.
+        var (notRunning, refused) = Kvedge("ssh", "edge-01", "--print");
+        Assert.Equal(1, notRunning);
+        Assert.Contains("device factory-a/edge-01 is not running: its VirtualMachine has no instance", refused.Err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -400,7 +405,7 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         var (again, plain) = Kvedge("install", "-f", fleet, "--wait", "--timeout", "1m");
         Assert.Equal(0, again);
         Assert.DoesNotContain("\u001b", plain.Err, StringComparison.Ordinal);
-        Assert.Contains("edge-02: waiting for the VirtualMachine to be Ready\n", plain.Err, StringComparison.Ordinal);
+        Assert.Contains("edge-02: waiting for the VirtualMachineInstance to be Running\n", plain.Err, StringComparison.Ordinal);
         Assert.Contains("edge-03: ready\n", plain.Err, StringComparison.Ordinal);
     }
 
@@ -484,6 +489,11 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         new[] { "preflight" },
         new[] { "ssh", "edge-01" },
         new[] { "restart", "edge-01" },
+        new[] { "exec", "edge-01", "true" },
+        new[] { "health", "edge-01" },
+        new[] { "logs", "edge-01" },
+        new[] { "support-bundle", "edge-01", "-o", "bundle.zip" },
+        new[] { "port-forward", "edge-01", "22", "--stdio" },
     };
 
     [Theory]

@@ -137,4 +137,25 @@ public sealed class NativeBinaryTests : IClassFixture<NativeBinaryTests.Binary>,
         Assert.True(uninstall.ExitCode == 0, uninstall.StdOut + uninstall.StdErr);
         Assert.Contains("deleted", uninstall.StdOut + uninstall.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_guest_verbs_reach_a_device_through_the_API_server_with_the_binary_as_sshs_proxy()
+    {
+        using var guest = StandInGuestSshd.Start();
+        var spec = Path.Combine(_folder, "edge-01.yaml");
+        File.WriteAllText(spec, Specs.Minimal("edge-01", "expose: {type: None}"));
+        _cluster.Server.Simulator.Start();
+        var install = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m", "--kubeconfig", _cluster.Kubeconfig);
+        Assert.True(install.ExitCode == 0, install.StdOut + install.StdErr);
+        _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, guest.EndPoint);
+
+        // ssh's ProxyCommand is this binary's own port-forward --stdio: the websocket through KubernetesClient.Aot.
+        var exec = Kvedge("exec", "edge-01", "--kubeconfig", _cluster.Kubeconfig, "-l", StandInGuestSshd.User, "--identity", guest.ClientKey, "--", "echo", "from the guest");
+        Assert.True(exec.ExitCode == 0, exec.StdErr);
+        Assert.Equal("from the guest\n", exec.StdOut);
+        var health = Kvedge("health", "edge-01", "--kubeconfig", _cluster.Kubeconfig, "-l", StandInGuestSshd.User, "-i", guest.ClientKey);
+        Assert.True(health.ExitCode == 0, health.StdErr);
+        Assert.Equal("healthy\n", health.StdOut);
+        Assert.True(_cluster.Server.PortForwardStreams >= 2);
+    }
 }

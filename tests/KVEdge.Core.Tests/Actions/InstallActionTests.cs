@@ -187,7 +187,7 @@ public sealed class InstallActionTests : IAsyncLifetime
         _cluster.Server.Simulator.Start();
         var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
         Assert.True(outcome.Succeeded, outcome.Error);
-        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachine to be Ready", "edge-01: " + AgentStage], reporter.Waits);
+        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachineInstance to be Running", "edge-01: " + AgentStage], reporter.Waits);
         Assert.Empty(reporter.Warnings);
         var root = reporter.Progress.Where(p => p.StartsWith("edge-01-root", StringComparison.Ordinal)).Select(p => p.Split(' ')[1]).ToList();
         Assert.Equal("100.0%", root[^1]);
@@ -225,6 +225,25 @@ public sealed class InstallActionTests : IAsyncLifetime
         var warning = Assert.Single(reporter.Warnings);
         Assert.StartsWith("edge-01: the guest agent has not connected after 500ms: AgentConnected needs qemu-guest-agent running in the guest.", warning, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Wait_holds_until_the_readiness_probe_says_IoT_Edge_is_healthy()
+    {
+        _cluster.Server.Simulator.SetGuestHealthy("factory-a", "edge-01", false);
+        _cluster.Server.Simulator.Start();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(2)));
+        Assert.True(outcome.TimedOut);
+        Assert.Equal($"timed out after 2s waiting for factory-a/edge-01: {HealthyStage}", outcome.Error);
+        var vmi = _cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
+        Assert.Contains(vmi["status"]!["conditions"]!.AsArray(), c => c!["type"]!.GetValue<string>() == "AgentConnected");
+
+        // The probe passes: the next --wait finds the device Ready.
+        _cluster.Server.Simulator.SetGuestHealthy("factory-a", "edge-01", true);
+        var (again, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(20)));
+        Assert.True(again.Succeeded, again.Error);
+    }
+
+    private const string HealthyStage = "IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health edge-01 says why not)";
 
     private const string AgentStage = "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)";
 

@@ -31,9 +31,9 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
         var vm = Cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachine, "factory-a", "edge-01")!;
         Assert.Equal("plantops", vm["metadata"]!["annotations"]![DeviceAnnotations.SshUser]!.GetValue<string>());
 
-        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", Identity: "/keys/edge"), CancellationToken.None);
+        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", Identity: "/keys/edge") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Null(ssh.Failure);
-        Assert.Equal(["-p", "30022", "-i", "/keys/edge", "plantops@192.168.10.21"], ssh.Arguments);
+        Assert.Equal(["-p", "30022", "-i", "/keys/edge", "--", "plantops@192.168.10.21"], ssh.Arguments);
 
         // The cloud-init Secret is never read for it: the user comes from the annotation.
         Assert.DoesNotContain(Cluster.Server.Requests, r => r.Method == "GET" && r.Path.Contains("/secrets/", StringComparison.Ordinal));
@@ -43,9 +43,9 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
     public async Task User_flag_wins_and_the_default_user_is_the_specs_default()
     {
         await InstallDevice("{type: NodePort, sshNodePort: 30022}");
-        var own = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", User: "root2"), CancellationToken.None);
+        var own = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", User: "root2") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Equal("root2@192.168.10.21", own.Arguments[^1]);
-        var fromSpec = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01"), CancellationToken.None);
+        var fromSpec = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Equal($"{new SshSpec().User}@192.168.10.21", fromSpec.Arguments[^1]);
     }
 
@@ -53,7 +53,7 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
     public async Task A_ClusterIP_device_has_no_outside_endpoint_and_says_how_to_port_forward()
     {
         await InstallDevice("{type: ClusterIP}");
-        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01"), CancellationToken.None);
+        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Equal(FailureKind.Failed, ssh.Failure?.Kind);
         Assert.Contains("kubectl port-forward -n factory-a service/edge-01", ssh.Failure!.Message, StringComparison.Ordinal);
         Assert.Empty(ssh.Arguments);
@@ -63,8 +63,36 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
     public async Task A_device_without_a_Service_is_not_found()
     {
         await InstallDevice("{type: None}");
-        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01"), CancellationToken.None);
+        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Equal(FailureKind.NotFound, ssh.Failure?.Kind);
         Assert.Contains("has no Service edge-01", ssh.Failure!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_the_API_server_a_running_device_is_reached_by_its_VMI_name_with_the_proxy_command()
+    {
+        await InstallDevice("{type: None}", user: "plantops");
+        Cluster.Server.Seed(KVEdge.Testing.ApiServer.ContractCluster.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"domain":{"devices":{}}},"status":{"phase":"Running"}}"""));
+        var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01") { ProxyCommand = "kvedge port-forward --stdio -n factory-a edge-01 22 # 100%", KnownHostsFile = "/home/u/.ssh/kubevirt_known_hosts", RemoteCommand = "uptime", Stdin = false }, CancellationToken.None);
+        Assert.Null(ssh.Failure);
+        Assert.Equal(["-o", "ProxyCommand=kvedge port-forward --stdio -n factory-a edge-01 22 # 100%%", "-o", "UserKnownHostsFile=/home/u/.ssh/kubevirt_known_hosts",
+            "-o", "StrictHostKeyChecking=accept-new", "-n", "--", "plantops@vmi/edge-01.factory-a", "uptime"], ssh.Arguments);
+    }
+
+    [Fact]
+    public async Task Through_the_API_server_a_device_that_is_not_running_or_not_there_is_said_before_ssh()
+    {
+        await InstallDevice("{type: None}");
+        var options = new SshOptions("factory-a", "edge-01") { ProxyCommand = "kvedge port-forward --stdio edge-01 22" };
+        var stopped = await new SshAction(Client).RunAsync(options, CancellationToken.None);
+        Assert.Equal(FailureKind.Failed, stopped.Failure?.Kind);
+        Assert.StartsWith("device factory-a/edge-01 is not running: its VirtualMachine has no instance", stopped.Failure!.Message, StringComparison.Ordinal);
+
+        Cluster.Server.Seed(KVEdge.Testing.ApiServer.ContractCluster.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"edge-01","namespace":"factory-a"},"spec":{"domain":{"devices":{}}},"status":{"phase":"Scheduling"}}"""));
+        var scheduling = await new SshAction(Client).RunAsync(options, CancellationToken.None);
+        Assert.Equal("device factory-a/edge-01 is not running yet: its VirtualMachineInstance is Scheduling", scheduling.Failure?.Message);
+
+        var missing = await new SshAction(Client).RunAsync(options with { Device = "edge-09" }, CancellationToken.None);
+        Assert.Equal(FailureKind.NotFound, missing.Failure?.Kind);
     }
 }

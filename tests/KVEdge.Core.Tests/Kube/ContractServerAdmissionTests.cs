@@ -54,6 +54,25 @@ public sealed class ContractServerAdmissionTests : RawContractServerTest
         Assert.Equal(canonical, Admission.Canonical(given));
 
     [Fact]
+    public async Task The_VM_validator_admits_the_rendered_probe_and_refuses_a_probe_with_two_handlers_or_none()
+    {
+        // kvedge's own VM, probe and all, is admitted.
+        var rendered = KVEdge.Testing.YamlToJson.ParseAll(KVEdge.Core.Tests.Rendering.RenderFixtures.RenderYaml("examples/minimal.yaml")).Single(o => (string?)o["kind"] == "VirtualMachine");
+        rendered["metadata"]!["namespace"] = "factory-a";
+        await Apply(rendered, "kubevirt.io", "v1", "virtualmachines");
+        Assert.NotNull(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", rendered["metadata"]!["name"]!.GetValue<string>())!["spec"]!["template"]!["spec"]!["readinessProbe"]);
+
+        var two = Vm("4Gi");
+        two["spec"]!["template"]!["spec"]!["readinessProbe"] = JsonNode.Parse("""{"exec":{"command":["true"]},"guestAgentPing":{}}""");
+        two["spec"]!["template"]!["spec"]!["livenessProbe"] = JsonNode.Parse("""{"initialDelaySeconds":5}""");
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Apply(two, "kubevirt.io", "v1", "virtualmachines"));
+        Assert.Equal((HttpStatusCode)422, ex.Response.StatusCode);
+        Assert.Contains("spec.template.spec.readinessProbe must have exactly one probe type set, either spec.template.spec.livenessProbe.tcpSocket, spec.template.spec.livenessProbe.exec or spec.template.spec.livenessProbe.httpGet must be set",
+            ex.Response.Content, StringComparison.Ordinal);
+        Assert.Null(Cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "vm"));
+    }
+
+    [Fact]
     public async Task A_DataVolume_spec_change_is_refused_by_the_CDI_webhook_and_metadata_alone_is_not()
     {
         await Apply(DataVolume("fast"), "cdi.kubevirt.io", "v1beta1", "datavolumes");

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KVEdge.Core.Diagnostics;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// The guest health program's verdict (`kvedge-health --json`, files/guest/kvedge-health.sh): healthy, or converging /
+/// failed with one reason, and what it saw: the runtime version, provisioning, each aziot service and each module.
+/// </summary>
+public sealed record HealthReport(bool Healthy, string State, string Reason, string RuntimeVersion, string Provisioning,
+    IReadOnlyList<KeyValuePair<string, string>> Services, IReadOnlyList<KeyValuePair<string, string>> Modules)
+{
+    /// <summary>More than the program ever prints (five services, a few dozen modules): anything longer is not it.</summary>
+    public const int MaxLength = 64 * 1024;
+
+    /// <summary>"healthy", or "converging: WHY" / "failed: WHY", as the program's own one-line form.</summary>
+    public string Summary => Healthy ? "healthy" : Reason.Length == 0 ? State : $"{State}: {Reason}";
+
+    /// <summary>Reads the program's output; null when it is not the program's JSON (it is not installed, or sudo refused).</summary>
+    public static HealthReport? Parse(string output)
+    {
+        if (output.Length > MaxLength)
+        {
+            return null;
+        }
+
+        JsonObject? json;
+        try
+        {
+            json = JsonNode.Parse(output.Trim()) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (json?["healthy"] is not JsonValue healthy || healthy.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False) || Text(json, "state") is not { } state)
+        {
+            return null;
+        }
+
+        return new HealthReport(
+            healthy.GetValue<bool>(),
+            state,
+            Text(json, "reason") ?? "",
+            Text(json, "runtimeVersion") ?? "",
+            Text(json, "provisioning") ?? "",
+            (json["services"] as JsonObject ?? []).Select(p => KeyValuePair.Create(Clean(p.Key), Clean(p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : ""))).ToList(),
+            (json["modules"] as JsonArray ?? []).OfType<JsonObject>().Select(m => KeyValuePair.Create(Text(m, "name") ?? "", Text(m, "status") ?? "")).ToList());
+    }
+
+    /// <summary>The report as JSON, in the program's field order (for -o json|yaml).</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["healthy"] = Healthy,
+        ["state"] = State,
+        ["reason"] = Reason,
+        ["runtimeVersion"] = RuntimeVersion,
+        ["provisioning"] = Provisioning,
+        ["services"] = new JsonObject(Services.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))),
+        ["modules"] = new JsonArray([.. Modules.Select(m => (JsonNode)new JsonObject { ["name"] = m.Key, ["status"] = m.Value })]),
+    };
+
+    private static string? Text(JsonObject json, string name) =>
+        json[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? Clean(v.GetValue<string>()) : null;
+
+    // The guest is not trusted with the terminal: its words are shown escaped and bounded, as input is.
+    private static string Clean(string value) => DisplayText.Escape(value.Length > 200 ? value[..200] : value);
+}

@@ -1,0 +1,268 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using KVEdge.Testing;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Cli.Tests.Commands;
+
+/// <summary>
+/// The verbs that reach into the guest (ssh, exec, health, logs, support-bundle, status --health, port-forward) for a
+/// device with expose.type None: real OpenSSH, its ProxyCommand this kvedge's own `port-forward --stdio`, through the
+/// contract server's KubeVirt portforward subresource (a websocket, plain.kubevirt.io) to a stand-in guest's sshd.
+/// </summary>
+public sealed class GuestVerbsTests : IAsyncLifetime
+{
+    private const string ConnectionString = "HostName=hub-a.azure-devices.net;DeviceId=edge-01;SharedAccessKey=c2VjcmV0LWtleS1mb3ItZ3Vlc3QtdmVyYnMtdGVzdHM=";
+    private ContractCluster _cluster = null!;
+    private StandInGuestSshd _guest = null!;
+    private string _folder = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _cluster.Server.Simulator.Start();
+        _guest = StandInGuestSshd.Start();
+        _folder = Directory.CreateTempSubdirectory("kvedge-cli-guest-").FullName;
+        var spec = Path.Combine(_folder, "edge-01.yaml");
+        File.WriteAllText(spec, Specs.Minimal("edge-01", """
+            expose: {type: None}
+            iotEdge:
+              provisioning: {source: manual, method: connectionString}
+              credentials: {connectionStringEnv: IOTHUB_CS}
+            """));
+        var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m");
+        Assert.True(code == 0, console.Err);
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.Service, "factory-a", "edge-01"));
+        _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, _guest.EndPoint);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _guest.Dispose();
+        await _cluster.DisposeAsync();
+        Directory.Delete(_folder, true);
+    }
+
+    private (int Code, TestConsole Console) Kvedge(params string[] args) =>
+        TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder, ["IOTHUB_CS"] = ConnectionString }, [args[0], "--kubeconfig", _cluster.Kubeconfig, .. args[1..]]);
+
+    // The guest verbs log in as the stand-in guest's user with its key.
+    private (int Code, TestConsole Console) Guest(string verb, params string[] args) =>
+        Kvedge([verb, args[0], "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey, .. args[1..]]);
+
+    [Fact]
+    public void Exec_runs_the_command_through_the_API_server_with_each_argument_whole_and_passes_its_exit_code_on()
+    {
+        var (code, console) = Guest("exec", "edge-01", "--", "printf", "%s|", "one", "two words", "$HOME", "it's");
+        Assert.True(code == 0, console.Err);
+        Assert.Equal("one|two words|$HOME|it's|", console.Out);
+        Assert.True(_cluster.Server.PortForwardStreams >= 1);
+
+        var (failed, _) = Guest("exec", "edge-01", "--", "sh", "-c", "exit 7");
+        Assert.Equal(7, failed);
+
+        // The host key was taken on first use into virtctl's known-hosts file, under the name virtctl gives it (ssh may
+        // hash the names: ssh-keygen -F finds them either way).
+        var known = ExternalTool.Run("ssh-keygen", ["-F", "vmi/edge-01.factory-a", "-f", Path.Combine(_folder, ".ssh", "kubevirt_known_hosts")]);
+        Assert.True(known.ExitCode == 0, known.StdOut + known.StdErr);
+        Assert.Contains("ssh-ed25519", known.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exec_passes_standard_input_only_with_i()
+    {
+        var withInput = TestConsole.RunWith("from stdin\n", new Dictionary<string, string> { ["HOME"] = _folder },
+            ["exec", "edge-01", "-i", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey, "--kubeconfig", _cluster.Kubeconfig, "--", "cat"]);
+        Assert.Equal(0, withInput.Code);
+        Assert.Equal("from stdin\n", withInput.Console.Out);
+
+        var without = TestConsole.RunWith("from stdin\n", new Dictionary<string, string> { ["HOME"] = _folder },
+            ["exec", "edge-01", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey, "--kubeconfig", _cluster.Kubeconfig, "--", "cat"]);
+        Assert.Equal(0, without.Code);
+        Assert.Equal("", without.Console.Out);
+    }
+
+    [Fact]
+    public void Health_runs_the_guest_health_program_and_exits_1_with_the_reason_when_edgeHub_is_stopped()
+    {
+        var (code, console) = Guest("health", "edge-01");
+        Assert.True(code == 0, console.Err);
+        Assert.Equal("healthy\n", console.Out);
+
+        var (jsonCode, json) = Guest("health", "edge-01", "-o", "json");
+        Assert.Equal(0, jsonCode);
+        var report = JsonNode.Parse(json.Out)!;
+        Assert.True(report["healthy"]!.GetValue<bool>());
+        Assert.Equal("1.5.21", report["runtimeVersion"]!.GetValue<string>());
+        Assert.Equal("provisioned", report["provisioning"]!.GetValue<string>());
+        Assert.Equal("Running", report["services"]!["aziot-edged"]!.GetValue<string>());
+        Assert.Equal(["edgeAgent", "edgeHub"], report["modules"]!.AsArray().Select(m => m!["name"]!.GetValue<string>()));
+
+        _guest.SetModule("edgeHub", "stopped");
+        var (sick, unhealthy) = Guest("health", "edge-01");
+        Assert.Equal(1, sick);
+        Assert.Equal("failed: edgeHub is stopped\n", unhealthy.Out);
+
+        // Through the health program at the guest's path, as root (sudo -n when the login is not root).
+        Assert.Contains(_guest.Commands, c => c.EndsWith("/usr/local/lib/kvedge/kvedge-health --json", StringComparison.Ordinal));
+        Assert.DoesNotContain("c2VjcmV0", json.Out + json.Err + unhealthy.Out + unhealthy.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Logs_read_the_aziot_and_kvedge_journal_or_one_module()
+    {
+        var (code, console) = Guest("logs", "edge-01", "--tail", "50", "--since", "15m");
+        Assert.True(code == 0, console.Err);
+        Assert.Contains("journalctl (stand-in) --no-pager -o short-iso -u aziot-keyd -u aziot-certd -u aziot-identityd -u aziot-tpmd -u aziot-edged -u kvedge-converge -u kvedge-apply -n 50 --since -15m",
+            console.Out, StringComparison.Ordinal);
+
+        var (module, edgeHub) = Guest("logs", "edge-01", "edgeHub", "--tail", "5", "-f");
+        Assert.True(module == 0, edgeHub.Err);
+        Assert.Equal("<6> edgeHub (stand-in): started; args: --tail 5 -f\n", edgeHub.Out);
+
+        var (missing, _) = Guest("logs", "edge-01", "nosuchmodule");
+        Assert.Equal(1, missing);
+    }
+
+    [Theory]
+    [InlineData("logs edge-01 'edge;reboot'", "MODULE \"edge;reboot\"")]
+    [InlineData("logs edge-01 --since yesterday", "--since \"yesterday\"")]
+    [InlineData("support-bundle edge-01 -o out.zip --since $(reboot)", "--since \"$(reboot)\"")]
+    public void Bad_guest_arguments_are_refused_before_anything_runs(string args, string named)
+    {
+        var words = System.Text.RegularExpressions.Regex.Matches(args, "'[^']*'|\\S+").Select(m => m.Value.Trim('\'')).ToArray();
+        var (code, console) = Guest(words[0], words[1..]);
+        Assert.Equal(2, code);
+        Assert.Contains(named, console.Err, StringComparison.Ordinal);
+        Assert.Empty(_guest.Commands);
+        Assert.Equal(0, _cluster.Server.PortForwardStreams);
+    }
+
+    [Fact]
+    public void Support_bundle_brings_back_iotedges_bundle_the_converge_journal_health_and_the_objects_without_a_credential()
+    {
+        var file = Path.Combine(_folder, "edge-01-bundle.zip");
+        _cluster.Server.ResetRequests();
+        var (code, console) = Guest("support-bundle", "edge-01", "-o", file, "--since", "6h");
+        Assert.True(code == 0, console.Err);
+        Assert.False(File.Exists(file + ".partial"));
+        using var zip = ZipFile.OpenRead(file);
+        Assert.Equal(
+            ["iotedge-support-bundle.zip", "kvedge-converge.log", "kvedge-health.json", "objects/virtualmachine-edge-01.json", "objects/virtualmachineinstance-edge-01.json",
+             "objects/datavolume-edge-01-data.json", "objects/datavolume-edge-01-root.json"],
+            zip.Entries.Select(e => e.FullName));
+        string Read(string name)
+        {
+            using var reader = new StreamReader(zip.GetEntry(name)!.Open());
+            return reader.ReadToEnd();
+        }
+
+        Assert.Equal("PK stand-in support bundle; args: support-bundle --output - --since 6h\n", Read("iotedge-support-bundle.zip"));
+        Assert.Contains("-b -u kvedge-converge -u kvedge-apply", Read("kvedge-converge.log"), StringComparison.Ordinal);
+        Assert.True(JsonNode.Parse(Read("kvedge-health.json"))!["healthy"]!.GetValue<bool>());
+        var vm = JsonNode.Parse(Read("objects/virtualmachine-edge-01.json"))!;
+        Assert.Null(vm["metadata"]!["managedFields"]);
+        foreach (var entry in zip.Entries)
+        {
+            Assert.DoesNotContain("c2VjcmV0", Read(entry.FullName), StringComparison.Ordinal);
+            Assert.DoesNotContain("SharedAccessKey", Read(entry.FullName), StringComparison.Ordinal);
+        }
+
+        // No Secret or ConfigMap was read for it, and nothing was written.
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.Path.Contains("/secrets", StringComparison.Ordinal) || r.Path.Contains("/configmaps", StringComparison.Ordinal) || r.IsWrite);
+    }
+
+    [Fact]
+    public void Status_shows_IoT_Edge_health_from_readiness_and_with_health_from_the_guest()
+    {
+        var (code, console) = Kvedge("status");
+        Assert.True(code == 0, console.Err);
+        Assert.Contains("IOTEDGE", console.Out, StringComparison.Ordinal);
+        Assert.Contains("edge-01   Running   True    healthy   ", console.Out, StringComparison.Ordinal);
+
+        _guest.SetModule("edgeHub", "stopped");
+        var (health, withHealth) = Kvedge("status", "--health", "-o", "json", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
+        Assert.True(health == 0, withHealth.Err);
+        var item = JsonNode.Parse(withHealth.Out)!["items"]![0]!;
+        Assert.Equal("failed: edgeHub is stopped", item["iotEdge"]!.GetValue<string>());
+        Assert.False(item["health"]!["healthy"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Ssh_prints_the_command_through_the_API_server_and_via_service_needs_a_Service()
+    {
+        var (code, console) = Kvedge("ssh", "edge-01", "--print");
+        Assert.True(code == 0, console.Err);
+        Assert.StartsWith("ssh -o 'ProxyCommand=", console.Out, StringComparison.Ordinal);
+        Assert.Contains("port-forward --stdio -n factory-a --kubeconfig " + _cluster.Kubeconfig + " edge-01 22", console.Out, StringComparison.Ordinal);
+        Assert.EndsWith($"-- azureuser@vmi/edge-01.factory-a\n", console.Out, StringComparison.Ordinal);
+
+        var (service, viaService) = Kvedge("ssh", "edge-01", "--via", "service", "--print");
+        Assert.Equal(1, service);
+        Assert.Contains("has no Service edge-01", viaService.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ssh_runs_a_session_through_the_API_server()
+    {
+        var session = TestConsole.RunWith("echo session-$((6 * 7))\nexit 3\n", new Dictionary<string, string> { ["HOME"] = _folder },
+            ["ssh", "edge-01", "-l", StandInGuestSshd.User, "-i", _guest.ClientKey, "--kubeconfig", _cluster.Kubeconfig]);
+        Assert.Equal(3, session.Code);
+        Assert.Contains("session-42", session.Console.Out, StringComparison.Ordinal);
+        Assert.Contains("<login shell>", _guest.Commands);
+    }
+
+    [Fact]
+    public void A_guest_whose_port_refuses_is_an_error_that_says_so_and_a_stopped_device_is_refused_before_ssh()
+    {
+        _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1));
+        var (code, console) = Guest("health", "edge-01");
+        Assert.True(code == 1, console.Err);
+        Assert.Contains("cannot reach the guest over SSH", console.Err, StringComparison.Ordinal);
+
+        _cluster.Server.Store.Remove(ResourceType.VirtualMachineInstance, "factory-a", "edge-01");
+        var (stopped, refused) = Guest("exec", "edge-01", "--", "true");
+        Assert.True(stopped == 1, refused.Err);
+        Assert.Contains("device factory-a/edge-01 is not running", refused.Err, StringComparison.Ordinal);
+
+        var (absent, notFound) = Guest("exec", "edge-02", "--", "true");
+        Assert.Equal(1, absent);
+        Assert.Contains("device factory-a/edge-02 not found", notFound.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Port_forward_listens_on_a_local_port_and_carries_each_connection_to_the_guest()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // A real process, stopped as a user stops it (it forwards until interrupted).
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "kvedge.dll"), "port-forward", "edge-01", ":22", "--kubeconfig", _cluster.Kubeconfig })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var line = await process.StandardError.ReadLineAsync(cts.Token);
+            Assert.StartsWith("Forwarding from 127.0.0.1:", line, StringComparison.Ordinal);
+            var port = int.Parse(line!.Split(':')[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            for (var i = 0; i < 2; i++)
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cts.Token);
+                var banner = new byte[64];
+                var read = await client.GetStream().ReadAsync(banner, cts.Token);
+                Assert.StartsWith("SSH-2.0-OpenSSH", System.Text.Encoding.ASCII.GetString(banner, 0, read), StringComparison.Ordinal);
+            }
+
+            Assert.False(process.HasExited);
+            Assert.True(_cluster.Server.PortForwardStreams >= 2);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace KVEdge.Testing;
+
+/// <summary>
+/// A real OpenSSH server on 127.0.0.1 standing in for a device's guest sshd, for the verbs that reach the guest (ssh,
+/// exec, health, logs, support-bundle): its login shell (tests/testdata/standin-guest/guest-shell.sh) runs commands
+/// with the guest's files under a folder of its own and stand-in iotedge, systemctl and journalctl, and the real health
+/// program (files/guest/kvedge-health.sh) at the guest's path. The contract server's portforward subresource is mapped
+/// to it. A double of the guest's SSH side only; tests/e2e boots the real guest.
+/// </summary>
+public sealed class StandInGuestSshd : IDisposable
+{
+    private readonly Process _sshd;
+
+    private StandInGuestSshd(string folder, int port, Process sshd)
+    {
+        Folder = folder;
+        EndPoint = new IPEndPoint(IPAddress.Loopback, port);
+        _sshd = sshd;
+    }
+
+    public string Folder { get; }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>The private key the guest accepts (the spec's authorized key's pair).</summary>
+    public string ClientKey => Path.Combine(Folder, "client_ed25519");
+
+    /// <summary>The user it logs in: the one running the tests (a non-root sshd can log in no other).</summary>
+    public static string User => Environment.UserName;
+
+    /// <summary>The stand-in guest's root folder (KVEDGE_ROOT of the health program).</summary>
+    public string Root => Path.Combine(Folder, "root");
+
+    /// <summary>Every command line the guest was asked to run, in order.</summary>
+    public IReadOnlyList<string> Commands => File.Exists(Path.Combine(Folder, "commands.log")) ? File.ReadAllLines(Path.Combine(Folder, "commands.log")) : [];
+
+    public static StandInGuestSshd Start()
+    {
+        var sshd = ExternalTool.Require("sshd", "/usr/sbin/sshd");
+        var keygen = ExternalTool.Require("ssh-keygen");
+        var folder = Directory.CreateTempSubdirectory("kvedge-guest-sshd-").FullName;
+        foreach (var key in new[] { "host_ed25519", "client_ed25519" })
+        {
+            var made = ExternalTool.Run(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "kvedge-test", "-f", Path.Combine(folder, key)]);
+            if (made.ExitCode != 0)
+            {
+                throw new InvalidOperationException("ssh-keygen failed: " + made.StdErr);
+            }
+        }
+
+        File.Copy(Path.Combine(folder, "client_ed25519.pub"), Path.Combine(folder, "authorized_keys"));
+        var standIns = Path.Combine(RepoPaths.TestData, "standin-guest");
+        Directory.CreateDirectory(Path.Combine(folder, "bin"));
+        foreach (var tool in new[] { "iotedge", "systemctl", "journalctl", "sudo" })
+        {
+            Executable(Path.Combine(folder, "bin", tool), File.ReadAllText(Path.Combine(standIns, tool + ".sh")));
+        }
+
+        Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(standIns, "guest-shell.sh")));
+        var root = Path.Combine(folder, "root");
+        Executable(Path.Combine(root, "usr", "local", "lib", "kvedge", "kvedge-health"),
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "helm", "aziot-edge-kubevirt", "files", "guest", "kvedge-health.sh")));
+
+        var guest = new StandInGuestSshd(folder, FreePort(), null!);
+        guest.Converged();
+        var config = Path.Combine(folder, "sshd_config");
+        File.WriteAllText(config, $"""
+            Port {guest.EndPoint.Port}
+            ListenAddress 127.0.0.1
+            HostKey {Path.Combine(folder, "host_ed25519")}
+            AuthorizedKeysFile {Path.Combine(folder, "authorized_keys")}
+            PidFile {Path.Combine(folder, "sshd.pid")}
+            ForceCommand {Path.Combine(folder, "guest-shell")}
+            StrictModes no
+            UsePAM no
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PermitRootLogin prohibit-password
+            LogLevel ERROR
+
+            """);
+        // sshd as root wants its privilege-separation folder (Debian's /run/sshd, made by the service otherwise).
+        if (Environment.UserName == "root")
+        {
+            Directory.CreateDirectory("/run/sshd");
+        }
+
+        var start = new ProcessStartInfo(sshd) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-D", "-e", "-f", config })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        var started = new StandInGuestSshd(folder, guest.EndPoint.Port, process);
+        started.WaitForPort();
+        return started;
+    }
+
+    /// <summary>The converge program has run for this boot's config disk, its config is applied, and IoT Edge runs.</summary>
+    public void Converged()
+    {
+        var disk = Path.Combine(Root, "dev", "disk", "by-id", "virtio-kvedge-config");
+        Write(disk, "config disk\n");
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(disk)));
+        Write(Path.Combine(Root, "run", "kvedge", "converged"), sha + "\n");
+        Write(Path.Combine(Root, "var", "lib", "kvedge", "applied.sha256"), sha + "\n");
+        Write(Path.Combine(Root, "var", "lib", "aziot", "identityd", "prev-state", "device_info"), "provisioned\n");
+        foreach (var service in new[] { "aziot-edged", "aziot-identityd", "aziot-keyd", "aziot-certd" })
+        {
+            Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "services", service), "Running\n");
+        }
+
+        Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "services", "aziot-tpmd"), "Ready\n");
+        SetModule("edgeAgent", "running");
+        SetModule("edgeHub", "running");
+    }
+
+    /// <summary>A module's state, as `docker stop` / `iotedge restart` would leave it.</summary>
+    public void SetModule(string module, string state) => Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "modules", module), state + "\n");
+
+    private static void Write(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static void Executable(string path, string text)
+    {
+        Write(path, text);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private void WaitForPort()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_sshd.HasExited)
+            {
+                throw new InvalidOperationException($"sshd exited ({_sshd.ExitCode}): {_sshd.StandardError.ReadToEnd()}");
+            }
+
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(EndPoint);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+
+        throw new TimeoutException("sshd did not listen within 20 s");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _sshd.Kill(entireProcessTree: true);
+            _sshd.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _sshd.Dispose();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
