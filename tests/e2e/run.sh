@@ -19,11 +19,13 @@ python=/usr/bin/python3
 passed=0
 failed=0
 qemu_pid=""
+apiserver_pid=""
 boot_name=""
 boot_started=0
 
 cleanup() {
   stop_vm kill
+  [ -z "$apiserver_pid" ] || kill "$apiserver_pid" 2>/dev/null || true
   if [ "${KVEDGE_E2E_KEEP:-0}" = 1 ]; then echo "e2e: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -66,6 +68,12 @@ dotnet build "$repo/src/KVEdge.Cli" -c Release --nologo -v q -o "$work/kvedge" >
   die "building kvedge failed"
 }
 kvedge() { dotnet "$work/kvedge/kvedge.dll" "$@"; }
+# The contract test server as a process (tests/ContractServerHost): the guest verbs reach this guest through its
+# portforward subresource, as they would through KubeVirt's. A double of the API server, not a cluster.
+dotnet build "$repo/tests/ContractServerHost" -c Release --nologo -v q -o "$work/apiserver" >"$work/build-apiserver.log" 2>&1 || {
+  cat "$work/build-apiserver.log" >&2
+  die "building the contract server host failed"
+}
 
 image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
 [ -f "$image/root.qcow2" ] || die "guest-image.sh printed '$image' as its result, a folder with no root.qcow2"
@@ -406,9 +414,57 @@ expect "its JSON: the runtime version, the services, edgeAgent and edgeHub" \
   "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["state"], h["runtimeVersion"], h["services"]["aziot-edged"], h["services"]["aziot-tpmd"], [(m["name"], m["status"]) for m in h["modules"]])' "$health_json" 2>&1)" \
   "True healthy 1.6.0-1 Running Ready [('edgeAgent', 'running'), ('edgeHub', 'running')]"
 expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<"$health_json")" "0"
+# The guest verbs through the API server: the contract server's portforward carried to this guest's sshd (qemu's
+# hostfwd), with ssh's ProxyCommand kvedge's own port-forward --stdio; the login from the VM's annotation.
+start_apiserver() {
+  dotnet "$work/apiserver/ContractServerHost.dll" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
+  apiserver_pid=$!
+  for _ in $(seq 1 150); do
+    if grep -qx ready "$work/apiserver.log"; then return 0; fi
+    sleep 0.2
+  done
+  cat "$work/apiserver.log" >&2
+  return 1
+}
+# kv VERB [ARGS...]: a guest verb for this device through the API server
+kv() {
+  local verb=$1
+  shift
+  kvedge "$verb" e2e-edge-01 -n e2e --kubeconfig "$work/kubeconfig" --identity "$work/id_ed25519" --known-hosts "$work/kubevirt_known_hosts" "$@"
+}
+if start_apiserver; then
+  pass "the contract server host serves the rendered device with a Running instance"
+  expect "kvedge health through the API server's portforward, in the real guest" "$(kv health 2>&1)" "healthy"
+  expect "kvedge exec: the command runs as the spec's user and its exit code is passed on" "$(kv exec -- sh -c 'id -un; exit 3' 2>&1; echo "exit $?")" "azureuser
+exit 3"
+  logs=$(kv logs --tail 500 2>&1)
+  if grep -q 'kvedge-converge' <<<"$logs"; then pass "kvedge logs: the aziot units' and the converge program's journal (sudo -n as the spec's user)"; else fail "kvedge logs: the aziot units' and the converge program's journal" "$(tail -n 3 <<<"$logs")"; fi
+  expect "kvedge logs MODULE: iotedge logs in the guest" "$(kv logs edgeHub 2>&1)" "<6> edgeHub (stand-in): started"
+  if kv support-bundle -o "$work/bundle.zip" 2>"$work/bundle.err"; then
+    expect "kvedge support-bundle: iotedge's bundle, the converge journal, the health, the objects" \
+      "$("$python" -c 'import sys, zipfile; print(" ".join(sorted(n for n in zipfile.ZipFile(sys.argv[1]).namelist() if not n.startswith("objects/"))))' "$work/bundle.zip" 2>&1)" \
+      "iotedge-support-bundle.zip kvedge-converge.log kvedge-health.json"
+    expect "... iotedge's bundle is what iotedge support-bundle --output - wrote" \
+      "$("$python" -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("iotedge-support-bundle.zip").decode().strip())' "$work/bundle.zip" 2>&1)" \
+      "iotedge support bundle (stand-in) 1.6.0-1"
+    expect "... and holds no credential" \
+      "$("$python" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(sum(sys.argv[2].encode() in z.read(n) for n in z.namelist()))' "$work/bundle.zip" "$key1" 2>&1)" "0"
+  else
+    fail "kvedge support-bundle through the API server" "$(tail -n 3 "$work/bundle.err")"
+  fi
+else
+  fail "the contract server host serves the rendered device with a Running instance"
+fi
 edge_hub stopped
 expect "a stopped (stand-in) edgeHub: unhealthy, with the reason" "$(health; echo "exit $?")" "failed: edgeHub is stopped
 exit 1"
+expect "... and kvedge health says so through the API server, exit 1" "$(kv health 2>/dev/null; echo "exit $?")" "failed: edgeHub is stopped
+exit 1"
+if [ -n "$apiserver_pid" ]; then
+  kill "$apiserver_pid" 2>/dev/null
+  wait "$apiserver_pid" 2>/dev/null
+  apiserver_pid=""
+fi
 expect "... and the readiness probe fails" "$(probe 2>&1)" "1 failed: edgeHub is stopped"
 edge_hub running
 expect "edgeHub running again: healthy" "$(probe 2>&1)" "0 healthy"

@@ -6,12 +6,16 @@ public sealed record GuestRun(int ExitCode, byte[] StdOut, string StdErr)
     /// <summary>OpenSSH's exit code when ssh itself failed (ssh(1), EXIT STATUS), not the remote command.</summary>
     public const int SshFailed = 255;
 
-    /// <summary>The last line of the errors, escaped and bounded, for a one-line message.</summary>
+    /// <summary>
+    /// The errors in one line, escaped and bounded: kvedge's own port-forward's "error: ..." when it said one (the
+    /// reason, where ssh adds only "Connection closed"), else the last line.
+    /// </summary>
     public string LastError
     {
         get
         {
-            var line = StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? $"exit code {ExitCode}";
+            var lines = StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var line = lines.LastOrDefault(l => l.StartsWith("error: ", StringComparison.Ordinal))?["error: ".Length..] ?? lines.LastOrDefault() ?? $"exit code {ExitCode}";
             return Diagnostics.DisplayText.Escape(line.Length > 300 ? line[..300] : line);
         }
     }

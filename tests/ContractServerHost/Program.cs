@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using KVEdge.Testing.ApiServer;
+
+// ContractServerHost KUBECONFIG_OUT OBJECTS_JSON GUEST_SSH_PORT
+// Serves the contract test server on 127.0.0.1 with the objects `kvedge template -o json` rendered (as if installed),
+// each VirtualMachine's instance Running, and the VMI portforward subresource of port 22 carried to GUEST_SSH_PORT on
+// 127.0.0.1 (qemu's hostfwd to the e2e guest's sshd). Writes the kubeconfig, prints "ready", and serves until killed.
+if (args.Length != 3 || !int.TryParse(args[2], out var guestPort))
+{
+    Console.Error.WriteLine("usage: ContractServerHost KUBECONFIG_OUT OBJECTS_JSON GUEST_SSH_PORT");
+    return 2;
+}
+
+await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+var objects = JsonNode.Parse(File.ReadAllText(args[1]))!["items"]!.AsArray().Select(o => o!.AsObject()).ToList();
+foreach (var ns in objects.Select(o => o["metadata"]!["namespace"]!.GetValue<string>()).Distinct(StringComparer.Ordinal).Except(ContractCluster.Namespaces))
+{
+    cluster.Server.Seed(ContractCluster.Parse($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"},"status":{"phase":"Active"}}"""));
+}
+
+foreach (var obj in objects)
+{
+    cluster.Server.Seed(obj.DeepClone().AsObject(), "kvedge");
+    if (obj["kind"]!.GetValue<string>() != "VirtualMachine")
+    {
+        continue;
+    }
+
+    var ns = obj["metadata"]!["namespace"]!.GetValue<string>();
+    var name = obj["metadata"]!["name"]!.GetValue<string>();
+    cluster.Server.Seed(new JsonObject
+    {
+        ["apiVersion"] = "kubevirt.io/v1",
+        ["kind"] = "VirtualMachineInstance",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = obj["spec"]!["template"]!["metadata"]?["labels"]?.DeepClone() },
+        ["spec"] = obj["spec"]!["template"]!["spec"]!.DeepClone(),
+        ["status"] = new JsonObject { ["phase"] = "Running" },
+    });
+    cluster.Server.MapGuestPort(ns, name, 22, new IPEndPoint(IPAddress.Loopback, guestPort));
+}
+
+File.Copy(cluster.Kubeconfig, args[0], overwrite: true);
+Console.WriteLine("ready");
+await Task.Delay(Timeout.Infinite);
+return 0;
