@@ -3,7 +3,8 @@ namespace KVEdge.Testing;
 /// <summary>Where the repository and the shared folder (schemas, reference notes) sit, from any test's working directory.</summary>
 public static class RepoPaths
 {
-    public static string Root { get; } = FindRoot();
+    /// <summary>The repository; KVEDGE_REPO overrides, for a test program built outside it (tests/ContractServerHost in the e2e harness).</summary>
+    public static string Root { get; } = Environment.GetEnvironmentVariable("KVEDGE_REPO") is { Length: > 0 } repo ? repo : FindRoot();
 
     /// <summary>../shared beside the repository, as CI lays it out; KVEDGE_SHARED overrides.</summary>
     public static string Shared { get; } = Environment.GetEnvironmentVariable("KVEDGE_SHARED") is { Length: > 0 } s

@@ -417,7 +417,8 @@ expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<
 # The guest verbs through the API server: the contract server's portforward carried to this guest's sshd (qemu's
 # hostfwd), with ssh's ProxyCommand kvedge's own port-forward --stdio; the login from the VM's annotation.
 start_apiserver() {
-  dotnet "$work/apiserver/ContractServerHost.dll" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
+  # Built outside the repository: it is told where the repository (and ../shared's schemas beside it) are.
+  KVEDGE_REPO=$repo dotnet "$work/apiserver/ContractServerHost.dll" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
   apiserver_pid=$!
   for _ in $(seq 1 150); do
     if grep -qx ready "$work/apiserver.log"; then return 0; fi
