@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using KVEdge.Testing.ApiServer;
 
@@ -40,7 +41,19 @@ foreach (var obj in objects)
     cluster.Server.MapGuestPort(ns, name, 22, new IPEndPoint(IPAddress.Loopback, guestPort));
 }
 
+// SIGTERM or SIGINT ends it: the server's own console lifetime would otherwise wait for Main to return.
+var stop = new TaskCompletionSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+{
+    c.Cancel = true;
+    stop.TrySetResult();
+});
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+{
+    c.Cancel = true;
+    stop.TrySetResult();
+});
 File.Copy(cluster.Kubeconfig, args[0], overwrite: true);
 Console.WriteLine("ready");
-await Task.Delay(Timeout.Infinite);
+await stop.Task;
 return 0;

@@ -25,7 +25,7 @@ boot_started=0
 
 cleanup() {
   stop_vm kill
-  [ -z "$apiserver_pid" ] || kill "$apiserver_pid" 2>/dev/null || true
+  [ -z "$apiserver_pid" ] || kill -9 "$apiserver_pid" 2>/dev/null || true
   if [ "${KVEDGE_E2E_KEEP:-0}" = 1 ]; then echo "e2e: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -427,6 +427,18 @@ start_apiserver() {
   cat "$work/apiserver.log" >&2
   return 1
 }
+# Asked to stop (SIGTERM), then killed if it has not within 5 s.
+stop_apiserver() {
+  [ -n "$apiserver_pid" ] || return 0
+  kill "$apiserver_pid" 2>/dev/null
+  for _ in $(seq 1 50); do
+    kill -0 "$apiserver_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$apiserver_pid" 2>/dev/null
+  wait "$apiserver_pid" 2>/dev/null
+  apiserver_pid=""
+}
 # kv VERB [ARGS...]: a guest verb for this device through the API server
 kv() {
   local verb=$1
@@ -461,11 +473,7 @@ expect "a stopped (stand-in) edgeHub: unhealthy, with the reason" "$(health; ech
 exit 1"
 expect "... and kvedge health says so through the API server, exit 1" "$(kv health 2>/dev/null; echo "exit $?")" "failed: edgeHub is stopped
 exit 1"
-if [ -n "$apiserver_pid" ]; then
-  kill "$apiserver_pid" 2>/dev/null
-  wait "$apiserver_pid" 2>/dev/null
-  apiserver_pid=""
-fi
+stop_apiserver
 expect "... and the readiness probe fails" "$(probe 2>&1)" "1 failed: edgeHub is stopped"
 edge_hub running
 expect "edgeHub running again: healthy" "$(probe 2>&1)" "0 healthy"
