@@ -57,6 +57,6 @@ internal sealed partial class LogsCommand(ICliConsole console, ClusterClientFact
     }
 
     // Docker's container-name rule, which IoT Edge module names follow (moby/moby daemon/names: [a-zA-Z0-9][a-zA-Z0-9_.-]).
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")]
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}\\z")]
     private static partial Regex ModuleName();
 }

@@ -12,9 +12,9 @@ public static partial class SinceValue
 
     public static bool IsValid(string value) => Relative().IsMatch(value) || Date().IsMatch(value);
 
-    [GeneratedRegex("^[0-9]{1,6}[smhdw]$")]
+    [GeneratedRegex("^[0-9]{1,6}[smhdw]\\z")]
     private static partial Regex Relative();
 
-    [GeneratedRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$")]
+    [GeneratedRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?\\z")]
     private static partial Regex Date();
 }

@@ -13,7 +13,7 @@ namespace KVEdge.Core.Input;
 public static partial class EnvironmentCredentials
 {
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string EnvNamePattern = "^[A-Za-z_][A-Za-z0-9_]*$";
+    public const string EnvNamePattern = "^[A-Za-z_][A-Za-z0-9_]*\\z";
 
     [GeneratedRegex(EnvNamePattern)]
     private static partial Regex EnvNameRegex();

@@ -330,6 +330,14 @@ public static class YamlWriter
         return false;
     }
 
+    // U+2028 and U+2029 (E2 80 A8/A9) are line breaks to YAML 1.1 readers (libyaml, PyYAML, go-yaml v2 and kubectl's
+    // sigs.k8s.io/yaml through it): raw inside a literal block they end its line there, so the rest of the value is read
+    // as YAML of its own (a key, a new object). U+FEFF (EF BB BF), a byte-order mark, and the noncharacters U+FFFE and
+    // U+FFFF (EF BF BE/BF) are not printable in a YAML stream. (U+0085, NEL, is C2 85: a C1 control above.) All of them
+    // go double-quoted, where System.Text.Json's escaper writes them as \uXXXX.
+    private static bool IsBreakOrSpecial(ReadOnlySpan<byte> s) =>
+        s.Length >= 3 && ((s[0] == 0xE2 && s[1] == 0x80 && s[2] is 0xA8 or 0xA9) || (s[0] == 0xEF && ((s[1] == 0xBB && s[2] == 0xBF) || (s[1] == 0xBF && s[2] is 0xBE or 0xBF))));
+
     // A literal block cannot hold carriage returns, trailing blanks, a leading blank on its first line,
     // or more than one final newline; such strings stay double-quoted. Control characters are those of char.IsControl:
     // U+0000-U+001F and U+007F-U+009F (in UTF-8, 0xC2 0x80-0x9F).
@@ -354,7 +362,8 @@ public static class YamlWriter
 
                 hasNewline = true;
             }
-            else if ((c < 0x20 && c != '\t') || c == 0x7F || (c == 0xC2 && i + 1 < s.Length && s[i + 1] is >= 0x80 and <= 0x9F))
+            else if ((c < 0x20 && c != '\t') || c == 0x7F || (c == 0xC2 && i + 1 < s.Length && s[i + 1] is >= 0x80 and <= 0x9F)
+                || (c is 0xE2 or 0xEF && IsBreakOrSpecial(s[i..])))
             {
                 return false;
             }

@@ -14,17 +14,17 @@ namespace KVEdge.Core.Spec;
 public static class SpecConstraints
 {
     /// <summary>A MAC in colon form whose first octet is unicast (the lowest bit 0): see <see cref="MacAddress"/>.</summary>
-    public const string UnicastMacPattern = "^[0-9A-Fa-f][02468aceACE](:[0-9A-Fa-f]{2}){5}$";
+    public const string UnicastMacPattern = "^[0-9A-Fa-f][02468aceACE](:[0-9A-Fa-f]{2}){5}\\z";
 
-    public const string UuidPattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+    public const string UuidPattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\z";
 
     /// <summary>The key types <see cref="SshPublicKey"/> accepts, a base64 body, an optional comment.</summary>
     public static readonly string SshPublicKeyPattern =
-        $"^({string.Join("|", SshPublicKey.SupportedTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?$";
+        $"^({string.Join("|", SshPublicKey.SupportedTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?\\z";
 
     // IPv4 or IPv6 text: the template and the validator (System.Net.IPAddress) decide the rest.
-    private const string IpPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$";
-    private const string CidrPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})$";
+    private const string IpPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\\z";
+    private const string CidrPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})\\z";
 
     public static IReadOnlyDictionary<string, JsonObject> All() => new Dictionary<string, JsonObject>(StringComparer.Ordinal)
     {
@@ -32,7 +32,7 @@ public static class SpecConstraints
         ["cpu.cores"] = Range(1, 256),
         ["cpu.sockets"] = Range(1, 64),
         ["cpu.threads"] = Range(1, 8),
-        ["cpu.model"] = Pattern("^\\S+$", 256),
+        ["cpu.model"] = Pattern("^\\S+\\z", 256),
         ["memory"] = Pattern(Quantities.GrammarPattern, 64),
         ["hostname"] = Pattern(KubernetesNames.Dns1123LabelPattern, 63),
         ["evictionStrategy"] = Enum(DeviceValidator.EvictionStrategies),
@@ -47,12 +47,12 @@ public static class SpecConstraints
         ["rootDisk.containerDisk.image"] = Pattern(DeviceValidator.ImageReferencePattern, 4096),
         ["rootDisk.containerDisk.imagePullPolicy"] = Enum(["Always", "IfNotPresent", "Never"]),
         ["rootDisk.http"] = Required("url"),
-        ["rootDisk.http.url"] = Pattern("^(https?|gs)://[^/\\s?#]+([/?#]\\S*)?$", 8192),
+        ["rootDisk.http.url"] = Pattern("^(https?|gs)://[^/\\s?#]+([/?#]\\S*)?\\z", 8192),
         ["rootDisk.http.checksum"] = Pattern(DeviceValidator.ChecksumPattern, 140),
         ["rootDisk.http.secretRef"] = Subdomain(),
         ["rootDisk.http.certConfigMap"] = Subdomain(),
         ["rootDisk.registry"] = Required("url"),
-        ["rootDisk.registry.url"] = Pattern("^(docker://" + DeviceValidator.ImageReferencePattern[1..^1] + "|oci-archive://.+)$", 4096),
+        ["rootDisk.registry.url"] = Pattern("^(docker://" + Inner(DeviceValidator.ImageReferencePattern) + "|oci-archive://.+)\\z", 4096),
         ["rootDisk.registry.pullMethod"] = Enum(["pod", "node"]),
         ["rootDisk.registry.secretRef"] = Subdomain(),
         ["rootDisk.registry.certConfigMap"] = Subdomain(),
@@ -71,6 +71,7 @@ public static class SpecConstraints
         // The VM writes to its data disk: ReadOnlyMany is refused (the validator's access-mode rule).
         ["dataDisk.accessMode"] = Enum(DeviceValidator.AccessModes.Where(m => m != "ReadOnlyMany")),
         ["dataDisk.volumeMode"] = Enum(DeviceValidator.VolumeModes),
+        ["dataDisk.mountPath"] = Merge(Pattern(DeviceValidator.MountPathPattern, 255), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = DeviceValidator.SystemFolderPattern } }),
         ["ssh.user"] = Merge(Pattern(DeviceValidator.LinuxUserPattern, 32), new JsonObject { ["not"] = Enum(DeviceValidator.SystemUsers.Order(StringComparer.Ordinal)) }),
         ["ssh.authorizedKeys[]"] = SshKey(),
         ["expose"] = Expose(),
@@ -89,7 +90,7 @@ public static class SpecConstraints
         ["iotEdge.version"] = Pattern(IotEdgeValidator.UpstreamVersionPattern, 32),
         ["iotEdge.identityServiceVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
         ["iotEdge.mobyEngineVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
-        ["iotEdge.packageRepository.url"] = Pattern("^(https?|file)://\\S+$", 2048),
+        ["iotEdge.packageRepository.url"] = Pattern("^(https?|file)://\\S+\\z", 2048),
         ["iotEdge.packageRepository.suite"] = Pattern(IotEdgeValidator.SuitePattern, 64),
         ["iotEdge.packageRepository.components[]"] = Pattern(IotEdgeValidator.SuitePattern, 64),
         ["iotEdge.packageRepository.signingKey"] = Pattern("-----BEGIN PGP PUBLIC KEY BLOCK-----", 1 << 20),
@@ -100,17 +101,32 @@ public static class SpecConstraints
         ["iotEdge.provisioning.deviceId"] = Merge(Pattern(IotIdentifiers.DeviceIdPattern, 128), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "[;+#]" } }),
         ["iotEdge.provisioning.idScope"] = Pattern(IotIdentifiers.IdScopePattern, 11),
         ["iotEdge.provisioning.registrationId"] = Pattern(IotIdentifiers.RegistrationIdPattern, 128),
-        ["iotEdge.provisioning.globalEndpoint"] = Pattern("^https://[^/\\s?#@]+/?$", 253),
+        ["iotEdge.provisioning.globalEndpoint"] = Pattern("^https://[^/\\s?#@]+/?\\z", 253),
         ["iotEdge.provisioning.enrollment"] = Enum(["individual", "group"]),
         ["iotEdge.credentials.existingSecret"] = Subdomain(),
         ["iotEdge.autoReprovisioningMode"] = Enum(["Dynamic", "AlwaysOnStartup", "OnErrorOnly"]),
         ["iotEdge.edgeCaAutoGeneratedExpiryDays"] = Range(1, 3650),
         ["iotEdge.agent.imagePullPolicy"] = Enum(["on-create", "never"]),
+        // userinfo is refused by a `false` schema, whose message names the field without the password.
+        ["iotEdge.proxy.httpsProxy"] = new JsonObject { ["if"] = new JsonObject { ["type"] = "string", ["pattern"] = "@" }, ["then"] = false, ["else"] = Pattern(IotEdgeValidator.ProxyPattern, 2048) },
+        ["iotEdge.proxy.noProxy[]"] = Pattern(IotEdgeValidator.NoProxyPattern, 253),
         ["iotEdge.dnsServers[]"] = Pattern(IpPattern, 64),
         ["iotEdge.containerLogs.driver"] = Enum(["local", "json-file", "journald"]),
         ["iotEdge.containerLogs.maxSize"] = Pattern(IotEdgeValidator.LogSizePattern, 16),
         ["iotEdge.containerLogs.maxFile"] = Range(1, 100),
     };
+
+    /// <summary>
+    /// The end anchor of every pattern: .NET's `$` also matches before a final "\n" (Go's, which helm's schema check
+    /// uses, does not), so a value with a trailing newline passed kvedge and failed the chart. `\z` means the same in both.
+    /// </summary>
+    public const string End = "\\z";
+
+    /// <summary>A pattern's body without its `^` and <see cref="End"/>, to build a larger pattern from it.</summary>
+    public static string Inner(string anchored) =>
+        anchored.StartsWith('^') && anchored.EndsWith(End, StringComparison.Ordinal)
+            ? anchored[1..^End.Length]
+            : throw new ArgumentException($"not anchored with ^ and {End}: {anchored}", nameof(anchored));
 
     public static JsonObject Label1035() => Pattern(KubernetesNames.Dns1035LabelPattern, 63);
 
@@ -118,7 +134,7 @@ public static class SpecConstraints
 
     public static JsonObject Subdomain() => Pattern(KubernetesNames.Dns1123SubdomainPattern, 253);
 
-    public static JsonObject Mac() => Merge(Pattern(UnicastMacPattern, 17), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "^(00:){5}00$" } });
+    public static JsonObject Mac() => Merge(Pattern(UnicastMacPattern, 17), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "^(00:){5}00\\z" } });
 
     /// <summary>
     /// An SSH public key. A private key is refused by a `not` alone, so helm's message names the field and never
@@ -139,13 +155,13 @@ public static class SpecConstraints
     public static JsonObject LabelMap(bool reserved)
     {
         var map = KeyMap();
-        map["additionalProperties"] = Merge(new JsonObject { ["type"] = "string" }, Pattern("^(" + KubernetesNames.QualifiedNamePattern[1..^1] + ")?$", 63));
+        map["additionalProperties"] = Merge(new JsonObject { ["type"] = "string" }, Pattern("^(" + Inner(KubernetesNames.QualifiedNamePattern) + ")?\\z", 63));
         if (reserved)
         {
             map["propertyNames"]!["not"] = new JsonObject
             {
                 ["type"] = "string",
-                ["pattern"] = "^(kvedge\\.io/.*|" + string.Join("|", new[] { StandardLabels.Name, StandardLabels.Instance, StandardLabels.ManagedBy, StandardLabels.PartOf }.Select(k => k.Replace(".", "\\.", StringComparison.Ordinal))) + ")$",
+                ["pattern"] = "^(kvedge\\.io/.*|" + string.Join("|", new[] { StandardLabels.Name, StandardLabels.Instance, StandardLabels.ManagedBy, StandardLabels.PartOf }.Select(k => k.Replace(".", "\\.", StringComparison.Ordinal))) + ")\\z",
             };
         }
 
@@ -158,7 +174,7 @@ public static class SpecConstraints
         ["propertyNames"] = new JsonObject
         {
             ["maxLength"] = 317,
-            ["pattern"] = "^(" + KubernetesNames.Dns1123SubdomainPattern[1..^1] + "/)?" + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+            ["pattern"] = "^(" + Inner(KubernetesNames.Dns1123SubdomainPattern) + "/)?" + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\\z",
         },
     };
 

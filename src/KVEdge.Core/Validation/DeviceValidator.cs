@@ -26,22 +26,43 @@ public static partial class DeviceValidator
     public static readonly string[] ServiceTypes = ExposeTypes.All;
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string LinuxUserPattern = "^[a-z_][a-z0-9_-]{0,31}$";
+    public const string LinuxUserPattern = "^[a-z_][a-z0-9_-]{0,31}\\z";
 
     [GeneratedRegex(LinuxUserPattern)]
     private static partial Regex LinuxUserRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string ImageReferencePattern = "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$";
+    public const string ImageReferencePattern = "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?\\z";
 
     [GeneratedRegex(ImageReferencePattern)]
     private static partial Regex ImageReferenceRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string ChecksumPattern = "^(md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$";
+    public const string ChecksumPattern = "^(md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\\z";
 
     [GeneratedRegex(ChecksumPattern)]
     private static partial Regex ChecksumRegex();
+
+    /// <summary>
+    /// The data disk's mount point, which lands in /etc/fstab, docker's RequiresMountsFor= and daemon.json, the
+    /// converge program's shell and config.toml's bind: absolute, normalised (no "." or ".." segment, no "//", no
+    /// trailing "/"), and only letters, digits, '.', '_' and '-', so nothing in it needs escaping in any of them.
+    /// </summary>
+    public const string MountPathPattern = "^(/[A-Za-z0-9_][A-Za-z0-9._-]{0,62}){1,8}\\z";
+
+    [GeneratedRegex(MountPathPattern)]
+    private static partial Regex MountPathRegex();
+
+    /// <summary>
+    /// Folders the data disk must not be mounted on or under: the system's own (a mount would hide them), the
+    /// runtime's state that the converge program binds onto the disk, and parents of those.
+    /// </summary>
+    public const string SystemFolderPattern =
+        "^/(bin|boot|dev|etc|lib|lib32|lib64|libx32|proc|run|sbin|snap|sys|tmp|usr|root|var/(run|lock|tmp|cache|log|spool|lib/(aziot|docker|containerd|dpkg|apt|cloud|kvedge|systemd|iotedge)))(/.*)?\\z"
+        + "|^/(var|var/lib|home|opt|srv|mnt|media)\\z";
+
+    [GeneratedRegex(SystemFolderPattern)]
+    private static partial Regex SystemFolderRegex();
 
     public static readonly IReadOnlySet<string> SystemUsers = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -305,7 +326,18 @@ public static partial class DeviceValidator
     {
         var d = c.Device.Spec.DataDisk;
         CheckStorage(c, SpecPath.Child("dataDisk"), d.Size, d.StorageClassName, d.AccessMode, d.VolumeMode, Gi);
+        if (CheckMountPath(d.MountPath) is { } reason)
+        {
+            c.Error(SpecPath.Child("dataDisk").Child("mountPath"), "mount-path", $"{DisplayText.Value(d.MountPath)} {reason}");
+        }
     }
+
+    /// <summary>Null when the path may hold the data disk; else the reason.</summary>
+    public static string? CheckMountPath(string path) =>
+        path.Length > 255 ? "is longer than 255 characters"
+        : !MountPathRegex().IsMatch(path) ? "must be an absolute, normalised path of letters, digits, '.', '_' and '-' (e.g. /var/lib/kvedge-data)"
+        : SystemFolderRegex().IsMatch(path) ? "is a system folder or under one; mounting the data disk there would hide it (e.g. /var/lib/kvedge-data)"
+        : null;
 
     private static void CheckStorage(RuleContext c, FieldPath path, string size, string? storageClass, string? accessMode, string? volumeMode, decimal minimum)
     {

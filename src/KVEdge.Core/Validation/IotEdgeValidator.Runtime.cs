@@ -59,9 +59,15 @@ public static partial class IotEdgeValidator
         c.OneOf(P.Child("agent").Child("imagePullPolicy"), iot.Agent.ImagePullPolicy, "on-create", "never");
         if (iot.Proxy?.HttpsProxy is { } proxy)
         {
-            if (!ProxyRegex().IsMatch(proxy))
+            if (proxy.Contains('@', StringComparison.Ordinal))
             {
-                c.Error(P.Child("proxy").Child("httpsProxy"), "proxy", $"must be http://[user:password@]host:port (IoT Edge talks plain HTTP to the proxy)");
+                // The proxy URL is written to the ConfigMap and the guest's unit files, readable far more widely than
+                // the credentials Secret: a password there would leak. Not echoed, as it may hold one.
+                c.Error(P.Child("proxy").Child("httpsProxy"), "credential-in-url", "must not carry user:password@ (it would be written to the ConfigMap and the guest's unit files); use a proxy that admits the device by address");
+            }
+            else if (!ProxyRegex().IsMatch(proxy))
+            {
+                c.Error(P.Child("proxy").Child("httpsProxy"), "proxy", $"must be http://host:port (IoT Edge talks plain HTTP to the proxy)");
             }
         }
 
@@ -69,9 +75,9 @@ public static partial class IotEdgeValidator
         {
             for (var i = 0; i < p.NoProxy.Count; i++)
             {
-                if (p.NoProxy[i].Length == 0 || p.NoProxy[i].Any(ch => ch is ',' or ' ' or '"' or '\'' or '\\'))
+                if (p.NoProxy[i].Length > 253 || !NoProxyRegex().IsMatch(p.NoProxy[i]))
                 {
-                    c.Error(P.Child("proxy").Child("noProxy").Index(i), "proxy", "must be one host, domain or CIDR");
+                    c.Error(P.Child("proxy").Child("noProxy").Index(i), "no-proxy", $"{DisplayText.Value(p.NoProxy[i])} must be one host or domain (.example.com, *.example.com, with an optional :port), IP address or CIDR, or *");
                 }
             }
         }

@@ -13,37 +13,48 @@ public static partial class IotEdgeValidator
     private static readonly FieldPath P = FieldPath.Root("spec").Child("iotEdge");
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string UpstreamVersionPattern = @"^[0-9]+\.[0-9]+\.[0-9]+$";
+    public const string UpstreamVersionPattern = @"^[0-9]+\.[0-9]+\.[0-9]+\z";
 
     [GeneratedRegex(UpstreamVersionPattern)]
     private static partial Regex UpstreamVersionRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string PackageVersionPattern = @"^[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$";
+    public const string PackageVersionPattern = @"^[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?\z";
 
     [GeneratedRegex(PackageVersionPattern)]
     private static partial Regex PackageVersionRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string SuitePattern = "^[a-z0-9][a-z0-9._-]*$";
+    public const string SuitePattern = "^[a-z0-9][a-z0-9._-]*\\z";
 
     [GeneratedRegex(SuitePattern)]
     private static partial Regex SuiteRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string LogSizePattern = @"^[0-9]+[kmg]$";
+    public const string LogSizePattern = @"^[0-9]+[kmg]\z";
 
     [GeneratedRegex(LogSizePattern)]
     private static partial Regex LogSizeRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string ProxyPattern = @"^http://([^@/\s""'\\]+@)?[A-Za-z0-9.-]+:[0-9]{1,5}/?$";
+    public const string ProxyPattern = @"^http://[A-Za-z0-9.-]+:[0-9]{1,5}/?\z";
 
     [GeneratedRegex(ProxyPattern)]
     private static partial Regex ProxyRegex();
 
+    /// <summary>
+    /// One entry of NO_PROXY as Go's net/http/httpproxy and curl read it: "*", a host or domain (a leading "." or
+    /// "*." for its subdomains) with an optional port, an IPv4 address or CIDR, an IPv6 address or CIDR. It lands in
+    /// systemd Environment= lines, so nothing else (no ',', space, quote, '%' or '\\') may pass.
+    /// </summary>
+    public const string NoProxyPattern =
+        @"^(\*|(\*?\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[0-9]{1,5})?|[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(/[0-9]{1,3})?)\z";
+
+    [GeneratedRegex(NoProxyPattern)]
+    private static partial Regex NoProxyRegex();
+
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string Rfc1035LabelPattern = "^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
+    public const string Rfc1035LabelPattern = "^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\z";
 
     [GeneratedRegex(Rfc1035LabelPattern)]
     private static partial Regex Rfc1035LabelRegex();

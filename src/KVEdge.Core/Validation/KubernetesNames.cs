@@ -6,31 +6,31 @@ namespace KVEdge.Core.Validation;
 public static partial class KubernetesNames
 {
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+    public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z";
 
     [GeneratedRegex(Dns1123LabelPattern)]
     private static partial Regex Dns1123LabelRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string Dns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+    public const string Dns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?\\z";
 
     [GeneratedRegex(Dns1035LabelPattern)]
     private static partial Regex Dns1035LabelRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string Dns1123SubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    public const string Dns1123SubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z";
 
     [GeneratedRegex(Dns1123SubdomainPattern)]
     private static partial Regex Dns1123SubdomainRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string QualifiedNamePattern = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
+    public const string QualifiedNamePattern = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\\z";
 
     [GeneratedRegex(QualifiedNamePattern)]
     private static partial Regex QualifiedNameRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string PortNamePattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+    public const string PortNamePattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z";
 
     [GeneratedRegex(PortNamePattern)]
     private static partial Regex PortNameRegex();

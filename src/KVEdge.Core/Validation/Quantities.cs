@@ -11,7 +11,7 @@ public static partial class Quantities
     /// Ki..Ei, n u m k M G T P E or an exponent (the schemas' pattern, verbatim). KubernetesClient's parser is more lenient ("4Gi " passes it), so this comes first.
     /// </summary>
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string GrammarPattern = @"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
+    public const string GrammarPattern = @"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?\z";
 
     [GeneratedRegex(GrammarPattern, RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();

@@ -128,9 +128,11 @@ public sealed class GuestVerbsTests : IAsyncLifetime
     [InlineData("logs edge-01 'edge;reboot'", "MODULE \"edge;reboot\"")]
     [InlineData("logs edge-01 --since yesterday", "--since \"yesterday\"")]
     [InlineData("support-bundle edge-01 -o out.zip --since $(reboot)", "--since \"$(reboot)\"")]
+    [InlineData("logs edge-01 edgeHub\n", "MODULE \"edgeHub\\n\"")]
+    [InlineData("logs edge-01 --since 1d\n", "--since \"1d\\n\"")]
     public void Bad_guest_arguments_are_refused_before_anything_runs(string args, string named)
     {
-        var words = System.Text.RegularExpressions.Regex.Matches(args, "'[^']*'|\\S+").Select(m => m.Value.Trim('\'')).ToArray();
+        var words = System.Text.RegularExpressions.Regex.Matches(args, "'[^']*'|[^ ]+").Select(m => m.Value.Trim('\'')).ToArray();
         var (code, console) = Guest(words[0], words[1..]);
         Assert.Equal(2, code);
         Assert.Contains(named, console.Err, StringComparison.Ordinal);

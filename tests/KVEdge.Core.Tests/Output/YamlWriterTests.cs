@@ -17,6 +17,7 @@ public class YamlWriterTests
         "!x", "&x", "*x", "|", ">", "'", "\"", "{a}", "[a]", "a,b", "x ", " x", "tab\there", "line\n", "two\nlines", "two\nlines\n", "trailing \nspace",
         "\nleading newline", "ends\n\n", "crlf\r\n", "ünïcødé", "emoji 🚀", "ALL=(ALL) NOPASSWD:ALL", "/bin/bash", "docker://quay.io/a/b:1",
         "ssh-ed25519 AAAA+/== c@d", "back\\slash", "ctrl\u0001char", "\u00a0nbsp",
+        "ls\u2028name: evil\nx", "ps\u2029---\nx", "nel\u0085kind: Service\nx", "bom\ufeffx\ny", "non\uffffchar\nx",
     ];
 
     private static string Emit(JsonNode node) => YamlWriter.Write(node);

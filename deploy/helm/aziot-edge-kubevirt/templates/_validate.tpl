@@ -160,8 +160,10 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- if and $iot.agent $iot.agent.image (hasPrefix "$upstream" $iot.agent.image) (not $iot.parentHostname) -}}
 {{- $out = append $out "iotEdge.agent.image: $upstream needs parentHostname (it is replaced by the parent's address) [rule: image-reference]" -}}
 {{- end -}}
-{{- if and $iot.proxy $iot.proxy.httpsProxy (not (regexMatch "^http://([^@/\\s\"'\\\\]+@)?[A-Za-z0-9.-]+:[0-9]{1,5}/?$" $iot.proxy.httpsProxy)) -}}
-{{- $out = append $out "iotEdge.proxy.httpsProxy: must be http://[user:password@]host:port (IoT Edge talks plain HTTP to the proxy) [rule: proxy]" -}}
+{{- if and $iot.proxy $iot.proxy.httpsProxy (contains "@" $iot.proxy.httpsProxy) -}}
+{{- $out = append $out "iotEdge.proxy.httpsProxy: must not carry user:password@ (it would be written to the ConfigMap and the guest's unit files); use a proxy that admits the device by address [rule: credential-in-url]" -}}
+{{- else if and $iot.proxy $iot.proxy.httpsProxy (not (regexMatch "^http://[A-Za-z0-9.-]+:[0-9]{1,5}/?$" $iot.proxy.httpsProxy)) -}}
+{{- $out = append $out "iotEdge.proxy.httpsProxy: must be http://host:port (IoT Edge talks plain HTTP to the proxy) [rule: proxy]" -}}
 {{- end -}}
 {{- $repo := default dict $iot.packageRepository -}}
 {{- if and $repo.url (not $repo.suite) -}}

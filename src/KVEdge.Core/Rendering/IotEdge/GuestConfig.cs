@@ -54,7 +54,10 @@ public static class GuestConfig
         return files;
     }
 
-    /// <summary>Shell assignments the converge program sources; every value is single-quoted.</summary>
+    /// <summary>
+    /// Shell assignments the converge program sources; every value is single-quoted (a "'" closed, escaped and
+    /// reopened), so nothing in it is expanded, and one assignment a line: a line break is refused, not quoted.
+    /// </summary>
     private static string ConvergeEnv(EdgeDevice device)
     {
         var iot = device.Spec.IotEdge!;
@@ -74,6 +77,11 @@ public static class GuestConfig
         var sb = new StringBuilder("# Written by kvedge; read by kvedge-converge at every boot.\n");
         foreach (var (key, value) in values)
         {
+            if (value.Any(char.IsControl))
+            {
+                throw new ArgumentException($"{key}: a control character cannot be written to kvedge.env");
+            }
+
             sb.Append(key).Append("='").Append(value.Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\n");
         }
 
@@ -109,7 +117,7 @@ public static class GuestConfig
     // Without RequiresMountsFor, a boot where the data disk is late would start dockerd on an empty data-root on the root disk.
     private static string DockerDropIn(IotEdgeSpec iot, string mount)
     {
-        var sb = new StringBuilder("[Unit]\nRequiresMountsFor=").Append(mount).Append('\n');
+        var sb = new StringBuilder("[Unit]\nRequiresMountsFor=").Append(SystemdUnitText.Path(mount)).Append('\n');
         if (iot.Proxy?.HttpsProxy is not null)
         {
             sb.Append("\n[Service]\n").Append(ProxyEnvironment(iot.Proxy, upperCase: true));
@@ -121,19 +129,19 @@ public static class GuestConfig
     private static string ProxyEnvironment(ProxySpec proxy, bool upperCase)
     {
         var sb = new StringBuilder();
-        sb.Append("Environment=\"https_proxy=").Append(proxy.HttpsProxy).Append("\"\n");
+        sb.Append(SystemdUnitText.Environment("https_proxy", proxy.HttpsProxy!));
         if (upperCase)
         {
-            sb.Append("Environment=\"HTTPS_PROXY=").Append(proxy.HttpsProxy).Append("\"\n");
+            sb.Append(SystemdUnitText.Environment("HTTPS_PROXY", proxy.HttpsProxy!));
         }
 
         if (proxy.NoProxy.Count > 0)
         {
             var list = string.Join(',', proxy.NoProxy);
-            sb.Append("Environment=\"no_proxy=").Append(list).Append("\"\n");
+            sb.Append(SystemdUnitText.Environment("no_proxy", list));
             if (upperCase)
             {
-                sb.Append("Environment=\"NO_PROXY=").Append(list).Append("\"\n");
+                sb.Append(SystemdUnitText.Environment("NO_PROXY", list));
             }
         }
 

@@ -9,25 +9,25 @@ namespace KVEdge.Core.Validation.Credentials;
 public static partial class IotIdentifiers
 {
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string HubHostnamePattern = @"^[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]\.azure-devices\.(net|cn|us)$";
+    public const string HubHostnamePattern = @"^[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]\.azure-devices\.(net|cn|us)\z";
 
     [GeneratedRegex(HubHostnamePattern)]
     private static partial Regex HubHostnameRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string DeviceIdPattern = @"^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$";
+    public const string DeviceIdPattern = @"^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}\z";
 
     [GeneratedRegex(DeviceIdPattern)]
     private static partial Regex DeviceIdRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string IdScopePattern = "^0[a-z]{2}[0-9A-Fa-f]{8}$";
+    public const string IdScopePattern = "^0[a-z]{2}[0-9A-Fa-f]{8}\\z";
 
     [GeneratedRegex(IdScopePattern)]
     private static partial Regex IdScopeRegex();
 
     /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
-    public const string RegistrationIdPattern = "^([a-z0-9]|[a-z0-9][a-z0-9._:-]{0,126}[a-z0-9-])$";
+    public const string RegistrationIdPattern = "^([a-z0-9]|[a-z0-9][a-z0-9._:-]{0,126}[a-z0-9-])\\z";
 
     [GeneratedRegex(RegistrationIdPattern)]
     private static partial Regex RegistrationIdRegex();
