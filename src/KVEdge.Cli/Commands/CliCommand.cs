@@ -40,6 +40,11 @@ internal abstract class CliCommand(ICliConsole console)
             human.Failure(ex.Message);
             return ExitCodes.InvalidInput;
         }
+        catch (Core.Files.OutputFileException ex)
+        {
+            human.Failure(ex.Message);
+            return ExitCodes.InvalidInput;
+        }
         catch (CliFailureException ex)
         {
             human.Failure(ex.Message);

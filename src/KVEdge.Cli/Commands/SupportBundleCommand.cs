@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KVEdge.Cli.Console;
 using KVEdge.Core.Actions;
+using KVEdge.Core.Files;
 
 namespace KVEdge.Cli.Commands;
 
@@ -14,6 +15,7 @@ internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFac
     private readonly ClusterOptions _cluster = new(console, factory);
     private readonly Argument<string> _name = new("NAME") { Description = "The device." };
     private readonly Option<string> _output = new("--output", "-o") { Description = "The zip file to write.", Required = true };
+    private readonly Option<bool> _force = new("--force") { Description = "Replace the output file if it exists." };
     private readonly Option<string> _since = new("--since") { Description = "Logs since a duration ago (1d, 6h) or a date, as iotedge support-bundle --since.", DefaultValueFactory = _ => "1d" };
     private GuestAccess? _access;
 
@@ -25,7 +27,7 @@ internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFac
         var command = new Command("support-bundle", "Collect a device's IoT Edge support bundle, converge journal, health and objects into one zip.") { _name };
         command.AddOptions(_cluster.All);
         command.AddOptions(_access.All);
-        command.AddOptions([_output, _since]);
+        command.AddOptions([_output, _force, _since]);
         return command;
     }
 
@@ -38,20 +40,20 @@ internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFac
         }
 
         var file = Path.GetFullPath(Core.Input.InputFile.ExpandHome(result.GetValue(_output)!));
-        if (!Directory.Exists(Path.GetDirectoryName(file)))
-        {
-            throw new CliInputException($"--output {Core.Diagnostics.DisplayText.Quote(result.GetValue(_output)!)}: its folder does not exist");
-        }
+        var force = result.GetValue(_force);
+        // Before anything reaches the cluster: a device, a link or a FIFO is never written, a file only with --force.
+        OutputFile.CheckTarget(file, force, "--output");
 
         var device = result.GetValue(_name)!;
         return _access!.RunAsync(result, human, device, nonInteractive: true, async (client, ns, ssh) =>
         {
-            // Written beside the target and moved over it once complete: a failed run leaves no half a zip.
-            var partial = file + ".partial";
+            // Written beside the target (an unpredictable name, created exclusively) and moved over it once complete: a
+            // failed run leaves no half a zip.
+            var partial = OutputFile.TemporaryBeside(file);
             SupportBundleResult bundle;
             try
             {
-                await using var stream = File.Create(partial);
+                await using var stream = OutputFile.CreateExclusive(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 bundle = await new SupportBundleAction(client, new SshGuestShell(Console, ssh)).RunAsync(ns, device, since, stream, ct).ConfigureAwait(false);
             }
             catch
@@ -67,7 +69,16 @@ internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFac
                 return ExitCodes.For(unreachable.Kind);
             }
 
-            File.Move(partial, file, overwrite: true);
+            try
+            {
+                OutputFile.Commit(partial, file, force, "--output");
+            }
+            catch
+            {
+                File.Delete(partial);
+                throw;
+            }
+
             foreach (var problem in bundle.Problems)
             {
                 human.Warning($"{device}: {problem} (recorded in the bundle)");

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KVEdge.Core.Files;
 
 namespace KVEdge.Core.Images;
 
@@ -27,7 +28,7 @@ public static class ContainerDiskBuilder
     public static ContainerDisk Build(DiskImage disk, string layoutDir, string tag, string architecture, IProgress<long>? progress = null,
         Stream? alsoTo = null, bool keepLayer = true)
     {
-        Directory.CreateDirectory(Path.Combine(layoutDir, "blobs", "sha256"));
+        PrepareLayout(layoutDir);
         var staging = Path.Combine(layoutDir, "blobs", $".layer-{Guid.NewGuid():N}.tmp");
         string diffId;
         Blob layer;
@@ -57,7 +58,7 @@ public static class ContainerDiskBuilder
     /// <summary>The config, manifest and index around a layer already built (its blob may live only in the registry).</summary>
     public static ContainerDisk WriteImage(DiskImage disk, string layoutDir, string tag, string architecture, Blob layer, string diffId)
     {
-        Directory.CreateDirectory(Path.Combine(layoutDir, "blobs", "sha256"));
+        PrepareLayout(layoutDir);
         var config = new JsonObject
         {
             ["architecture"] = architecture,
@@ -80,10 +81,34 @@ public static class ContainerDiskBuilder
             ["schemaVersion"] = 2,
             ["manifests"] = new JsonArray(Descriptor(manifestBlob, new JsonObject { ["org.opencontainers.image.ref.name"] = tag }, architecture)),
         };
-        File.WriteAllText(Path.Combine(layoutDir, "index.json"), index.ToJsonString());
-        File.WriteAllText(Path.Combine(layoutDir, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
+        WriteFile(Path.Combine(layoutDir, "index.json"), Encoding.UTF8.GetBytes(index.ToJsonString()));
+        WriteFile(Path.Combine(layoutDir, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}"""u8);
         return new ContainerDisk(layer, diffId, configBlob, manifestBlob, layoutDir);
     }
+
+    /// <summary>
+    /// The layout folder and its blobs/sha256 are real folders (made when missing): a link among them would send the
+    /// image's files wherever it points, with kvedge's rights. Checked before anything is written.
+    /// </summary>
+    public static void PrepareLayout(string layoutDir)
+    {
+        foreach (var dir in new[] { layoutDir, Path.Combine(layoutDir, "blobs"), Path.Combine(layoutDir, "blobs", "sha256") })
+        {
+            var kind = PathKinds.Of(dir);
+            if (kind is PathKind.Missing)
+            {
+                Directory.CreateDirectory(dir);
+            }
+            else if (kind is not PathKind.Directory)
+            {
+                throw new OutputFileException($"--oci-layout: {Diagnostics.DisplayText.Quote(dir)} is {PathKinds.Describe(kind)}, not a folder; kvedge writes an OCI layout only into real folders");
+            }
+        }
+    }
+
+    // Replaced whole, never through a link (a link in its place is refused).
+    private static void WriteFile(string path, ReadOnlySpan<byte> content) =>
+        OutputFile.Write(path, replace: true, "--oci-layout", content);
 
     public static string BlobPath(string layoutDir, string digest) =>
         Path.Combine(layoutDir, "blobs", "sha256", digest["sha256:".Length..]);
@@ -120,7 +145,7 @@ public static class ContainerDiskBuilder
     {
         var bytes = Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
-        File.WriteAllBytes(BlobPath(layoutDir, digest), bytes);
+        WriteFile(BlobPath(layoutDir, digest), bytes);
         return new Blob(digest, bytes.Length, mediaType);
     }
 

@@ -12,9 +12,22 @@ public sealed record DiskImage(string Path, string Format, long Size)
     public static DiskImage? Probe(string path, out string? error)
     {
         error = null;
-        if (!File.Exists(path))
+        // A FIFO or a device would block the read below (or be read forever): only a regular file, or a link to one, is a disk.
+        var kind = Files.PathKinds.Of(path);
+        if (kind is Files.PathKind.SymbolicLink && File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target)
+        {
+            kind = Files.PathKinds.Of(target.FullName);
+        }
+
+        if (kind is Files.PathKind.Missing)
         {
             error = $"{path}: no such file";
+            return null;
+        }
+
+        if (kind is not Files.PathKind.RegularFile)
+        {
+            error = $"{path} is {Files.PathKinds.Describe(kind)}, not a disk image file";
             return null;
         }
 

@@ -147,7 +147,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         _cluster.Server.ResetRequests();
         var (code, console) = Guest("support-bundle", "edge-01", "-o", file, "--since", "6h");
         Assert.True(code == 0, console.Err);
-        Assert.False(File.Exists(file + ".partial"));
+        Assert.Equal([file], Directory.GetFiles(_folder, "*edge-01-bundle.zip*"));
         using var zip = ZipFile.OpenRead(file);
         Assert.Equal(
             ["iotedge-support-bundle.zip", "kvedge-converge.log", "kvedge-health.json", "objects/virtualmachine-edge-01.json", "objects/virtualmachineinstance-edge-01.json",
@@ -172,6 +172,46 @@ public sealed class GuestVerbsTests : IAsyncLifetime
 
         // No Secret or ConfigMap was read for it, and nothing was written.
         Assert.DoesNotContain(_cluster.Server.Requests, r => r.Path.Contains("/secrets", StringComparison.Ordinal) || r.Path.Contains("/configmaps", StringComparison.Ordinal) || r.IsWrite);
+    }
+
+    [Fact]
+    public void Support_bundle_writes_only_a_regular_file_and_replaces_one_only_with_force()
+    {
+        // A character device node the test makes (as root, which CI is) or else the machine's own /dev/null: either
+        // must stay a device. Then a FIFO, a link to a file, a folder and an existing file without --force.
+        var device = Path.Combine(_folder, "null");
+        var made = Environment.UserName == "root" && ExternalTool.Run("mknod", [device, "c", "1", "3"]).ExitCode == 0;
+        device = made ? device : "/dev/null";
+        var fifo = Path.Combine(_folder, "fifo");
+        Assert.Equal(0, ExternalTool.Run("mkfifo", [fifo]).ExitCode);
+        var existing = Path.Combine(_folder, "existing.zip");
+        File.WriteAllText(existing, "keep me");
+        var link = Path.Combine(_folder, "link.zip");
+        File.CreateSymbolicLink(link, existing);
+        _cluster.Server.ResetRequests();
+        foreach (var (target, said) in new[] { (device, "is a character device, not a regular file"), (fifo, "is a FIFO, not a regular file"), (link, "is a symbolic link, not a regular file"), (_folder, "is a folder, not a regular file"), (existing, "exists; give --force to replace it") })
+        {
+            var (code, console) = Guest("support-bundle", "edge-01", "-o", target);
+            Assert.True(code == 2, $"{target}: {code} {console.Err}");
+            Assert.Contains(said, console.Err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(Core.Files.PathKind.CharacterDevice, Core.Files.PathKinds.Of(device));
+        Assert.Equal(Core.Files.PathKind.Fifo, Core.Files.PathKinds.Of(fifo));
+        Assert.Equal("keep me", File.ReadAllText(existing));
+        Assert.Equal(existing, File.ResolveLinkTarget(link, returnFinalTarget: false)!.FullName);
+        Assert.Empty(_guest.Commands);
+        Assert.Empty(_cluster.Server.Requests);
+
+        var (forced, forcedConsole) = Guest("support-bundle", "edge-01", "-o", existing, "--force");
+        Assert.True(forced == 0, forcedConsole.Err);
+        using (var zip = ZipFile.OpenRead(existing))
+        {
+            Assert.NotEmpty(zip.Entries);
+        }
+
+        Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(existing) == (UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.Empty(Directory.GetFiles(_folder, ".existing.zip.*"));
     }
 
     [Fact]

@@ -38,6 +38,48 @@ public sealed class ImageCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_fifo_or_a_device_as_the_disk_is_refused_before_it_is_read()
+    {
+        var fifo = Path.Combine(_dir, "disk.fifo");
+        Assert.Equal(0, ExternalTool.Run("mkfifo", [fifo]).ExitCode);
+        foreach (var (disk, kind) in new[] { (fifo, "a FIFO"), ("/dev/zero", "a character device") })
+        {
+            var (code, c) = TestConsole.Run("image", "build", "--disk", disk, "--tag", "registry.example.com/edge/disk:1", "--oci-layout", Path.Combine(_dir, "layout"));
+            Assert.Equal(ExitCodes.InvalidInput, code);
+            Assert.Contains($"is {kind}, not a disk image file", c.Err, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(_dir, "layout")));
+    }
+
+    [Fact]
+    public void A_layout_whose_blobs_folder_is_a_link_is_refused_and_nothing_is_written_through_it()
+    {
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_dir, "elsewhere")).FullName;
+        var layout = Directory.CreateDirectory(Path.Combine(_dir, "layout")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(layout, "blobs"), elsewhere);
+        var (code, c) = TestConsole.Run("image", "build", "--disk", Qcow2(), "--tag", "registry.example.com/edge/disk:1", "--oci-layout", layout);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("blobs\" is a symbolic link, not a folder", c.Err, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
+    public void An_index_json_that_is_a_link_is_not_written_through()
+    {
+        var layout = Path.Combine(_dir, "layout");
+        Assert.Equal(ExitCodes.Success, TestConsole.Run("image", "build", "--disk", Qcow2(), "--tag", "registry.example.com/edge/disk:1", "--oci-layout", layout).Code);
+        var victim = Path.Combine(_dir, "victim.json");
+        File.WriteAllText(victim, "{}");
+        File.Delete(Path.Combine(layout, "index.json"));
+        File.CreateSymbolicLink(Path.Combine(layout, "index.json"), victim);
+        var (code, c) = TestConsole.Run("image", "build", "--disk", Qcow2(), "--tag", "registry.example.com/edge/disk:2", "--oci-layout", layout);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("index.json\" is a symbolic link, not a regular file", c.Err, StringComparison.Ordinal);
+        Assert.Equal("{}", File.ReadAllText(victim));
+    }
+
+    [Fact]
     public void Nothing_to_do_is_a_usage_error()
     {
         var (code, c) = TestConsole.Run("image", "build", "--disk", Qcow2(), "--tag", "Bad Tag");

@@ -54,6 +54,33 @@ public sealed class OutputDirTests : IDisposable
     }
 
     [Fact]
+    public void A_fifo_where_a_file_goes_is_refused_without_being_opened()
+    {
+        Assert.Equal(0, Render().Code);
+        var victim = Directory.EnumerateFiles(Tree, "virtualmachine-*.yaml", SearchOption.AllDirectories).First();
+        File.Delete(victim);
+        Assert.Equal(0, ExternalTool.Run("mkfifo", [victim]).ExitCode);
+
+        // Opening the FIFO to look for kvedge's header would block this test until its time-out.
+        var (code, console) = Render();
+        Assert.Equal(2, code);
+        Assert.Contains("is a FIFO where kvedge writes a file", console.Err, StringComparison.Ordinal);
+        Assert.Equal(Core.Files.PathKind.Fifo, Core.Files.PathKinds.Of(victim));
+    }
+
+    [Fact]
+    public void Secrets_are_written_for_their_owner_alone_whatever_the_umask()
+    {
+        Assert.Equal(0, Render().Code);
+        var secrets = Directory.EnumerateFiles(Tree, "secret-*.yaml", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(secrets);
+        Assert.All(secrets, f => Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(f) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), f));
+        var others = Directory.EnumerateFiles(Tree, "*.yaml", SearchOption.AllDirectories).Except(secrets).ToList();
+        Assert.All(others, f => Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(f).HasFlag(UnixFileMode.OtherRead), f));
+        Assert.Empty(Directory.EnumerateFiles(Tree, ".*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void A_file_as_output_dir_is_a_clear_error_not_an_internal_one()
     {
         Directory.CreateDirectory(_folder);

@@ -71,6 +71,13 @@ public class ChartParityTests
               dnsServers: [10.0.0.10]
               containerLogs: {driver: json-file, maxSize: 20m, maxFile: 5}
             """, []),
+        // The widest values the field patterns admit where they land in unit files, fstab and kvedge.env.
+        ["widest-unit-values"] = ("""
+            dataDisk: {mountPath: /srv/edge_data-1.0}
+            iotEdge:
+              provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-chart}
+              proxy: {httpsProxy: "http://proxy.example.com:3128/", noProxy: ["*", localhost, .svc, "*.cluster.local", "registry.example.com:5000", 10.0.0.0/8, "fd00::/64"]}
+            """, []),
         ["trusted-mirror-journald"] = ("""
             iotEdge:
               packageRepository: {url: "http://10.0.0.5/repo", suite: stable, trusted: true}
