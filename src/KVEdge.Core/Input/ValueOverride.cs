@@ -62,8 +62,19 @@ public sealed record ValueOverride(string Origin, IReadOnlyList<PathSegment> Pat
             throw new OverrideException($"{flag}: a path starts at {string.Join(", ", TopLevelKeys)}; got one of {path.Length} character(s) (not shown)");
         }
 
+        // A spec's paths are short and shallow; a longer one is not shown (it was echoed whole, 120 KB of it) and a
+        // deeper one would nest the document past what the binder may recurse through.
+        var depth = path.Count(c => c is '.' or '[') + 1;
+        if (path.Length > MaxPathLength || depth > Files.YamlDepth.Max)
+        {
+            throw new OverrideException($"{flag}: a path of {path.Length} character(s) and {depth} level(s) (not shown) is longer or deeper than any field of the spec");
+        }
+
         return (path, assignment[(eq + 1)..]);
     }
+
+    /// <summary>The longest --set path kvedge reads: the spec's longest is under 100 characters.</summary>
+    public const int MaxPathLength = 512;
 
     private static readonly string[] TopLevelKeys = ["apiVersion", "kind", "metadata", "spec"];
 

@@ -19,6 +19,14 @@ public static class YamlDocumentReader
         var stream = new YamlStream();
         try
         {
+            if (Files.YamlDepth.FirstTooDeep(text) is { } deep)
+            {
+                var location = new SourceLocation(displayName, 0, (int)deep.Line, (int)deep.Column);
+                diagnostics.Add(new Diagnostic(Severity.Error, location, "", "yaml-depth",
+                    $"mappings and lists nest more than {Files.YamlDepth.Max} deep here; a spec needs no such nesting"));
+                return [];
+            }
+
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)

@@ -29,6 +29,11 @@ public static class ClusterConnection
         }
 
         var described = string.Join(", ", files.Select(f => f.FullName));
+        foreach (var file in files)
+        {
+            CheckReadable(file);
+        }
+
         try
         {
             var merged = Merge(files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true)).ToList());
@@ -51,6 +56,30 @@ public static class ClusterConnection
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or FormatException)
         {
             throw new ClusterUnavailableException($"kubeconfig {described} cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>A kubeconfig is a few KiB: larger than this is not one (kvedge would otherwise read /dev/zero until memory ran out).</summary>
+    public const long MaxKubeconfigBytes = 16 * 1024 * 1024;
+
+    // Checked before the loader opens it: a device or FIFO would be read forever (or block), a huge file into memory.
+    private static void CheckReadable(FileInfo file)
+    {
+        var path = file.LinkTarget is not null && File.ResolveLinkTarget(file.FullName, returnFinalTarget: true) is { } target ? target.FullName : file.FullName;
+        var kind = Files.PathKinds.Of(path);
+        if (kind is not Files.PathKind.RegularFile)
+        {
+            throw new ClusterUnavailableException($"kubeconfig {file.FullName} is {Files.PathKinds.Describe(kind)}, not a kubeconfig file");
+        }
+
+        if (new FileInfo(path).Length > MaxKubeconfigBytes)
+        {
+            throw new ClusterUnavailableException($"kubeconfig {file.FullName} is larger than {MaxKubeconfigBytes / (1024 * 1024)} MiB, the limit for a kubeconfig");
+        }
+
+        if (Files.YamlDepth.FirstTooDeep(File.ReadAllText(path)) is { } deep)
+        {
+            throw new ClusterUnavailableException($"kubeconfig {file.FullName}: line {deep.Line} nests more than {Files.YamlDepth.Max} deep; it is not a kubeconfig");
         }
     }
 

@@ -64,6 +64,48 @@ public sealed class HostileInputFileTests : IDisposable
         Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData(30_000, true)]
+    [InlineData(50_000, true)]
+    [InlineData(200, false)]
+    public void Nesting_past_the_depth_limit_is_refused_before_the_document_is_built(int depth, bool flow)
+    {
+        // 50,000 levels ended the process with a stack overflow; 30,000 were blamed on aliases.
+        var nested = flow
+            ? "spec:\n  x: " + new string('[', depth) + new string(']', depth) + "\n"
+            : "spec:\n" + string.Concat(Enumerable.Range(1, depth).Select(i => new string(' ', i) + "- \n")).TrimEnd() + " x\n";
+        var (code, console) = TestConsole.RunWithInput("apiVersion: kvedge.io/v1alpha1\nkind: EdgeDevice\nmetadata: {name: edge-01}\n" + nested, "validate", "-f", "-");
+        Assert.Equal(2, code);
+        Assert.Contains("nest more than 64 deep here; a spec needs no such nesting", console.Err, StringComparison.Ordinal);
+        Assert.Contains("[rule: yaml-depth]", console.Err, StringComparison.Ordinal);
+        Assert.True(console.Err.Length < 1000, console.Err[..Math.Min(1000, console.Err.Length)]);
+    }
+
+    [Fact]
+    public void A_set_path_deeper_or_longer_than_any_field_is_refused_unechoed()
+    {
+        var deep = "spec." + string.Join(".", Enumerable.Repeat("a", 60_000)) + "=1";
+        var (code, console) = TestConsole.Run("validate", "-f", Path.Combine(RepoPaths.Examples, "minimal.yaml"), "--set", deep);
+        Assert.Equal(2, code);
+        Assert.Contains("--set: a path of 120004 character(s) and 60001 level(s) (not shown) is longer or deeper than any field of the spec", console.Err, StringComparison.Ordinal);
+        Assert.True(console.Err.Length < 1000);
+    }
+
+    [Theory]
+    [InlineData("/dev/zero", "is a character device, not a kubeconfig file")]
+    [InlineData("deep", "nests more than 64 deep; it is not a kubeconfig")]
+    public void A_kubeconfig_that_is_a_device_or_nests_endlessly_is_refused_at_once(string kubeconfig, string said)
+    {
+        if (kubeconfig == "deep")
+        {
+            kubeconfig = Write("deep-kubeconfig", System.Text.Encoding.UTF8.GetBytes("clusters: " + new string('[', 50_000) + new string(']', 50_000) + "\n"));
+        }
+
+        var (code, console) = TestConsole.Run("status", "--kubeconfig", kubeconfig);
+        Assert.Equal(3, code);
+        Assert.Contains(said, console.Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_few_aliases_are_still_fine()
     {
