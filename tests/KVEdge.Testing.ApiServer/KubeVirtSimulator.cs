@@ -62,6 +62,12 @@ public sealed class KubeVirtSimulator : IDisposable
     /// <summary>The guest agent never connects (an image without qemu-guest-agent).</summary>
     public bool AgentNeverConnects { get; set; }
 
+    /// <summary>
+    /// What the guest agent reports as the OS's name (qemu-guest-agent's guest-get-osinfo, read from the guest's
+    /// /etc/os-release): root in the guest controls it, so a test can make it hostile.
+    /// </summary>
+    public string GuestOsPrettyName { get; set; } = "Ubuntu 24.04 LTS";
+
     /// <summary>Imports stop at this percentage and never finish.</summary>
     public double? ImportStallsAt { get; set; }
 
@@ -428,7 +434,7 @@ public sealed class KubeVirtSimulator : IDisposable
         };
         if (agentConnected)
         {
-            status["guestOSInfo"] = new JsonObject { ["id"] = "ubuntu", ["prettyName"] = "Ubuntu 24.04 LTS" };
+            status["guestOSInfo"] = new JsonObject { ["id"] = "ubuntu", ["prettyName"] = GuestOsPrettyName };
         }
 
         return status;

@@ -1,3 +1,4 @@
+using KVEdge.Core.Diagnostics;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -43,12 +44,27 @@ public static class OutputWriter
         }
     }
 
-    public static void WriteTable(TextWriter stdout, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
+    /// <summary>The longest cell a table shows; the rest is cut with "...". JSON and YAML carry the whole value.</summary>
+    public const int MaxCell = 256;
+
+    /// <summary>
+    /// A table of cells that are escaped (control, bidirectional and zero-width characters as escapes, as kubectl does
+    /// since 1.26) and bounded: much of what a table shows comes from the cluster or the guest (the OS name the guest
+    /// agent reports, node names, phases, condition messages), and root in a guest must not reach the admin's terminal.
+    /// </summary>
+    public static void WriteTable(TextWriter stdout, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rawRows)
     {
+        var rows = rawRows.Select(r => (IReadOnlyList<string>)[.. r.Select(Cell)]).ToList();
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         foreach (var row in rows.Prepend(header))
         {
             stdout.WriteLine(string.Join("   ", row.Select((c, i) => i == row.Count - 1 ? c : c.PadRight(widths[i]))).TrimEnd());
         }
+    }
+
+    private static string Cell(string value)
+    {
+        var escaped = DisplayText.Escape(value);
+        return escaped.Length <= MaxCell ? escaped : escaped[..(MaxCell - 3)] + "...";
     }
 }

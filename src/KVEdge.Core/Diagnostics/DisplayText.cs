@@ -87,7 +87,11 @@ public static class DisplayText
         return sb.ToString();
     }
 
-    // C0, DEL, C1 (0x80-0x9f: 0x9b is a one-byte CSI on some terminals), and the bidirectional overrides that can make
-    // a message read differently from what it says.
-    private static bool IsControl(char c) => c < 0x20 || (c >= 0x7f && c <= 0x9f) || c is '\u202a' or '\u202b' or '\u202c' or '\u202d' or '\u202e' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
+    // C0, DEL, C1 (0x80-0x9f: 0x9b is a one-byte CSI on some terminals), the bidirectional embeddings, overrides,
+    // isolates and marks that can make a message read differently from what it says (U+061C, U+200E-U+200F,
+    // U+202A-U+202E, U+2066-U+2069), the zero-width characters that hide text (U+200B-U+200D, U+2060-U+2064, U+FEFF),
+    // and the Unicode line and paragraph separators (U+2028, U+2029).
+    private static bool IsControl(char c) =>
+        c < 0x20 || (c >= 0x7f && c <= 0x9f) || c is '\u061c' || (c >= '\u200b' && c <= '\u200f') || (c >= '\u2028' && c <= '\u202e')
+        || (c >= '\u2060' && c <= '\u2064') || (c >= '\u2066' && c <= '\u2069') || c is '\ufeff';
 }

@@ -230,6 +230,27 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void What_the_guest_reports_reaches_the_table_escaped_and_bounded()
+    {
+        // Root in the guest sets what its agent reports: an OSC title, a screen clear, a bidi override, a zero-width
+        // space and a long tail.
+        _cluster.Server.Simulator.GuestOsPrettyName = "Ubuntu\u001b]0;owned\u0007\u001b[2J\u202egnp.exe\u200b" + new string('x', 1000);
+        _cluster.Server.Simulator.Start();
+        Assert.Equal(0, Kvedge("install", "-f", _spec, "--wait").Code);
+        var (code, wide) = Kvedge("status", "-o", "wide");
+        Assert.Equal(0, code);
+        Assert.Contains("Ubuntu\\x1b]0;owned\\x07\\x1b[2J\\u202egnp.exe\\u200bxxx", wide.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(wide.Out, c => c is '\u001b' or '\u0007' or '\u202e' or '\u200b');
+        Assert.All(wide.Out.Split('\n'), line => Assert.True(line.Length < 600, line));
+
+        // JSON carries the value whole, escaped as JSON.
+        var (jsonCode, json) = Kvedge("status", "edge-01", "-o", "json");
+        Assert.Equal(0, jsonCode);
+        Assert.StartsWith("Ubuntu\u001b]0;owned", System.Text.Json.Nodes.JsonNode.Parse(json.Out)!["items"]![0]!["guestOS"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(json.Out, c => c is '\u001b' or '\u0007');
+    }
+
+    [Fact]
     public void Status_prints_a_table_and_json()
     {
         _cluster.Server.Simulator.Start();
