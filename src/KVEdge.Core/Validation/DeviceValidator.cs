@@ -64,6 +64,16 @@ public static partial class DeviceValidator
     [GeneratedRegex(SystemFolderPattern)]
     private static partial Regex SystemFolderRegex();
 
+    /// <summary>
+    /// A URL with user:password@ (or a token@) before its host: that URL is written into objects readable far more
+    /// widely than a Secret (the DataVolume, the ConfigMap), so it is refused; CDI reads a root disk's credentials
+    /// from rootDisk.http.secretRef.
+    /// </summary>
+    public const string UrlUserinfoPattern = "^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@";
+
+    [GeneratedRegex(UrlUserinfoPattern)]
+    public static partial Regex UrlUserinfoRegex();
+
     public static readonly IReadOnlySet<string> SystemUsers = new HashSet<string>(StringComparer.Ordinal)
     {
         "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
@@ -134,12 +144,14 @@ public static partial class DeviceValidator
             c.Error(MetadataPath.Child("labels").Key(key), "reserved-label", $"{DisplayText.Value(key)} is set by kvedge and cannot be overridden");
         }
 
-        foreach (var key in d.Metadata.Annotations.Keys)
+        foreach (var (key, value) in d.Metadata.Annotations)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
                 c.Error(MetadataPath.Child("annotations").Key(key), "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
+
+            c.NoCredential(MetadataPath.Child("annotations").Key(key), value, "is copied onto every object the device renders");
         }
 
         var annotationBytes = d.Metadata.Annotations.Sum(kv => kv.Key.Length + kv.Value.Length);
@@ -272,7 +284,11 @@ public static partial class DeviceValidator
         if (r.Http is { } http)
         {
             c.Required(SpecPath.Child("rootDisk").Child("http").Child("url"), http.Url);
-            if (http.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "gs") || string.IsNullOrEmpty(uri.Host)))
+            if (http.Url is { } withUser && UrlUserinfoRegex().IsMatch(withUser))
+            {
+                c.Error(SpecPath.Child("rootDisk").Child("http").Child("url"), "credential-in-url", "must not carry user:password@ (it would be written into the DataVolume); give CDI the credentials in a Secret named by rootDisk.http.secretRef");
+            }
+            else if (http.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "gs") || string.IsNullOrEmpty(uri.Host)))
             {
                 c.Error(SpecPath.Child("rootDisk").Child("http").Child("url"), "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or gs:// URL");
             }
@@ -481,12 +497,14 @@ public static partial class DeviceValidator
             c.Error(SpecPath.Child("expose").Child("loadBalancerSourceRanges"), "expose-external", "only applies to type LoadBalancer");
         }
 
-        foreach (var key in e.Annotations.Keys)
+        foreach (var (key, value) in e.Annotations)
         {
             if (KubernetesNames.CheckQualifiedKey(key) is { } reason)
             {
                 c.Error(SpecPath.Child("expose").Child("annotations").Key(key), "annotation-key", $"key {DisplayText.Value(key)}: {reason}");
             }
+
+            c.NoCredential(SpecPath.Child("expose").Child("annotations").Key(key), value, "is written onto the Service");
         }
     }
 

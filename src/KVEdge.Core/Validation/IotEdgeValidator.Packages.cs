@@ -31,7 +31,11 @@ public static partial class IotEdgeValidator
         var repo = iot.PackageRepository;
         if (repo.Url is { } url)
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file") || url.Any(char.IsWhiteSpace))
+            if (DeviceValidator.UrlUserinfoRegex().IsMatch(url))
+            {
+                c.Error(P.Child("packageRepository").Child("url"), "credential-in-url", "must not carry user:password@ (it would be written to the ConfigMap and the guest's apt sources)");
+            }
+            else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file") || url.Any(char.IsWhiteSpace))
             {
                 c.Error(P.Child("packageRepository").Child("url"), "url", $"{DisplayText.Value(url)} must be an absolute http://, https:// or file:// URL");
             }
@@ -59,7 +63,12 @@ public static partial class IotEdgeValidator
             }
         }
 
-        if (repo.SigningKey is { } key && !key.Contains("-----BEGIN PGP PUBLIC KEY BLOCK-----", StringComparison.Ordinal))
+        if (repo.SigningKey is { } secret && secret.Contains("PRIVATE KEY", StringComparison.Ordinal))
+        {
+            // Not shown: it is a secret key, which would be written to the ConfigMap and the guest.
+            c.Error(P.Child("packageRepository").Child("signingKey"), "private-key", "holds a private key; the repository's OpenPGP public key goes here (gpg --armor --export)");
+        }
+        else if (repo.SigningKey is { } key && !key.Contains("-----BEGIN PGP PUBLIC KEY BLOCK-----", StringComparison.Ordinal))
         {
             c.Error(P.Child("packageRepository").Child("signingKey"), "signing-key", "must be an ASCII-armored OpenPGP public key");
         }

@@ -13,6 +13,18 @@ public sealed class RuleContext(BindingResult<EdgeDevice> binding, DiagnosticBag
 
     public bool IsSet(FieldPath path) => binding.IsSet(path.ToString());
 
+    /// <summary>
+    /// A free-text value (an annotation) that looks like a credential is refused, and not shown: <paramref name="where"/>
+    /// says how far it would travel.
+    /// </summary>
+    public void NoCredential(FieldPath path, string value, string where)
+    {
+        if (DisplayText.LooksLikeCredential(value))
+        {
+            Error(path, "credential-in-text", $"looks like a credential (a private key, a connection string, a SAS token or a symmetric key) and {where}, readable wherever that is; keep credentials in the credentials Secret");
+        }
+    }
+
     public void Error(FieldPath path, string rule, string message) =>
         diagnostics.Add(new Diagnostic(Severity.Error, binding.Locate(path.ToString()), path.ToString(), rule, message));
 
