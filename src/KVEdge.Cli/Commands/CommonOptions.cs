@@ -72,4 +72,24 @@ public static class CommonOptions
         });
         return option;
     }
+
+    /// <summary>
+    /// A NAME argument names a Kubernetes object (the device's VirtualMachine) and goes into request paths: it is held
+    /// to the object-name rule (an RFC 1123 subdomain) before anything is sent, as -n is, so `restart '../../x'` cannot
+    /// address a path outside virtualmachines/.
+    /// </summary>
+    public static Argument<T> ValidatedAsDeviceName<T>(this Argument<T> argument)
+    {
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (KVEdge.Core.Validation.KubernetesNames.CheckDns1123Subdomain(token.Value) is { } reason)
+                {
+                    result.AddError($"{argument.Name} {KVEdge.Core.Diagnostics.DisplayText.Quote(token.Value)}: not a device name: {reason} [rule: name]");
+                }
+            }
+        });
+        return argument;
+    }
 }

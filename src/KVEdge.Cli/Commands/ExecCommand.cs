@@ -12,7 +12,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class ExecCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     public const string CommandArgument = "COMMAND";
 
     private readonly Argument<string[]> _command = new(CommandArgument) { Description = "The command and its arguments, after --.", Arity = ArgumentArity.OneOrMore };

@@ -12,7 +12,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class HealthCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     private readonly Option<string> _output = OutputWriter.Option("text (one line), json or yaml (the runtime version, provisioning, services and modules).", "text", OutputWriter.Json, OutputWriter.Yaml);
     private GuestAccess? _access;
 

@@ -12,7 +12,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed partial class LogsCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     private readonly Argument<string?> _module = new("MODULE") { Description = "An IoT Edge module (edgeAgent, edgeHub, ...); the aziot and kvedge journal when omitted.", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Keep printing new lines." };
     private readonly Option<int?> _tail = new("--tail") { Description = "Only the last N lines." };

@@ -15,7 +15,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class PortForwardCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     private readonly Argument<string> _ports = new("[LOCAL:]PORT") { Description = "The guest's port: PORT (the same port locally), LOCAL:PORT, or :PORT (any free local port)." };
     private readonly Option<bool> _stdio = new("--stdio") { Description = "Forward standard input and output (one stream) instead of listening; for ssh's ProxyCommand." };
     private readonly Option<string> _address = new("--address") { Description = "The local address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };

@@ -8,7 +8,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class RestartCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory) => new RestartCommand(console, factory).Build();
 

@@ -11,7 +11,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class SshCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     private readonly Option<bool> _print = new("--print") { Description = "Print the ssh command instead of running it." };
 
     // Before the session ran ssh itself, --exec asked for that; it still means "run it".

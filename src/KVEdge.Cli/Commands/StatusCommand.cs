@@ -9,7 +9,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string?> _name = new("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Argument<string?> _name = new Argument<string?>("NAME") { Description = "One device; all kvedge devices of the namespace when omitted.", Arity = ArgumentArity.ZeroOrOne }.ValidatedAsDeviceName();
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Devices of every namespace." };
     private readonly Option<bool> _health = new("--health") { Description = "Run the guest's health program in each running device (over SSH, through the API server) for the IOTEDGE column and -o json's health." };
     private GuestAccess? _access;

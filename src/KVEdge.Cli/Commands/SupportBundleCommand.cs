@@ -13,7 +13,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string> _name = new("NAME") { Description = "The device." };
+    private readonly Argument<string> _name = new Argument<string>("NAME") { Description = "The device." }.ValidatedAsDeviceName();
     private readonly Option<string> _output = new("--output", "-o") { Description = "The zip file to write.", Required = true };
     private readonly Option<bool> _force = new("--force") { Description = "Replace the output file if it exists." };
     private readonly Option<string> _since = new("--since") { Description = "Logs since a duration ago (1d, 6h) or a date, as iotedge support-bundle --since.", DefaultValueFactory = _ => "1d" };

@@ -14,7 +14,7 @@ namespace KVEdge.Cli.Commands;
 internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
-    private readonly Argument<string?> _name = new("NAME") { Description = "The device (its VirtualMachine's name).", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Argument<string?> _name = new Argument<string?>("NAME") { Description = "The device (its VirtualMachine's name).", Arity = ArgumentArity.ZeroOrOne }.ValidatedAsDeviceName();
     private readonly Option<string[]> _files = FleetFiles();
     private readonly Option<string?> _selector = new("--selector", "-l") { Description = "Delete the devices whose VirtualMachines match this label selector (app=x,site in (a,b)); instead of NAME." };
     private readonly Option<bool> _purge = new("--purge") { Description = "Also delete the data disk (EdgeHub's queue, the identities), the credentials Secret and a DPS TPM device's vTPM state (its TPM's keys)." };

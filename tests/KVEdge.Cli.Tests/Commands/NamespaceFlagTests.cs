@@ -45,6 +45,25 @@ public sealed class NamespaceFlagTests : IAsyncLifetime
         Assert.DoesNotContain("\u001b", console.Err, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> BadNames() => ["../../x", "a/b", "..", "Edge-01", "edge_01", "edge-01\n", "edge%2F01", new string('a', 254), "e\u001b[31m"];
+
+    [Theory]
+    [MemberData(nameof(BadNames))]
+    public void Every_NAME_argument_is_an_object_name_checked_before_any_request(string name)
+    {
+        // restart '../../x' sent a PUT outside virtualmachines/ before NAME was checked.
+        foreach (var args in new[] { new[] { "restart", name }, ["status", name], ["uninstall", name], ["health", name], ["exec", name, "--", "true"], ["logs", name], ["ssh", name, "--print"], ["support-bundle", name, "-o", Path.Combine(_folder, "b.zip")], ["port-forward", name, "2222:22"] })
+        {
+            _cluster.Server.ResetRequests();
+            var (code, console) = TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder }, [.. args, "-n", "factory-a", "--kubeconfig", _cluster.Kubeconfig]);
+            Assert.True(code == 2, $"{args[0]}: exit {code}\n{console.Err}");
+            Assert.Contains("not a device name", console.Err, StringComparison.Ordinal);
+            Assert.Empty(_cluster.Server.Requests);
+            Assert.DoesNotContain("\u001b", console.Err, StringComparison.Ordinal);
+            Assert.True(console.Err.Length < 1000, console.Err);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(BadNamespaces))]
     public void Validate_install_and_status_refuse_it_before_any_request(string ns)
