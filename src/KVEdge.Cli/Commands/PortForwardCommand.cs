@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using KVEdge.Cli.Console;
+using KVEdge.Core.Actions;
 using KVEdge.Core.Kube;
 
 namespace KVEdge.Cli.Commands;
@@ -52,6 +53,19 @@ internal sealed class PortForwardCommand(ICliConsole console, ClusterClientFacto
                 }
 
                 return ExitCodes.Success;
+            }
+
+            // The device is asked for before anything listens: a port that accepts and then drops every connection
+            // hides why (not found, stopped, still booting).
+            if (await RunningInstance.CheckAsync(client, ns, device, ct).ConfigureAwait(false) is { } failure)
+            {
+                human.Failure(failure.Message);
+                return ExitCodes.For(failure.Kind);
+            }
+
+            if (!IPAddress.IsLoopback(address))
+            {
+                human.Warning($"--address {address} is not a loopback address: anyone who can reach this machine can reach {ns}/{device}:{remote} through it, with your cluster credentials");
             }
 
             var listener = new TcpListener(address, local);

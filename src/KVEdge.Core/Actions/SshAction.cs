@@ -99,21 +99,9 @@ public sealed class SshAction(IClusterClient cluster)
             throw new ArgumentException("the API route needs a ProxyCommand", nameof(options));
         }
 
-        var vmi = await cluster.GetAsync(ClusterResource.VirtualMachineInstance, options.Namespace, options.Device, ct).ConfigureAwait(false);
-        if (vmi is null)
+        if (await RunningInstance.CheckAsync(cluster, options.Namespace, options.Device, ct).ConfigureAwait(false) is { } failure)
         {
-            var vm = await cluster.GetAsync(ClusterResource.VirtualMachine, options.Namespace, options.Device, ct).ConfigureAwait(false);
-            return (null!, null, null, vm is null
-                ? new ActionFailure(FailureKind.NotFound, $"device {options.Namespace}/{options.Device} not found (no VirtualMachine {options.Device})")
-                : new ActionFailure(FailureKind.Failed, $"device {options.Namespace}/{options.Device} is not running: its VirtualMachine has no instance ({vm["status"]?["printableStatus"]?.GetValue<string>() ?? "Stopped"}; runStrategy {vm["spec"]?["runStrategy"]?.GetValue<string>() ?? "unset"})"));
-        }
-
-        // virt-api refuses a portforward to an instance that is not Running (kubevirt/kubevirt pkg/virt-api/rest,
-        // "VMI is not running"): say so before ssh would print only that the connection closed.
-        var phase = vmi["status"]?["phase"]?.GetValue<string>() ?? "Pending";
-        if (phase != "Running")
-        {
-            return (null!, null, null, new ActionFailure(FailureKind.Failed, $"device {options.Namespace}/{options.Device} is not running yet: its VirtualMachineInstance is {phase}"));
+            return (null!, null, null, failure);
         }
 
         return ($"vmi/{options.Device}.{options.Namespace}", null, new SshTarget($"vmi/{options.Device}.{options.Namespace}", GuestSshPort, "API server"), null);

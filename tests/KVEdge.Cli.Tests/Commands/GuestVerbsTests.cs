@@ -307,4 +307,39 @@ public sealed class GuestVerbsTests : IAsyncLifetime
             await process.WaitForExitAsync(CancellationToken.None);
         }
     }
+
+    [Fact]
+    public void Port_forward_asks_for_the_device_before_it_listens()
+    {
+        var (code, console) = Kvedge("port-forward", "edge-99", ":22");
+        Assert.NotEqual(0, code);
+        Assert.Contains("device factory-a/edge-99 not found (no VirtualMachine edge-99)", console.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Forwarding from", console.Err, StringComparison.Ordinal);
+        Assert.Equal(0, _cluster.Server.PortForwardStreams);
+    }
+
+    [Fact]
+    public async Task Port_forward_warns_when_it_listens_beyond_loopback()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Listening only (no connection is made to it): the warning comes before the "Forwarding from" line.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "kvedge.dll"), "port-forward", "edge-01", ":22", "--address", "0.0.0.0", "--kubeconfig", _cluster.Kubeconfig })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var warning = await process.StandardError.ReadLineAsync(cts.Token);
+            Assert.Equal("warning: --address 0.0.0.0 is not a loopback address: anyone who can reach this machine can reach factory-a/edge-01:22 through it, with your cluster credentials", warning);
+            Assert.StartsWith("Forwarding from 0.0.0.0:", await process.StandardError.ReadLineAsync(cts.Token), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
 }
