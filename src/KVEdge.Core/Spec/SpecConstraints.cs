@@ -22,9 +22,6 @@ public static class SpecConstraints
     public static readonly string SshPublicKeyPattern =
         $"^({string.Join("|", SshPublicKey.SupportedTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?\\z";
 
-    // IPv4 or IPv6 text: the template and the validator (System.Net.IPAddress) decide the rest.
-    private const string IpPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\\z";
-    private const string CidrPattern = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})\\z";
 
     public static IReadOnlyDictionary<string, JsonObject> All() => new Dictionary<string, JsonObject>(StringComparer.Ordinal)
     {
@@ -85,7 +82,7 @@ public static class SpecConstraints
         ["expose.ports[].nodePort"] = Range(30000, 32767),
         ["expose.ports[].protocol"] = Enum(["TCP", "UDP", "SCTP"]),
         ["expose.externalTrafficPolicy"] = Enum(["Cluster", "Local"]),
-        ["expose.loadBalancerSourceRanges[]"] = Pattern(CidrPattern, 64),
+        ["expose.loadBalancerSourceRanges[]"] = Pattern(IpAddresses.CidrPattern, 64),
         ["expose.annotations"] = KeyMap(),
         ["iotEdge.version"] = Pattern(IotEdgeValidator.UpstreamVersionPattern, 32),
         ["iotEdge.identityServiceVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
@@ -109,7 +106,8 @@ public static class SpecConstraints
         ["iotEdge.agent.imagePullPolicy"] = Enum(["on-create", "never"]),
         ["iotEdge.proxy.httpsProxy"] = Refusing("@", Pattern(IotEdgeValidator.ProxyPattern, 2048)),
         ["iotEdge.proxy.noProxy[]"] = Pattern(IotEdgeValidator.NoProxyPattern, 253),
-        ["iotEdge.dnsServers[]"] = Pattern(IpPattern, 64),
+        ["iotEdge.parentHostname"] = Pattern("^(" + Inner(IotEdgeValidator.Rfc1035LabelPattern) + "(\\." + Inner(IotEdgeValidator.Rfc1035LabelPattern) + ")*|" + Inner(IpAddresses.AddressPattern) + ")\\z", 64),
+        ["iotEdge.dnsServers[]"] = Pattern(IpAddresses.AddressPattern, 64),
         ["iotEdge.containerLogs.driver"] = Enum(["local", "json-file", "journald"]),
         ["iotEdge.containerLogs.maxSize"] = Pattern(IotEdgeValidator.LogSizePattern, 16),
         ["iotEdge.containerLogs.maxFile"] = Range(1, 100),

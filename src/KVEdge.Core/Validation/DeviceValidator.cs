@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.RegularExpressions;
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
@@ -486,7 +485,7 @@ public static partial class DeviceValidator
 
         for (var i = 0; i < e.LoadBalancerSourceRanges.Count; i++)
         {
-            if (!IPNetwork.TryParse(e.LoadBalancerSourceRanges[i], out _))
+            if (!IpAddresses.IsCanonicalCidr(e.LoadBalancerSourceRanges[i]))
             {
                 c.Error(SpecPath.Child("expose").Child("loadBalancerSourceRanges").Index(i), "cidr", $"{DisplayText.Value(e.LoadBalancerSourceRanges[i])} is not a CIDR such as 10.0.0.0/8");
             }

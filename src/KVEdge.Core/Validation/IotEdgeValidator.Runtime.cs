@@ -1,5 +1,4 @@
 using KVEdge.Core.Diagnostics;
-using System.Net;
 using KVEdge.Core.Spec;
 using KVEdge.Core.Validation.Credentials;
 
@@ -23,9 +22,16 @@ public static partial class IotEdgeValidator
             }
         }
 
-        if (iot.ParentHostname is { } parent && !IPAddress.TryParse(parent, out _) && CheckHostname(parent) is { } parentReason)
+        if (iot.ParentHostname is { } parent && IpAddresses.LooksLikeAddress(parent))
         {
-            c.Error(P.Child("parentHostname"), "hostname", $"{DisplayText.Value(parent)} {parentReason}");
+            if (!IpAddresses.IsCanonical(parent))
+            {
+                c.Error(P.Child("parentHostname"), "hostname", $"{DisplayText.Value(parent)} {IpAddresses.Explanation}");
+            }
+        }
+        else if (iot.ParentHostname is { } parentName && CheckHostname(parentName) is { } parentReason)
+        {
+            c.Error(P.Child("parentHostname"), "hostname", $"{DisplayText.Value(parentName)} {parentReason}");
         }
 
         c.OneOf(P.Child("autoReprovisioningMode"), iot.AutoReprovisioningMode, "Dynamic", "AlwaysOnStartup", "OnErrorOnly");
@@ -84,9 +90,9 @@ public static partial class IotEdgeValidator
 
         for (var i = 0; i < iot.DnsServers.Count; i++)
         {
-            if (!IPAddress.TryParse(iot.DnsServers[i], out _))
+            if (!IpAddresses.IsCanonical(iot.DnsServers[i]))
             {
-                c.Error(P.Child("dnsServers").Index(i), "ip-address", $"{DisplayText.Value(iot.DnsServers[i])} is not an IP address");
+                c.Error(P.Child("dnsServers").Index(i), "ip-address", $"{DisplayText.Value(iot.DnsServers[i])} {IpAddresses.Explanation} (dockerd refuses other forms)");
             }
         }
 
