@@ -29,6 +29,23 @@ public sealed class LiveObjects
             throw silent;
         }
 
+        // A LIST answered 404 means the API server does not serve the kind at all (a list in a namespace that does not
+        // exist is an empty 200): KubeVirt or CDI is missing. Said before anything is written, rather than applying
+        // the Secrets and the ConfigMap and then failing on the first DataVolume with a bare 404.
+        var unserved = wanted.Where(w => lists.Failure(w.Namespace, w.Resource) is ClusterApiException { IsNotFound: true })
+            .Select(w => w.Resource).Distinct().OrderBy(r => r.DisplayName, StringComparer.Ordinal).ToList();
+        if (unserved.Count > 0)
+        {
+            var missing = unserved.Select(r => r.Group switch
+            {
+                "kubevirt.io" => "KubeVirt",
+                "cdi.kubevirt.io" => "CDI",
+                _ => r.Group,
+            }).Distinct();
+            throw new ClusterApiException(System.Net.HttpStatusCode.NotFound, "NotServed",
+                $"the cluster does not serve {string.Join(", ", unserved.Select(r => $"{r.Plural}.{r.Group}/{r.Version}"))}: {string.Join(" and ", missing)} is not installed (or not this version); nothing was applied. Run `kvedge preflight` to see what the cluster lacks");
+        }
+
         var live = new LiveObjects();
         foreach (var (ns, resource, _) in wanted)
         {

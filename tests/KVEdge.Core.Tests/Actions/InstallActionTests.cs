@@ -48,6 +48,21 @@ public sealed class InstallActionTests : IAsyncLifetime
         Assert.StartsWith("sha256:", vm["metadata"]!["annotations"]![AppliedHash.Annotation]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("kubevirt.io", "virtualmachines.kubevirt.io/v1: KubeVirt is not installed")]
+    [InlineData("cdi.kubevirt.io", "datavolumes.cdi.kubevirt.io/v1beta1: CDI is not installed")]
+    public async Task A_cluster_without_KubeVirt_or_CDI_gets_nothing_applied_and_is_told_what_is_missing(string group, string said)
+    {
+        // The API server answers a LIST of a kind it does not serve with 404; a Secret and a ConfigMap were applied
+        // before the first DataVolume failed with a bare 404.
+        _cluster.Server.UnservedGroups.Add(group);
+        _cluster.Server.ResetRequests();
+        var failure = await Assert.ThrowsAsync<ClusterApiException>(() => Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options()));
+        Assert.Contains(said, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was applied. Run `kvedge preflight`", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.IsWrite);
+    }
+
     [Fact]
     public async Task Reinstalling_an_unchanged_device_makes_zero_write_requests()
     {
