@@ -77,6 +77,11 @@ public sealed class StrictBinder
         var type = info.Type;
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
 
+        if (!TagFits(node, underlying, path))
+        {
+            return null;
+        }
+
         if (node is YamlScalarNode scalar && IsNull(scalar))
         {
             return null;
@@ -95,7 +100,13 @@ public sealed class StrictBinder
                 return null;
             }
 
-            if (IsPlainOrOverride(s) && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+            if (IsPlainOrOverride(s) && HasLeadingZero(s.Value!))
+            {
+                Error(path, node, "type", $"{Describe(s, sensitive)} has a leading zero, which YAML 1.1 readers (kubectl, helm) take as octal ({OctalOrNot(s.Value!)}) and others as decimal; write the number without it");
+                return null;
+            }
+
+            if ((IsPlainOrOverride(s) || TagOf(s) == IntTag) && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
             {
                 if (underlying == typeof(int) && (n < int.MinValue || n > int.MaxValue))
                 {
@@ -182,8 +193,9 @@ public sealed class StrictBinder
             return null;
         }
 
-        // A plain `123` or `true` is a number or a boolean in YAML; Kubernetes refuses it for a string field.
-        if (s.Style == ScalarStyle.Plain && !_document.IsOverride(s) && ResolvePlain(s.Value!) is { } kind)
+        // A plain `123` or `true` is a number or a boolean in YAML; Kubernetes refuses it for a string field. `!!str 123`
+        // says it is a string.
+        if (s.Style == ScalarStyle.Plain && TagOf(s) != StrTag && !_document.IsOverride(s) && ResolvePlain(s.Value!) is { } kind)
         {
             Error(path, s, "type", $"expected a string, got {kind} {(sensitive ? "(value hidden)" : DisplayText.Value(s.Value))}; quote it");
             return null;
@@ -277,6 +289,58 @@ public sealed class StrictBinder
         }
 
         return dictionary;
+    }
+
+    private const string StrTag = "tag:yaml.org,2002:str";
+    private const string IntTag = "tag:yaml.org,2002:int";
+
+    /// <summary>
+    /// An explicit tag is honoured only where it says what the field is (`!!str` on a string, `!!int` on an integer,
+    /// `!!float` or `!!int` on a number, `!!bool`, `!!map`, `!!seq`, `!!null`): `!!float 4` on an integer field, or a
+    /// tag no core schema knows (`!foo`, `!!binary`), was silently read as something else. "!" (non-specific) is plain.
+    /// </summary>
+    private bool TagFits(YamlNode node, Type underlying, string path)
+    {
+        var tag = node.Tag;
+        if (tag.IsEmpty || tag.IsNonSpecific)
+        {
+            return true;
+        }
+
+        const string Core = "tag:yaml.org,2002:";
+        var fits = tag.Value switch
+        {
+            Core + "null" => node is YamlScalarNode { Value: null or "" or "~" or "null" or "Null" or "NULL" },
+            Core + "map" => node is YamlMappingNode,
+            Core + "seq" => node is YamlSequenceNode,
+            StrTag => node is YamlScalarNode && underlying == typeof(string),
+            IntTag => node is YamlScalarNode && (underlying == typeof(int) || underlying == typeof(long) || underlying == typeof(double)),
+            Core + "float" => node is YamlScalarNode && underlying == typeof(double),
+            Core + "bool" => node is YamlScalarNode && underlying == typeof(bool),
+            _ => false,
+        };
+        if (!fits)
+        {
+            var shown = tag.Value.StartsWith(Core, StringComparison.Ordinal) ? "!!" + tag.Value[Core.Length..] : tag.Value;
+            Error(path, node, "type", $"the tag {DisplayText.Quote(shown)} does not fit this field; write the value without a tag");
+        }
+
+        return fits;
+    }
+
+    // YamlDotNet's TagName throws for the empty and the non-specific ("!") tag: neither names a type.
+    private static string? TagOf(YamlNode node) => node.Tag.IsEmpty || node.Tag.IsNonSpecific ? null : node.Tag.Value;
+
+    private static bool HasLeadingZero(string value)
+    {
+        var digits = value.TrimStart('+', '-');
+        return digits.Length > 1 && digits[0] == '0' && digits.All(char.IsAsciiDigit);
+    }
+
+    private static string OctalOrNot(string value)
+    {
+        var digits = value.TrimStart('+', '-');
+        return digits.All(c => c is >= '0' and <= '7') ? $"{value} is {Convert.ToInt64(digits, 8).ToString(CultureInfo.InvariantCulture)} to them" : "or refuse it";
     }
 
     private bool IsPlainOrOverride(YamlScalarNode s) => s.Style == ScalarStyle.Plain || _document.IsOverride(s);

@@ -34,6 +34,29 @@ public class StrictBinderTests
     }
 
     [Fact]
+    public void A_tag_is_honoured_only_where_it_says_what_the_field_is()
+    {
+        var (device, ok) = Bind(Specs.Minimal(extraSpec: "hostname: !!str edge01\ncpu: {cores: !!int 4, sockets: ! 1}\nmemory: !!str 4Gi"));
+        Assert.False(ok.HasErrors, string.Join("\n", ok.Items));
+        Assert.Equal(("edge01", 4, 1), (device.Spec.Hostname, device.Spec.Cpu.Cores, device.Spec.Cpu.Sockets));
+
+        var (_, d) = Bind(Specs.Minimal(extraSpec: "hostname: !shell edge01\ncpu: {cores: !!float 4, sockets: !!str 1}\nmemory: !!binary NGdp"));
+        Assert.Equal(4, d.ErrorCount);
+        Assert.Contains(d.Items, x => x.Path == "spec.cpu.cores" && x.Message.Contains("the tag \"!!float\" does not fit this field", StringComparison.Ordinal));
+        Assert.Contains(d.Items, x => x.Path == "spec.hostname" && x.Message.Contains("the tag \"!shell\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0022", "(0022 is 18 to them)")]
+    [InlineData("-08", "(or refuse it)")]
+    public void An_integer_with_a_leading_zero_is_refused_as_ambiguous(string value, string octal)
+    {
+        var (_, d) = Bind(Specs.Minimal(extraSpec: $"expose: {{sshPort: {value}}}"));
+        var error = Assert.Single(d.Items, x => x.Path == "spec.expose.sshPort");
+        Assert.Contains("has a leading zero, which YAML 1.1 readers (kubectl, helm) take as octal " + octal, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Numbers_and_booleans_are_not_strings_unless_quoted()
     {
         var (_, d) = Bind(Specs.Minimal(extraSpec: "memory: 4096\nhostname: true"));
