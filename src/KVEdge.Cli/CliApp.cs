@@ -5,7 +5,7 @@ using KVEdge.Cli.Console;
 namespace KVEdge.Cli;
 
 /// <summary>The command tree; <see cref="Program"/> only wires the real console to it, tests wire a fake one.</summary>
-public static class CliApp
+public static partial class CliApp
 {
     public static RootCommand Build(ICliConsole console, ClusterClientFactory? clusterFactory = null)
     {
@@ -51,7 +51,7 @@ public static class CliApp
             .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.Length > 1 && t.Value.StartsWith('-'));
         IEnumerable<string> problems = flagAsName is not null
             ? [$"unknown flag: {Core.Diagnostics.DisplayText.Quote(flagAsName.Value.Split('=')[0])}{DidYouMean(parsed, flagAsName.Value)}"]
-            : parsed.Errors.Select(e => e.Message + DidYouMean(parsed, e.Message));
+            : parsed.Errors.Select(e => Plain(e.Message) + DidYouMean(parsed, e.Message));
         if ((flagAsName is not null || parsed.Errors.Count > 0) && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             var human = new HumanOutput(console);
@@ -110,4 +110,26 @@ public static class CliApp
             : command.Subcommands.Select(c => c.Name);
         return Core.Diagnostics.Suggestions.DidYouMean(token.Split('=')[0], candidates);
     }
+
+    // System.CommandLine names the .NET type a value failed to parse as ("System.Nullable`1[System.Int32]"); the user
+    // wants the flag, the value (escaped and bounded) and what it should have been.
+    private static string Plain(string message)
+    {
+        var m = ParseFailure().Match(message);
+        if (!m.Success)
+        {
+            return message;
+        }
+
+        var type = m.Groups["type"].Value;
+        var wanted = type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : type.Contains("TimeSpan", StringComparison.Ordinal) ? "a duration"
+            : type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : "a valid value";
+        return $"{m.Groups["name"].Value}: {Core.Diagnostics.DisplayText.Quote(m.Groups["value"].Value)} is not {wanted}";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<name>[^']*)' as expected type '(?<type>[^']*)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex ParseFailure();
 }

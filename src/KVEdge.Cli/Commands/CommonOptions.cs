@@ -45,9 +45,12 @@ public static class CommonOptions
         var option = new Option<int>("--concurrency") { Description = description, DefaultValueFactory = _ => KVEdge.Core.Actions.InstallOptions.DefaultConcurrency };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > 256)
+            // A value that is not a number is System.CommandLine's own parse error; reading it here would throw.
+            if (result.Tokens.Count > 0
+                && int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                && n is < 1 or > 256)
             {
-                result.AddError($"--concurrency {result.GetValueOrDefault<int>()}: must be between 1 and 256");
+                result.AddError($"--concurrency {n}: must be between 1 and 256");
             }
         });
         return option;
