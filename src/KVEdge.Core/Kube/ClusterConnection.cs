@@ -36,7 +36,8 @@ public static class ClusterConnection
 
         try
         {
-            var merged = Merge(files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true)).ToList());
+            var configs = files.Select(f => WithTokenFiles(f, KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true))).ToList();
+            var merged = Merge(configs);
             if (options.Context is not null && merged.Contexts?.Any(c => c.Name == options.Context) != true)
             {
                 throw new ClusterUnavailableException($"kubeconfig {described}: context \"{options.Context}\" does not exist (contexts: {ContextNames(merged)})");
@@ -51,12 +52,73 @@ public static class ClusterConnection
         }
         catch (KubeConfigException ex)
         {
-            throw new ClusterUnavailableException($"kubeconfig {described}: {ex.Message}", ex);
+            throw new ClusterUnavailableException($"kubeconfig {described}: {Plain(ex)}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or FormatException)
         {
             throw new ClusterUnavailableException($"kubeconfig {described} cannot be read: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// KubernetesClient's message without the .NET exception it wraps: a credential plugin that failed ("az login"
+    /// first) surfaced as a JSON parser's stack trace, hiding what the plugin itself printed.
+    /// </summary>
+    private static string Plain(KubeConfigException ex)
+    {
+        var message = ex.Message;
+        var cut = message.IndexOf(": System.", StringComparison.Ordinal);
+        if (message.StartsWith("external exec failed", StringComparison.Ordinal))
+        {
+            return "the user's exec credential plugin gave no credential (it printed no ExecCredential JSON; what it printed to stderr is above)";
+        }
+
+        return cut > 0 ? message[..cut] : message.Split('\n')[0];
+    }
+
+    /// <summary>The most a token file may hold: a service-account or OIDC token is a few KiB.</summary>
+    public const int MaxTokenBytes = 64 * 1024;
+
+    /// <summary>
+    /// client-go's users[].user.tokenFile (kubectl reads the bearer token from it; KubernetesClient's model has no such
+    /// field): read from the kubeconfig's own YAML and given as the user's token, a relative path taken from the
+    /// kubeconfig's folder, as client-go does. A token given inline wins, as in client-go.
+    /// </summary>
+    private static K8SConfiguration WithTokenFiles(FileInfo file, K8SConfiguration config)
+    {
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(file.FullName)));
+        if (yaml.Documents is not [{ RootNode: YamlDotNet.RepresentationModel.YamlMappingNode root }, ..]
+            || !root.Children.TryGetValue("users", out var usersNode) || usersNode is not YamlDotNet.RepresentationModel.YamlSequenceNode users)
+        {
+            return config;
+        }
+
+        foreach (var entry in users.Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>())
+        {
+            if (entry.Children.TryGetValue("name", out var nameNode) && nameNode is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } name }
+                && entry.Children.TryGetValue("user", out var userNode) && userNode is YamlDotNet.RepresentationModel.YamlMappingNode user
+                && user.Children.TryGetValue("tokenFile", out var tokenNode) && tokenNode is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { Length: > 0 } tokenFile }
+                && config.Users?.FirstOrDefault(u => u.Name == name) is { } named && string.IsNullOrEmpty(named.UserCredentials?.Token))
+            {
+                var path = Path.IsPathRooted(tokenFile) ? tokenFile : Path.Combine(file.DirectoryName!, tokenFile);
+                var kind = Files.PathKinds.Of(path);
+                if (kind is not Files.PathKind.RegularFile && !(kind is Files.PathKind.SymbolicLink && File.Exists(path)))
+                {
+                    throw new ClusterUnavailableException($"kubeconfig {file.FullName}: user \"{name}\"'s tokenFile {path} is {Files.PathKinds.Describe(kind)}, not a token file");
+                }
+
+                if (new FileInfo(path).Length > MaxTokenBytes)
+                {
+                    throw new ClusterUnavailableException($"kubeconfig {file.FullName}: user \"{name}\"'s tokenFile {path} is larger than {MaxTokenBytes / 1024} KiB, the limit for a token");
+                }
+
+                named.UserCredentials ??= new UserCredentials();
+                named.UserCredentials.Token = File.ReadAllText(path).Trim();
+            }
+        }
+
+        return config;
     }
 
     /// <summary>A kubeconfig is a few KiB: larger than this is not one (kvedge would otherwise read /dev/zero until memory ran out).</summary>

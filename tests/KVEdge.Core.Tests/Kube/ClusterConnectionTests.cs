@@ -100,4 +100,47 @@ public sealed class ClusterConnectionTests : IDisposable
         var error = Assert.Throws<ClusterUnavailableException>(() => ClusterConnection.Resolve(Options(kubeconfig: broken), Env(), _folder));
         Assert.StartsWith($"kubeconfig {broken} cannot be read: ", error.Message, StringComparison.Ordinal);
     }
+
+    private string WithUser(string user) => Write("user.yaml", $$$"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - {name: factory-a, cluster: {server: "https://10.20.0.1:6443", insecure-skip-tls-verify: true}}
+        users:
+        - name: ops
+          user:
+        {{{user}}}
+        contexts:
+        - {name: a, context: {cluster: factory-a, user: ops}}
+        current-context: a
+        """);
+
+    [Fact]
+    public void A_user_with_only_a_token_file_authenticates_with_its_token_as_kubectl_does()
+    {
+        Write("token.txt", "ey.token-from-file\n");
+        var config = ClusterConnection.Resolve(Options(kubeconfig: WithUser("    tokenFile: token.txt")), Env(), _folder);
+        Assert.Equal("ey.token-from-file", config.AccessToken);
+
+        // An inline token wins over the file, as in client-go.
+        var both = ClusterConnection.Resolve(Options(kubeconfig: WithUser("    token: inline\n    tokenFile: token.txt")), Env(), _folder);
+        Assert.Equal("inline", both.AccessToken);
+    }
+
+    [Fact]
+    public void A_token_file_that_is_a_device_is_refused_before_it_is_read()
+    {
+        var error = Assert.Throws<ClusterUnavailableException>(() => ClusterConnection.Resolve(Options(kubeconfig: WithUser("    tokenFile: /dev/zero")), Env(), _folder));
+        Assert.Contains("user \"ops\"'s tokenFile /dev/zero is a character device, not a token file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failing_exec_credential_plugin_is_said_plainly_not_as_a_json_parser_trace()
+    {
+        var plugin = Write("plugin.sh", "#!/bin/sh\necho \"error: run az login first\" >&2\nexit 1\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var kubeconfig = WithUser($"    exec: {{apiVersion: client.authentication.k8s.io/v1, command: {plugin}, interactiveMode: Never}}");
+        var error = Assert.Throws<ClusterUnavailableException>(() => ClusterConnection.Resolve(Options(kubeconfig: kubeconfig), Env(), _folder));
+        Assert.Equal($"kubeconfig {kubeconfig}: the user's exec credential plugin gave no credential (it printed no ExecCredential JSON; what it printed to stderr is above)", error.Message);
+    }
 }
