@@ -25,7 +25,17 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     public KubernetesClusterClient(KubernetesClientConfiguration config, RetryPolicy? retry = null)
     {
         config.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        _client = new KubeVirtKubernetes(config, new SubresourcePathHandler());
+        try
+        {
+            _client = new KubeVirtKubernetes(config, new SubresourcePathHandler());
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // The user's client certificate and key are turned into one credential here: a key that is not one (or not
+            // the certificate's) ended kvedge with "internal error: CryptographicException".
+            throw new ClusterUnavailableException($"the kubeconfig user's client certificate or key cannot be used: {ex.Message} (check client-certificate-data and client-key-data, or the files they name)", ex);
+        }
+
         _retry = retry ?? RetryPolicy.Default;
         _server = config.Host;
     }
@@ -410,14 +420,19 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
 
     private static string Describe(Exception ex)
     {
-        var inner = ex;
-        while (inner.InnerException is not null)
+        for (Exception? e = ex; e is not null; e = e.InnerException)
         {
-            inner = inner.InnerException;
+            // A TLS handshake answered by a plain-HTTP port fails deep in SslStream with a frame-size message.
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return $"the TLS handshake failed ({Innermost(e).Message}); is this an HTTPS port? The API server speaks HTTPS";
+            }
         }
 
-        return inner.Message;
+        return Innermost(ex).Message;
     }
+
+    private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
 
     private static TimeSpan? RetryAfter(HttpOperationException ex) =>
         ex.Response.Headers.TryGetValue("Retry-After", out var values) && int.TryParse(values.FirstOrDefault(), out var seconds)
