@@ -36,7 +36,19 @@ public sealed class HumanOutput
     // terminal as such.
     public void Line(string text) => _ansi.WriteLine(DisplayText.Escape(text));
 
-    public void Warning(string text) => _ansi.MarkupLineInterpolated($"[yellow]warning: {DisplayText.Escape(text)}[/]");
+    public void Warning(string text) => Lines("yellow", "warning: ", text);
 
-    public void Failure(string text) => _ansi.MarkupLineInterpolated($"[red]error: {DisplayText.Escape(text)}[/]");
+    public void Failure(string text) => Lines("red", "error: ", text);
+
+    // A message of several lines (a list of problems) is printed as lines, each escaped, the later ones indented: its
+    // own line breaks were printed as a literal "\n". A value inside a message was escaped where it was quoted.
+    private void Lines(string colour, string prefix, string text)
+    {
+        var lines = text.TrimEnd('\n').Split('\n');
+        _ansi.MarkupLineInterpolated($"[{colour}]{prefix}{DisplayText.Escape(lines[0])}[/]");
+        foreach (var line in lines.Skip(1))
+        {
+            _ansi.MarkupLineInterpolated($"[{colour}]  {DisplayText.Escape(line)}[/]");
+        }
+    }
 }

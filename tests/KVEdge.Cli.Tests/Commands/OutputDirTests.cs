@@ -33,6 +33,9 @@ public sealed class OutputDirTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("factory-a\" is a symbolic link: kvedge writes only real folders and files inside --output-dir", console.Err, StringComparison.Ordinal);
         Assert.Contains("nothing was written", console.Err, StringComparison.Ordinal);
+        // A list of problems is printed as lines, not with a literal "\n" between them.
+        Assert.DoesNotContain("\\n", console.Err, StringComparison.Ordinal);
+        Assert.Contains("\n  nothing was written\n", console.Err, StringComparison.Ordinal);
         Assert.Equal([Path.Combine(elsewhere, "precious.txt")], Everything(elsewhere));
         Assert.Equal([Path.Combine(Tree, "factory-a")], Everything(Tree).Where(p => !p.StartsWith(Path.Combine(Tree, "factory-a") + "/", StringComparison.Ordinal)));
     }
