@@ -78,6 +78,11 @@ public class ChartParityTests
               provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-chart}
               proxy: {httpsProxy: "http://proxy.example.com:3128/", noProxy: ["*", localhost, .svc, "*.cluster.local", "registry.example.com:5000", 10.0.0.0/8, "fd00::/64"]}
             """, []),
+        // Strings with YAML indicators where the chart writes a value into a manifest: quoted, so read back as written.
+        ["yaml-significant-strings"] = ("""
+            cpu: {model: "Skylake-Client:{v2}#1,[x]"}
+            memory: "4e9"
+            """, []),
         ["trusted-mirror-journald"] = ("""
             iotEdge:
               packageRepository: {url: "http://10.0.0.5/repo", suite: stable, trusted: true}
