@@ -77,4 +77,24 @@ public class SystemdUnitTextTests
         Assert.All(aziot, d => Assert.Equal(("Service", "Environment"), (d.Section, d.Key)));
         Assert.Equal(["https_proxy=http://proxy.example.com:3128", $"no_proxy={list}"], aziot.SelectMany(d => EnvironmentAssignments(d.Value)));
     }
+
+    [Fact]
+    public void The_env_file_sourced_by_the_converge_programs_shell_gives_back_each_value_whole()
+    {
+        // A repository URL may hold anything but blanks: quotes, $( ), backticks and ';' must stay text.
+        const string Url = "https://mirror.example.com/ms?a='$(reboot)'&b=`id`;c=\\x\"%h";
+        var spec = Specs.Minimal(extraSpec: $$"""
+            dataDisk: {mountPath: /srv/edge_data-1.0}
+            iotEdge:
+              provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-01}
+              packageRepository: {url: "{{Url.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}}", suite: noble, components: [main, extra]}
+            """);
+        var result = TemplateAction.Run([new InputFile("t.yaml", spec)], [], "default");
+        Assert.False(result.Diagnostics.HasErrors, string.Join("\n", result.Diagnostics.Items));
+        var env = result.Devices.Single().Objects.OfType<k8s.Models.V1ConfigMap>().Single().Data["kvedge.env"];
+        var bash = ExternalTool.Require("/bin/bash");
+        var run = ExternalTool.Run(bash, ["-c", "set -eu; . /dev/stdin; printf '%s\\n' \"$KVEDGE_REPO_URL\" \"$KVEDGE_DATA_MOUNT\" \"$KVEDGE_REPO_COMPONENTS\""], env);
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Equal($"{Url}\n/srv/edge_data-1.0\nmain extra\n", run.StdOut);
+    }
 }
