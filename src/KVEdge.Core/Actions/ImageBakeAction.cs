@@ -29,6 +29,12 @@ public static class ImageBakeAction
             problems.Add("--accel kvm: this host has no /dev/kvm");
         }
 
+        // The baked disk replaces a regular file only: as root, a device path here would have been written over.
+        if (options.OutputDisk is { } output && Files.PathKinds.Of(output) is not (Files.PathKind.Missing or Files.PathKind.RegularFile) and var kind)
+        {
+            problems.Add($"--output-disk {Diagnostics.DisplayText.Quote(output)} is {Files.PathKinds.Describe(kind)}, not a regular file; kvedge writes only regular files");
+        }
+
         foreach (var (option, path) in new[] { ("--kernel", options.Kernel), ("--initrd", options.Initrd) })
         {
             if (path is not null && !fileExists(path))
@@ -60,7 +66,12 @@ public static class ImageBakeAction
             reporter.Line($"baked in {baked.BootTime.TotalSeconds:0} s");
             if (options.OutputDisk is { } keep)
             {
-                File.Copy(baked.Disk, keep, overwrite: true);
+                // Through a temporary file beside it, renamed over it: never written through a link or into a device.
+                await Files.OutputFile.WriteAsync(keep, replace: true, "--output-disk", async target =>
+                {
+                    await using var source = File.OpenRead(baked.Disk);
+                    await source.CopyToAsync(target, ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
                 reporter.Line($"baked disk written to {keep}");
             }
 
