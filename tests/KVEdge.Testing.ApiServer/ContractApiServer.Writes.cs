@@ -109,6 +109,15 @@ public sealed partial class ContractApiServer
         });
     }
 
+    /// <summary>
+    /// `virtctl stop` (or `start`) as virt-api carries it out (kubevirt/kubevirt v1.9.0 pkg/virt-api/rest/lifecycle.go,
+    /// getRunningPatch): spec.runStrategy set to Halted (Always) by an Update whose field manager is virt-api, which so
+    /// owns .spec.runStrategy from then on. virt-api sends a JSON patch (test + replace); its field ownership is that of
+    /// this merge patch.
+    /// </summary>
+    public JsonObject VirtctlSetRunStrategy(string ns, string name, string runStrategy) =>
+        MergePatch(ResourceType.VirtualMachine, ns, name, new JsonObject { ["spec"] = new JsonObject { ["runStrategy"] = runStrategy } }, "virt-api", status: false, dryRun: false);
+
     private JsonObject MergePatch(ResourceType type, string? ns, string name, JsonObject patch, string fieldManager, bool status, bool dryRun) =>
         Store.Atomically(() =>
         {

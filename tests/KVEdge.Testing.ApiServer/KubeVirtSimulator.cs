@@ -71,6 +71,14 @@ public sealed class KubeVirtSimulator : IDisposable
     /// <summary>Imports stop at this percentage and never finish.</summary>
     public double? ImportStallsAt { get; set; }
 
+    /// <summary>
+    /// Every importer pod fails with this message (a wrong URL, no egress), as CDI v1.66 reports it
+    /// (pkg/controller/datavolume/import-controller.go): the phase stays ImportInProgress, progress N/A, the conditions
+    /// Bound=True, Ready=False, Running=False with reason Error and the importer's message, and status.restartCount
+    /// rises at each importer restart; the DataVolume never becomes Failed (no AnnImportFatalError).
+    /// </summary>
+    public string? ImportFailsWith { get; set; }
+
     public int Restarts { get; private set; }
 
     /// <summary>How long the old VMI of a restarted VM stays (KubeVirt's graceful shutdown: 180 s by default).</summary>
@@ -248,6 +256,32 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "ImportScheduled", ["progress"] = "N/A" });
+        if (ImportFailsWith is { } failure)
+        {
+            // Bounded: the simulator stops with the server, and a test's --wait ends long before.
+            for (var restarts = 1; restarts <= 10_000; restarts++)
+            {
+                await Task.Delay(StepOf(name), _stop.Token);
+                JsonObject Condition(string type, string status, string reason, string message) =>
+                    new() { ["type"] = type, ["status"] = status, ["reason"] = reason, ["message"] = message };
+                if (!SetStatus(ResourceType.DataVolume, ns, name, new JsonObject
+                {
+                    ["phase"] = "ImportInProgress",
+                    ["progress"] = "N/A",
+                    ["restartCount"] = restarts,
+                    ["conditions"] = new JsonArray(
+                        Condition("Bound", "True", "Bound", "PVC " + name + " Bound"),
+                        Condition("Ready", "False", "TransferRunning", "Import in progress"),
+                        Condition("Running", "False", "Error", failure)),
+                }))
+                {
+                    return;
+                }
+            }
+
+            return;
+        }
+
         foreach (var percent in new[] { 0.0, 12.5, 37.5, 62.5, 87.5, 100.0 })
         {
             await Task.Delay(StepOf(name), _stop.Token);

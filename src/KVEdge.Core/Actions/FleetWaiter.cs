@@ -201,7 +201,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             foreach (var dv in dvs)
             {
                 var name = dv["metadata"]!["name"]!.GetValue<string>();
-                var progress = dv["status"]?["progress"]?.GetValue<string>() ?? "N/A";
+                var progress = ImportState.Progress(dv["status"]);
                 if (!state.Progress.TryGetValue(name, out var last) || last != progress)
                 {
                     state.Progress[name] = progress;
@@ -238,25 +238,36 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             next = WaitStage.Ready;
         }
 
+        // An importer that keeps failing is said in the stage (and so in a time-out's summary): CDI never makes the
+        // DataVolume Failed for it, only Running=False with the importer's message (see ImportState).
+        var failing = next == WaitStage.Importing
+            ? dvs.Where(dv => ImportState.IsFailing(dv["status"]))
+                .Select(dv => $"{dv["metadata"]!["name"]!.GetValue<string>()}: {ImportState.Progress(dv["status"])}").FirstOrDefault()
+            : null;
+        var stage = next switch
+        {
+            WaitStage.Importing => failing is null ? "the DataVolumes to import" : $"the DataVolumes to import ({failing})",
+            WaitStage.Starting => t.ReplacedVmi is null
+                ? "the VirtualMachineInstance to be Running"
+                : "the restarted VM: a new VirtualMachineInstance, Running",
+            WaitStage.Agent => "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)",
+            WaitStage.Healthy => $"IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health {t.Device} says why not)",
+            _ => "ready",
+        };
         if (next != state.Phase)
         {
             state.Phase = next;
-            state.Stage = next switch
-            {
-                WaitStage.Importing => "the DataVolumes to import",
-                WaitStage.Starting => t.ReplacedVmi is null
-                    ? "the VirtualMachineInstance to be Running"
-                    : "the restarted VM: a new VirtualMachineInstance, Running",
-                WaitStage.Agent => "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)",
-                WaitStage.Healthy => $"IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health {t.Device} says why not)",
-                _ => "ready",
-            };
+            state.Stage = stage;
             if (next == WaitStage.Agent)
             {
                 state.AgentSince = Time.GetUtcNow();
             }
 
             reporter.Stage(t.Device, next, state.Stage);
+        }
+        else
+        {
+            state.Stage = stage;
         }
 
     }

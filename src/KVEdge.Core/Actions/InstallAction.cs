@@ -208,7 +208,11 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
             var detail = ex.Causes.Count > 0 ? $"{ex.Message} [{string.Join("; ", ex.Causes)}]" : ex.Message;
             if (ex.IsConflict && ex.Reason == "Conflict" && ex.Causes.Count > 0)
             {
-                detail += "; another field manager owns these fields: rerun with --force-conflicts to take them over";
+                // virtctl stop/start: virt-api owns spec.runStrategy (kubevirt/kubevirt v1.9.0
+                // pkg/virt-api/rest/lifecycle.go). Forcing the spec's value back would start a VM an operator stopped.
+                detail += ex.Causes.Any(c => c.StartsWith(".spec.runStrategy:", StringComparison.Ordinal) && c.Contains("\"virt-api\"", StringComparison.Ordinal))
+                    ? $"; the VM was stopped or started through KubeVirt (virtctl stop/start set its runStrategy): kvedge leaves that decision where it was made. Run `virtctl start {device.Name} -n {device.Namespace}` to start it again, or set spec.runStrategy to what KubeVirt has; --force-conflicts would override the operator"
+                    : "; another field manager owns these fields: rerun with --force-conflicts to take them over";
             }
 
             return (scope.Outcome(detail, conflict: ex.IsConflict), null);

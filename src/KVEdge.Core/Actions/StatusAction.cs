@@ -69,7 +69,7 @@ public sealed class StatusAction(IClusterClient cluster)
                 }
             }
 
-            var import = root?["status"] is JsonObject s ? $"{s["phase"]?.GetValue<string>() ?? "Pending"} {s["progress"]?.GetValue<string>() ?? ""}".Trim() : null;
+            var import = root?["status"] is JsonObject s ? ImportState.Describe(s) : null;
             var service = serviceByKey.GetValueOrDefault($"{vmNs}/{name}");
             return new DeviceStatus(
                 vmNs,

@@ -179,6 +179,22 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Contains("ready 0, timed out 1: factory-a/edge-01 (waiting for the DataVolumes to import)\n", console.Err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_importer_that_keeps_failing_is_shown_with_its_message_and_restarts_not_as_N_A()
+    {
+        // CDI keeps the phase and retries; only the Running condition and restartCount say why (a wrong URL here).
+        _cluster.Server.Simulator.ImportFailsWith = "Unable to connect to http data source: expected status code 200, got 404. Status: 404 Not Found";
+        _cluster.Server.Simulator.Start();
+        var (code, console) = Kvedge("install", "-f", _spec, "--wait", "--timeout", "3s");
+        Assert.Equal(ExitCodes.WaitTimeout, code);
+        Assert.Matches(@"edge-01: importing edge-01-root \[\.+\] N/A, retrying \([0-9]+ restarts?\): Unable to connect to http data source: expected status code 200, got 404", console.Err);
+        Assert.Matches(@"ready 0, timed out 1: factory-a/edge-01 \(waiting for the DataVolumes to import \(edge-01-(root|data): N/A, retrying \([0-9]+ restarts?\): Unable to connect", console.Err);
+
+        var (statusCode, status) = Kvedge("status");
+        Assert.Equal(0, statusCode);
+        Assert.Matches(@"ImportInProgress N/A, retrying \([0-9]+ restarts\): Unable to connect to http data source", status.Out);
+    }
+
     [Theory]
     [InlineData("install", "0")]
     [InlineData("install", "257")]
@@ -213,6 +229,21 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Equal(5, again.Err.Split('\n').Count(l => l.EndsWith(" unchanged", StringComparison.Ordinal)));
         Assert.Contains("virtualmachine.kubevirt.io/edge-01 created\n", again.Err, StringComparison.Ordinal);
         Assert.Contains("service/edge-01 created\n", again.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_VM_stopped_with_virtctl_is_not_answered_with_advice_that_starts_it()
+    {
+        Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        // virtctl stop: virt-api sets runStrategy Halted and so owns the field.
+        _cluster.Server.VirtctlSetRunStrategy("factory-a", "edge-01", "Halted");
+        var (code, console) = Kvedge("upgrade", "-f", _spec);
+        Assert.Equal(ExitCodes.Conflict, code);
+        Assert.Contains("conflict with \"virt-api\"", console.Err, StringComparison.Ordinal);
+        Assert.Contains("the VM was stopped or started through KubeVirt (virtctl stop/start set its runStrategy)", console.Err, StringComparison.Ordinal);
+        Assert.Contains("Run `virtctl start edge-01 -n factory-a` to start it again", console.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("rerun with --force-conflicts", console.Err, StringComparison.Ordinal);
+        Assert.Equal("Halted", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["runStrategy"]!.GetValue<string>());
     }
 
     [Fact]
