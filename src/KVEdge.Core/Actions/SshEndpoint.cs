@@ -6,7 +6,8 @@ namespace KVEdge.Core.Actions;
 
 public static class SshEndpoint
 {
-    public static SshTarget Resolve(JsonObject service, IReadOnlyList<JsonObject> nodes)
+    /// <param name="nodes">The cluster's nodes; null when this user may not list them (a namespace-scoped role).</param>
+    public static SshTarget Resolve(JsonObject service, IReadOnlyList<JsonObject>? nodes)
     {
         var spec = service["spec"];
         var type = spec?["type"]?.GetValue<string>() ?? ExposeTypes.ClusterIP;
@@ -24,6 +25,11 @@ public static class SshEndpoint
                     : new SshTarget(host, servicePort, ExposeTypes.LoadBalancer);
             case ExposeTypes.NodePort:
                 var nodePort = port?["nodePort"]?.GetValue<int>() ?? 0;
+                if (nodes is null)
+                {
+                    return new SshTarget(null, nodePort, $"NodePort {nodePort} on any node's address (this user may not list nodes; `kubectl get nodes -o wide` with a user who may, or ask the cluster's admin)");
+                }
+
                 var address = nodes
                     .SelectMany(n => n["status"]?["addresses"]?.AsArray() ?? [])
                     .OrderBy(a => a?["type"]?.GetValue<string>() == "ExternalIP" ? 0 : a?["type"]?.GetValue<string>() == "InternalIP" ? 1 : 2)
@@ -38,7 +44,7 @@ public static class SshEndpoint
         }
     }
 
-    public static string Describe(JsonObject service, IReadOnlyList<JsonObject> nodes)
+    public static string Describe(JsonObject service, IReadOnlyList<JsonObject>? nodes)
     {
         var target = Resolve(service, nodes);
         return target.Reachable ? $"{target.Host}:{target.Port}" : target.Note;

@@ -40,10 +40,19 @@ public sealed class StatusAction(IClusterClient cluster)
         var vmis = await cluster.ListAsync(ClusterResource.VirtualMachineInstance, ns, selector, null, ct).ConfigureAwait(false);
         var dvs = await cluster.ListAsync(ClusterResource.DataVolume, ns, selector, null, ct).ConfigureAwait(false);
         var services = await cluster.ListAsync(ClusterResource.Service, ns, selector, null, ct).ConfigureAwait(false);
-        IReadOnlyList<JsonObject> nodes = [];
+        IReadOnlyList<JsonObject>? nodes = [];
         if (services.Items.Any(s => s["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort))
         {
-            nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
+            try
+            {
+                nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
+            }
+            catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Forbidden)
+            {
+                // Nodes are cluster-scoped: a namespace-scoped user (the common case on a shared cluster) may not list
+                // them. The rest of the status does not depend on it; the SSH column says why it has no address.
+                nodes = null;
+            }
         }
 
         static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";

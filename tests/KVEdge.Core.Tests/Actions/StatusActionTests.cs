@@ -30,6 +30,19 @@ public sealed class StatusActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_namespace_scoped_user_gets_the_status_of_a_NodePort_device_with_the_reason_its_address_is_missing()
+    {
+        // Nodes are cluster-scoped: a role bound in one namespace may not list them (403), which ended status.
+        _cluster.Server.NamespaceScope = "factory-a";
+        SeedDevice(5);
+        using var client = _cluster.Client();
+        var device = Assert.Single(await new StatusAction(client).RunAsync("factory-a", null, CancellationToken.None));
+        Assert.Equal("Running", device.Status);
+        Assert.StartsWith("NodePort 30005 on any node's address (this user may not list nodes;", device.Ssh, StringComparison.Ordinal);
+        Assert.Contains(_cluster.Server.Requests, r => r.Method == "GET" && r.Path == "/api/v1/nodes");
+    }
+
+    [Fact]
     public async Task A_device_the_Helm_chart_installed_is_listed_too()
     {
         // helm install overwrites app.kubernetes.io/managed-by with "Helm" on every object it creates.
