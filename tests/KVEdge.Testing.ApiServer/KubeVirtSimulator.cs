@@ -320,23 +320,62 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
-        if (pending.Count > 0)
+        // The VM controller creates the VMI at once, standalone DataVolumes still importing or not; it stays Pending (no
+        // pod yet) until they are ready (kubevirt/kubevirt v1.9.0 pkg/virt-controller/watch/vm/vm.go, startVMI;
+        // ../shared/reference/real-cluster-behaviour.md, "VM restart subresource": so a restart while importing is 202).
+        var existing = _store.Read(ResourceType.VirtualMachineInstance, ns, name);
+        if (existing is not null && existing["status"]?["phase"]?.GetValue<string>() is not (null or "Pending"))
         {
-            SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Provisioning", false, false));
             return;
         }
 
-        if (_store.Read(ResourceType.VirtualMachineInstance, ns, name) is not null)
+        if (existing is null)
         {
+            if (vm["spec"]?["template"]?["spec"]?["domain"]?["devices"]?["tpm"]?["persistent"]?.GetValue<bool>() == true)
+            {
+                EnsurePersistentState(vm, ns, name);
+            }
+
+            _agentConnected[(ns, name)] = false;
+            _store.Commit(ResourceType.VirtualMachineInstance, NewVmi(vm, ns, name), []);
+            SetStatus(ResourceType.VirtualMachineInstance, ns, name, new JsonObject { ["phase"] = "Pending" });
+        }
+
+        if (pending.Count > 0)
+        {
+            SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Provisioning", true, false));
             return;
         }
 
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Starting", true, false));
-        if (vm["spec"]?["template"]?["spec"]?["domain"]?["devices"]?["tpm"]?["persistent"]?.GetValue<bool>() == true)
+
+        // Pending -> Scheduling (the virt-launcher pod is created) -> Scheduled (the pod runs) -> Running (virt-handler
+        // has started the domain): kubevirt/kubevirt v1.9.0 pkg/virt-controller/watch/vmi/vmi.go and virt-handler.
+        foreach (var phase in new[] { "Scheduling", "Scheduled" })
         {
-            EnsurePersistentState(vm, ns, name);
+            if (!SetStatus(ResourceType.VirtualMachineInstance, ns, name, new JsonObject { ["phase"] = phase, ["nodeName"] = phase == "Scheduled" ? "edge-node-1" : null }))
+            {
+                return;
+            }
+
+            await Task.Delay(StepOf(name) / 2, _stop.Token);
         }
 
+        var probed = HasReadinessProbe(vm);
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false, ready: !probed));
+        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, !probed));
+        if (AgentNeverConnects)
+        {
+            return;
+        }
+
+        await Task.Delay(StepOf(name), _stop.Token);
+        _agentConnected[(ns, name)] = true;
+        Probe(ns, name);
+    }
+
+    private static JsonObject NewVmi(JsonObject vm, string ns, string name)
+    {
         var vmi = new JsonObject
         {
             ["apiVersion"] = "kubevirt.io/v1",
@@ -351,20 +390,7 @@ public sealed class KubeVirtSimulator : IDisposable
             },
             ["spec"] = vm["spec"]?["template"]?["spec"]?.DeepClone(),
         };
-        _agentConnected[(ns, name)] = false;
-        _store.Commit(ResourceType.VirtualMachineInstance, vmi, []);
-        await Task.Delay(StepOf(name), _stop.Token);
-        var probed = HasReadinessProbe(vm);
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false, ready: !probed));
-        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, !probed));
-        if (AgentNeverConnects)
-        {
-            return;
-        }
-
-        await Task.Delay(StepOf(name), _stop.Token);
-        _agentConnected[(ns, name)] = true;
-        Probe(ns, name);
+        return vmi;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _agentConnected = new();

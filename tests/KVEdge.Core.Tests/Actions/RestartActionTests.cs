@@ -32,4 +32,23 @@ public sealed class RestartActionTests() : ContractClusterTest(simulate: true)
         Assert.Equal(FailureKind.Refused, result.Failure?.Kind);
         Assert.Contains("RunStategy Halted does not support manual restart requests", result.Failure!.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_VM_whose_disks_still_import_has_a_Pending_instance_and_is_restarted_as_KubeVirt_does()
+    {
+        // KubeVirt creates the VMI at once; it stays Pending while a standalone DataVolume imports, so the restart
+        // subresource accepts the request (202) rather than answering "VM is not running".
+        Cluster.Server.Simulator.ImportStallsAt = 50;
+        Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachineInstance, "factory-a", "edge-01")?["status"]?["phase"]?.GetValue<string>() != "Pending")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no Pending VMI while the root disk imports");
+            await Task.Delay(20);
+        }
+
+        var result = await new RestartAction(Client).RunAsync(new RestartOptions("factory-a", "edge-01"), CancellationToken.None);
+        Assert.Null(result.Failure);
+        Assert.Equal("Provisioning", Cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachine, "factory-a", "edge-01")!["status"]!["printableStatus"]!.GetValue<string>());
+    }
 }
