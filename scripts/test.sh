@@ -23,6 +23,9 @@ mkdir -p "$results"
 
 passed=0
 failed=0
+# Each part's wall time, printed before the closing line: the run has to stay inside CI's budget as suites grow.
+timings=()
+started=$SECONDS
 
 if [ "$part" = all ] || [ "$part" = --unit ]; then
   # Shell scripts (the guest's converge program among them): each file is one check, bash -n then ShellCheck.
@@ -32,6 +35,7 @@ if [ "$part" = all ] || [ "$part" = --unit ]; then
 
   # Formatting is part of the build contract (warnings are errors; so is drift from .editorconfig).
   if dotnet format KVEdge.slnx --verify-no-changes >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "dotnet format: changes needed (run 'dotnet format KVEdge.slnx')" >&2; fi
+  timings+=("tools, scripts and format $((SECONDS - started)) s")
 fi
 
 filter=()
@@ -44,22 +48,34 @@ if [ "$part" != --e2e ]; then
   # The NativeAOT binary, built before the suites (not beside them: the build takes every core for minutes), for the
   # CLI suite's NativeBinaryTests to run as a user runs it.
   if [ "$part" != --chart ] && [ -z "${KVEDGE_NATIVE_BIN:-}" ]; then
+    native_started=$SECONDS
     if native=$(bash scripts/build-native.sh .cache/native); then
       export KVEDGE_NATIVE_BIN=$native
     else
       failed=$((failed + 1))
       echo "scripts/build-native.sh failed" >&2
     fi
+    timings+=("NativeAOT build $((SECONDS - native_started)) s")
   fi
   set +e
+  dotnet_started=$SECONDS
   dotnet test KVEdge.slnx --nologo --logger "trx" --results-directory "$results" -v quiet "${filter[@]}"
   test_rc=$?
+  timings+=(".NET suites, build and run $((SECONDS - dotnet_started)) s")
   set -e
 fi
 
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
+  # The suite's own run time, from its report's <Times start=... finish=...>.
+  suite=$(grep -o 'storage="[^"]*\.dll"' "$trx" | head -n 1 | sed 's|.*/||; s|\.dll"||')
+  times=$(grep -o '<Times [^>]*>' "$trx" | head -n 1)
+  start=$(sed -n 's/.* start="\([^"]*\)".*/\1/p' <<<"$times")
+  finish=$(sed -n 's/.* finish="\([^"]*\)".*/\1/p' <<<"$times")
+  if [ -n "$suite" ] && [ -n "$start" ] && [ -n "$finish" ]; then
+    timings+=("  $suite $(($(date -d "$finish" +%s) - $(date -d "$start" +%s))) s")
+  fi
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0}))
@@ -73,8 +89,10 @@ fi
 # The end-to-end guest boot (tests/e2e): after the .NET suites, so the emulated guest has both cores to itself.
 if [ "$part" = all ] || [ "$part" = --e2e ]; then
   set +e
+  e2e_started=$SECONDS
   bash tests/e2e/run.sh | tee "$results/e2e.log"
   e2e_rc=${PIPESTATUS[0]}
+  timings+=("e2e (qemu guest boots) $((SECONDS - e2e_started)) s")
   set -e
   e2e_totals=$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/e2e.log" | tail -n 1)
   if [ -n "$e2e_totals" ]; then
@@ -86,5 +104,7 @@ if [ "$part" = all ] || [ "$part" = --e2e ]; then
   fi
 fi
 
+echo "time per part (total $((SECONDS - started)) s):"
+for timing in "${timings[@]}"; do echo "  $timing"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
