@@ -67,13 +67,18 @@ fi
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
-  # The suite's own run time, from its report's <Times start=... finish=...>.
-  suite=$(grep -o 'storage="[^"]*\.dll"' "$trx" | head -n 1 | sed 's|.*/||; s|\.dll"||')
-  times=$(grep -o '<Times [^>]*>' "$trx" | head -n 1)
+  # The suite's own run time, from its report's <Times start=... finish=...>. No "| head" here: under pipefail, the
+  # grep it cuts off dies of SIGPIPE and would end the whole run; and a report without times only loses its line.
+  storages=$(grep -o 'storage="[^"]*\.dll"' "$trx" || true)
+  suite=${storages%%$'\n'*}
+  suite=${suite##*/}
+  suite=${suite%.dll\"}
+  all_times=$(grep -o '<Times [^>]*>' "$trx" || true)
+  times=${all_times%%$'\n'*}
   start=$(sed -n 's/.* start="\([^"]*\)".*/\1/p' <<<"$times")
   finish=$(sed -n 's/.* finish="\([^"]*\)".*/\1/p' <<<"$times")
-  if [ -n "$suite" ] && [ -n "$start" ] && [ -n "$finish" ]; then
-    timings+=("  $suite $(($(date -d "$finish" +%s) - $(date -d "$start" +%s))) s")
+  if [ -n "$suite" ] && start_s=$(date -d "$start" +%s 2>/dev/null) && finish_s=$(date -d "$finish" +%s 2>/dev/null); then
+    timings+=("  $suite $((finish_s - start_s)) s")
   fi
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
