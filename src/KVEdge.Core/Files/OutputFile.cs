@@ -18,8 +18,10 @@ public static class OutputFile
         var kind = PathKinds.Of(path);
         if (kind is PathKind.Missing)
         {
+            // The folder may be reached through a link (~/bundles -> /data/bundles, macOS's /tmp): only the target
+            // itself must not be one.
             var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (folder is not null && PathKinds.Of(folder) is not PathKind.Directory)
+            if (folder is not null && !Directory.Exists(folder))
             {
                 throw new OutputFileException($"{flag} {DisplayText.Quote(path)}: its folder does not exist");
             }

@@ -87,12 +87,19 @@ public static class ContainerDiskBuilder
     }
 
     /// <summary>
-    /// The layout folder and its blobs/sha256 are real folders (made when missing): a link among them would send the
-    /// image's files wherever it points, with kvedge's rights. Checked before anything is written.
+    /// The layout's blobs and blobs/sha256 are real folders (made when missing): a link there would send the image's
+    /// files wherever it points, with kvedge's rights. The layout folder itself is the user's choice and may be
+    /// reached through a link, as --output-dir's may; it must be a folder. Checked before anything is written.
     /// </summary>
     public static void PrepareLayout(string layoutDir)
     {
-        foreach (var dir in new[] { layoutDir, Path.Combine(layoutDir, "blobs"), Path.Combine(layoutDir, "blobs", "sha256") })
+        if (File.Exists(layoutDir))
+        {
+            throw new OutputFileException($"--oci-layout: {Diagnostics.DisplayText.Quote(layoutDir)} is a file, not a folder");
+        }
+
+        Directory.CreateDirectory(layoutDir);
+        foreach (var dir in new[] { Path.Combine(layoutDir, "blobs"), Path.Combine(layoutDir, "blobs", "sha256") })
         {
             var kind = PathKinds.Of(dir);
             if (kind is PathKind.Missing)

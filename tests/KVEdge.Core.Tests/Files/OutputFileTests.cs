@@ -45,6 +45,18 @@ public sealed class OutputFileTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_reached_through_a_link_is_written_into_but_a_missing_one_is_refused()
+    {
+        var real = Directory.CreateDirectory(Path.Combine(_folder, "real")).FullName;
+        var linked = Path.Combine(_folder, "linked");
+        Directory.CreateSymbolicLink(linked, real);
+        OutputFile.Write(Path.Combine(linked, "out.zip"), replace: false, "--output", "zip"u8);
+        Assert.Equal("zip", File.ReadAllText(Path.Combine(real, "out.zip")));
+        var missing = Assert.Throws<OutputFileException>(() => OutputFile.Write(Path.Combine(_folder, "nope", "out.zip"), replace: false, "--output", "x"u8));
+        Assert.Contains("its folder does not exist", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_write_leaves_neither_the_target_nor_a_temporary_file()
     {
         var target = Path.Combine(_folder, "out.zip");
