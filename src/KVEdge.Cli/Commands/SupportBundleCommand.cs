@@ -47,36 +47,18 @@ internal sealed class SupportBundleCommand(ICliConsole console, ClusterClientFac
         var device = result.GetValue(_name)!;
         return _access!.RunAsync(result, human, device, nonInteractive: true, async (client, ns, ssh) =>
         {
-            // Written beside the target (an unpredictable name, created exclusively) and moved over it once complete: a
+            // Through OutputFile: a temporary file beside the target, renamed over it only when the bundle is whole, so a
             // failed run leaves no half a zip.
-            var partial = OutputFile.TemporaryBeside(file);
-            SupportBundleResult bundle;
-            try
+            SupportBundleResult? bundle = null;
+            await OutputFile.WriteAsync(file, force, "--output", async stream =>
             {
-                await using var stream = OutputFile.CreateExclusive(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 bundle = await new SupportBundleAction(client, new SshGuestShell(Console, ssh)).RunAsync(ns, device, since, stream, ct).ConfigureAwait(false);
-            }
-            catch
+                return bundle.Failure is null;
+            }, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
+            if (bundle!.Failure is { } unreachable)
             {
-                File.Delete(partial);
-                throw;
-            }
-
-            if (bundle.Failure is { } unreachable)
-            {
-                File.Delete(partial);
                 human.Failure($"{ns}/{device}: {unreachable.Message}");
                 return ExitCodes.For(unreachable.Kind);
-            }
-
-            try
-            {
-                OutputFile.Commit(partial, file, force, "--output");
-            }
-            catch
-            {
-                File.Delete(partial);
-                throw;
             }
 
             foreach (var problem in bundle.Problems)

@@ -254,20 +254,17 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             WaitStage.Healthy => $"IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health {t.Device} says why not)",
             _ => "ready",
         };
+        // The stage's text may change within a phase (an importer's restarts); only a new phase is reported.
+        state.Stage = stage;
         if (next != state.Phase)
         {
             state.Phase = next;
-            state.Stage = stage;
             if (next == WaitStage.Agent)
             {
                 state.AgentSince = Time.GetUtcNow();
             }
 
             reporter.Stage(t.Device, next, state.Stage);
-        }
-        else
-        {
-            state.Stage = stage;
         }
 
     }

@@ -71,6 +71,7 @@ public static class ImageBakeAction
                 {
                     await using var source = File.OpenRead(baked.Disk);
                     await source.CopyToAsync(target, ct).ConfigureAwait(false);
+                    return true;
                 }).ConfigureAwait(false);
                 reporter.Line($"baked disk written to {keep}");
             }

@@ -40,25 +40,36 @@ public static class OutputFile
         }
     }
 
-    /// <summary>Writes through a temporary file beside <paramref name="path"/> and renames it over the target.</summary>
-    public static async Task WriteAsync(string path, bool replace, string flag, Func<Stream, Task> write, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+    /// <summary>
+    /// Writes through a temporary file beside <paramref name="path"/> and renames it over the target when
+    /// <paramref name="write"/> says the content is whole (true); otherwise, or on an exception, the temporary file goes.
+    /// </summary>
+    public static async Task WriteAsync(string path, bool replace, string flag, Func<Stream, Task<bool>> write, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
     {
         CheckTarget(path, replace, flag);
         var temporary = TemporaryBeside(path);
+        var committed = false;
         try
         {
+            bool whole;
             await using (var stream = CreateExclusive(temporary, mode))
             {
-                await write(stream).ConfigureAwait(false);
+                whole = await write(stream).ConfigureAwait(false);
                 await stream.FlushAsync().ConfigureAwait(false);
             }
 
-            Commit(temporary, path, replace, flag);
+            if (whole)
+            {
+                Commit(temporary, path, replace, flag);
+                committed = true;
+            }
         }
-        catch
+        finally
         {
-            File.Delete(temporary);
-            throw;
+            if (!committed)
+            {
+                File.Delete(temporary);
+            }
         }
     }
 
@@ -102,8 +113,9 @@ public static class OutputFile
         return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
     }
 
-    /// <summary>Renames a finished temporary file over the target, checked again first: it may have been swapped for a link or a device meanwhile.</summary>
-    public static void Commit(string temporary, string path, bool replace, string flag)
+    // Renames a finished temporary file over the target, checked again first: it may have been swapped for a link or a
+    // device meanwhile.
+    private static void Commit(string temporary, string path, bool replace, string flag)
     {
         CheckTarget(path, replace, flag);
         File.Move(temporary, path, overwrite: true);

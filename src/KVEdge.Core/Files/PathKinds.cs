@@ -30,9 +30,33 @@ public static partial class PathKinds
             0x1000 => PathKind.Fifo,
             0x2000 => PathKind.CharacterDevice,
             0x6000 => PathKind.BlockDevice,
-            0xC000 => PathKind.Socket,
-            _ => PathKind.Socket,
+            _ => PathKind.Socket, // 0xC000; nothing else is defined
+
         };
+    }
+
+    /// <summary>What a path names once its links are followed (a link to a FIFO is a FIFO); a dangling link is missing.</summary>
+    public static PathKind OfTarget(string path) =>
+        Of(path) is PathKind.SymbolicLink && File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target ? Of(target.FullName) : Of(path);
+
+    /// <summary>
+    /// A small text file read whole after its kind and size are checked, so a device, a FIFO or a huge file is refused
+    /// before it is opened; <paramref name="refuse"/> makes the caller's exception from the reason.
+    /// </summary>
+    public static string ReadSmallText(string path, long maxBytes, Func<string, Exception> refuse)
+    {
+        var kind = OfTarget(path);
+        if (kind is not PathKind.RegularFile)
+        {
+            throw refuse($"is {Describe(kind)}, not a file");
+        }
+
+        if (new FileInfo(path).Length > maxBytes)
+        {
+            throw refuse($"is larger than {(maxBytes >= 1 << 20 ? $"{maxBytes >> 20} MiB" : $"{maxBytes >> 10} KiB")}");
+        }
+
+        return File.ReadAllText(path);
     }
 
     public static string Describe(PathKind kind) => kind switch

@@ -13,11 +13,7 @@ public sealed record DiskImage(string Path, string Format, long Size)
     {
         error = null;
         // A FIFO or a device would block the read below (or be read forever): only a regular file, or a link to one, is a disk.
-        var kind = Files.PathKinds.Of(path);
-        if (kind is Files.PathKind.SymbolicLink && File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target)
-        {
-            kind = Files.PathKinds.Of(target.FullName);
-        }
+        var kind = Files.PathKinds.OfTarget(path);
 
         if (kind is Files.PathKind.Missing)
         {

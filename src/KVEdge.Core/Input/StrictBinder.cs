@@ -301,14 +301,13 @@ public sealed class StrictBinder
     /// </summary>
     private bool TagFits(YamlNode node, Type underlying, string path)
     {
-        var tag = node.Tag;
-        if (tag.IsEmpty || tag.IsNonSpecific)
+        if (TagOf(node) is not { } tag)
         {
             return true;
         }
 
         const string Core = "tag:yaml.org,2002:";
-        var fits = tag.Value switch
+        var fits = tag switch
         {
             Core + "null" => node is YamlScalarNode { Value: null or "" or "~" or "null" or "Null" or "NULL" },
             Core + "map" => node is YamlMappingNode,
@@ -321,7 +320,7 @@ public sealed class StrictBinder
         };
         if (!fits)
         {
-            var shown = tag.Value.StartsWith(Core, StringComparison.Ordinal) ? "!!" + tag.Value[Core.Length..] : tag.Value;
+            var shown = tag.StartsWith(Core, StringComparison.Ordinal) ? "!!" + tag[Core.Length..] : tag;
             Error(path, node, "type", $"the tag {DisplayText.Quote(shown)} does not fit this field; write the value without a tag");
         }
 

@@ -29,14 +29,11 @@ public static class ClusterConnection
         }
 
         var described = string.Join(", ", files.Select(f => f.FullName));
-        foreach (var file in files)
-        {
-            CheckReadable(file);
-        }
-
+        // Each file is checked and read once here; KubernetesClient's loader reads it again to resolve relative paths.
+        var texts = files.Select(ReadKubeconfig).ToList();
         try
         {
-            var configs = files.Select(f => WithTokenFiles(f, KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true))).ToList();
+            var configs = files.Select((f, i) => WithTokenFiles(f, texts[i], KubernetesClientConfiguration.LoadKubeConfig(f, useRelativePaths: true))).ToList();
             var merged = Merge(configs);
             if (options.Context is not null && merged.Contexts?.Any(c => c.Name == options.Context) != true)
             {
@@ -84,10 +81,16 @@ public static class ClusterConnection
     /// field): read from the kubeconfig's own YAML and given as the user's token, a relative path taken from the
     /// kubeconfig's folder, as client-go does. A token given inline wins, as in client-go.
     /// </summary>
-    private static K8SConfiguration WithTokenFiles(FileInfo file, K8SConfiguration config)
+    private static K8SConfiguration WithTokenFiles(FileInfo file, string text, K8SConfiguration config)
     {
+        // Parsed a second time only when a user names a token file: every cluster command reads the kubeconfig.
+        if (!text.Contains("tokenFile", StringComparison.Ordinal))
+        {
+            return config;
+        }
+
         var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(file.FullName)));
+        yaml.Load(new StringReader(text));
         if (yaml.Documents is not [{ RootNode: YamlDotNet.RepresentationModel.YamlMappingNode root }, ..]
             || !root.Children.TryGetValue("users", out var usersNode) || usersNode is not YamlDotNet.RepresentationModel.YamlSequenceNode users)
         {
@@ -102,19 +105,9 @@ public static class ClusterConnection
                 && config.Users?.FirstOrDefault(u => u.Name == name) is { } named && string.IsNullOrEmpty(named.UserCredentials?.Token))
             {
                 var path = Path.IsPathRooted(tokenFile) ? tokenFile : Path.Combine(file.DirectoryName!, tokenFile);
-                var kind = Files.PathKinds.Of(path);
-                if (kind is not Files.PathKind.RegularFile && !(kind is Files.PathKind.SymbolicLink && File.Exists(path)))
-                {
-                    throw new ClusterUnavailableException($"kubeconfig {file.FullName}: user \"{name}\"'s tokenFile {path} is {Files.PathKinds.Describe(kind)}, not a token file");
-                }
-
-                if (new FileInfo(path).Length > MaxTokenBytes)
-                {
-                    throw new ClusterUnavailableException($"kubeconfig {file.FullName}: user \"{name}\"'s tokenFile {path} is larger than {MaxTokenBytes / 1024} KiB, the limit for a token");
-                }
-
+                var token = Files.PathKinds.ReadSmallText(path, MaxTokenBytes, why => new ClusterUnavailableException($"kubeconfig {file.FullName}: user \"{name}\"'s tokenFile {path} {why}"));
                 named.UserCredentials ??= new UserCredentials();
-                named.UserCredentials.Token = File.ReadAllText(path).Trim();
+                named.UserCredentials.Token = token.Trim();
             }
         }
 
@@ -124,25 +117,17 @@ public static class ClusterConnection
     /// <summary>A kubeconfig is a few KiB: larger than this is not one (kvedge would otherwise read /dev/zero until memory ran out).</summary>
     public const long MaxKubeconfigBytes = 16 * 1024 * 1024;
 
-    // Checked before the loader opens it: a device or FIFO would be read forever (or block), a huge file into memory.
-    private static void CheckReadable(FileInfo file)
+    // Checked before the loader opens it: a device or FIFO would be read forever (or block), a huge file into memory,
+    // YAML nested thousands deep past the call stack.
+    private static string ReadKubeconfig(FileInfo file)
     {
-        var path = file.LinkTarget is not null && File.ResolveLinkTarget(file.FullName, returnFinalTarget: true) is { } target ? target.FullName : file.FullName;
-        var kind = Files.PathKinds.Of(path);
-        if (kind is not Files.PathKind.RegularFile)
-        {
-            throw new ClusterUnavailableException($"kubeconfig {file.FullName} is {Files.PathKinds.Describe(kind)}, not a kubeconfig file");
-        }
-
-        if (new FileInfo(path).Length > MaxKubeconfigBytes)
-        {
-            throw new ClusterUnavailableException($"kubeconfig {file.FullName} is larger than {MaxKubeconfigBytes / (1024 * 1024)} MiB, the limit for a kubeconfig");
-        }
-
-        if (Files.YamlDepth.FirstTooDeep(File.ReadAllText(path)) is { } deep)
+        var text = Files.PathKinds.ReadSmallText(file.FullName, MaxKubeconfigBytes, why => new ClusterUnavailableException($"kubeconfig {file.FullName} {why}; not a kubeconfig"));
+        if (Files.YamlDepth.FirstTooDeep(text) is { } deep)
         {
             throw new ClusterUnavailableException($"kubeconfig {file.FullName}: line {deep.Line} nests more than {Files.YamlDepth.Max} deep; it is not a kubeconfig");
         }
+
+        return text;
     }
 
     private static List<FileInfo> KubeconfigFiles(ClusterConnectionOptions options, Func<string, string?> environment, string home)

@@ -92,7 +92,7 @@ public sealed class HostileInputFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/dev/zero", "is a character device, not a kubeconfig file")]
+    [InlineData("/dev/zero", "kubeconfig /dev/zero is a character device, not a file; not a kubeconfig")]
     [InlineData("deep", "nests more than 64 deep; it is not a kubeconfig")]
     public void A_kubeconfig_that_is_a_device_or_nests_endlessly_is_refused_at_once(string kubeconfig, string said)
     {

@@ -62,6 +62,14 @@ public sealed class OutputFileTests : IDisposable
         var target = Path.Combine(_folder, "out.zip");
         await Assert.ThrowsAsync<InvalidOperationException>(() => OutputFile.WriteAsync(target, replace: false, "--output", _ => throw new InvalidOperationException("guest went away")));
         Assert.Empty(Directory.GetFiles(_folder));
+
+        // Content the writer calls incomplete (the guest answered, but not with a bundle) is not committed either.
+        await OutputFile.WriteAsync(target, replace: false, "--output", async s =>
+        {
+            await s.WriteAsync("half"u8.ToArray());
+            return false;
+        });
+        Assert.Empty(Directory.GetFiles(_folder));
     }
 
     [Theory]

@@ -131,7 +131,7 @@ public sealed class ClusterConnectionTests : IDisposable
     public void A_token_file_that_is_a_device_is_refused_before_it_is_read()
     {
         var error = Assert.Throws<ClusterUnavailableException>(() => ClusterConnection.Resolve(Options(kubeconfig: WithUser("    tokenFile: /dev/zero")), Env(), _folder));
-        Assert.Contains("user \"ops\"'s tokenFile /dev/zero is a character device, not a token file", error.Message, StringComparison.Ordinal);
+        Assert.Contains("user \"ops\"'s tokenFile /dev/zero is a character device, not a file", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
