@@ -36,7 +36,12 @@ foreach (var obj in objects)
         ["kind"] = "VirtualMachineInstance",
         ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = obj["spec"]!["template"]!["metadata"]?["labels"]?.DeepClone() },
         ["spec"] = obj["spec"]!["template"]!["spec"]!.DeepClone(),
-        ["status"] = new JsonObject { ["phase"] = "Running" },
+        // The guest's address as qemu's user network gives it (virt-api dials the first interface's address).
+        ["status"] = new JsonObject
+        {
+            ["phase"] = "Running",
+            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.0.2.15", ["ipAddresses"] = new JsonArray("10.0.2.15") }),
+        },
     });
     cluster.Server.MapGuestPort(ns, name, 22, new IPEndPoint(IPAddress.Loopback, guestPort));
 }

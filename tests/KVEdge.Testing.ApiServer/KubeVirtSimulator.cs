@@ -394,17 +394,63 @@ public sealed class KubeVirtSimulator : IDisposable
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _agentConnected = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _guestUnhealthy = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), GuestState> _guests = new();
 
     /// <summary>
-    /// What the guest's readiness probe (kvedge-health through the guest agent) answers for VM ns/name from now on; it
-    /// answers healthy unless a test says otherwise. KubeVirt runs it every periodSeconds; here it is run at once.
+    /// What the simulator's guests are: a guest's readiness probe answers what the real health program
+    /// (files/guest/kvedge-health.sh) answers in a stand-in guest in that state (<see cref="StandInGuest"/>), once per
+    /// state. A new device has no deployment yet (edgeAgent alone, ../shared/reference/stock-guest-behaviour.md).
+    /// </summary>
+    private enum GuestState
+    {
+        NoDeployment,
+        Deployed,
+        EdgeAgentStopped,
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<GuestState, Lazy<bool>> Verdicts = new();
+
+    /// <summary>
+    /// Whether the guest's readiness probe (kvedge-health through the guest agent) passes for VM ns/name from now on:
+    /// as the health program judges a device whose edgeAgent is stopped (false), or one with no deployment yet (true,
+    /// every new device). KubeVirt runs the probe every periodSeconds; here it is run at once.
     /// </summary>
     public void SetGuestHealthy(string ns, string name, bool healthy)
     {
-        _guestUnhealthy[(ns, name)] = !healthy;
+        _guests[(ns, name)] = healthy ? GuestState.NoDeployment : GuestState.EdgeAgentStopped;
         Probe(ns, name);
     }
+
+    /// <summary>The device's IoT Hub deployment has reached its edgeAgent, which runs edgeHub.</summary>
+    public void SetGuestDeployed(string ns, string name)
+    {
+        _guests[(ns, name)] = GuestState.Deployed;
+        Probe(ns, name);
+    }
+
+    // The real health program's exit code in a stand-in guest in that state: the simulator is only as kind as it is.
+    private static bool Passes(GuestState state) => Verdicts.GetOrAdd(state, s => new Lazy<bool>(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("kvedge-simulated-guest-").FullName;
+        try
+        {
+            var guest = StandInGuest.Create(folder);
+            if (s == GuestState.Deployed)
+            {
+                guest.Deployed();
+            }
+            else if (s == GuestState.EdgeAgentStopped)
+            {
+                guest.SetModule("edgeAgent", "stopped");
+            }
+
+            return guest.Health().ExitCode == 0;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    })).Value;
 
     // An exec readinessProbe runs in the guest through the agent (kubevirt.io user-guide "Liveness and Readiness
     // Probes": virt-probe in the virt-launcher pod forwards it to qemu-guest-agent), so it cannot pass before the agent
@@ -419,7 +465,7 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
-        var ready = !HasReadinessProbe(vm) || !_guestUnhealthy.GetValueOrDefault((ns, name));
+        var ready = !HasReadinessProbe(vm) || Passes(_guests.GetValueOrDefault((ns, name), GuestState.NoDeployment));
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready));
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, ready));
     }

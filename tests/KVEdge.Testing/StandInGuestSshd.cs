@@ -15,8 +15,9 @@ public sealed class StandInGuestSshd : IDisposable
 {
     private readonly Process _sshd;
 
-    private StandInGuestSshd(string folder, int port, Process sshd)
+    private StandInGuestSshd(string folder, int port, Process sshd, StandInGuest guest)
     {
+        Guest = guest;
         Folder = folder;
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
         _sshd = sshd;
@@ -33,7 +34,10 @@ public sealed class StandInGuestSshd : IDisposable
     public static string User => Environment.UserName;
 
     /// <summary>The stand-in guest's root folder (KVEDGE_ROOT of the health program).</summary>
-    public string Root => Path.Combine(Folder, "root");
+    public string Root => Guest.Root;
+
+    /// <summary>The guest's state behind the sshd: a new device converged with no deployment, until a test says otherwise.</summary>
+    public StandInGuest Guest { get; }
 
     /// <summary>Every command line the guest was asked to run, in order.</summary>
     public IReadOnlyList<string> Commands => File.Exists(Path.Combine(Folder, "commands.log")) ? File.ReadAllLines(Path.Combine(Folder, "commands.log")) : [];
@@ -53,20 +57,9 @@ public sealed class StandInGuestSshd : IDisposable
         }
 
         File.Copy(Path.Combine(folder, "client_ed25519.pub"), Path.Combine(folder, "authorized_keys"));
-        var standIns = Path.Combine(RepoPaths.TestData, "standin-guest");
-        Directory.CreateDirectory(Path.Combine(folder, "bin"));
-        foreach (var tool in new[] { "iotedge", "systemctl", "journalctl", "sudo" })
-        {
-            Executable(Path.Combine(folder, "bin", tool), File.ReadAllText(Path.Combine(standIns, tool + ".sh")));
-        }
-
-        Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(standIns, "guest-shell.sh")));
-        var root = Path.Combine(folder, "root");
-        Executable(Path.Combine(root, "usr", "local", "lib", "kvedge", "kvedge-health"),
-            File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "helm", "aziot-edge-kubevirt", "files", "guest", "kvedge-health.sh")));
-
-        var guest = new StandInGuestSshd(folder, FreePort(), null!);
-        guest.Converged();
+        var state = StandInGuest.Create(folder);
+        Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(RepoPaths.TestData, "standin-guest", "guest-shell.sh")));
+        var guest = new StandInGuestSshd(folder, FreePort(), null!, state);
         var config = Path.Combine(folder, "sshd_config");
         File.WriteAllText(config, $"""
             Port {guest.EndPoint.Port}
@@ -96,32 +89,19 @@ public sealed class StandInGuestSshd : IDisposable
         }
 
         var process = Process.Start(start)!;
-        var started = new StandInGuestSshd(folder, guest.EndPoint.Port, process);
+        var started = new StandInGuestSshd(folder, guest.EndPoint.Port, process, state);
         started.WaitForPort();
         return started;
     }
 
-    /// <summary>The converge program has run for this boot's config disk, its config is applied, and IoT Edge runs.</summary>
-    public void Converged()
-    {
-        var disk = Path.Combine(Root, "dev", "disk", "by-id", "virtio-kvedge-config");
-        Write(disk, "config disk\n");
-        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(disk)));
-        Write(Path.Combine(Root, "run", "kvedge", "converged"), sha + "\n");
-        Write(Path.Combine(Root, "var", "lib", "kvedge", "applied.sha256"), sha + "\n");
-        Write(Path.Combine(Root, "var", "lib", "aziot", "identityd", "prev-state", "device_info"), "provisioned\n");
-        foreach (var service in new[] { "aziot-edged", "aziot-identityd", "aziot-keyd", "aziot-certd" })
-        {
-            Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "services", service), "Running\n");
-        }
+    /// <summary>See <see cref="StandInGuest.Converged"/>.</summary>
+    public void Converged() => Guest.Converged();
 
-        Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "services", "aziot-tpmd"), "Ready\n");
-        SetModule("edgeAgent", "running");
-        SetModule("edgeHub", "running");
-    }
+    /// <summary>See <see cref="StandInGuest.Deployed"/>.</summary>
+    public void Deployed() => Guest.Deployed();
 
     /// <summary>A module's state, as `docker stop` / `iotedge restart` would leave it.</summary>
-    public void SetModule(string module, string state) => Write(Path.Combine(Root, "var", "lib", "kvedge-standin", "modules", module), state + "\n");
+    public void SetModule(string module, string state) => Guest.SetModule(module, state);
 
     private static void Write(string path, string text)
     {

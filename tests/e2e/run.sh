@@ -94,16 +94,20 @@ printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=
 printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=%s' "$key2" >"$work/cs2.txt"
 chmod 0600 "$work"/cs*.txt
 
-# render N: objects and the expected config.toml's hash for connection string N
+# render N [NAME [ARGS...]]: objects and the expected config.toml's hash for connection string N (as NAME, default N)
 render() {
+  local n=$1 name=${2:-$1}
+  shift $(($# < 2 ? $# : 2))
   local args=(-f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")"
-    --set-file "spec.iotEdge.credentials.connectionString=$work/cs$1.txt")
-  kvedge template "${args[@]}" -o json >"$work/objects$1.json" || die "kvedge template failed"
-  kvedge config-toml "${args[@]}" --show-secrets | sha256sum | cut -d' ' -f1 >"$work/config$1.sha256" ||
+    --set-file "spec.iotEdge.credentials.connectionString=$work/cs$n.txt" "$@")
+  kvedge template "${args[@]}" -o json >"$work/objects$name.json" || die "kvedge template failed"
+  kvedge config-toml "${args[@]}" --show-secrets | sha256sum | cut -d' ' -f1 >"$work/config$name.sha256" ||
     die "kvedge config-toml failed"
 }
 render 1
 render 2
+# The second connection string on a site whose only way out is a proxy (the harness's, proxy_http.py at 10.0.2.101).
+render 2 -proxy --set spec.iotEdge.proxy.httpsProxy=http://10.0.2.101:3128 --set 'spec.iotEdge.proxy.noProxy[0]=localhost'
 # A DPS TPM device (no credentials: the TPM is its identity), and the same with a trust bundle added.
 render_tpm() {
   kvedge template -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
@@ -149,11 +153,16 @@ start_tpm() {
   die "swtpm did not start: $(cat "$work/swtpm-$1.log" 2>/dev/null)"
 }
 
-# start_vm NAME OBJECTS ROOT_OVERLAY REPOSITORY(up|down)
+# start_vm NAME OBJECTS ROOT_OVERLAY REPOSITORY(up|down|proxy-down): the repository reached at 10.0.2.100, up or
+# down; or (proxy-down) no route to it at all, only to the harness's proxy at 10.0.2.101:3128, whose upstream is down
 start_vm() {
   boot_name=$1
-  local argv tpm=()
-  if [ "$4" = down ]; then touch "$work/repo-down"; else rm -f "$work/repo-down"; fi
+  local argv tpm=() net
+  if [[ "$4" == *down ]]; then touch "$work/repo-down"; else rm -f "$work/repo-down"; fi
+  net="guestfwd=tcp:10.0.2.100:80-cmd:$python $e2e/serve_http.py $work/repo $work/repo-down $work/http-$1.log"
+  if [[ "$4" == proxy-* ]]; then
+    net="guestfwd=tcp:10.0.2.101:3128-cmd:$python $e2e/proxy_http.py 10.0.2.100:80 $work/repo $work/repo-down $work/proxy-$1.log"
+  fi
   if grep -q '"tpm"' "$2"; then
     start_tpm "$1"
     tpm=(--tpm-socket "$work/swtpm.sock")
@@ -161,7 +170,7 @@ start_vm() {
   mapfile -t argv < <("$python" "$e2e/kubevirt_present.py" --objects "$2" --vm e2e-edge-01 --work "$work" \
     --base-image "$image" --root-overlay "$3" --ssh-port "$ssh_port" --serial-log "$work/serial-$1.log" \
     --qga-socket "$work/qga.sock" "${tpm[@]}" \
-    --netdev-extra "guestfwd=tcp:10.0.2.100:80-cmd:$python $e2e/serve_http.py $work/repo $work/repo-down $work/http-$1.log")
+    --netdev-extra "$net")
   [ "${#argv[@]}" -gt 10 ] || die "kubevirt_present.py failed for $1"
   boot_started=$(date +%s.%N)
   "${argv[@]}" >"$work/qemu-$1.log" 2>&1 &
@@ -307,6 +316,10 @@ EOF
 }
 health() { guest sudo /usr/local/lib/kvedge/kvedge-health "$@"; }
 edge_hub() { guest "echo $1 | sudo tee /var/lib/kvedge-standin/modules/edgeHub >/dev/null"; }
+# deploy: the device's IoT Hub deployment reaches edgeAgent, which starts edgeHub (the stand-in's marker)
+deploy() { guest "echo set | sudo tee /var/lib/kvedge-standin/deployment >/dev/null"; }
+# What the health program says of a device the real runtime leaves with edgeAgent alone until its first deployment.
+fresh="healthy, no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set; edgeHub starts with it"
 
 # state_owners: for each aziot state folder, how many of its files belong to another user than its service's
 state_owners() {
@@ -407,12 +420,17 @@ if version=$(agent_answers 2>&1); then
 else
   fail "the guest agent answers on org.qemu.guest_agent.0 from the host" "$version"
 fi
-expect "the health program: healthy once converged and applied" "$(health)" "healthy"
-expect "the readiness probe through the guest agent (guest-exec): ready" "$(probe 2>&1)" "0 healthy"
+expect "the health program: a new device (edgeAgent alone, no deployment yet) is healthy, with the note" "$(health)" "$fresh"
+expect "the readiness probe through the guest agent (guest-exec): ready, with the note" "$(probe 2>&1)" "0 $fresh"
+expect "its JSON: no deployment, edgeAgent alone" \
+  "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["deployment"], [(m["name"], m["status"]) for m in h["modules"]])' "$(health --json)" 2>&1)" \
+  "True none [('edgeAgent', 'running')]"
+deploy
+expect "the device's deployment arrives (edgeHub runs): healthy, no note" "$(health)" "healthy"
 health_json=$(health --json)
 expect "its JSON: the runtime version, the services, edgeAgent and edgeHub" \
-  "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["state"], h["runtimeVersion"], h["services"]["aziot-edged"], h["services"]["aziot-tpmd"], [(m["name"], m["status"]) for m in h["modules"]])' "$health_json" 2>&1)" \
-  "True healthy 1.6.0-1 Running Ready [('edgeAgent', 'running'), ('edgeHub', 'running')]"
+  "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["state"], h["deployment"], h["runtimeVersion"], h["services"]["aziot-edged"], h["services"]["aziot-tpmd"], [(m["name"], m["status"]) for m in h["modules"]])' "$health_json" 2>&1)" \
+  "True healthy received 1.6.0-1 Running Ready [('edgeAgent', 'running'), ('edgeHub', 'running')]"
 expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<"$health_json")" "0"
 # The guest verbs through the API server: the contract server's portforward carried to this guest's sshd (qemu's
 # hostfwd), with ssh's ProxyCommand kvedge's own port-forward --stdio; the login from the VM's annotation.
@@ -517,10 +535,11 @@ stop_vm
 
 # --- re-created VM on the other image, repository down, then back ---------------------------------------------------
 
-echo "# re-created VM on the other image (new root disk, same data disk), package repository unreachable, then back"
+echo "# re-created VM on the other image (new root disk, same data disk), on a proxy-only site: the proxy is its only way"
+echo "# out, and the package repository behind it unreachable, then back"
 image_first=$image
 image=$work/image-other
-boot recreated "$work/objects2.json" "$rootB" down 'kvedge-converge: ERROR' ||
+boot recreated "$work/objects-proxy.json" "$rootB" proxy-down 'kvedge-converge: ERROR' ||
   die "the boot with the repository down did not report an error"
 check "the VM is reachable over SSH" guest true
 # systemctl as root: the guest has no D-Bus, and only root reaches systemd without it.
@@ -539,6 +558,7 @@ else
   fail "before converge succeeds, the health program says unhealthy, with converge's error" "$out"
 fi
 check "converge retried within its run before it failed" grep -q 'kvedge-converge: apt-get update of http://10.0.2.100/standin failed; attempt 3 in' "$work/serial-recreated.log"
+check "apt asked the proxy (its upstream down: 502), not the repository" grep -q '^GET http://10.0.2.100/standin/dists/bookworm/.* 502$' "$work/proxy-recreated.log"
 rm -f "$work/repo-down"
 echo "# ... the repository is back; no reboot"
 recovered=$(wait_serial "$converged" 600) || die "converge did not recover in the same boot once the repository was back"
@@ -547,15 +567,20 @@ expect "kvedge-converge.service ended active, after restarts" \
   "$(guest sudo systemctl show -p ActiveState --value kvedge-converge.service) $(guest sudo systemctl show -p NRestarts --value kvedge-converge.service | sed 's/^[1-9][0-9]*$/restarted/')" "active restarted"
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the re-created VM"
 expect "pinned versions installed" "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
-expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config2.sha256")"
-expect "after converge and apply, the readiness probe passes" "$(probe 2>&1)" "0 healthy"
+expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config-proxy.sha256")"
+expect "after converge and apply, the readiness probe passes (a new root disk: no deployment yet)" "$(probe 2>&1)" "0 $fresh"
+expect "apt's proxy settings, from spec.iotEdge.proxy" "$(guest cat /etc/apt/apt.conf.d/80kvedge-proxy | grep -v '^//' | tr '\n' ' ')" \
+  'Acquire::http::Proxy "http://10.0.2.101:3128"; Acquire::https::Proxy "http://10.0.2.101:3128"; Acquire::http::Proxy::localhost "DIRECT"; Acquire::https::Proxy::localhost "DIRECT"; '
+check "the guest agent came from the distribution's mirror through the proxy" grep -qE '^GET http://10.0.2.100/debian/pool/.*/qemu-guest-agent_[^ ]* 200$' "$work/proxy-recreated.log"
+check "the pinned IoT Edge packages came from the repository through the proxy" grep -q '^GET http://10.0.2.100/standin/pool/aziot-edge_1.6.0-1_all.deb 200$' "$work/proxy-recreated.log"
+check "there was no other way: nothing reached the repository's address directly" test ! -e "$work/http-recreated.log"
 expect "the file on the data disk survived the VM re-creation, not formatted again" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
 check "this image's uid 483 is another user's: converge said so" grep -q 'kvedge-converge: note: uid 483 is taken on this image; user aziotid gets a free one' "$work/serial-recreated.log"
 check "and moved aziotid's state to its new uid" grep -q 'kvedge-converge: changed: aziot state of user aziotid moved from uid 483 to' "$work/serial-recreated.log"
 expect "the aziot state belongs to this image's users" "$(state_owners)" "keyd=0 certd=0 identityd=0 tpmd=0 edged=0 "
 check "aziotid reads its state (identityd's provisioning backup) under its new uid" guest sudo -u aziotid cat /var/lib/aziot/identityd/prev-state/device_info
 expect "'iotedge config apply' ran on the re-created VM and its daemons found their state" \
-  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config2.sha256")"
+  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config-proxy.sha256")"
 image=$image_first
 
 # --- credentials never logged --------------------------------------------------------------------------------------

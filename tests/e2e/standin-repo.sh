@@ -120,43 +120,67 @@ if [ "$1 $2" = "config apply" ]; then
     fi
   done
 fi
-# What `config apply` leaves running, kept where the other commands read it: the daemons (the real one restarts them)
-# and the modules edgeAgent starts (a device whose deployment has reached it). A test stops a module by writing
-# "stopped" to its file, as `docker stop` would; `iotedge restart MODULE` runs it again.
+# What `config apply` leaves running, kept where the other commands read it: the daemons (the real one restarts them;
+# each file holds what `systemctl is-active` would answer) and edgeAgent, which aziot-edged starts alone: edgeHub comes
+# only with the device's first IoT Hub deployment (Azure/iotedge release/1.5 edge-agent EdgeAgentConnection.cs, an empty
+# twin is ConfigEmptyException and 417), which a test delivers by writing /var/lib/kvedge-standin/deployment. A test stops
+# a module by writing "stopped" to its file, as `docker stop` would; `iotedge restart MODULE` runs it again.
 if [ "$1 $2" = "config apply" ]; then
   mkdir -p /var/lib/kvedge-standin/services /var/lib/kvedge-standin/modules
-  for service in aziot-edged aziot-identityd aziot-keyd aziot-certd; do echo Running >"/var/lib/kvedge-standin/services/$service"; done
-  echo Ready >/var/lib/kvedge-standin/services/aziot-tpmd
-  for module in edgeAgent edgeHub; do echo running >"/var/lib/kvedge-standin/modules/$module"; done
+  for service in aziot-edged aziot-identityd aziot-keyd aziot-certd; do echo active >"/var/lib/kvedge-standin/services/$service"; done
+  echo running >/var/lib/kvedge-standin/modules/edgeAgent
 fi
-# The real output formats: `iotedge system status` and `iotedge list` as learn.microsoft.com/azure/iot-edge
-# (how-to-provision-single-device-linux-symmetric, "Verify successful configuration") shows them.
+# is_active SERVICE: `systemctl is-active`'s answer; the stand-in aziot-tpmd is a real unit, the other daemons files.
+is_active() {
+  if [ "$1" = aziot-tpmd ]; then systemctl is-active aziot-tpmd.service 2>/dev/null; else cat "/var/lib/kvedge-standin/services/$1" 2>/dev/null || echo inactive; fi
+}
+# listed MODULE: `iotedge list` shows it (edgeHub once a deployment has arrived, running unless a test stopped it)
+listed() {
+  if [ "$1" = edgeHub ] && [ -f /var/lib/kvedge-standin/deployment ] && [ ! -f /var/lib/kvedge-standin/modules/edgeHub ]; then
+    echo running >/var/lib/kvedge-standin/modules/edgeHub
+  fi
+  [ -f "/var/lib/kvedge-standin/modules/$1" ] && { [ "$1" != edgeHub ] || [ -f /var/lib/kvedge-standin/deployment ]; }
+}
+# The real output formats: `iotedge system status` as aziotctl prints it (Azure/iot-identity-service
+# aziotctl/aziotctl-common/src/system/status.rs: active is Running, inactive Ready, anything else "Down - <answer> ",
+# then each Down service's journal) and `iotedge list` as learn.microsoft.com/azure/iot-edge
+# (how-to-provision-single-device-linux-symmetric, "Verify successful configuration") shows it.
 case "$1 $2" in
 "config apply" | "system reprovision" | "check "*) exit 0 ;;
 "system status")
   echo "System services:"
   for service in aziot-edged aziot-identityd aziot-keyd aziot-certd aziot-tpmd; do
-    printf '    %-24s%s\n' "$service" "$(cat "/var/lib/kvedge-standin/services/$service" 2>/dev/null || echo Stopped)"
+    state=$(is_active "$service")
+    case $state in active) shown=Running ;; inactive) shown=Ready ;; *) shown="Down - $state " ;; esac
+    printf '    %-24s%s\n' "$service" "$shown"
   done
-  printf "\nUse 'iotedge system logs' to check for non-fatal errors.\n"
+  echo
+  for service in aziot-edged aziot-identityd aziot-keyd aziot-certd aziot-tpmd; do
+    state=$(is_active "$service")
+    case $state in active | inactive) continue ;; esac
+    printf '%s is in a bad state because:\n%s.service: Down - %s : Printing the last 10 log lines.\n' "$service" "$service" "$state"
+    journalctl -u "$service.service" --no-pager -e -n 10 2>/dev/null
+    echo
+  done
+  printf "Use 'iotedge system logs' to check for non-fatal errors.\nUse 'iotedge check' to diagnose connectivity and configuration issues.\n"
   exit 0
   ;;
 "list"*)
   printf '%-17s%-17s%-17s%s\n' NAME STATUS DESCRIPTION CONFIG
-  for file in /var/lib/kvedge-standin/modules/*; do
-    [ -f "$file" ] || continue
-    status=$(cat "$file")
-    printf '%-17s%-17s%-17s%s\n' "$(basename "$file")" "$status" "$([ "$status" = running ] && echo Up || echo Stopped)" "mcr.microsoft.com/azureiotedge-stand-in:$VERSION"
+  for module in edgeAgent edgeHub; do
+    listed "$module" || continue
+    status=$(cat "/var/lib/kvedge-standin/modules/$module")
+    printf '%-17s%-17s%-17s%s\n' "$module" "$status" "$([ "$status" = running ] && echo 'Up 2 minutes' || echo Stopped)" "mcr.microsoft.com/azureiotedge-stand-in:$VERSION"
   done
   exit 0
   ;;
 "restart "*)
-  [ -f "/var/lib/kvedge-standin/modules/$2" ] || { echo "Error: module $2 not found" >&2; exit 1; }
+  listed "$2" || { echo "Error: module $2 not found" >&2; exit 1; }
   echo running >"/var/lib/kvedge-standin/modules/$2"
   exit 0
   ;;
 "logs "*)
-  [ -f "/var/lib/kvedge-standin/modules/$2" ] || { echo "Error: module $2 not found" >&2; exit 1; }
+  listed "$2" || { echo "Error: module $2 not found" >&2; exit 1; }
   echo "<6> $2 (stand-in): started"
   exit 0
   ;;

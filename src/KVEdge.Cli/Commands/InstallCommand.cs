@@ -19,6 +19,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
     private readonly Option<string> _timeout = new("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
     private readonly Option<bool> _restart = new("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
     private readonly Option<int> _concurrency = CommonOptions.Concurrency("How many devices are applied at once (each device's objects still go in order).");
+    private GuestAccess? _access;
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade) => new InstallCommand(console, factory, upgrade).Build();
 
@@ -30,6 +31,10 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         command.AddOptions(_input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(_cluster.All);
         command.AddOptions([_dryRun, _force, _wait, _timeout, _restart, _concurrency]);
+        // --wait ends with IoT Edge's own verdict of each ready device (a new one has no deployment yet), over SSH as
+        // `kvedge health` reaches it: the same login options.
+        _access = new GuestAccess(Console, _cluster, identityShortFlag: false);
+        command.AddOptions(_access.All);
         return command;
     }
 
@@ -68,7 +73,12 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         }
 
         return await _cluster.ConnectedAsync(config!, async client =>
-            Report(human, await new InstallAction(client, reporter).RunAsync(rendered.Devices, options, ct).ConfigureAwait(false), options)).ConfigureAwait(false);
+        {
+            var withVerdicts = options.Wait
+                ? options with { Guest = t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console) }
+                : options;
+            return Report(human, await new InstallAction(client, reporter).RunAsync(rendered.Devices, withVerdicts, ct).ConfigureAwait(false), options);
+        }).ConfigureAwait(false);
     }
 
     private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)

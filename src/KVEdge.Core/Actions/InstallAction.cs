@@ -124,7 +124,54 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 outcomes[i] = outcomes[i] with { Error = r.Error, TimedOut = r.TimedOut, WaitedFor = r.Stage, Interrupted = r.Interrupted };
             }
         }
+
+        if (options.Guest is { } guest)
+        {
+            var ready = indices.Zip(results).Where(p => p.Second.Ready && p.Second.Error is null).Select(p => p.First).ToList();
+            await AddVerdictsAsync(ready, outcomes, results.Select(r => r.Target).ToList(), guest, ct).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>How many ready devices --wait asks for IoT Edge's own verdict; `kvedge status --health` asks them all.</summary>
+    public const int MaxVerdicts = 8;
+
+    // A Ready VMI says only that the probe passes; the program's own verdict says more: a new device is healthy with
+    // edgeAgent alone until its first IoT Hub deployment (the note a user needs next). Asked over SSH through the API
+    // server, a few at once, bounded in time; a device that cannot be asked gets the command that would ask it.
+    private static async Task AddVerdictsAsync(List<int> ready, List<DeviceOutcome> outcomes, List<WaitTarget> targets, Func<WaitTarget, IGuestShell> guest, CancellationToken ct)
+    {
+        var byDevice = targets.ToDictionary(t => (t.Namespace, t.Device));
+        var asked = ready.Take(MaxVerdicts).ToList();
+        var notes = new string?[asked.Count];
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(VerdictTimeout);
+        await Parallel.ForEachAsync(Enumerable.Range(0, asked.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (k, _) =>
+        {
+            var outcome = outcomes[asked[k]];
+            HealthResult health;
+            try
+            {
+                health = await new HealthAction(guest(byDevice[(outcome.Namespace, outcome.Name)])).RunAsync(bounded.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                health = new HealthResult(null, new ActionFailure(FailureKind.Failed, $"no answer within {VerdictTimeout.TotalSeconds:0} s"));
+            }
+
+            notes[k] = health.Report is { } report
+                ? report.Healthy && report.Deployment == HealthReport.NoDeployment
+                    ? $"IoT Edge is healthy with no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set, and edgeHub starts with it (kvedge edgehub-manifest gives that deployment edgeHub's storage on the data disk)"
+                    : $"IoT Edge: {report.Summary}"
+                : $"Ready (the readiness probe passes); IoT Edge's own verdict, such as whether a deployment has arrived, needs SSH: kvedge health {outcome.Name} -n {outcome.Namespace} ({health.Failure!.Message})";
+        }).ConfigureAwait(false);
+        foreach (var (index, note) in asked.Zip(notes))
+        {
+            outcomes[index] = outcomes[index] with { Notes = [.. outcomes[index].Notes ?? [], note!] };
+        }
+    }
+
+    /// <summary>How long --wait's verdicts may take, all of them.</summary>
+    public static readonly TimeSpan VerdictTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The live object, or null; one being deleted (a deletionTimestamp: Foreground deletion keeps a VM visible while its

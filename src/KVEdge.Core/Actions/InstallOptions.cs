@@ -19,4 +19,10 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
     public int Concurrency { get; init; } = DefaultConcurrency;
 
     public const int DefaultConcurrency = 16;
+
+    /// <summary>
+    /// The guest of a device --wait saw become Ready, for IoT Edge's own verdict in the summary (a device with no
+    /// deployment yet says so); null when none is asked.
+    /// </summary>
+    public Func<WaitTarget, IGuestShell>? Guest { get; init; }
 }

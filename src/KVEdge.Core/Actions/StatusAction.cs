@@ -137,7 +137,7 @@ public sealed class StatusAction(IClusterClient cluster)
 
             var health = await new HealthAction(guest(device)).RunAsync(token).ConfigureAwait(false);
             result[i] = health.Report is { } report
-                ? device with { IotEdge = report.Summary, Health = report }
+                ? device with { IotEdge = report.Brief, Health = report }
                 : device with { IotEdge = $"unknown: {health.Failure!.Message}" };
         }).ConfigureAwait(false);
         return result;

@@ -280,8 +280,17 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
         }
         catch (WebSocketException ex) when (StatusOf(ex) is { } status)
         {
-            // The server refused the upgrade; ClientWebSocket keeps only the status code, not the Status body.
-            throw new ClusterApiException(status, status.ToString(), $"the server refused the portforward stream to {ns}/{vmi}:{port} ({(int)status} {status})");
+            // The server refused the upgrade; ClientWebSocket keeps only the status code, not the Status body. virt-api
+            // dials the guest's port itself before it upgrades (kubevirt/kubevirt v1.9 pkg/virt-api/rest/streamer.go,
+            // dialers.go): a 500 is that dial failing, a 400 an instance with no interface yet (or not running).
+            throw new ClusterApiException(status, status.ToString(), status switch
+            {
+                HttpStatusCode.InternalServerError =>
+                    $"KubeVirt's virt-api could not connect to {ns}/{vmi} port {port} (500): nothing listens there yet (sshd starts late in a first boot; the VM is Ready once it has), or a NetworkPolicy keeps virt-api from reaching the VM's pod (virt-api dials the pod's address itself, not through the API server)",
+                HttpStatusCode.BadRequest =>
+                    $"KubeVirt's virt-api refused the stream to {ns}/{vmi}:{port} (400): the instance is not running or has no network interface yet",
+                _ => $"the server refused the portforward stream to {ns}/{vmi}:{port} ({(int)status} {status})",
+            });
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
         {

@@ -13,8 +13,9 @@ public static class WebSocketPump
 
     /// <summary>
     /// Copies <paramref name="input"/> to the socket and the socket to <paramref name="output"/> until the far side
-    /// closes. The end of <paramref name="input"/> closes our half; the guest closing its end ends the whole stream. A
-    /// close with an error status (virt-handler could not dial the guest's port) is returned as a message.
+    /// closes. The end of <paramref name="input"/> sends our close (virt-api then ends the whole stream: there is no
+    /// half-close through KubeVirt); the guest closing its end ends the whole stream, with a close frame or (virt-api's
+    /// way) without one. A close with an error status is returned as a message.
     /// </summary>
     public static async Task<string?> RunAsync(WebSocket socket, Stream input, Stream output, CancellationToken ct)
     {
@@ -75,7 +76,11 @@ public static class WebSocketPump
         }
         catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
         {
-            return "the API server closed the stream";
+
+            // How every KubeVirt stream ends: the first side to finish (the guest's EOF, our close) makes virt-api
+            // close both connections, with no close frame (kubevirt/kubevirt v1.9 pkg/virt-api/rest/streamer.go,
+            // cleanupOnClosedContext). What the guest sent has all arrived by then.
+            return null;
         }
     }
 

@@ -16,6 +16,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
     private ContractCluster _cluster = null!;
     private StandInGuestSshd _guest = null!;
     private string _folder = null!;
+    private int _setupStreams;
 
     public async Task InitializeAsync()
     {
@@ -33,6 +34,8 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m");
         Assert.True(code == 0, console.Err);
         Assert.Null(_cluster.Server.Store.Read(ResourceType.Service, "factory-a", "edge-01"));
+        // --wait asked the guest for its verdict (through the portforward, before a guest was there to answer).
+        _setupStreams = _cluster.Server.PortForwardStreams;
         _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, _guest.EndPoint);
     }
 
@@ -56,7 +59,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         var (code, console) = Guest("exec", "edge-01", "--", "printf", "%s|", "one", "two words", "$HOME", "it's");
         Assert.True(code == 0, console.Err);
         Assert.Equal("one|two words|$HOME|it's|", console.Out);
-        Assert.True(_cluster.Server.PortForwardStreams >= 1);
+        Assert.True(_cluster.Server.PortForwardStreams >= _setupStreams + 1);
 
         var (failed, _) = Guest("exec", "edge-01", "--", "sh", "-c", "exit 7");
         Assert.Equal(7, failed);
@@ -83,16 +86,23 @@ public sealed class GuestVerbsTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Health_runs_the_guest_health_program_and_exits_1_with_the_reason_when_edgeHub_is_stopped()
+    public void Health_runs_the_guest_health_program_a_new_device_passes_with_its_note_and_a_stopped_edgeHub_fails()
     {
+        // A new device, as the real runtime leaves it: edgeAgent alone until its first IoT Hub deployment (417).
         var (code, console) = Guest("health", "edge-01");
         Assert.True(code == 0, console.Err);
-        Assert.Equal("healthy\n", console.Out);
+        Assert.Equal("healthy, no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set; edgeHub starts with it\n", console.Out);
+
+        _guest.Deployed();
+        var (deployed, withHub) = Guest("health", "edge-01");
+        Assert.True(deployed == 0, withHub.Err);
+        Assert.Equal("healthy\n", withHub.Out);
 
         var (jsonCode, json) = Guest("health", "edge-01", "-o", "json");
         Assert.Equal(0, jsonCode);
         var report = JsonNode.Parse(json.Out)!;
         Assert.True(report["healthy"]!.GetValue<bool>());
+        Assert.Equal("received", report["deployment"]!.GetValue<string>());
         Assert.Equal("1.5.21", report["runtimeVersion"]!.GetValue<string>());
         Assert.Equal("provisioned", report["provisioning"]!.GetValue<string>());
         Assert.Equal("Running", report["services"]!["aziot-edged"]!.GetValue<string>());
@@ -109,8 +119,25 @@ public sealed class GuestVerbsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Wait_ends_with_IoT_Edge_s_own_verdict_a_new_device_has_no_deployment_yet()
+    {
+        var spec = Path.Combine(_folder, "edge-01.yaml");
+        var (code, console) = Kvedge("upgrade", "-f", spec, "--wait", "--timeout", "1m", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
+        Assert.True(code == 0, console.Err);
+        Assert.Contains("factory-a/edge-01: IoT Edge is healthy with no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set, and edgeHub starts with it", console.Err, StringComparison.Ordinal);
+        Assert.Contains("ready 1, timed out 0", console.Err, StringComparison.Ordinal);
+
+        // A device that cannot be asked is still ready; the summary names the command that would ask it.
+        _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1));
+        var (unreachable, without) = Kvedge("upgrade", "-f", spec, "--wait", "--timeout", "1m", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
+        Assert.True(unreachable == 0, without.Err);
+        Assert.Contains("factory-a/edge-01: Ready (the readiness probe passes); IoT Edge's own verdict, such as whether a deployment has arrived, needs SSH: kvedge health edge-01 -n factory-a (", without.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Logs_read_the_aziot_and_kvedge_journal_or_one_module()
     {
+        _guest.Deployed();
         var (code, console) = Guest("logs", "edge-01", "--tail", "50", "--since", "15m");
         Assert.True(code == 0, console.Err);
         Assert.Contains("journalctl (stand-in) --no-pager -o short-iso -u aziot-keyd -u aziot-certd -u aziot-identityd -u aziot-tpmd -u aziot-edged -u kvedge-converge -u kvedge-apply -n 50 --since -15m",
@@ -137,7 +164,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         Assert.Equal(2, code);
         Assert.Contains(named, console.Err, StringComparison.Ordinal);
         Assert.Empty(_guest.Commands);
-        Assert.Equal(0, _cluster.Server.PortForwardStreams);
+        Assert.Equal(_setupStreams, _cluster.Server.PortForwardStreams);
     }
 
     [Fact]
@@ -222,6 +249,11 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         Assert.Contains("IOTEDGE", console.Out, StringComparison.Ordinal);
         Assert.Contains("edge-01   Running   True    healthy   ", console.Out, StringComparison.Ordinal);
 
+        var (fresh, table) = Kvedge("status", "--health", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
+        Assert.True(fresh == 0, table.Err);
+        Assert.Contains("edge-01   Running   True    healthy, no deployment yet   ", table.Out, StringComparison.Ordinal);
+
+        _guest.Deployed();
         _guest.SetModule("edgeHub", "stopped");
         var (health, withHealth) = Kvedge("status", "--health", "-o", "json", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
         Assert.True(health == 0, withHealth.Err);
@@ -261,6 +293,8 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         var (code, console) = Guest("health", "edge-01");
         Assert.True(code == 1, console.Err);
         Assert.Contains("cannot reach the guest over SSH", console.Err, StringComparison.Ordinal);
+        // virt-api dialled the guest before the upgrade and answered 500: said as what it likely means.
+        Assert.Contains("virt-api could not connect to factory-a/edge-01 port 22 (500): nothing listens there yet", console.Err, StringComparison.Ordinal);
 
         _cluster.Server.Store.Remove(ResourceType.VirtualMachineInstance, "factory-a", "edge-01");
         var (stopped, refused) = Guest("exec", "edge-01", "--", "true");
@@ -299,7 +333,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
             }
 
             Assert.False(process.HasExited);
-            Assert.True(_cluster.Server.PortForwardStreams >= 2);
+            Assert.True(_cluster.Server.PortForwardStreams >= _setupStreams + 2);
         }
         finally
         {
@@ -315,7 +349,7 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         Assert.NotEqual(0, code);
         Assert.Contains("device factory-a/edge-99 not found (no VirtualMachine edge-99)", console.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("Forwarding from", console.Err, StringComparison.Ordinal);
-        Assert.Equal(0, _cluster.Server.PortForwardStreams);
+        Assert.Equal(_setupStreams, _cluster.Server.PortForwardStreams);
     }
 
     [Fact]

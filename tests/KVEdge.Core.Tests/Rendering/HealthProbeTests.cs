@@ -34,8 +34,10 @@ public class HealthProbeTests
     {
         Assert.Contains($"\"$mnt/kvedge-health\" {HealthProbe.Program}", GuestFiles.Read(GuestFiles.Bootstrap), StringComparison.Ordinal);
         Assert.Contains($"HEALTH={HealthProbe.Program}\n", GuestFiles.Read(GuestFiles.Converge), StringComparison.Ordinal);
-        // Its timeout is above the program's own per-step limit, so a hung step is reported by the program, not cut off.
-        Assert.Contains("STEP_TIMEOUT=${KVEDGE_HEALTH_STEP_TIMEOUT:-8}", GuestFiles.Read(GuestFiles.Health), StringComparison.Ordinal);
-        Assert.True(HealthProbe.TimeoutSeconds > 8 && HealthProbe.TimeoutSeconds < HealthProbe.PeriodSeconds);
+        // Its timeout is above the program's whole budget and the kill grace after it (8 s + 0.5 s), so a hung step is
+        // reported by the program, not cut off by KubeVirt.
+        Assert.Contains("BUDGET=${KVEDGE_HEALTH_BUDGET:-8}", GuestFiles.Read(GuestFiles.Health), StringComparison.Ordinal);
+        Assert.Contains("timeout -k 0.5 ", GuestFiles.Read(GuestFiles.Health), StringComparison.Ordinal);
+        Assert.True(HealthProbe.TimeoutSeconds > 8.5 && HealthProbe.TimeoutSeconds < HealthProbe.PeriodSeconds);
     }
 }

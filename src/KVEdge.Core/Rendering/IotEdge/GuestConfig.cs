@@ -73,6 +73,9 @@ public static class GuestConfig
             ("KVEDGE_REPO_COMPONENTS", string.Join(' ', repo.Components)),
             ("KVEDGE_REPO_TRUSTED", repo.Trusted ? "true" : "false"),
             ("KVEDGE_PROVISIONING_SOURCE", iot.Provisioning.Source ?? VerbatimSource(iot) ?? ""),
+            // apt's proxy (the converge program writes apt.conf.d/80kvedge-proxy from these, or removes it).
+            ("KVEDGE_HTTPS_PROXY", iot.Proxy?.HttpsProxy ?? ""),
+            ("KVEDGE_NO_PROXY", iot.Proxy?.HttpsProxy is null ? "" : string.Join(',', iot.Proxy.NoProxy)),
         };
         var sb = new StringBuilder("# Written by kvedge; read by kvedge-converge at every boot.\n");
         foreach (var (key, value) in values)

@@ -26,6 +26,55 @@ public sealed class ConvergeProgramTests : IDisposable
     private ToolResult Boot() => _box.Boot();
 
     [Fact]
+    public void Apt_goes_through_the_specs_proxy_before_any_package_and_the_setting_goes_with_the_proxy()
+    {
+        // A proxy-only site: without apt's own proxy setting nothing installs, not even the guest agent.
+        var device = Device("mode-cs");
+        device.Spec.IotEdge!.Proxy = new ProxySpec
+        {
+            HttpsProxy = "http://proxy.factory-a.example:3128",
+            NoProxy = ["localhost", "10.0.0.5", "repo.factory-a.example:8080", ".svc.cluster.local", "*.corp.example", "10.0.0.0/8", "::1", "[fd00::1]:443"],
+        };
+        _box.Attach(device);
+        var first = Boot();
+        var conf = Path.Combine(_box.Root, "etc/apt/apt.conf.d/80kvedge-proxy");
+        Assert.Equal("""
+            // Written by kvedge-converge from spec.iotEdge.proxy: apt goes through the proxy.
+            Acquire::http::Proxy "http://proxy.factory-a.example:3128";
+            Acquire::https::Proxy "http://proxy.factory-a.example:3128";
+            Acquire::http::Proxy::localhost "DIRECT";
+            Acquire::https::Proxy::localhost "DIRECT";
+            Acquire::http::Proxy::10.0.0.5 "DIRECT";
+            Acquire::https::Proxy::10.0.0.5 "DIRECT";
+            Acquire::http::Proxy::repo.factory-a.example "DIRECT";
+            Acquire::https::Proxy::repo.factory-a.example "DIRECT";
+
+            """, File.ReadAllText(conf));
+        var log = first.StdOut.Split('\n');
+        Assert.InRange(Array.FindIndex(log, l => l.EndsWith("changed: apt proxy settings", StringComparison.Ordinal)), 0, Array.FindIndex(log, l => l.Contains("qemu-guest-agent", StringComparison.Ordinal)));
+
+        // The same spec again: nothing to change. "*" in noProxy: no proxy for apt at all.
+        _box.Reboot();
+        Assert.DoesNotContain("apt proxy settings", Boot().StdOut, StringComparison.Ordinal);
+        device.Spec.IotEdge.Proxy.NoProxy = ["*"];
+        _box.Attach(device);
+        _box.Reboot();
+        Assert.Contains("changed: apt proxy settings removed", Boot().StdOut, StringComparison.Ordinal);
+        Assert.False(File.Exists(conf));
+
+        device.Spec.IotEdge.Proxy.NoProxy = [];
+        _box.Attach(device);
+        _box.Reboot();
+        Boot();
+        Assert.Contains("Acquire::http::Proxy \"http://proxy.factory-a.example:3128\";\n", File.ReadAllText(conf), StringComparison.Ordinal);
+        device.Spec.IotEdge.Proxy = null;
+        _box.Attach(device);
+        _box.Reboot();
+        Assert.Contains("changed: apt proxy settings removed", Boot().StdOut, StringComparison.Ordinal);
+        Assert.False(File.Exists(conf));
+    }
+
+    [Fact]
     public void First_boot_formats_installs_in_order_writes_config_and_applies_it()
     {
         var device = Device("mode-cs");

@@ -32,6 +32,8 @@ HEALTH=/usr/local/lib/kvedge/kvedge-health
 # KubeVirt's AgentConnected (and so `kvedge install --wait`) needs it; stock Ubuntu cloud images do not ship it.
 GUEST_AGENT=qemu-guest-agent
 TPM_RULES=$ROOT/etc/udev/rules.d/tpmaccess.rules
+# apt's proxy settings, from spec.iotEdge.proxy: "80" sorts after the distribution's own files in apt.conf.d.
+APT_PROXY=$ROOT/etc/apt/apt.conf.d/80kvedge-proxy
 # unattended-upgrades and apt-daily hold the dpkg lock for minutes after a stock image's first boot: wait, don't fail.
 APT_LOCK_TIMEOUT=${KVEDGE_APT_LOCK_TIMEOUT:-600}
 # A transient failure (a DNS blip, a mirror's 503) is retried in this run, after each of these pauses (seconds); what
@@ -200,6 +202,41 @@ configure_container_engine() {
 }
 
 # Every apt call waits for the dpkg lock instead of failing at once ("Could not get lock /var/lib/dpkg/lock-frontend").
+# apt through the spec's proxy: on a site whose only way out is the proxy, every package (the guest agent's, the
+# distribution's dependencies, IoT Edge's) comes through it, as Microsoft's proxy guide has installation and updates go
+# (learn.microsoft.com/azure/iot-edge/how-to-configure-proxy-support, "Set up the proxy server"). Written when the spec
+# has a proxy, removed when it no longer has one. apt takes exact hosts only for its exceptions
+# (apt-transport-http(1): Acquire::http::Proxy::HOST "DIRECT"): a noProxy host or address is one; "*" means no proxy
+# at all; a domain suffix, a CIDR or an IPv6 address cannot be said to apt and is left to the proxy. The values passed their spec
+# patterns (http://host:port, host names and addresses): nothing in them needs quoting for apt.conf.
+configure_apt_proxy() {
+  local want=$RUN/apt-proxy entry host entries=()
+  IFS=, read -r -a entries <<<"${KVEDGE_NO_PROXY:-}"
+  if [ -n "${KVEDGE_HTTPS_PROXY:-}" ] && [[ ",${KVEDGE_NO_PROXY:-}," != *",*,"* ]]; then
+    {
+      printf '// Written by kvedge-converge from spec.iotEdge.proxy: apt goes through the proxy.\n'
+      printf 'Acquire::http::Proxy "%s";\nAcquire::https::Proxy "%s";\n' "$KVEDGE_HTTPS_PROXY" "$KVEDGE_HTTPS_PROXY"
+      for entry in "${entries[@]}"; do
+        # (an IPv6 address, bracketed or not, is no apt.conf key either)
+        case $entry in
+        .* | \** | */* | \[* | *:*:*) continue ;;
+        *:*) host=${entry%:*} ;;
+        *) host=$entry ;;
+        esac
+        printf 'Acquire::http::Proxy::%s "DIRECT";\nAcquire::https::Proxy::%s "DIRECT";\n' "$host" "$host"
+      done
+    } >"$want"
+  else
+    : >"$want"
+  fi
+  if [ -s "$want" ]; then
+    if put_file "$want" "$APT_PROXY" 0644; then changed "apt proxy settings"; fi
+  elif [ -f "$APT_PROXY" ]; then
+    rm -f "$APT_PROXY"
+    changed "apt proxy settings removed"
+  fi
+}
+
 apt_get() { apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
 
 # retry DESCRIPTION COMMAND...: runs COMMAND, and again after each of RETRY_DELAYS while it fails.
@@ -638,6 +675,7 @@ main() {
     update_program
     setup_data_disk
     configure_container_engine
+    configure_apt_proxy
     ensure_aziot_users
     reown_aziot_state
     install_packages
