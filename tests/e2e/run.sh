@@ -25,6 +25,7 @@ boot_started=0
 
 cleanup() {
   stop_vm kill
+  [ ! -d "$work/gnupg" ] || GNUPGHOME=$work/gnupg gpgconf --kill all 2>/dev/null || true
   [ -z "$apiserver_pid" ] || kill -9 "$apiserver_pid" 2>/dev/null || true
   if [ "${KVEDGE_E2E_KEEP:-0}" = 1 ]; then echo "e2e: kept $work" >&2; else rm -rf "$work"; fi
 }
@@ -77,6 +78,10 @@ dotnet build "$repo/tests/ContractServerHost" -c Release --nologo -v q -o "$work
 
 image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
 [ -f "$image/root.qcow2" ] || die "guest-image.sh printed '$image' as its result, a folder with no root.qcow2"
+# A signing key for the stand-in repositories (a test key, made for this run): the guest's apt checks their signature
+# through signed-by, as it does Microsoft's.
+bash "$e2e/standin-repo.sh" --key "$work/gnupg" >"$work/repo-key.asc" || die "making the repository's signing key failed"
+export KVEDGE_REPO_GNUPGHOME=$work/gnupg
 bash "$e2e/standin-repo.sh" "$work/repo/standin" bookworm || die "building the stand-in repository failed"
 # The distribution's archive, as the guest's sources.list names it (http://10.0.2.100/debian).
 cp -r "$image/debian" "$work/repo/debian" || die "copying the distribution mirror failed"
@@ -99,6 +104,7 @@ render() {
   local n=$1 name=${2:-$1}
   shift $(($# < 2 ? $# : 2))
   local args=(-f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")"
+    --set-file "spec.iotEdge.packageRepository.signingKey=$work/repo-key.asc"
     --set-file "spec.iotEdge.credentials.connectionString=$work/cs$n.txt" "$@")
   kvedge template "${args[@]}" -o json >"$work/objects$name.json" || die "kvedge template failed"
   kvedge config-toml "${args[@]}" --show-secrets | sha256sum | cut -d' ' -f1 >"$work/config$name.sha256" ||
@@ -111,6 +117,7 @@ render 2 -proxy --set spec.iotEdge.proxy.httpsProxy=http://10.0.2.101:3128 --set
 # A DPS TPM device (no credentials: the TPM is its identity), and the same with a trust bundle added.
 render_tpm() {
   kvedge template -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
+    --set-file "spec.iotEdge.packageRepository.signingKey=$work/repo-key.asc" \
     --set spec.iotEdge.provisioning.source=dps --set spec.iotEdge.provisioning.method=tpm \
     --set spec.iotEdge.provisioning.idScope=0ne00000A0A --set spec.iotEdge.provisioning.registrationId=e2e-edge-01 "$@" \
     -o json || die "kvedge template of the DPS TPM device failed"
@@ -404,6 +411,10 @@ expect "/var/lib/aziot lives on the data disk" \
   "$(guest findmnt -n -o SOURCE /var/lib/aziot)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)[/aziot]"
 expect "pinned versions installed in order, the releases and not the RCs above them (1.6.0-rc.1-1 > 1.6.0-1)" \
   "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "the stand-in repository's source names its signing key (signed-by)" "$(guest cat /etc/apt/sources.list.d/kvedge-iotedge.list)" \
+  "deb [signed-by=/etc/apt/keyrings/kvedge-iotedge.asc] http://10.0.2.100/standin bookworm main"
+# apt keeps a repository's InRelease among its lists only once its signature verified.
+check "the guest's apt verified the stand-in repository's signature" guest "ls /var/lib/apt/lists/ | grep -q '^10.0.2.100_standin_dists_bookworm_InRelease$'"
 expect "the distribution's dependencies came from its mirror (libtss2-esys, tpm-udev, psmisc)" \
   "$(guest dpkg-query -W -f="'\${db:Status-Status} '" libtss2-esys-3.0.2-0 tpm-udev psmisc)" "installed installed installed "
 # shellcheck disable=SC2016 # expanded in the guest
@@ -604,6 +615,7 @@ repo_server=$!
 # The bake guest uses qemu's ordinary user-mode NAT, where the host's 127.0.0.1 is 10.0.2.2.
 if kvedge image bake --base "$image/root.qcow2" --kernel "$image/vmlinuz" --initrd "$image/initrd.img" \
   -f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")" \
+  --set-file "spec.iotEdge.packageRepository.signingKey=$work/repo-key.asc" \
   --set "spec.iotEdge.packageRepository.url=http://10.0.2.2:$repo_port/standin-site" --set-file "spec.iotEdge.credentials.connectionString=$work/cs1.txt" \
   --tag localhost/kvedge/e2e-baked:1 --oci-layout "$work/baked-layout" >"$work/bake.out" 2>"$work/bake.err"; then
   pass "kvedge image bake finished: $(grep -E '^(baked in|booting)' "$work/bake.err" | tr '\n' ' ')"

@@ -21,9 +21,24 @@
 # Several versions of each are published, with release candidates that dpkg sorts above their release
 # (1.6.0-rc.1-1 > 1.6.0-1), so a test sees whether the pins or apt's choice won.
 #
+# The repository is signed as Microsoft's is (InRelease and Release.gpg), with a test key: KVEDGE_REPO_GNUPGHOME names
+# a GnuPG home holding it (made by `standin-repo.sh --key GNUPGHOME`, which prints the armored public key that goes to
+# spec.iotEdge.packageRepository.signingKey), so the guest's apt checks it through signed-by as it would the vendor's.
+#
 #   tests/e2e/standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]   -> OUT_DIR/dists/SUITE/main/binary-amd64/Packages,
 #                                                                 OUT_DIR/pool/*.deb (plus EXTRA_DEBS_DIR's .debs)
+#   tests/e2e/standin-repo.sh --key GNUPGHOME                  -> a new signing key there; its public key on stdout
 set -euo pipefail
+
+if [ "${1:-}" = --key ]; then
+  home=${2:?usage: standin-repo.sh --key GNUPGHOME}
+  mkdir -p "$home"
+  chmod 0700 "$home"
+  GNUPGHOME=$home gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key 'KVEdge e2e stand-in repository (test key) <e2e@kvedge.invalid>' ed25519 sign never 2>/dev/null
+  GNUPGHOME=$home gpg --batch --armor --export
+  exit 0
+fi
 
 out=${1:?usage: standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]}
 suite=${2:?usage: standin-repo.sh OUT_DIR SUITE [EXTRA_DEBS_DIR]}
@@ -244,7 +259,7 @@ if [ -n "$extra" ]; then cp "$extra"/*.deb "$out/pool/"; fi
 (cd "$out" && dpkg-scanpackages --multiversion pool /dev/null 2>/dev/null >"dists/$suite/main/binary-amd64/Packages")
 gzip -9nk "$out/dists/$suite/main/binary-amd64/Packages"
 
-# Release with the index hashes apt checks (no signature: the spec marks this repository trusted).
+# Release with the index hashes apt checks, then signed (when a key is given) as apt expects a repository to be.
 {
   printf 'Origin: kvedge-e2e\nLabel: KVEdge stand-in packages (test doubles)\nSuite: %s\nCodename: %s\n' "$suite" "$suite"
   printf 'Architectures: amd64 all\nComponents: main\nDate: Thu, 01 Jan 2026 00:00:00 UTC\nSHA256:\n'
@@ -252,3 +267,8 @@ gzip -9nk "$out/dists/$suite/main/binary-amd64/Packages"
     printf ' %s %s %s\n' "$(sha256sum "$out/dists/$suite/$f" | cut -d' ' -f1)" "$(stat -c %s "$out/dists/$suite/$f")" "$f"
   done
 } >"$out/dists/$suite/Release"
+if [ -n "${KVEDGE_REPO_GNUPGHOME:-}" ]; then
+  sign=(gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '')
+  GNUPGHOME=$KVEDGE_REPO_GNUPGHOME "${sign[@]}" --clearsign -o "$out/dists/$suite/InRelease" "$out/dists/$suite/Release"
+  GNUPGHOME=$KVEDGE_REPO_GNUPGHOME "${sign[@]}" --armor --detach-sign -o "$out/dists/$suite/Release.gpg" "$out/dists/$suite/Release"
+fi

@@ -233,6 +233,20 @@ public sealed class ConvergeProgramTests : IDisposable
     }
 
     [Fact]
+    public void A_repository_signed_by_another_key_is_said_as_such_at_once_not_as_unreachable()
+    {
+        _box.Attach(Device("mode-cs"));
+        _box.RepositorySignedByAnotherKey();
+        var first = _box.Run();
+        Assert.Equal(1, first.ExitCode);
+        Assert.Contains("ERROR: the package repository https://packages.microsoft.com/ubuntu/24.04/prod is not signed by the key kvedge gave apt (NO_PUBKEY 9B307872E54194CA): IoT Edge is not installed yet. Check spec.iotEdge.packageRepository.signingKey", first.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach", first.StdOut, StringComparison.Ordinal);
+        // Retrying in the run cannot change a signature: no waits.
+        Assert.DoesNotContain("attempt 2", first.StdOut, StringComparison.Ordinal);
+        Assert.Empty(Installs(_box.Calls));
+    }
+
+    [Fact]
     public void A_pinned_version_missing_from_the_repository_is_named_with_what_exists()
     {
         _box.Repository("aziot-edge", "1.5.21-1");

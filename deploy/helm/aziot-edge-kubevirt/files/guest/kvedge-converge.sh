@@ -325,13 +325,23 @@ apt_update() {
 }
 
 # Only the IoT Edge repository is refreshed first, so a site whose distribution mirrors are unreachable still installs.
+# A signature apt cannot verify with the spec's key is recorded (apt 2.6: "W: GPG error: URL SUITE InRelease: The
+# following signatures couldn't be verified because the public key is not available: NO_PUBKEY KEYID", then "E: The
+# repository '...' is not signed."): retrying cannot fix it, and "cannot reach" would send the user to the network.
 update_repository() {
   local update_log rc=0
   update_log=$(mktemp)
+  rm -f "$RUN/repository-signature"
   apt_update "$update_log" -o Dir::Etc::sourcelist="sources.list.d/$APT_LIST_NAME" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 || rc=$?
+  if [ "$rc" != 0 ] && grep -qE '^W: GPG error: |^E: The repository .* is not signed\.' "$update_log"; then
+    { grep -oE '(NO_PUBKEY|EXPKEYSIG|BADSIG|REVKEYSIG|ERRSIG) [0-9A-F]+' "$update_log" || echo "no valid signature"; } | head -n 1 >"$RUN/repository-signature"
+  fi
   rm -f "$update_log"
   return "$rc"
 }
+
+# The repository answered: refreshed, or refused by its signature (which a retry cannot change).
+repository_answered() { update_repository || [ -s "$RUN/repository-signature" ]; }
 
 # Everything else (qemu-guest-agent; the identity service's libtss2-*, tpm-udev, psmisc) comes from the distribution's
 # archive, whose lists a stock image ships empty or stale. A source that fails is only a warning here: what matters is
@@ -366,8 +376,10 @@ install_packages() {
   fi
   if [ "${#pending[@]}" -gt 0 ]; then
     log "installing ${pending[*]} from $REPO_URL"
-    retry "apt-get update of $REPO_URL" update_repository ||
+    retry "apt-get update of $REPO_URL" repository_answered ||
       die "cannot reach the package repository $REPO_URL (apt-get update failed): IoT Edge is not installed yet. Check the repository and the network; the unit retries."
+    [ ! -s "$RUN/repository-signature" ] ||
+      die "the package repository $REPO_URL is not signed by the key kvedge gave apt ($(cat "$RUN/repository-signature")): IoT Edge is not installed yet. Check spec.iotEdge.packageRepository.signingKey (Microsoft's key unless it is set); the unit retries."
     for package in "${pending[@]}"; do
       want=$(wanted_version "$package")
       version=""
