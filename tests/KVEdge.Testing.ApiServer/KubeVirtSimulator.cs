@@ -164,6 +164,11 @@ public sealed class KubeVirtSimulator : IDisposable
                     continue;
                 }
 
+                if (e.Type == ResourceType.Service || e.Type == ResourceType.VirtualMachineInstance)
+                {
+                    SyncEndpoints(ns);
+                }
+
                 if (e.Type == ResourceType.DataVolume && e.EventType == "ADDED")
                 {
                     _ = Task.Run(() => ImportAsync(ns, name), _stop.Token);
@@ -218,6 +223,16 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private void FinishVmDeletion(string ns, string name)
     {
+        // A VM being deleted without Foreground propagation (kubectl delete's Background) still has its instance:
+        // virt-controller stops it first (kubevirt/kubevirt pkg/virt-controller/watch/vm.go, a VM with a
+        // deletionTimestamp has its VMI deleted), and the VM's finalizer goes once the VMI is gone.
+        if (_store.Read(ResourceType.VirtualMachine, ns, name) is { } deleting && deleting["metadata"]?["deletionTimestamp"] is not null
+            && _store.Get(ResourceType.VirtualMachineInstance, ns, name) is { } running && running.Object["metadata"]?["deletionTimestamp"] is null)
+        {
+            _store.MarkDeleted(running, foreground: false);
+            return;
+        }
+
         if (_store.Read(ResourceType.VirtualMachine, ns, name) is { } vm && vm["metadata"]?["deletionTimestamp"] is not null
             && _store.Read(ResourceType.VirtualMachineInstance, ns, name) is null)
         {
@@ -576,6 +591,92 @@ public sealed class KubeVirtSimulator : IDisposable
         ["lastProbeTime"] = null,
         ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
     };
+
+    // The EndpointSlice controller's part (kubernetes/kubernetes v1.35 pkg/controller/endpointslice; concepts:
+    // kubernetes.io/docs/concepts/services-networking/endpoint-slices): each Service with a selector gets a slice
+    // (label kubernetes.io/service-name, owned by the Service) with an endpoint per pod its selector matches. The pod
+    // here is the VMI's virt-launcher, which carries the VMI's labels and address; its endpoint is ready only while the
+    // pod is Ready, which follows the VM's readinessProbe (the VMI's Ready condition), unless the Service publishes
+    // not-ready addresses. A Service routes nothing to an endpoint that is not ready.
+    private void SyncEndpoints(string ns) =>
+        _store.Atomically(() =>
+        {
+            var vmis = _store.List(ResourceType.VirtualMachineInstance, ns).Where(v => v["metadata"]?["deletionTimestamp"] is null).ToList();
+            foreach (var service in _store.List(ResourceType.Service, ns))
+            {
+                if (service["spec"]?["selector"] is not JsonObject { Count: > 0 } selector)
+                {
+                    continue;
+                }
+
+                var serviceName = service["metadata"]!["name"]!.GetValue<string>();
+                var publishNotReady = service["spec"]?["publishNotReadyAddresses"]?.GetValue<bool>() == true;
+                var endpoints = new JsonArray();
+                foreach (var vmi in vmis.Where(v => selector.All(kv => v["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value?.GetValue<string>()))
+                    .OrderBy(v => v["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
+                {
+                    if (vmi["status"]?["interfaces"]?[0]?["ipAddress"]?.GetValue<string>() is not { Length: > 0 } ip)
+                    {
+                        continue;
+                    }
+
+                    var ready = vmi["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
+                    var endpoint = new JsonObject
+                    {
+                        ["addresses"] = new JsonArray(ip),
+                        ["conditions"] = new JsonObject { ["ready"] = ready || publishNotReady, ["serving"] = ready, ["terminating"] = false },
+                        ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = ns, ["name"] = $"virt-launcher-{vmi["metadata"]!["name"]}-kvsim" },
+                    };
+                    if (vmi["status"]?["nodeName"]?.GetValue<string>() is { } node)
+                    {
+                        endpoint["nodeName"] = node;
+                    }
+
+                    endpoints.Add(endpoint);
+                }
+
+                var ports = new JsonArray([.. (service["spec"]?["ports"]?.AsArray() ?? []).Select(p => (JsonNode?)new JsonObject
+                {
+                    ["name"] = p?["name"]?.DeepClone() ?? "",
+                    ["port"] = (p?["targetPort"] ?? p?["port"])?.DeepClone(),
+                    ["protocol"] = p?["protocol"]?.DeepClone() ?? "TCP",
+                })]);
+                var slice = new JsonObject
+                {
+                    ["apiVersion"] = "discovery.k8s.io/v1",
+                    ["kind"] = "EndpointSlice",
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = $"{serviceName}-kvsim",
+                        ["namespace"] = ns,
+                        ["labels"] = new JsonObject
+                        {
+                            ["kubernetes.io/service-name"] = serviceName,
+                            ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io",
+                        },
+                        ["ownerReferences"] = new JsonArray(new JsonObject
+                        {
+                            ["apiVersion"] = "v1",
+                            ["kind"] = "Service",
+                            ["name"] = serviceName,
+                            ["uid"] = service["metadata"]!["uid"]!.DeepClone(),
+                            ["controller"] = true,
+                            ["blockOwnerDeletion"] = true,
+                        }),
+                    },
+                    ["addressType"] = "IPv4",
+                    ["endpoints"] = endpoints,
+                    ["ports"] = ports,
+                };
+                var current = _store.Get(ResourceType.EndpointSlice, ns, $"{serviceName}-kvsim");
+                if (current is null || !JsonNode.DeepEquals(current.Object["endpoints"], endpoints) || !JsonNode.DeepEquals(current.Object["ports"], ports))
+                {
+                    _store.Commit(ResourceType.EndpointSlice, slice, current?.Managers ?? []);
+                }
+            }
+
+            return true;
+        });
 
     private bool SetStatus(ResourceType type, string ns, string name, JsonObject status) =>
         _store.Atomically(() =>

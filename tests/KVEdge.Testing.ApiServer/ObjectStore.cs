@@ -225,15 +225,41 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>
+    /// How long after an owner is gone the garbage collector deletes its dependents. The real one works from its own
+    /// graph of owner uids, fed by watches, in the background (kubernetes/kubernetes v1.35 pkg/controller/garbagecollector:
+    /// attemptToDelete): later than the owner's deletion, and by uid, so a dependent of a deleted owner goes even when a
+    /// new owner of the same name has been created meanwhile. Zero collects at once.
+    /// </summary>
+    public TimeSpan GarbageCollectionDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+
     // The garbage collector: an object whose every owner (metadata.ownerReferences) is gone is deleted too, and so on
     // down (https://kubernetes.io/docs/concepts/architecture/garbage-collection/#owners-dependents). The real one does
     // it in the background or, for Foreground propagation, before the owner goes; either way the dependents are gone.
-    private void CollectDependents(string? _uid)
+    private void CollectDependents(string? uid)
     {
-        if (_uid is null)
+        if (uid is null)
         {
             return;
         }
+
+        if (GarbageCollectionDelay <= TimeSpan.Zero)
+        {
+            CollectDependentsNow(uid);
+            return;
+        }
+
+        _ = Task.Delay(GarbageCollectionDelay).ContinueWith(_ =>
+        {
+            lock (_gate)
+            {
+                CollectDependentsNow(uid);
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private void CollectDependentsNow(string _uid)
+    {
 
         var live = _objects.Values.Select(o => o.Object["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var orphans = _objects.Values

@@ -23,6 +23,13 @@ public static class SchemaValidator
 
         var group = apiVersion[..slash];
         var version = apiVersion[(slash + 1)..];
+        // Built-in groups (apps, discovery.k8s.io, ...) sit beside the core types as KIND-FIRSTLABEL-VERSION.json
+        // (shared/schemas/SOURCES.md); CRDs' groups have a folder each.
+        if (!group.Contains('.', StringComparison.Ordinal) || group.EndsWith(".k8s.io", StringComparison.Ordinal))
+        {
+            return Path.Combine(RepoPaths.Schemas, "kubernetes", "v1.35-standalone-strict", $"{kind.ToLowerInvariant()}-{group.Split('.')[0]}-{version}.json");
+        }
+
         return Path.Combine(RepoPaths.Schemas, group, $"{kind.ToLowerInvariant()}_{version}.json");
     }
 

@@ -306,7 +306,13 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 ? scope.LiveVm
                 : await GetSettledAsync(device, resource, obj.Metadata.Name, scope.Known, options, scope.Reporter, ct).ConfigureAwait(false);
             scope.VmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
-            var change = await applier.ApplyAsync(device.Name, resource, ManifestSerializer.ToJsonNode(obj).AsObject(), live, stamped =>
+            var rendered = ManifestSerializer.ToJsonNode(obj).AsObject();
+            if (resource == ClusterResource.VirtualMachine && live is null && options.DryRun == DryRunMode.None && VtpmState.IsWanted(rendered))
+            {
+                await KeepLeftVtpmStateAsync(scope, ct).ConfigureAwait(false);
+            }
+
+            var change = await applier.ApplyAsync(device.Name, resource, rendered, live, stamped =>
             {
                 if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
                 {
@@ -319,6 +325,36 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 NoteGuestVisibleChange(scope, resource, obj.Metadata.Labels, stamped, live);
                 return null;
             }, ct).ConfigureAwait(false);
+            scope.Changes.Add(change);
+            scope.Reporter.Applied(change);
+        }
+    }
+
+    // A new VM with a persistent vTPM: KubeVirt reuses the state PVC a VM of the same name left. One left by a VM that
+    // was deleted just before (kubectl delete, a GitOps prune and re-add, replace --force) is still owned by that VM's
+    // uid, and the garbage collector works by uid, in the background: it would delete the state under the new VM, and
+    // the device's TPM identity with it. Taken from it first, as uninstall does, before the new VM exists.
+    private async Task KeepLeftVtpmStateAsync(InstallScope scope, CancellationToken ct)
+    {
+        var ns = scope.Device.Namespace;
+        IReadOnlyList<JsonObject> found;
+        try
+        {
+            found = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{UninstallAction.PersistentStateLabel}={scope.Names.VirtualMachine}", null, ct).ConfigureAwait(false)).Items;
+        }
+        catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Forbidden)
+        {
+            scope.Notes.Add("could not look for a vTPM state a deleted VM of this name left (listing PersistentVolumeClaims is not allowed): if one is there, the garbage collector may still delete it");
+            return;
+        }
+
+        foreach (var state in found.Where(s => s["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } && s["metadata"]?["deletionTimestamp"] is null)
+            .OrderBy(s => s["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
+        {
+            var name = state["metadata"]!["name"]!.GetValue<string>();
+            await VtpmState.KeepAsync(cluster, ns, name, serverDryRun: false, ct).ConfigureAwait(false);
+            var change = new Change(scope.Device.Name, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Kept,
+                "the vTPM state a deleted VM of this name left, still owned by it: taken from the garbage collector, which would delete it under the new VM; the new VM uses it");
             scope.Changes.Add(change);
             scope.Reporter.Applied(change);
         }

@@ -120,9 +120,42 @@ public sealed class SshAction(IClusterClient cluster)
             ? (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items
             : [];
         var target = SshEndpoint.Resolve(service, nodes);
-        return target.Reachable
-            ? (target.Host!, target.Port, target, null)
-            : (null!, null, null, new ActionFailure(FailureKind.Failed, $"{options.Namespace}/{options.Device}: no SSH endpoint outside the cluster: {target.Note}"));
+        if (!target.Reachable)
+        {
+            return (null!, null, null, new ActionFailure(FailureKind.Failed, $"{options.Namespace}/{options.Device}: no SSH endpoint outside the cluster: {target.Note}"));
+        }
+
+        return await ReadyEndpointsAsync(options, names.Service, ct).ConfigureAwait(false) is { } noEndpoint
+            ? (null!, null, null, noEndpoint)
+            : (target.Host!, target.Port, target, null);
+    }
+
+    // A Service sends connections only to ready endpoints: the virt-launcher pod is ready only while the VM's
+    // readinessProbe (the guest's health program) passes (EndpointSlice conditions.ready;
+    // kubernetes.io/docs/concepts/services-networking/endpoint-slices). Said before ssh waits on a port that takes
+    // connections nowhere. A user who may not list EndpointSlices is let through, as before.
+    private async Task<ActionFailure?> ReadyEndpointsAsync(SshOptions options, string service, CancellationToken ct)
+    {
+        IReadOnlyList<JsonObject> slices;
+        try
+        {
+            slices = (await cluster.ListAsync(ClusterResource.EndpointSlice, options.Namespace, $"kubernetes.io/service-name={service}", null, ct).ConfigureAwait(false)).Items;
+        }
+        catch (ClusterApiException ex) when (ex.Status is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var endpoints = slices.SelectMany(s => s["endpoints"]?.AsArray() ?? []).ToList();
+        if (slices.Count == 0 || endpoints.Any(e => e?["conditions"]?["ready"]?.GetValue<bool>() != false))
+        {
+            return null;
+        }
+
+        var apiRoute = $"the API server's route does not need the Service: kvedge ssh {options.Device} -n {options.Namespace} (without --via service)";
+        return new ActionFailure(FailureKind.Failed, endpoints.Count == 0
+            ? $"{options.Namespace}/{options.Device}: the Service {service} has no endpoint: no running instance of the VM matches it (kvedge status {options.Device} -n {options.Namespace}); {apiRoute}"
+            : $"{options.Namespace}/{options.Device}: the Service {service} has no ready endpoint: the VM is not Ready (its readinessProbe, the guest's health program, fails: kvedge health {options.Device} -n {options.Namespace} says why), and a Service sends nothing to a pod that is not ready; {apiRoute}");
     }
 
     private async Task<string?> AnnotatedUserAsync(SshOptions options, ObjectNames names, CancellationToken ct)

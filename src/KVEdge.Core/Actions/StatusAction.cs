@@ -88,7 +88,7 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["nodeName"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
                 import,
-                service is null ? null : SshEndpoint.Describe(service, nodes),
+                service is null ? null : SshEndpoint.Describe(service, nodes) + NoReadyEndpoint(vm, service),
                 conditions,
                 vm["spec"]?["runStrategy"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["mac"]?.GetValue<string>(),
@@ -106,6 +106,14 @@ public sealed class StatusAction(IClusterClient cluster)
     /// through the guest agent) holds False until IoT Edge is healthy. Why it is not healthy is the guest's to say
     /// (--health, kvedge health NAME); a probe needs the agent, so without one it cannot have run yet.
     /// </summary>
+    // A Service routes only to ready endpoints, and the VM's pod is ready only while its readinessProbe passes (the
+    // EndpointSlice controller; kubernetes.io/docs/concepts/services-networking/endpoint-slices): read from the VM's
+    // readiness, without listing the slices.
+    private static string NoReadyEndpoint(JsonObject vm, JsonObject service) =>
+        vm["status"]?["ready"]?.GetValue<bool>() == true || service["spec"]?["publishNotReadyAddresses"]?.GetValue<bool>() == true
+            ? ""
+            : " (no ready endpoint until the VM is Ready; kvedge ssh goes through the API server)";
+
     public static string? IotEdgeFromReadiness(JsonObject? vmi)
     {
         if (vmi?["status"]?["phase"]?.GetValue<string>() != "Running")

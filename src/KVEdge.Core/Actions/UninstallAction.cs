@@ -89,15 +89,7 @@ public sealed class UninstallAction(IClusterClient cluster)
                     var name = state["metadata"]!["name"]!.GetValue<string>();
                     if (!dryRun && state["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 })
                     {
-                        // Kept from the garbage collector, and from a GitOps tool's pruning as the data disk is.
-                        var annotations = new JsonObject();
-                        foreach (var (key, value) in KeepAnnotations.All)
-                        {
-                            annotations[key] = value;
-                        }
-
-                        await cluster.MergePatchAsync(ClusterResource.PersistentVolumeClaim, ns, name,
-                            new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = null, ["annotations"] = annotations } }, serverDryRun, ct).ConfigureAwait(false);
+                        await VtpmState.KeepAsync(cluster, ns, name, serverDryRun, ct).ConfigureAwait(false);
                     }
 
                     changes.Add(new Change(device, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Kept,

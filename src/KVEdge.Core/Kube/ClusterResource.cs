@@ -28,6 +28,9 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     public static readonly ClusterResource VirtualMachineInstance = new("kubevirt.io", "v1", "virtualmachineinstances", "VirtualMachineInstance", true);
     public static readonly ClusterResource KubeVirt = new("kubevirt.io", "v1", "kubevirts", "KubeVirt", true);
 
+    /// <summary>A Service's endpoints, each with conditions.ready (kubernetes.io/docs/concepts/services-networking/endpoint-slices).</summary>
+    public static readonly ClusterResource EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
+
     /// <summary>The kinds the renderer produces, in the order install applies them (and uninstall deletes them, reversed).</summary>
     public static readonly IReadOnlyList<ClusterResource> Rendered = [Secret, ConfigMap, DataVolume, VirtualMachine, Service];
 

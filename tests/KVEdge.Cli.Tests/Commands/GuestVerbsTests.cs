@@ -34,8 +34,10 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         var (code, console) = Kvedge("install", "-f", spec, "--wait", "--timeout", "1m");
         Assert.True(code == 0, console.Err);
         Assert.Null(_cluster.Server.Store.Read(ResourceType.Service, "factory-a", "edge-01"));
-        // --wait asked the guest for its verdict (through the portforward, before a guest was there to answer).
+        // --wait did not try to ask the guest for IoT Edge's verdict: no SSH key here to log in with.
+        Assert.Contains("kvedge health NAME (no SSH key found for it here: --identity)", console.Err, StringComparison.Ordinal);
         _setupStreams = _cluster.Server.PortForwardStreams;
+        Assert.Equal(0, _setupStreams);
         _cluster.Server.MapGuestPort("factory-a", "edge-01", 22, _guest.EndPoint);
     }
 

@@ -155,7 +155,11 @@ public sealed class NativeBinaryTests : IClassFixture<NativeBinaryTests.Binary>,
         Assert.Equal("from the guest\n", exec.StdOut);
         var health = Kvedge("health", "edge-01", "--kubeconfig", _cluster.Kubeconfig, "-l", StandInGuestSshd.User, "-i", guest.ClientKey);
         Assert.True(health.ExitCode == 0, health.StdErr);
-        Assert.Equal("healthy\n", health.StdOut);
-        Assert.True(_cluster.Server.PortForwardStreams >= 2);
+        Assert.StartsWith("healthy, no deployment yet: ", health.StdOut, StringComparison.Ordinal);
+        guest.Deployed();
+        var deployed = Kvedge("health", "edge-01", "--kubeconfig", _cluster.Kubeconfig, "-l", StandInGuestSshd.User, "-i", guest.ClientKey);
+        Assert.True(deployed.ExitCode == 0, deployed.StdErr);
+        Assert.Equal("healthy\n", deployed.StdOut);
+        Assert.True(_cluster.Server.PortForwardStreams >= 3);
     }
 }

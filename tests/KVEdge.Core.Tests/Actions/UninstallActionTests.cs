@@ -86,7 +86,42 @@ public sealed class UninstallActionTests : IAsyncLifetime
         var state = Assert.Single(States());
         Assert.Equal("VirtualMachine", state["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
         await _client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-tpm", dryRun: false, CancellationToken.None);
+        // The garbage collector comes later (in the background, by owner uid), but it comes.
+        for (var i = 0; i < 50 && States().Count > 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Empty(States());
+    }
+
+    [Fact]
+    public async Task A_VM_deleted_and_installed_again_at_once_keeps_its_vTPM_state_from_the_late_garbage_collector()
+    {
+        // kubectl delete (Background propagation), or a GitOps prune and re-add: the new VM comes before the collector.
+        _cluster.Server.Store.GarbageCollectionDelay = TimeSpan.FromSeconds(2);
+        await InstallAndWait();
+        var uid = Assert.Single(States())["metadata"]!["uid"]!.GetValue<string>();
+        using (var kubectl = _cluster.RawClient())
+        {
+            await k8s.CustomObjectsOperationsExtensions.DeleteNamespacedCustomObjectAsync(kubectl.CustomObjects, "kubevirt.io", "v1", "factory-a", "virtualmachines", "edge-tpm",
+                new k8s.Models.V1DeleteOptions { PropagationPolicy = "Background" });
+        }
+
+        await Gone(ResourceType.VirtualMachine, "edge-tpm");
+
+        var outcome = (await new InstallAction(_client, new RecordingReporter()).RunAsync(ClusterTestDevices.Render(TpmSpec), ClusterTestDevices.Options(wait: true), CancellationToken.None)).Single();
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.True(outcome.Changes.Any(c => c.Resource == ClusterResource.PersistentVolumeClaim), string.Join("\n", outcome.Changes.Select(c => $"{c.Resource.DisplayName}/{c.Name} {c.Action} {c.Detail}")) + " states: " + string.Join(",", States().Select(s => s.ToJsonString())));
+        var kept = outcome.Changes.Single(c => c.Resource == ClusterResource.PersistentVolumeClaim);
+        Assert.Equal(ChangeAction.Kept, kept.Action);
+        Assert.StartsWith("the vTPM state a deleted VM of this name left", kept.Detail, StringComparison.Ordinal);
+
+        // Past the collector's delay: the state the new VM uses is still there, the same one.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var state = Assert.Single(States());
+        Assert.Equal(uid, state["metadata"]!["uid"]!.GetValue<string>());
+        Assert.Null(state["metadata"]!["deletionTimestamp"]);
     }
 
     [Fact]
