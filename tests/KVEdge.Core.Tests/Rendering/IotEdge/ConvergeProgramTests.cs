@@ -233,6 +233,22 @@ public sealed class ConvergeProgramTests : IDisposable
     }
 
     [Fact]
+    public void Lists_older_than_the_mirror_are_refreshed_after_a_404_and_the_install_retried_in_the_same_run()
+    {
+        _box.Attach(Device("mode-cs"));
+        _box.StaleLists();
+        var output = Boot();
+
+        Assert.Contains("a package file is gone from its mirror (the lists are older than it): refreshing every package list", output.StdOut, StringComparison.Ordinal);
+        var calls = _box.Calls.Split('\n');
+        var failed = Array.FindIndex(calls, l => l.StartsWith("apt-get -o DPkg::Lock::Timeout=600 install -y", StringComparison.Ordinal));
+        var refreshed = Array.FindIndex(calls, failed + 1, l => l == "apt-get -o DPkg::Lock::Timeout=600 update -q");
+        var retried = Array.FindIndex(calls, refreshed + 1, l => l == calls[failed]);
+        Assert.True(failed >= 0 && refreshed > failed && retried > refreshed, string.Join('\n', calls));
+        Assert.Equal("1.6.0-1", _box.Installed("aziot-edge"));
+    }
+
+    [Fact]
     public void A_repository_signed_by_another_key_is_said_as_such_at_once_not_as_unreachable()
     {
         _box.Attach(Device("mode-cs"));

@@ -67,7 +67,7 @@ public sealed class ConvergeSandbox : IDisposable
                   echo "Err:1 http://repo.test noble InRelease"; echo "W: Failed to fetch http://repo.test/dists/noble/InRelease  Connection failed"; echo "W: Some index files failed to download. They have been ignored, or old ones used instead."
                   exit 0
                 fi
-                [ -n "$narrow" ] || touch "$T/lists-full" ;;
+                [ -n "$narrow" ] || { touch "$T/lists-full"; rm -f "$T/lists-stale"; } ;;
               install)
                 # The stock image's lists know nothing of the distribution's packages these need until a full update.
                 if [ ! -e "$T/lists-full" ]; then
@@ -79,6 +79,13 @@ public sealed class ConvergeSandbox : IDisposable
                   done
                 fi
                 [ -n "$simulate" ] && exit 0
+                # Lists older than the mirror: they name a file it no longer has (apt 2.6's words; a full update heals).
+                if [ -e "$T/lists-stale" ]; then
+                  echo "Err:1 http://repo.test noble/main amd64 libtss2-mu0t64 amd64 4.0.1-7.1ubuntu5"; echo "  404  Not Found [IP: 10.0.0.1 80]"
+                  echo "E: Failed to fetch http://repo.test/pool/main/t/tpm2-tss/libtss2-mu0t64_4.0.1-7.1ubuntu5_amd64.deb  404  Not Found [IP: 10.0.0.1 80]" >&2
+                  echo "E: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?" >&2
+                  exit 100
+                fi
                 [ -x "$KVEDGE_ROOT/usr/sbin/policy-rc.d" ] && echo "policy-rc.d present" >> "$T/calls.log"
                 for a in "${pkgs[@]}"; do case $a in *=*) echo "${a#*=}" > "$T/installed/${a%%=*}" ;; *) echo "1:7.2+dfsg-7" > "$T/installed/$a" ;; esac; done ;;
             esac ;;
@@ -174,6 +181,13 @@ public sealed class ConvergeSandbox : IDisposable
     public void RepositoryFails(int times) => File.WriteAllText(Path.Combine(Dir, "repo-fails"), times.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>unattended-upgrades holds the dpkg lock (until an apt call that is willing to wait takes it).</summary>
+    /// <summary>The guest's lists are complete but older than the mirror: an install fetches a file that is gone.</summary>
+    public void StaleLists()
+    {
+        File.WriteAllText(Path.Combine(Dir, "lists-full"), "");
+        File.WriteAllText(Path.Combine(Dir, "lists-stale"), "");
+    }
+
     /// <summary>The repository is signed by another key than the one signed-by names.</summary>
     public void RepositorySignedByAnotherKey() => File.WriteAllText(Path.Combine(Dir, "repo-other-key"), "");
 

@@ -308,10 +308,27 @@ apt_install() {
   printf '#!/bin/sh\nexit 101\n' >"$policy"
   chmod 0755 "$policy"
   local rc=0
-  retry "apt-get install $*" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" \
-    install -y -q --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confold "$@" || rc=$?
+  retry "apt-get install $*" install_attempt "$@" || rc=$?
   rm -f "$policy"
   [ "$rc" = 0 ] || die "apt-get install $* failed; the unit retries"
+}
+
+# One install. Lists older than the mirror (a stock image's, or a mirror that moved on: it no longer has the version
+# they name) make apt fetch a file that is gone: "E: Failed to fetch URL  404  Not Found" (apt 2.6), which no retry of
+# the same install can fix and a unit restart would only repeat. Every list is refreshed then, so the next attempt
+# fetches what the mirror has.
+install_attempt() {
+  local output rc=0
+  output=$(mktemp)
+  env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" \
+    install -y -q --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confold "$@" >"$output" 2>&1 || rc=$?
+  cat "$output"
+  if [ "$rc" != 0 ] && grep -qE '^E: Failed to fetch .* 404 ' "$output"; then
+    log "a package file is gone from its mirror (the lists are older than it): refreshing every package list"
+    update_distribution
+  fi
+  rm -f "$output"
+  return "$rc"
 }
 
 # apt-get update, failing when a source could not be fetched: apt exits 0 on "W: Failed to fetch ...".
