@@ -264,6 +264,29 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
+        // A storage class with volumeBindingMode WaitForFirstConsumer binds a claim only when a pod that uses it is
+        // scheduled: CDI (v1.66, volume populators: import, upload and blank alike) leaves the DataVolume in
+        // PendingPopulation until then (kubevirt/containerized-data-importer release-v1.66
+        // doc/waitforfirstconsumer-storage-handling.md). Its consumer is the VM's virt-launcher pod, which exists once
+        // the VM controller has made the VMI: a tool that waited for the import before starting the VM would wait forever.
+        if (WaitsForFirstConsumer(dv))
+        {
+            SetStatus(ResourceType.DataVolume, ns, name, new JsonObject
+            {
+                ["phase"] = "PendingPopulation",
+                ["progress"] = "N/A",
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Bound", ["status"] = "False", ["reason"] = "Pending", ["message"] = "PVC " + name + " Pending" }),
+            });
+            while (!HasConsumer(ns, name))
+            {
+                await Task.Delay(StepOf(name), _stop.Token);
+                if (_store.Read(ResourceType.DataVolume, ns, name) is null)
+                {
+                    return;
+                }
+            }
+        }
+
         if (dv["spec"]?["source"]?["blank"] is not null)
         {
             SetStatus(ResourceType.DataVolume, ns, name, new JsonObject { ["phase"] = "Succeeded", ["progress"] = "100.0%" });
@@ -313,6 +336,20 @@ public sealed class KubeVirtSimulator : IDisposable
             }
         }
     }
+
+    private bool WaitsForFirstConsumer(JsonObject dv)
+    {
+        var className = (dv["spec"]?["storage"] ?? dv["spec"]?["pvc"])?["storageClassName"]?.GetValue<string>();
+        var storageClass = className is not null
+            ? _store.Read(ResourceType.StorageClass, null, className)
+            : _store.List(ResourceType.StorageClass, null).FirstOrDefault(c => c["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.GetValue<string>() == "true");
+        return storageClass?["volumeBindingMode"]?.GetValue<string>() == "WaitForFirstConsumer";
+    }
+
+    // A VMI of a VM whose volumes name the DataVolume: its virt-launcher pod is the claim's first consumer.
+    private bool HasConsumer(string ns, string dataVolume) =>
+        _store.List(ResourceType.VirtualMachineInstance, ns).Any(vmi =>
+            (vmi["spec"]?["volumes"]?.AsArray() ?? []).Any(v => v?["dataVolume"]?["name"]?.GetValue<string>() == dataVolume));
 
     private async Task ReconcileVmAsync(string ns, string name)
     {

@@ -243,6 +243,9 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         var failing = next == WaitStage.Importing
             ? dvs.Where(dv => ImportState.IsFailing(dv["status"]))
                 .Select(dv => $"{dv["metadata"]!["name"]!.GetValue<string>()}: {ImportState.Progress(dv["status"])}").FirstOrDefault()
+            // WaitForFirstConsumer storage: the claim binds only once the VM's pod is scheduled (CDI's PendingPopulation).
+            ?? dvs.Where(dv => dv["status"]?["phase"]?.GetValue<string>() is "WaitForFirstConsumer" or "PendingPopulation")
+                .Select(dv => $"{dv["metadata"]!["name"]!.GetValue<string>()}: {ImportState.Describe(dv["status"])}").FirstOrDefault()
             : null;
         var stage = next switch
         {

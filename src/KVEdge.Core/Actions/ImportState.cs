@@ -35,7 +35,9 @@ public static class ImportState
 
     /// <summary>The phase and <see cref="Progress"/>: "ImportInProgress 45.50%", "Pending" before CDI has a status.</summary>
     public static string Describe(JsonNode? status) =>
-        status is null ? "Pending" : $"{status["phase"]?.GetValue<string>() ?? "Pending"} {Progress(status)}".Trim();
+        status?["phase"]?.GetValue<string>() is "WaitForFirstConsumer" or "PendingPopulation"
+            ? $"{status["phase"]} (WaitForFirstConsumer storage: the volume binds once the VM's pod is scheduled)"
+            : status is null ? "Pending" : $"{status["phase"]?.GetValue<string>() ?? "Pending"} {Progress(status)}".Trim();
 
     // Running=False with a reason that is a failure (Error, or the importer pod's own waiting reason such as
     // CrashLoopBackOff or ImagePullBackOff); Pending and Completed are not.

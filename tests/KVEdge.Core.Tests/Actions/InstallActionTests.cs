@@ -258,6 +258,27 @@ public sealed class InstallActionTests : IAsyncLifetime
         Assert.True(again.Succeeded, again.Error);
     }
 
+    [Fact]
+    public async Task WaitForFirstConsumer_storage_binds_when_the_VM_starts_and_wait_says_so_meanwhile()
+    {
+        // The default class binds late: CDI keeps the DataVolumes PendingPopulation until the VM's pod is scheduled,
+        // which KubeVirt's VM controller does at once (the VMI comes before the volumes are ready).
+        var local = _cluster.Server.Store.Read(ResourceType.StorageClass, null, "local-path")!;
+        local["volumeBindingMode"] = "WaitForFirstConsumer";
+        _cluster.Server.Store.Commit(ResourceType.StorageClass, local, []);
+        _cluster.Server.Simulator.Step = TimeSpan.FromSeconds(3);
+        _cluster.Server.Simulator.Start();
+        var (early, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(1)));
+        Assert.True(early.TimedOut);
+        Assert.Contains("PendingPopulation (WaitForFirstConsumer storage: the volume binds once the VM's pod is scheduled)", early.Error, StringComparison.Ordinal);
+        Assert.Equal("PendingPopulation", _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["status"]!["phase"]!.GetValue<string>());
+
+        // Nothing waits for the import before the VM starts: the VMI's pod is the consumer, and the device comes up.
+        _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(30)));
+        Assert.True(outcome.Succeeded, outcome.Error);
+    }
+
     private const string HealthyStage = "IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health edge-01 says why not)";
 
     private const string AgentStage = "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)";
