@@ -118,7 +118,8 @@ public sealed class StandInGuest
         File.WriteAllText(path, text);
     }
 
-    private static void Executable(string path, string text)
+    /// <summary>Writes a script, executable by all (the stand-in guest's commands and login shell).</summary>
+    internal static void Executable(string path, string text)
     {
         Write(path, text);
         if (OperatingSystem.IsWindows())

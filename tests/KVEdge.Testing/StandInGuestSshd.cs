@@ -58,7 +58,7 @@ public sealed class StandInGuestSshd : IDisposable
 
         File.Copy(Path.Combine(folder, "client_ed25519.pub"), Path.Combine(folder, "authorized_keys"));
         var state = StandInGuest.Create(folder);
-        Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(RepoPaths.TestData, "standin-guest", "guest-shell.sh")));
+        StandInGuest.Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(RepoPaths.TestData, "standin-guest", "guest-shell.sh")));
         var guest = new StandInGuestSshd(folder, FreePort(), null!, state);
         var config = Path.Combine(folder, "sshd_config");
         File.WriteAllText(config, $"""
@@ -102,23 +102,6 @@ public sealed class StandInGuestSshd : IDisposable
 
     /// <summary>A module's state, as `docker stop` / `iotedge restart` would leave it.</summary>
     public void SetModule(string module, string state) => Guest.SetModule(module, state);
-
-    private static void Write(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
-
-    private static void Executable(string path, string text)
-    {
-        Write(path, text);
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-    }
 
     private static int FreePort()
     {
