@@ -414,6 +414,7 @@ public sealed class KubeVirtSimulator : IDisposable
         }
 
         var probed = HasReadinessProbe(vm);
+        _containerStarted[(ns, name)] = DateTime.UtcNow;
         SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: false, ready: !probed));
         SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, !probed));
         if (AgentNeverConnects)
@@ -509,17 +510,62 @@ public sealed class KubeVirtSimulator : IDisposable
     // connects. The virt-launcher pod's Ready condition follows the probe (kubelet: "containers with unready status"),
     // the VMI's Ready condition copies the pod's status, reason and message (kubevirt/kubevirt
     // pkg/virt-controller/watch/vmi.go, syncReadyConditionFromPod), and the VM's status.ready follows the VMI's Ready.
+    //
+    // When: as kubelet runs a readiness probe with the VM's own timings (KubeVirt copies the template's readinessProbe to
+    // the virt-launcher pod's): the first run initialDelaySeconds after the container started, then every
+    // periodSeconds; Ready after successThreshold passes in a row (1), not Ready after failureThreshold failures in a
+    // row (kubernetes v1.35 pkg/kubelet/prober/worker.go). Here seconds are scaled by ProbeTimeScale.
     private void Probe(string ns, string name)
     {
-        if (_store.Read(ResourceType.VirtualMachine, ns, name) is not { } vm || _store.Read(ResourceType.VirtualMachineInstance, ns, name) is null
+        if (_store.Read(ResourceType.VirtualMachine, ns, name) is not { } vm || _store.Read(ResourceType.VirtualMachineInstance, ns, name) is not { } vmi
             || !_agentConnected.GetValueOrDefault((ns, name)))
         {
             return;
         }
 
-        var ready = !HasReadinessProbe(vm) || Passes(_guests.GetValueOrDefault((ns, name), GuestState.NoDeployment));
-        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready));
-        SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, ready));
+        var generation = _probeGenerations.AddOrUpdate((ns, name), 1, (_, g) => g + 1);
+        var probe = vm["spec"]?["template"]?["spec"]?["readinessProbe"] as JsonObject;
+        var ready = probe is null || Passes(_guests.GetValueOrDefault((ns, name), GuestState.NoDeployment));
+        var wasReady = vmi["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
+        var delay = probe is null || ready == wasReady ? TimeSpan.Zero : ProbeDelay(probe, _containerStarted.GetValueOrDefault((ns, name), DateTime.UtcNow), ready);
+        // The agent is there now; the readiness it decides follows at the probe's run.
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, wasReady));
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(delay, _stop.Token);
+            if (_probeGenerations.GetValueOrDefault((ns, name)) != generation)
+            {
+                return;
+            }
+
+            SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready));
+            SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, ready));
+        }, _stop.Token);
+    }
+
+    /// <summary>How much shorter than a real one a probe's timing is here (30 s initialDelaySeconds: 300 ms).</summary>
+    public double ProbeTimeScale { get; set; } = 0.01;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), DateTime> _containerStarted = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _probeGenerations = new();
+
+    // Until the probe run that settles it: the next run on the container's schedule, and for a failure the runs up to
+    // failureThreshold.
+    private TimeSpan ProbeDelay(JsonObject probe, DateTime started, bool becomesReady)
+    {
+        int Seconds(string field, int fallback) => probe[field]?.GetValue<int>() ?? fallback;
+        var initial = TimeSpan.FromSeconds(Seconds("initialDelaySeconds", 0) * ProbeTimeScale);
+        var period = TimeSpan.FromSeconds(Math.Max(1, Seconds("periodSeconds", 10)) * ProbeTimeScale);
+        var runs = becomesReady ? Math.Max(1, Seconds("successThreshold", 1)) : Math.Max(1, Seconds("failureThreshold", 3));
+        var now = DateTime.UtcNow;
+        var next = started + initial;
+        if (next < now)
+        {
+            var elapsed = (now - next).Ticks / Math.Max(1, period.Ticks) + 1;
+            next += TimeSpan.FromTicks(period.Ticks * elapsed);
+        }
+
+        return next - now + (period * (runs - 1));
     }
 
     private static bool HasReadinessProbe(JsonObject vm) => vm["spec"]?["template"]?["spec"]?["readinessProbe"] is JsonObject;

@@ -202,7 +202,9 @@ public sealed class InstallActionTests : IAsyncLifetime
         _cluster.Server.Simulator.Start();
         var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true));
         Assert.True(outcome.Succeeded, outcome.Error);
-        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachineInstance to be Running", "edge-01: " + AgentStage], reporter.Waits);
+        // Then IoT Edge's health, for as long as the probe's first run is still to come after the agent connected.
+        Assert.Equal(["edge-01: the DataVolumes to import", "edge-01: the VirtualMachineInstance to be Running", "edge-01: " + AgentStage], reporter.Waits.Take(3));
+        Assert.True(reporter.Waits.Skip(3).SequenceEqual([]) || reporter.Waits.Skip(3).SequenceEqual(["edge-01: " + HealthyStage]), string.Join("\n", reporter.Waits));
         Assert.Empty(reporter.Warnings);
         var root = reporter.Progress.Where(p => p.StartsWith("edge-01-root", StringComparison.Ordinal)).Select(p => p.Split(' ')[1]).ToList();
         Assert.Equal("100.0%", root[^1]);
@@ -259,6 +261,32 @@ public sealed class InstallActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_readiness_probe_runs_on_the_VMs_own_schedule_not_at_once()
+    {
+        // initialDelaySeconds 30, periodSeconds 15, failureThreshold 3 (HealthProbe), a tenth of real time here.
+        _cluster.Server.Simulator.ProbeTimeScale = 0.1;
+        _cluster.Server.Simulator.Start();
+        var (outcome, reporter) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(30)));
+        Assert.True(outcome.Succeeded, outcome.Error);
+        // The agent connected before the first probe ran: the device waited at "healthy" for the initial delay.
+        Assert.Contains(reporter.Waits, w => w == $"edge-01: {HealthyStage}");
+
+        // A failing guest is not Ready only after failureThreshold failed runs, not at its first.
+        _cluster.Server.Simulator.SetGuestHealthy("factory-a", "edge-01", false);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(Ready());
+        for (var i = 0; i < 100 && Ready(); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(Ready());
+
+        bool Ready() => _cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!["status"]!["conditions"]!.AsArray()
+            .Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True");
+    }
+
+    [Fact]
     public async Task WaitForFirstConsumer_storage_binds_when_the_VM_starts_and_wait_says_so_meanwhile()
     {
         // The default class binds late: CDI keeps the DataVolumes PendingPopulation until the VM's pod is scheduled,
@@ -266,9 +294,10 @@ public sealed class InstallActionTests : IAsyncLifetime
         var local = _cluster.Server.Store.Read(ResourceType.StorageClass, null, "local-path")!;
         local["volumeBindingMode"] = "WaitForFirstConsumer";
         _cluster.Server.Store.Commit(ResourceType.StorageClass, local, []);
-        _cluster.Server.Simulator.Step = TimeSpan.FromSeconds(3);
+        // CDI looks again after a step (6 s here): the deadline (3 s) comes while the volumes still wait for their pod.
+        _cluster.Server.Simulator.Step = TimeSpan.FromSeconds(6);
         _cluster.Server.Simulator.Start();
-        var (early, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(1)));
+        var (early, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(3)));
         Assert.True(early.TimedOut);
         Assert.Contains("PendingPopulation (WaitForFirstConsumer storage: the volume binds once the VM's pod is scheduled)", early.Error, StringComparison.Ordinal);
         Assert.Equal("PendingPopulation", _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["status"]!["phase"]!.GetValue<string>());

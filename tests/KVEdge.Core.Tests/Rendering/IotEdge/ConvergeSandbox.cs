@@ -67,7 +67,8 @@ public sealed class ConvergeSandbox : IDisposable
                   echo "Err:1 http://repo.test noble InRelease"; echo "W: Failed to fetch http://repo.test/dists/noble/InRelease  Connection failed"; echo "W: Some index files failed to download. They have been ignored, or old ones used instead."
                   exit 0
                 fi
-                [ -n "$narrow" ] || { touch "$T/lists-full"; rm -f "$T/lists-stale"; } ;;
+                [ -n "$narrow" ] || rm -f "$T/lists-stale"
+                [ -n "$narrow" ] || touch "$T/lists-full" ;;
               install)
                 # The stock image's lists know nothing of the distribution's packages these need until a full update.
                 if [ ! -e "$T/lists-full" ]; then
