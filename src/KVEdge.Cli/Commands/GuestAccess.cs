@@ -39,6 +39,17 @@ internal sealed class GuestAccess
 
     public IEnumerable<Option> All => [Via, User, Identity, KnownHosts, SshOptions];
 
+    /// <summary>
+    /// Whether ssh has a key to log in with, told or not: --identity, an agent, or one of ssh_config(5)'s default
+    /// IdentityFile names. Without one every login fails, so a verb that only may log in does not try.
+    /// </summary>
+    public bool HasKey(ParseResult result) =>
+        result.GetValue(Identity) is not null
+        || _console.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 }
+        || (_console.GetEnvironmentVariable("HOME") is { Length: > 0 } home && DefaultIdentities.Any(k => File.Exists(Path.Combine(home, ".ssh", k))));
+
+    private static readonly string[] DefaultIdentities = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk"];
+
     private static Option<string> ViaOption()
     {
         var option = new Option<string>("--via") { Description = "api: through the API server (KubeVirt's portforward, any expose type); service: the device's Service from outside the cluster.", DefaultValueFactory = _ => "api" };

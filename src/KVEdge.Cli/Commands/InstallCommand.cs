@@ -76,7 +76,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         {
             // Only with a key ssh could log in with (--identity, an agent, or one of ssh's default identity files): without
             // one every login would fail, slowly; the summary then names the command that asks.
-            var withVerdicts = options.Wait && HasSshKey(result)
+            var withVerdicts = options.Wait && _access!.HasKey(result)
                 ? options with { Guest = t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console) }
                 : options;
             var code = Report(human, await new InstallAction(client, reporter).RunAsync(rendered.Devices, withVerdicts, ct).ConfigureAwait(false), options);
@@ -88,20 +88,6 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             return code;
         }).ConfigureAwait(false);
     }
-
-    // What ssh would try without being told: ssh_config(5) IdentityFile defaults, and an agent.
-    private bool HasSshKey(ParseResult result)
-    {
-        if (result.GetValue(_access!.Identity) is not null || Console.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 })
-        {
-            return true;
-        }
-
-        return Console.GetEnvironmentVariable("HOME") is { Length: > 0 } home
-            && DefaultIdentities.Any(k => File.Exists(Path.Combine(home, ".ssh", k)));
-    }
-
-    private static readonly string[] DefaultIdentities = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk"];
 
     private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)
     {

@@ -127,8 +127,8 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
 
         if (options.Guest is { } guest)
         {
-            var ready = indices.Zip(results).Where(p => p.Second.Ready && p.Second.Error is null).Select(p => p.First).ToList();
-            await AddVerdictsAsync(ready, outcomes, results.Select(r => r.Target).ToList(), guest, ct).ConfigureAwait(false);
+            var ready = indices.Zip(results).Where(p => p.Second.Ready && p.Second.Error is null).Select(p => (p.First, p.Second.Target)).ToList();
+            await AddVerdictsAsync(ready, outcomes, guest, ct).ConfigureAwait(false);
         }
     }
 
@@ -138,20 +138,19 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
     // A Ready VMI says only that the probe passes; the program's own verdict says more: a new device is healthy with
     // edgeAgent alone until its first IoT Hub deployment (the note a user needs next). Asked over SSH through the API
     // server, a few at once, bounded in time; a device that cannot be asked gets the command that would ask it.
-    private static async Task AddVerdictsAsync(List<int> ready, List<DeviceOutcome> outcomes, List<WaitTarget> targets, Func<WaitTarget, IGuestShell> guest, CancellationToken ct)
+    private static async Task AddVerdictsAsync(List<(int Index, WaitTarget Target)> ready, List<DeviceOutcome> outcomes, Func<WaitTarget, IGuestShell> guest, CancellationToken ct)
     {
-        var byDevice = targets.ToDictionary(t => (t.Namespace, t.Device));
         var asked = ready.Take(MaxVerdicts).ToList();
-        var notes = new string?[asked.Count];
+        var notes = new string[asked.Count];
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(VerdictTimeout);
         await Parallel.ForEachAsync(Enumerable.Range(0, asked.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (k, _) =>
         {
-            var outcome = outcomes[asked[k]];
+            var target = asked[k].Target;
             HealthResult health;
             try
             {
-                health = await new HealthAction(guest(byDevice[(outcome.Namespace, outcome.Name)])).RunAsync(bounded.Token).ConfigureAwait(false);
+                health = await new HealthAction(guest(target)).RunAsync(bounded.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -162,11 +161,11 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
                 ? report.Healthy && report.Deployment == HealthReport.NoDeployment
                     ? $"IoT Edge is healthy with no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set, and edgeHub starts with it (kvedge edgehub-manifest gives that deployment edgeHub's storage on the data disk)"
                     : $"IoT Edge: {report.Summary}"
-                : $"Ready (the readiness probe passes); IoT Edge's own verdict, such as whether a deployment has arrived, needs SSH: kvedge health {outcome.Name} -n {outcome.Namespace} ({health.Failure!.Message})";
+                : $"Ready (the readiness probe passes); IoT Edge's own verdict, such as whether a deployment has arrived, needs SSH: kvedge health {target.Device} -n {target.Namespace} ({health.Failure!.Message})";
         }).ConfigureAwait(false);
-        foreach (var (index, note) in asked.Zip(notes))
+        foreach (var ((index, _), note) in asked.Zip(notes))
         {
-            outcomes[index] = outcomes[index] with { Notes = [.. outcomes[index].Notes ?? [], note!] };
+            outcomes[index] = outcomes[index] with { Notes = [.. outcomes[index].Notes ?? [], note] };
         }
     }
 
@@ -340,7 +339,7 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
         IReadOnlyList<JsonObject> found;
         try
         {
-            found = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{UninstallAction.PersistentStateLabel}={scope.Names.VirtualMachine}", null, ct).ConfigureAwait(false)).Items;
+            found = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{VtpmState.Label}={scope.Names.VirtualMachine}", null, ct).ConfigureAwait(false)).Items;
         }
         catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Forbidden)
         {

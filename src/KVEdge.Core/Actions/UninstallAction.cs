@@ -16,7 +16,7 @@ namespace KVEdge.Core.Actions;
 public sealed class UninstallAction(IClusterClient cluster)
 {
     /// <summary>KubeVirt's label on a VM's backend-storage PVC (kubevirt/kubevirt pkg/storage/backend-storage/backend-storage.go).</summary>
-    public const string PersistentStateLabel = "persistent-state-for";
+    public const string PersistentStateLabel = VtpmState.Label;
 
     private static readonly string[] KeptWithoutPurge = [Roles.DataDisk, Roles.Credentials];
 

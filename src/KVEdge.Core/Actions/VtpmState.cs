@@ -12,6 +12,9 @@ namespace KVEdge.Core.Actions;
 /// </summary>
 internal static class VtpmState
 {
+    /// <summary>KubeVirt's label on a VM's backend-storage PVC, naming the VM.</summary>
+    public const string Label = "persistent-state-for";
+
     /// <summary>
     /// Takes the state from the garbage collector (its owner reference dropped) and from a GitOps tool's pruning (the
     /// keep annotations, as the data disk has).
