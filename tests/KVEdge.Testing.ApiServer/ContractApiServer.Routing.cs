@@ -149,7 +149,7 @@ public sealed partial class ContractApiServer
             ("DELETE", _) => "delete",
             _ => method.ToLowerInvariant(),
         };
-        Authorize(verb, type, ns, subresource);
+        Authorize(verb, type, ns, subresource, name);
         CurrentFieldValidation.Value = method is "POST" or "PUT" or "PATCH" ? FieldValidation(context) : null;
         ResponseWarnings.Value = [];
         // dryRun takes only "All" (https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run); anything else is a 400.

@@ -44,24 +44,38 @@ public sealed partial class ContractApiServer : IAsyncDisposable
     /// classes, the KubeVirt and CDI CRs, lists across namespaces) and every other namespace is forbidden.</summary>
     public string? NamespaceScope { get; set; }
 
+    /// <summary>
+    /// Whether the test user also holds a ClusterRole. Off by default: the user is namespace-scoped, as the platform teams
+    /// we serve hand out access (an edit Role bound in each namespace a team owns; the ClusterRole and its binding stay with
+    /// the cluster's administrators, https://kubernetes.io/docs/reference/access-authn-authz/rbac/#rolebinding-and-clusterrolebinding).
+    /// Such a user may do anything namespaced in any namespace here, and nothing at the cluster scope: nodes, storage
+    /// classes, namespaces other than by name, the KubeVirt and CDI CRs, CRDs and every list across namespaces are a 403.
+    /// A test of what a cluster administrator sees turns it on.
+    /// </summary>
+    public bool ClusterScope { get; set; }
+
     /// <summary>API groups not served (their CRDs not installed): every request to them is a 404, as on a cluster without
     /// KubeVirt or CDI.</summary>
     public HashSet<string> UnservedGroups { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Whether the test user may do this (the RBAC authorizer, with <see cref="Denied"/> and <see cref="NamespaceScope"/>).</summary>
+    /// <summary>Whether the test user may do this (the RBAC authorizer, with <see cref="Denied"/>, <see cref="NamespaceScope"/>
+    /// and <see cref="ClusterScope"/>); <paramref name="ns"/> is the request's namespace attribute, null at the cluster scope.</summary>
     public bool Allows(string verb, string resource, string? ns) =>
         !Denied.Contains($"{verb} {resource}") && !Denied.Contains($"{verb} {resource} in {ns}")
-        && (NamespaceScope is null || (ns == NamespaceScope));
+        && (NamespaceScope is null ? ns is not null || ClusterScope : ns == NamespaceScope);
 
-    private void Authorize(string verb, ResourceType type, string? ns, string? subresource = null)
+    private void Authorize(string verb, ResourceType type, string? ns, string? subresource = null, string? name = null)
     {
         var resource = type.Plural + (subresource is null or "status" ? "" : "/" + subresource);
-        if (!Allows(verb, resource, type.Namespaced ? ns : null))
+        // A request for one namespace by name carries that namespace as its namespace attribute, so a Role in it may grant
+        // reading it (apiserver pkg/endpoints/request/requestinfo.go, v1.35: "/namespaces/{namespace}" sets Namespace).
+        var scope = type.Namespaced ? ns : type.Plural == "namespaces" ? name : null;
+        if (!Allows(verb, resource, scope))
         {
             // The API server's wording (apiserver pkg/endpoints/handlers/responsewriters/errors.go, forbiddenMessage).
-            var scope = type.Namespaced && ns is not null ? $"in the namespace \"{ns}\"" : "at the cluster scope";
+            var where = scope is not null ? $"in the namespace \"{scope}\"" : "at the cluster scope";
             throw new ApiError(HttpStatusCode.Forbidden, "Forbidden",
-                $"{type.Key} is forbidden: User \"tester\" cannot {verb} resource \"{resource}\" in API group \"{type.Group}\" {scope}");
+                $"{type.Key} is forbidden: User \"tester\" cannot {verb} resource \"{resource}\" in API group \"{type.Group}\" {where}");
         }
     }
 

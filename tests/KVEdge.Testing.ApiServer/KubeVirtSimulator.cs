@@ -405,7 +405,8 @@ public sealed class KubeVirtSimulator : IDisposable
         // has started the domain): kubevirt/kubevirt v1.9.0 pkg/virt-controller/watch/vmi/vmi.go and virt-handler.
         foreach (var phase in new[] { "Scheduling", "Scheduled" })
         {
-            if (!SetStatus(ResourceType.VirtualMachineInstance, ns, name, new JsonObject { ["phase"] = phase, ["nodeName"] = phase == "Scheduled" ? "edge-node-1" : null }))
+            if (!SetStatus(ResourceType.VirtualMachineInstance, ns, name, new JsonObject { ["phase"] = phase, ["nodeName"] = phase == "Scheduled" ? NodeName : null })
+                || !SyncLauncherPod(ns, name, scheduled: phase == "Scheduled"))
             {
                 return;
             }
@@ -571,6 +572,81 @@ public sealed class KubeVirtSimulator : IDisposable
     private static bool HasReadinessProbe(JsonObject vm) => vm["spec"]?["template"]?["spec"]?["readinessProbe"] is JsonObject;
 
     // What KubeVirt's controllers put on what they make for a VM: a controller reference that blocks its deletion.
+    /// <summary>The node every simulated VMI is scheduled to (ContractCluster.SeedHealthyCluster seeds it).</summary>
+    public const string NodeName = "edge-node-1";
+
+    private const string PodIp = "10.244.1.17";
+
+    // virt-launcher-<vmi>-<5 random characters>, as the pod's generateName makes it: a restarted VMI's new pod never
+    // collides with the old one still being collected.
+    private static string LauncherPodName(JsonObject vmi) =>
+        $"virt-launcher-{vmi["metadata"]!["name"]}-{vmi["metadata"]!["uid"]!.GetValue<string>()[..5]}";
+
+    // The VMI's virt-launcher pod (kubevirt/kubevirt v1.9.0 pkg/virt-controller/services/template.go): the VMI's labels
+    // plus kubevirt.io=virt-launcher and kubevirt.io/created-by=<VMI uid>, owned by the VMI, so it goes with it. Created
+    // while the VMI is Scheduling (Pending, no node), bound and Running once Scheduled; status.hostIP is the node's
+    // InternalIP (kubelet's node IP), which a namespace-scoped user can read where it may not list nodes.
+    private bool SyncLauncherPod(string ns, string name, bool scheduled) =>
+        _store.Atomically(() =>
+        {
+            if (_store.Read(ResourceType.VirtualMachineInstance, ns, name) is not { } vmi || vmi["metadata"]?["deletionTimestamp"] is not null)
+            {
+                return false;
+            }
+
+            var labels = vmi["metadata"]?["labels"]?.DeepClone() as JsonObject ?? [];
+            labels["kubevirt.io"] = "virt-launcher";
+            labels["kubevirt.io/created-by"] = vmi["metadata"]!["uid"]!.DeepClone();
+            var hostIp = _store.Read(ResourceType.Node, null, NodeName)?["status"]?["addresses"]?.AsArray()
+                .FirstOrDefault(a => a?["type"]?.GetValue<string>() == "InternalIP")?["address"]?.GetValue<string>();
+            var pod = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Pod",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = LauncherPodName(vmi),
+                    ["namespace"] = ns,
+                    ["labels"] = labels,
+                    ["ownerReferences"] = new JsonArray(new JsonObject
+                    {
+                        ["apiVersion"] = "kubevirt.io/v1",
+                        ["kind"] = "VirtualMachineInstance",
+                        ["name"] = name,
+                        ["uid"] = vmi["metadata"]!["uid"]!.DeepClone(),
+                        ["controller"] = true,
+                        ["blockOwnerDeletion"] = true,
+                    }),
+                },
+                ["spec"] = new JsonObject
+                {
+                    ["nodeName"] = scheduled ? NodeName : null,
+                    ["containers"] = new JsonArray(new JsonObject { ["name"] = "compute", ["image"] = "quay.io/kubevirt/virt-launcher:v1.9.0" }),
+                },
+                ["status"] = scheduled
+                    ? new JsonObject { ["phase"] = "Running", ["hostIP"] = hostIp, ["podIP"] = PodIp }
+                    : new JsonObject { ["phase"] = "Pending" },
+            };
+            RemoveNulls(pod);
+            _store.Commit(ResourceType.Pod, pod, _store.Get(ResourceType.Pod, ns, LauncherPodName(vmi))?.Managers ?? []);
+            return true;
+        });
+
+    private static void RemoveNulls(JsonObject o)
+    {
+        foreach (var (key, value) in o.ToList())
+        {
+            if (value is null)
+            {
+                o.Remove(key);
+            }
+            else if (value is JsonObject child)
+            {
+                RemoveNulls(child);
+            }
+        }
+    }
+
     private static JsonArray OwnedBy(JsonObject vm) => new(new JsonObject
     {
         ["apiVersion"] = "kubevirt.io/v1",
@@ -630,8 +706,8 @@ public sealed class KubeVirtSimulator : IDisposable
         var status = new JsonObject
         {
             ["phase"] = "Running",
-            ["nodeName"] = "edge-node-1",
-            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = "10.244.1.17", ["ipAddresses"] = new JsonArray("10.244.1.17"), ["mac"] = mac }),
+            ["nodeName"] = NodeName,
+            ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "default", ["ipAddress"] = PodIp, ["ipAddresses"] = new JsonArray(PodIp), ["mac"] = mac }),
             ["conditions"] = agentConnected
                 ? new JsonArray(ReadyCondition(ready), migratable, Condition("AgentConnected", "True"))
                 : new JsonArray(ReadyCondition(ready), migratable),
@@ -708,7 +784,7 @@ public sealed class KubeVirtSimulator : IDisposable
                     {
                         ["addresses"] = new JsonArray(ip),
                         ["conditions"] = new JsonObject { ["ready"] = ready || publishNotReady, ["serving"] = ready, ["terminating"] = false },
-                        ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = ns, ["name"] = $"virt-launcher-{vmi["metadata"]!["name"]}-kvsim" },
+                        ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = ns, ["name"] = LauncherPodName(vmi) },
                     };
                     if (vmi["status"]?["nodeName"]?.GetValue<string>() is { } node)
                     {

@@ -21,9 +21,10 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public static readonly ResourceType VirtualMachineInstance = new("kubevirt.io", "v1", "virtualmachineinstances", "VirtualMachineInstance", true, true);
     public static readonly ResourceType KubeVirt = new("kubevirt.io", "v1", "kubevirts", "KubeVirt", true, true);
     public static readonly ResourceType EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, false);
+    public static readonly ResourceType Pod = new("", "v1", "pods", "Pod", true, true);
 
     public static readonly IReadOnlyList<ResourceType> All =
-        [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt, EndpointSlice];
+        [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt, EndpointSlice, Pod];
 
     public static ResourceType? Find(string group, string version, string plural) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

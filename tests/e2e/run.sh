@@ -279,7 +279,7 @@ for obj in json.load(open(sys.argv[1]))['items']:
     if obj['kind'] == sys.argv[2] and sys.argv[3] in obj.get('data', {}):
         print(hashlib.sha256(obj['data'][sys.argv[3]].encode()).hexdigest())" "$1" "$2" "$3"
 }
-installs() { guest grep -E "' status installed (moby-engine|aziot-identity-service|aziot-edge):'" /var/log/dpkg.log | awk '{ print $5, $6 }'; }
+installs() { guest grep -E "' status installed (moby-[a-z]+|aziot-identity-service|aziot-edge):'" /var/log/dpkg.log | awk '{ print $5, $6 }'; }
 # agent_answers: what virt-handler does to set AgentConnected: guest-ping, then guest-info, on the virtio channel
 # org.qemu.guest_agent.0 (here a host socket), never through the guest's network.
 agent_answers() {
@@ -409,8 +409,10 @@ expect "the data disk (serial kvedge-data) is mounted at the spec's mountPath" \
   "$(guest findmnt -n -o SOURCE --target /var/lib/edge-data)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)"
 expect "/var/lib/aziot lives on the data disk" \
   "$(guest findmnt -n -o SOURCE /var/lib/aziot)" "$(guest readlink -f /dev/disk/by-id/virtio-kvedge-data)[/aziot]"
-expect "pinned versions installed in order, the releases and not the RCs above them (1.6.0-rc.1-1 > 1.6.0-1)" \
-  "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "pinned versions installed in order, the releases and not the RCs above them (1.6.0-rc.1-1 > 1.6.0-1), moby's dependencies at their pins and not the newer lines the repository has (containerd 2.0.0, runc 1.2.2)" \
+  "$(installs | sort -s -k1,1 -t: | tr '\n' ' ')" "aziot-edge:all 1.6.0-1 aziot-identity-service:all 1.6.0-1 moby-containerd:all 1.7.23-ubuntu24.04u1 moby-engine:all 27.3.1-ubuntu24.04u1 moby-runc:all 1.1.14-ubuntu24.04u1 moby-tini:all 0.19.0-ubuntu24.04u2 "
+expect "moby and its dependencies installed first, then the identity service, then aziot-edge" \
+  "$(installs | awk '{ print ($1 ~ /^moby-/) ? "moby" : $1 }' | uniq | tr '\n' ' ')" "moby aziot-identity-service:all aziot-edge:all "
 expect "the stand-in repository's source names its signing key (signed-by)" "$(guest cat /etc/apt/sources.list.d/kvedge-iotedge.list)" \
   "deb [signed-by=/etc/apt/keyrings/kvedge-iotedge.asc] http://10.0.2.100/standin bookworm main"
 # apt keeps a repository's InRelease among its lists only once its signature verified.
@@ -422,7 +424,7 @@ expect "the aziot users have kvedge's fixed IDs" \
   "$(guest 'for u in aziotks aziotcs aziotid aziottpm iotedge; do printf "%s=%s " $u $(id -u $u); done')" \
   "aziotks=481 aziotcs=482 aziotid=483 aziottpm=484 iotedge=485 "
 expect "the aziot state belongs to its services' users" "$(state_owners)" "keyd=0 certd=0 identityd=0 tpmd=0 edged=0 "
-expect "the pins are held" "$(guest apt-mark showhold | sort | tr '\n' ' ')" "aziot-edge aziot-identity-service moby-engine "
+expect "the pins are held" "$(guest apt-mark showhold | sort | tr '\n' ' ')" "aziot-edge aziot-identity-service moby-containerd moby-engine moby-runc "
 expect "'iotedge config apply' ran once, on the rendered config.toml" \
   "$(calls)" "config apply -c /etc/aziot/config.toml $(cat "$work/config1.sha256")"
 check "the image had no guest agent: converge installed it" guest grep -q "' status installed qemu-guest-agent:'" /var/log/dpkg.log
@@ -577,7 +579,8 @@ pass "systemd restarted the failed unit and it converged in the same boot (${rec
 expect "kvedge-converge.service ended active, after restarts" \
   "$(guest sudo systemctl show -p ActiveState --value kvedge-converge.service) $(guest sudo systemctl show -p NRestarts --value kvedge-converge.service | sed 's/^[1-9][0-9]*$/restarted/')" "active restarted"
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the re-created VM"
-expect "pinned versions installed" "$(installs | tr '\n' ' ')" "moby-engine:all 27.3.1-1 aziot-identity-service:all 1.6.0-1 aziot-edge:all 1.6.0-1 "
+expect "pinned versions installed" "$(installs | sort -s -k1,1 -t: | tr '\n' ' ')" \
+  "aziot-edge:all 1.6.0-1 aziot-identity-service:all 1.6.0-1 moby-containerd:all 1.7.23-ubuntu24.04u1 moby-engine:all 27.3.1-ubuntu24.04u1 moby-runc:all 1.1.14-ubuntu24.04u1 moby-tini:all 0.19.0-ubuntu24.04u2 "
 expect "/etc/aziot/config.toml equals 'kvedge config-toml --show-secrets'" "$(config_sha)" "$(cat "$work/config-proxy.sha256")"
 expect "after converge and apply, the readiness probe passes (a new root disk: no deployment yet)" "$(probe 2>&1)" "0 $fresh"
 expect "apt's proxy settings, from spec.iotEdge.proxy" "$(guest cat /etc/apt/apt.conf.d/80kvedge-proxy | grep -v '^//' | tr '\n' ' ')" \
@@ -642,8 +645,8 @@ baked=$boot_seconds
 pass "a new device from the baked image converged with the repository unreachable, after ${baked} s"
 check "it found the packages already at their pins" grep -q 'kvedge-converge: packages at their pinned versions' "$work/serial-baked-offline.log"
 check "it did not even try the repository" test ! -s "$work/http-baked-offline.log"
-expect "pinned versions installed" "$(guest dpkg-query -W -f="'\${Package}=\${Version} '" moby-engine aziot-identity-service aziot-edge)" \
-  "aziot-edge=1.6.0-1 aziot-identity-service=1.6.0-1 moby-engine=27.3.1-1 "
+expect "pinned versions installed" "$(guest dpkg-query -W -f="'\${Package}=\${Version} '" moby-containerd moby-runc moby-engine aziot-identity-service aziot-edge)" \
+  "aziot-edge=1.6.0-1 aziot-identity-service=1.6.0-1 moby-containerd=1.7.23-ubuntu24.04u1 moby-engine=27.3.1-ubuntu24.04u1 moby-runc=1.1.14-ubuntu24.04u1 "
 wait_serial "$applied" 300 >/dev/null || fail "the config was applied on the baked device"
 tpm_config=$(guest sudo sha256sum /etc/aziot/config.toml | cut -d' ' -f1)
 expect "'iotedge config apply' ran once, and no reprovision" "$(calls)" "config apply -c /etc/aziot/config.toml $tpm_config"

@@ -4,7 +4,12 @@
 # These are test doubles, not IoT Edge: Microsoft's packages cannot be fetched here. Each stand-in carries the real
 # package's control fields (Depends), its real maintainer scripts where kvedge depends on what they do, and records
 # what it is asked to do (../shared/reference/stock-guest-behaviour.md has each fact with its upstream file):
-#   moby-engine             creates the docker group, ships a docker.service that only idles
+#   moby-engine             Depends moby-containerd (>= 1.4.3), moby-runc (>= 1.0.2), moby-tini (>= 0.19.0)
+#                           (Azure/moby-packaging packages/moby-engine/mapping.go, its Debian RuntimeDeps); creates the
+#                           docker group, ships a docker.service that only idles. Versions of the real form
+#                           (27.3.1-ubuntu24.04u1); moby-containerd 1.7.23 and 2.0.0, moby-runc 1.1.14 and 1.2.2, so a
+#                           dependency left unpinned shows as its newest. Recommends (moby-cli, pigz, ...) are not
+#                           modelled.
 #   aziot-identity-service  Depends on the distribution's libtss2-*, psmisc (Azure/iot-identity-service
 #                           contrib/debian/control, ci/package.sh with VENDOR_LIBTSS=0); the real preinst (users and
 #                           groups with `useradd -r` only when missing; memberships only for users it creates) and
@@ -249,7 +254,11 @@ edge_postinst='mkdir -p /var/lib/aziot/edged; chown iotedge:iotedge /var/lib/azi
 tss_depends='libc6, libssl3, libtss2-esys-3.0.2-0 (>= 2.4.0), libtss2-mu0 (>= 2.4.0), libtss2-rc0, libtss2-tctildr0 (>= 2.4.0), psmisc'
 edge_depends='adduser, ca-certificates, hostname, psmisc, sed'
 
-for v in 27.3.1-1 28.0.0-1; do build moby-engine "$v" "" "" "$docker_group"; done
+moby_depends='moby-containerd (>= 1.4.3), moby-runc (>= 1.0.2), moby-tini (>= 0.19.0)'
+for v in 1.7.23-ubuntu24.04u1 2.0.0-ubuntu24.04u1; do build moby-containerd "$v" "" "" ""; done
+for v in 1.1.14-ubuntu24.04u1 1.2.2-ubuntu24.04u1; do build moby-runc "$v" "" "" ""; done
+build moby-tini 0.19.0-ubuntu24.04u2 "" "" ""
+for v in 27.3.1-ubuntu24.04u1 28.0.0-ubuntu24.04u1; do build moby-engine "$v" "$moby_depends" "" "$docker_group"; done
 for v in 1.5.6-1 1.6.0-1 1.6.0-rc.1-1 1.6.1-1; do build aziot-identity-service "$v" "$tss_depends" "$identity_preinst" "$identity_postinst"; done
 for pair in 1.5.21-1:1.5.6-1 1.6.0-1:1.6.0-1 1.6.0-rc.1-1:1.6.0-rc.1-1 1.6.1-1:1.6.1-1; do
   build aziot-edge "${pair%%:*}" "$edge_depends, aziot-identity-service (= ${pair#*:})" "$edge_preinst" "$edge_postinst"

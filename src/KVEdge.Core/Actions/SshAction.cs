@@ -116,10 +116,11 @@ public sealed class SshAction(IClusterClient cluster)
                 $"device {options.Namespace}/{options.Device} has no Service {names.Service}; is it installed, with spec.expose.type other than None? (without --via service, kvedge reaches it through the API server)"));
         }
 
-        IReadOnlyList<JsonObject> nodes = service["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort
-            ? (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items
-            : [];
-        var target = SshEndpoint.Resolve(service, nodes);
+        var addresses = service["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort
+            ? await NodeAddresses.ReadAsync(cluster, options.Namespace, StandardLabels.DeviceSelector(options.Device), ct).ConfigureAwait(false)
+            : NodeAddresses.None;
+        var vmi = addresses.Nodes is null ? await cluster.GetAsync(ClusterResource.VirtualMachineInstance, options.Namespace, names.VirtualMachine, ct).ConfigureAwait(false) : null;
+        var target = SshEndpoint.Resolve(service, addresses, vmi);
         if (!target.Reachable)
         {
             return (null!, null, null, new ActionFailure(FailureKind.Failed, $"{options.Namespace}/{options.Device}: no SSH endpoint outside the cluster: {target.Note}"));

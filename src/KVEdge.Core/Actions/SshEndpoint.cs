@@ -6,8 +6,10 @@ namespace KVEdge.Core.Actions;
 
 public static class SshEndpoint
 {
-    /// <param name="nodes">The cluster's nodes; null when this user may not list them (a namespace-scoped role).</param>
-    public static SshTarget Resolve(JsonObject service, IReadOnlyList<JsonObject>? nodes)
+    /// <param name="addresses">The cluster's nodes, or when this user may not list them (a namespace-scoped role) the
+    /// launcher pods' node addresses.</param>
+    /// <param name="vmi">The device's VMI, whose pod's node serves a NodePort when the nodes are not known.</param>
+    public static SshTarget Resolve(JsonObject service, NodeAddresses addresses, JsonObject? vmi)
     {
         var spec = service["spec"];
         var type = spec?["type"]?.GetValue<string>() ?? ExposeTypes.ClusterIP;
@@ -25,12 +27,17 @@ public static class SshEndpoint
                     : new SshTarget(host, servicePort, ExposeTypes.LoadBalancer);
             case ExposeTypes.NodePort:
                 var nodePort = port?["nodePort"]?.GetValue<int>() ?? 0;
-                if (nodes is null)
+                if (addresses.Nodes is null)
                 {
-                    return new SshTarget(null, nodePort, $"NodePort {nodePort} on any node's address (this user may not list nodes; `kubectl get nodes -o wide` with a user who may, or ask the cluster's admin)");
+                    const string Ask = "`kubectl get nodes -o wide` with a user who may, or ask the cluster's admin";
+                    return addresses.HostIpOf(vmi) is { } hostIp
+                        ? new SshTarget(hostIp, nodePort, ExposeTypes.NodePort)
+                        : addresses.HostIpByVmiUid is null
+                            ? new SshTarget(null, nodePort, $"NodePort {nodePort} on any node's address (this user may neither list nodes nor read the device's pod; {Ask})")
+                            : new SshTarget(null, nodePort, $"NodePort {nodePort} on any node's address (this user may not list nodes, and the device has no running pod to name its node; {Ask})");
                 }
 
-                var address = nodes
+                var address = addresses.Nodes
                     .SelectMany(n => n["status"]?["addresses"]?.AsArray() ?? [])
                     .OrderBy(a => a?["type"]?.GetValue<string>() == "ExternalIP" ? 0 : a?["type"]?.GetValue<string>() == "InternalIP" ? 1 : 2)
                     .Select(a => a?["type"]?.GetValue<string>() is "ExternalIP" or "InternalIP" ? a?["address"]?.GetValue<string>() : null)
@@ -44,9 +51,9 @@ public static class SshEndpoint
         }
     }
 
-    public static string Describe(JsonObject service, IReadOnlyList<JsonObject>? nodes)
+    public static string Describe(JsonObject service, NodeAddresses addresses, JsonObject? vmi)
     {
-        var target = Resolve(service, nodes);
+        var target = Resolve(service, addresses, vmi);
         return target.Reachable ? $"{target.Host}:{target.Port}" : target.Note;
     }
 }

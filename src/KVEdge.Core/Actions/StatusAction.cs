@@ -9,7 +9,8 @@ namespace KVEdge.Core.Actions;
 
 /// <summary>
 /// `kvedge status`: every kvedge device of a namespace (or one) from at most five list calls (VMs, VMIs, DataVolumes,
-/// Services, and Nodes only when a NodePort needs a node address), never one request per device.
+/// Services, and Nodes only when a NodePort needs a node address, or the launcher pods when nodes are forbidden; the
+/// forbidden attempt is a sixth), never one request per device.
 /// </summary>
 public sealed class StatusAction(IClusterClient cluster)
 {
@@ -40,20 +41,11 @@ public sealed class StatusAction(IClusterClient cluster)
         var vmis = await cluster.ListAsync(ClusterResource.VirtualMachineInstance, ns, selector, null, ct).ConfigureAwait(false);
         var dvs = await cluster.ListAsync(ClusterResource.DataVolume, ns, selector, null, ct).ConfigureAwait(false);
         var services = await cluster.ListAsync(ClusterResource.Service, ns, selector, null, ct).ConfigureAwait(false);
-        IReadOnlyList<JsonObject>? nodes = [];
-        if (services.Items.Any(s => s["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort))
-        {
-            try
-            {
-                nodes = (await cluster.ListAsync(ClusterResource.Node, null, null, null, ct).ConfigureAwait(false)).Items;
-            }
-            catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Forbidden)
-            {
-                // Nodes are cluster-scoped: a namespace-scoped user (the common case on a shared cluster) may not list
-                // them. The rest of the status does not depend on it; the SSH column says why it has no address.
-                nodes = null;
-            }
-        }
+        // Nodes are cluster-scoped: a namespace-scoped user (the common case on a shared cluster) may not list them, and
+        // then reads the launcher pods' node addresses instead (one list either way).
+        var addresses = services.Items.Any(s => s["spec"]?["type"]?.GetValue<string>() == ExposeTypes.NodePort)
+            ? await NodeAddresses.ReadAsync(cluster, ns, selector, ct).ConfigureAwait(false)
+            : NodeAddresses.None;
 
         static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
         var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
@@ -88,7 +80,7 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["nodeName"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
                 import,
-                service is null ? null : SshEndpoint.Describe(service, nodes) + NoReadyEndpoint(vm, service),
+                service is null ? null : SshEndpoint.Describe(service, addresses, vmi) + NoReadyEndpoint(vm, service),
                 conditions,
                 vm["spec"]?["runStrategy"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["mac"]?.GetValue<string>(),

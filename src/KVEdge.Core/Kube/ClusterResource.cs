@@ -31,6 +31,10 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     /// <summary>A Service's endpoints, each with conditions.ready (kubernetes.io/docs/concepts/services-networking/endpoint-slices).</summary>
     public static readonly ClusterResource EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
 
+    /// <summary>A VMI's virt-launcher pod: readable by a namespace-scoped user, it says which node's address
+    /// (status.hostIP) serves a NodePort when nodes may not be listed.</summary>
+    public static readonly ClusterResource Pod = new("", "v1", "pods", "Pod", true);
+
     /// <summary>The kinds the renderer produces, in the order install applies them (and uninstall deletes them, reversed).</summary>
     public static readonly IReadOnlyList<ClusterResource> Rendered = [Secret, ConfigMap, DataVolume, VirtualMachine, Service];
 

@@ -14,6 +14,16 @@ public sealed class IotEdgeSpec
     /// <summary>moby-engine version, installed before aziot-edge (its preinst needs the docker group).</summary>
     public string MobyEngineVersion { get; set; } = "27.3.1";
 
+    /// <summary>
+    /// moby-containerd and moby-runc versions, installed with moby-engine. moby-engine depends on them only by a floor
+    /// (`moby-containerd (>= 1.4.3)`, `moby-runc (>= 1.0.2)`; Azure/moby-packaging packages/moby-engine/mapping.go),
+    /// so without a pin apt takes the newest the list has, a 2.x containerd included, and two devices made a month
+    /// apart differ. moby-tini is not pinned: the repository has one line of it (0.19.0).
+    /// </summary>
+    public string MobyContainerdVersion { get; set; } = "1.7.23";
+
+    public string MobyRuncVersion { get; set; } = "1.1.14";
+
     public PackageRepositorySpec PackageRepository { get; set; } = new();
 
     public ProvisioningSpec Provisioning { get; set; } = new();

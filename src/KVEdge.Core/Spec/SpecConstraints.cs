@@ -87,6 +87,8 @@ public static class SpecConstraints
         ["iotEdge.version"] = Pattern(IotEdgeValidator.UpstreamVersionPattern, 32),
         ["iotEdge.identityServiceVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
         ["iotEdge.mobyEngineVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
+        ["iotEdge.mobyContainerdVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
+        ["iotEdge.mobyRuncVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
         ["iotEdge.packageRepository.url"] = Refusing(DeviceValidator.UrlUserinfoPattern, Pattern("^(https?|file)://\\S+\\z", 2048)),
         ["iotEdge.packageRepository.suite"] = Pattern(IotEdgeValidator.SuitePattern, 64),
         ["iotEdge.packageRepository.components[]"] = Pattern(IotEdgeValidator.SuitePattern, 64),

@@ -23,9 +23,12 @@ public static partial class IotEdgeValidator
             c.Error(P.Child("identityServiceVersion"), "version", $"{DisplayText.Value(ids)} is not a package version");
         }
 
-        if (!PackageVersionRegex().IsMatch(iot.MobyEngineVersion))
+        foreach (var (field, version) in new[] { ("mobyEngineVersion", iot.MobyEngineVersion), ("mobyContainerdVersion", iot.MobyContainerdVersion), ("mobyRuncVersion", iot.MobyRuncVersion) })
         {
-            c.Error(P.Child("mobyEngineVersion"), "version", $"{DisplayText.Value(iot.MobyEngineVersion)} is not a package version");
+            if (!PackageVersionRegex().IsMatch(version))
+            {
+                c.Error(P.Child(field), "version", $"{DisplayText.Value(version)} is not a package version");
+            }
         }
 
         var repo = iot.PackageRepository;

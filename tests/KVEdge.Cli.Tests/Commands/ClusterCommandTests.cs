@@ -319,6 +319,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     public void Ssh_prints_the_command_for_the_device_user_and_endpoint()
     {
         Assert.Equal(0, Kvedge("install", "-f", _spec).Code);
+        // The test user is namespace-scoped: it may not list nodes, and no pod of the device names one yet.
+        var (unknown, why) = Kvedge("ssh", "edge-01", "--via", "service", "--print");
+        Assert.Equal(1, unknown);
+        Assert.Contains("NodePort 30022 on any node's address (this user may not list nodes, and the device has no running pod to name its node;", why.Err, StringComparison.Ordinal);
+
+        _cluster.Server.ClusterScope = true;
         var (code, console) = Kvedge("ssh", "edge-01", "--via", "service", "--print", "-i", "~/.ssh/edge");
         Assert.Equal(0, code);
         Assert.Equal("ssh -p 30022 -i '~/.ssh/edge' -- plantadmin@192.168.10.21\n", console.Out);
@@ -474,6 +480,12 @@ public sealed class ClusterCommandTests : IAsyncLifetime
     [Fact]
     public void Preflight_prints_a_table_and_fails_on_a_failed_check()
     {
+        // A namespace-scoped user (the test default) cannot read the cluster's own objects: warnings, not failures.
+        var (limited, warned) = Kvedge("preflight", "-f", _spec);
+        Assert.Equal(0, limited);
+        Assert.Contains("KubeVirt         warn     cannot read the KubeVirt CR: forbidden for this user", warned.Out, StringComparison.Ordinal);
+
+        _cluster.Server.ClusterScope = true;
         var (code, console) = Kvedge("preflight", "-f", _spec);
         Assert.Equal(0, code);
         Assert.Contains("KubeVirt         pass     KubeVirt v1.9.0 Deployed", console.Out, StringComparison.Ordinal);

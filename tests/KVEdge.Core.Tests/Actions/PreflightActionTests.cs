@@ -6,6 +6,15 @@ namespace KVEdge.Core.Tests.Actions;
 
 public sealed class PreflightActionTests
 {
+    // Preflight reads the cluster itself (the KubeVirt and CDI CRs, nodes, storage classes), so these tests run as a
+    // cluster administrator would; what a namespace-scoped user (every other test's default) gets is its own test.
+    private static async Task<ContractCluster> StartAsAdministrator()
+    {
+        var cluster = await ContractCluster.StartAsync();
+        cluster.Server.ClusterScope = true;
+        return cluster;
+    }
+
     private static async Task<IReadOnlyList<PreflightCheck>> Run(ContractCluster cluster, params EdgeDevice[] devices)
     {
         using var client = cluster.Client();
@@ -21,7 +30,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task A_healthy_cluster_passes_every_check()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         var checks = await Run(cluster);
         Assert.Equal("KubeVirt=Pass, CDI=Pass, virtualization=Pass, storage class=Pass, permissions=Pass", Summary(checks));
         Assert.Equal("KubeVirt v1.9.0 Deployed", checks[0].Message);
@@ -31,7 +40,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task An_empty_cluster_fails_with_what_is_missing()
     {
-        await using var cluster = await ContractCluster.StartAsync();
+        await using var cluster = await StartAsAdministrator();
         cluster.Server.Denied.Add("delete datavolumes");
         cluster.Server.Denied.Add("update virtualmachines/restart");
         var checks = await Run(cluster);
@@ -43,7 +52,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task A_user_without_create_fails_the_permissions_check_and_cannot_install()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         cluster.Server.Denied.Add("create virtualmachines");
         var checks = await Run(cluster);
         Assert.Equal("not allowed in namespace factory-a: create kubevirt.io/virtualmachines", checks.Single(c => c.Name == "permissions").Message);
@@ -58,7 +67,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task A_namespace_scoped_user_gets_the_whole_table()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         cluster.Server.NamespaceScope = "factory-a";
         var device = Device("edge-01", configure: s => s.Expose.Type = "LoadBalancer");
         var checks = await Run(cluster, device);
@@ -69,7 +78,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task A_cluster_without_the_KubeVirt_and_CDI_CRDs_gets_the_whole_table()
     {
-        await using var cluster = await ContractCluster.StartAsync();
+        await using var cluster = await StartAsAdministrator();
         cluster.Server.UnservedGroups.UnionWith(["kubevirt.io", "cdi.kubevirt.io"]);
         var checks = await Run(cluster, Device("edge-01", configure: s => s.EvictionStrategy = "LiveMigrate"));
         Assert.Equal("KubeVirt=Fail, CDI=Fail, virtualization=Fail, storage class=Fail, live migration storage=Fail, permissions=Pass", Summary(checks));
@@ -80,7 +89,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task Old_versions_warn_and_what_a_spec_asks_for_is_checked()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster(kubevirtVersion: "v1.2.0");
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster(kubevirtVersion: "v1.2.0");
         var device = new EdgeDevice { Metadata = new() { Name = "edge-01" } };
         device.Spec.EvictionStrategy = "LiveMigrate";
         device.Spec.Expose.Type = "LoadBalancer";
@@ -103,7 +112,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task Permissions_are_checked_in_every_namespace_a_fleet_goes_to()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         cluster.Server.Denied.Add("delete datavolumes in factory-b");
         cluster.Server.Denied.Add("patch secrets in factory-b");
         var checks = await Run(cluster, Device("edge-01"), Device("edge-02", "factory-b"), Device("edge-03", "factory-b"));
@@ -127,7 +136,7 @@ public sealed class PreflightActionTests
     [InlineData("v1.5.2", """{"developerConfiguration":{"disabledFeatureGates":["VMPersistentState"]}}""", CheckResult.Fail)]
     public async Task A_TPM_device_needs_KubeVirt_persistent_state(string version, string configuration, CheckResult expected)
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster(kubevirtVersion: version, kubevirtConfiguration: configuration);
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster(kubevirtVersion: version, kubevirtConfiguration: configuration);
         var check = (await Run(cluster, TpmDevice())).Single(c => c.Name == "persistent vTPM");
         Assert.Equal(expected, check.Result);
         Assert.Contains("VMPersistentState", check.Message, StringComparison.Ordinal);
@@ -138,7 +147,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task The_virtualization_default_class_counts_before_the_clusters_default()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"ceph-rbd-virt","annotations":{"storageclass.kubevirt.io/is-default-virt-class":"true"}},"provisioner":"rbd.csi.ceph.com"}"""));
         var check = (await Run(cluster)).Single(c => c.Name == "storage class");
         Assert.Equal(CheckResult.Pass, check.Result);
@@ -154,7 +163,7 @@ public sealed class PreflightActionTests
     [Fact]
     public async Task Live_migration_checks_the_class_of_every_disk_that_must_migrate()
     {
-        await using var cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        await using var cluster = (await StartAsAdministrator()).SeedHealthyCluster();
         cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"ceph-rbd"},"provisioner":"rbd.csi.ceph.com"}"""));
         cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"cdi.kubevirt.io/v1beta1","kind":"StorageProfile","metadata":{"name":"ceph-rbd"},"spec":{},"status":{"claimPropertySets":[{"accessModes":["ReadWriteOnce"],"volumeMode":"Block"}]}}"""));
 

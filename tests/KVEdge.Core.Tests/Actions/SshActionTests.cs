@@ -24,6 +24,14 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
     private async Task InstallDevice(string expose, string? user = null) =>
         Assert.True((await Install(Device(expose, user), ClusterTestDevices.Options())).Succeeded);
 
+    // The device's instance and its virt-launcher pod on a node (kubevirt v1.9.0 pkg/virt-controller/services/template.go).
+    private void SeedRunningInstance(string hostIp)
+    {
+        Cluster.Server.Seed(KVEdge.Testing.ApiServer.ContractCluster.Parse("""{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"edge-01","namespace":"factory-a","labels":{"kvedge.io/device":"edge-01","app.kubernetes.io/part-of":"kvedge"}},"spec":{"domain":{"devices":{}}},"status":{"phase":"Running","nodeName":"edge-node-2"}}"""));
+        var uid = Cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!["metadata"]!["uid"]!.GetValue<string>();
+        Cluster.Server.Seed(KVEdge.Testing.ApiServer.ContractCluster.Parse($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"virt-launcher-edge-01-q8zl4","namespace":"factory-a","labels":{"kvedge.io/device":"edge-01","app.kubernetes.io/part-of":"kvedge","kubevirt.io":"virt-launcher","kubevirt.io/created-by":"{{{uid}}}"}},"spec":{"nodeName":"edge-node-2","containers":[{"name":"compute","image":"quay.io/kubevirt/virt-launcher:v1.9.0"}]},"status":{"phase":"Running","hostIP":"{{{hostIp}}}"}}"""));
+    }
+
     [Fact]
     public async Task A_NodePort_device_is_reached_on_a_node_address_as_the_spec_user()
     {
@@ -31,7 +39,20 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
         var vm = Cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachine, "factory-a", "edge-01")!;
         Assert.Equal("plantops", vm["metadata"]!["annotations"]![DeviceAnnotations.SshUser]!.GetValue<string>());
 
+        // The test user is namespace-scoped: nodes are forbidden, and until the device runs nothing names a node.
         var ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", Identity: "/keys/edge") { Route = SshRoute.Service }, CancellationToken.None);
+        Assert.Equal(FailureKind.Failed, ssh.Failure?.Kind);
+        Assert.Contains("NodePort 30022 on any node's address (this user may not list nodes, and the device has no running pod to name its node;", ssh.Failure!.Message, StringComparison.Ordinal);
+
+        // Running: its pod's hostIP is the node it runs on.
+        SeedRunningInstance("192.168.10.22");
+        ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", Identity: "/keys/edge") { Route = SshRoute.Service }, CancellationToken.None);
+        Assert.Null(ssh.Failure);
+        Assert.Equal(["-p", "30022", "-i", "/keys/edge", "--", "plantops@192.168.10.22"], ssh.Arguments);
+
+        // A cluster administrator lists the nodes.
+        Cluster.Server.ClusterScope = true;
+        ssh = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", Identity: "/keys/edge") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Null(ssh.Failure);
         Assert.Equal(["-p", "30022", "-i", "/keys/edge", "--", "plantops@192.168.10.21"], ssh.Arguments);
 
@@ -43,6 +64,7 @@ public sealed class SshActionTests() : ContractClusterTest(simulate: false)
     public async Task User_flag_wins_and_the_default_user_is_the_specs_default()
     {
         await InstallDevice("{type: NodePort, sshNodePort: 30022}");
+        Cluster.Server.ClusterScope = true;
         var own = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01", User: "root2") { Route = SshRoute.Service }, CancellationToken.None);
         Assert.Equal("root2@192.168.10.21", own.Arguments[^1]);
         var fromSpec = await new SshAction(Client).RunAsync(new SshOptions("factory-a", "edge-01") { Route = SshRoute.Service }, CancellationToken.None);

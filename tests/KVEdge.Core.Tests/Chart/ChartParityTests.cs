@@ -64,6 +64,8 @@ public class ChartParityTests
             iotEdge:
               version: "1.5.21"
               mobyEngineVersion: "26.1.4"
+              mobyContainerdVersion: "1.7.22-ubuntu24.04u1"
+              mobyRuncVersion: "1.1.13"
               packageRepository: {url: "https://mirror.example.com/ms", suite: noble, components: [main, extra]}
               provisioning: {source: dps, method: x509, idScope: 0ne00000A0A}
               credentials: {existingSecret: edge-chart-iotedge, existingSecretHasEdgeCa: true}

@@ -68,6 +68,8 @@ public static class GuestConfig
             ("KVEDGE_AZIOT_EDGE_VERSION", iot.Version),
             ("KVEDGE_IDENTITY_SERVICE_VERSION", ProvisioningModes.IdentityServiceVersion(iot)),
             ("KVEDGE_MOBY_ENGINE_VERSION", iot.MobyEngineVersion),
+            ("KVEDGE_MOBY_CONTAINERD_VERSION", iot.MobyContainerdVersion),
+            ("KVEDGE_MOBY_RUNC_VERSION", iot.MobyRuncVersion),
             ("KVEDGE_REPO_URL", repo.Url ?? ""),
             ("KVEDGE_REPO_SUITE", repo.Suite ?? ""),
             ("KVEDGE_REPO_COMPONENTS", string.Join(' ', repo.Components)),

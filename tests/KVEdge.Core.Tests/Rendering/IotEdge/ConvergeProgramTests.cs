@@ -87,10 +87,11 @@ public sealed class ConvergeProgramTests : IDisposable
         var installs = Installs(calls);
         Assert.Equal(3, installs.Length);
         Assert.EndsWith(" qemu-guest-agent", installs[0], StringComparison.Ordinal);
-        Assert.EndsWith(" moby-engine=27.3.1-ubuntu24.04u1", installs[1], StringComparison.Ordinal);
+        // moby's transaction carries its pinned dependencies: apt would otherwise take the newest it lists (2.0.0).
+        Assert.EndsWith(" moby-containerd=1.7.23-ubuntu24.04u1 moby-runc=1.1.14-ubuntu24.04u1 moby-engine=27.3.1-ubuntu24.04u1", installs[1], StringComparison.Ordinal);
         Assert.EndsWith(" aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1", installs[2], StringComparison.Ordinal);
         Assert.Contains("systemctl start --no-block qemu-guest-agent.service", calls, StringComparison.Ordinal);
-        Assert.Contains("apt-mark hold moby-engine aziot-identity-service aziot-edge", calls, StringComparison.Ordinal);
+        Assert.Contains("apt-mark hold moby-containerd moby-runc moby-engine aziot-identity-service aziot-edge", calls, StringComparison.Ordinal);
 
         // The IoT Edge repository alone could not resolve the distribution's dependencies: every list was refreshed.
         var fullUpdate = Array.IndexOf(calls.Split('\n'), "apt-get -o DPkg::Lock::Timeout=600 update -q");
@@ -284,6 +285,15 @@ public sealed class ConvergeProgramTests : IDisposable
         Boot();
         var installs = Installs(_box.Calls);
         Assert.EndsWith(" moby-engine=26.1.4-ubuntu24.04u1", Assert.Single(installs), StringComparison.Ordinal);
+
+        // A dependency's pin moves it alone; it stays held with the others.
+        _box.Reboot();
+        device.Spec.IotEdge!.MobyContainerdVersion = "2.0.0";
+        _box.Attach(device);
+        var before = _box.Calls.Length;
+        Boot();
+        Assert.EndsWith(" moby-containerd=2.0.0-ubuntu24.04u1", Assert.Single(Installs(_box.Calls[before..])), StringComparison.Ordinal);
+        Assert.Contains("apt-mark hold moby-containerd moby-runc moby-engine aziot-identity-service aziot-edge", _box.Calls[before..], StringComparison.Ordinal);
     }
 
     [Fact]

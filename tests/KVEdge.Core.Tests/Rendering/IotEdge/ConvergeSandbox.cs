@@ -143,6 +143,9 @@ public sealed class ConvergeSandbox : IDisposable
         // What the narrow update of the IoT Edge repository cannot resolve on a stock image (its Depends are the distribution's).
         File.WriteAllText(Path.Combine(Dir, "needs-distribution"), "qemu-guest-agent\naziot-identity-service\n");
         Repository("moby-engine", "26.1.4-ubuntu24.04u1", "27.3.1-ubuntu24.04u1");
+        // moby-engine's dependencies, each with a newer line than the pin (Azure/moby-packaging builds containerd 2.x).
+        Repository("moby-containerd", "1.7.23-ubuntu24.04u1", "2.0.0-ubuntu24.04u1");
+        Repository("moby-runc", "1.1.14-ubuntu24.04u1", "1.2.2-ubuntu24.04u1");
         Repository("aziot-identity-service", "1.5.6-1", "1.6.0-1");
         Repository("aziot-edge", "1.5.21-1", "1.6.0-1");
         foreach (var serial in new[] { "kvedge-data", "kvedge-config" })

@@ -100,7 +100,7 @@ public sealed class ConvergeStockImageTests : IDisposable
         File.WriteAllText(stub, File.ReadAllText(stub).Replace("[ -n \"$narrow\" ] || touch \"$T/lists-full\"", ":", StringComparison.Ordinal));
         var result = _box.Run();
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("kvedge-converge: ERROR: cannot install qemu-guest-agent moby-engine=27.3.1-ubuntu24.04u1 aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1: The following packages have unmet", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("kvedge-converge: ERROR: cannot install qemu-guest-agent moby-containerd=1.7.23-ubuntu24.04u1 moby-runc=1.1.14-ubuntu24.04u1 moby-engine=27.3.1-ubuntu24.04u1 aziot-identity-service=1.6.0-1 aziot-edge=1.6.0-1: The following packages have unmet", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("qemu-guest-agent : Depends: libtss2-esys-3.0.2-0 but it is not installable", result.StdOut, StringComparison.Ordinal);
     }
 

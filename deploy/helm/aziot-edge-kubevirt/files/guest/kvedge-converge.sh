@@ -25,7 +25,9 @@ APT_LIST_NAME=kvedge-iotedge.list
 APT_KEY=/etc/apt/keyrings/kvedge-iotedge.asc
 CERTS=$ROOT/var/aziot/certs
 SECRETS=$ROOT/var/aziot/secrets
-PACKAGES=(moby-engine aziot-identity-service aziot-edge)
+# moby-engine asks for moby-containerd and moby-runc only by a floor (Azure/moby-packaging
+# packages/moby-engine/mapping.go): they are pinned too, or apt takes the newest the list has.
+PACKAGES=(moby-containerd moby-runc moby-engine aziot-identity-service aziot-edge)
 PROGRAM=/usr/local/lib/kvedge/kvedge-converge
 # The health program the VM's readinessProbe runs through the guest agent; it travels on the config disk with this one.
 HEALTH=/usr/local/lib/kvedge/kvedge-health
@@ -264,6 +266,8 @@ version_matches() { [ "$1" = "$2" ] || { [[ "$1" == "$2"-* ]] && [[ "${1#"$2"-}"
 
 wanted_version() {
   case $1 in
+  moby-containerd) printf '%s' "$KVEDGE_MOBY_CONTAINERD_VERSION" ;;
+  moby-runc) printf '%s' "$KVEDGE_MOBY_RUNC_VERSION" ;;
   moby-engine) printf '%s' "$KVEDGE_MOBY_ENGINE_VERSION" ;;
   aziot-identity-service) printf '%s' "$KVEDGE_IDENTITY_SERVICE_VERSION" ;;
   aziot-edge) printf '%s' "$KVEDGE_AZIOT_EDGE_VERSION" ;;
@@ -388,7 +392,7 @@ install_packages() {
   done
   [ -n "$(installed_version "$GUEST_AGENT")" ] || agent=("$GUEST_AGENT")
   if [ "${#pending[@]}" -eq 0 ] && [ "${#agent[@]}" -eq 0 ]; then
-    log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION, aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
+    log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION (moby-containerd $KVEDGE_MOBY_CONTAINERD_VERSION, moby-runc $KVEDGE_MOBY_RUNC_VERSION), aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
     return 0
   fi
   if [ "${#pending[@]}" -gt 0 ]; then
@@ -439,15 +443,20 @@ install_packages() {
     systemctl start --no-block qemu-guest-agent.service
   fi
   [ "${#exact[@]}" -gt 0 ] || return 0
-  # moby-engine first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists.
+  # moby first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists. The engine's
+  # pinned dependencies go with it, so apt never picks their newest.
+  local moby=()
   for item in "${exact[@]}"; do
-    if [[ $item == moby-engine=* ]]; then
-      apt_install "$item"
-      changed "installed $item"
+    if [[ $item == moby-* ]]; then
+      moby+=("$item")
     else
       rest+=("$item")
     fi
   done
+  if [ "${#moby[@]}" -gt 0 ]; then
+    apt_install "${moby[@]}"
+    changed "installed ${moby[*]}"
+  fi
   if [ "${#rest[@]}" -gt 0 ]; then
     apt_install "${rest[@]}"
     changed "installed ${rest[*]}"
