@@ -608,15 +608,7 @@ public sealed class KubeVirtSimulator : IDisposable
                     ["name"] = LauncherPodName(vmi),
                     ["namespace"] = ns,
                     ["labels"] = labels,
-                    ["ownerReferences"] = new JsonArray(new JsonObject
-                    {
-                        ["apiVersion"] = "kubevirt.io/v1",
-                        ["kind"] = "VirtualMachineInstance",
-                        ["name"] = name,
-                        ["uid"] = vmi["metadata"]!["uid"]!.DeepClone(),
-                        ["controller"] = true,
-                        ["blockOwnerDeletion"] = true,
-                    }),
+                    ["ownerReferences"] = OwnedBy(vmi),
                 },
                 ["spec"] = new JsonObject
                 {
@@ -647,12 +639,13 @@ public sealed class KubeVirtSimulator : IDisposable
         }
     }
 
-    private static JsonArray OwnedBy(JsonObject vm) => new(new JsonObject
+    // The controller's ownerReference to its owner (apiVersion and kind from the owner object itself).
+    private static JsonArray OwnedBy(JsonObject owner) => new(new JsonObject
     {
-        ["apiVersion"] = "kubevirt.io/v1",
-        ["kind"] = "VirtualMachine",
-        ["name"] = vm["metadata"]!["name"]!.DeepClone(),
-        ["uid"] = vm["metadata"]!["uid"]!.DeepClone(),
+        ["apiVersion"] = owner["apiVersion"]!.DeepClone(),
+        ["kind"] = owner["kind"]!.DeepClone(),
+        ["name"] = owner["metadata"]!["name"]!.DeepClone(),
+        ["uid"] = owner["metadata"]!["uid"]!.DeepClone(),
         ["controller"] = true,
         ["blockOwnerDeletion"] = true,
     });
@@ -813,15 +806,7 @@ public sealed class KubeVirtSimulator : IDisposable
                             ["kubernetes.io/service-name"] = serviceName,
                             ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io",
                         },
-                        ["ownerReferences"] = new JsonArray(new JsonObject
-                        {
-                            ["apiVersion"] = "v1",
-                            ["kind"] = "Service",
-                            ["name"] = serviceName,
-                            ["uid"] = service["metadata"]!["uid"]!.DeepClone(),
-                            ["controller"] = true,
-                            ["blockOwnerDeletion"] = true,
-                        }),
+                        ["ownerReferences"] = OwnedBy(service),
                     },
                     ["addressType"] = "IPv4",
                     ["endpoints"] = endpoints,

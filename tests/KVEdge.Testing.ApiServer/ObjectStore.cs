@@ -182,6 +182,20 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>Adds a finalizer, as another controller would, so a deletion waits for it.</summary>
+    public void AddFinalizer(ResourceType type, string? ns, string name, string finalizer)
+    {
+        lock (_gate)
+        {
+            var stored = Get(type, ns, name) ?? throw new InvalidOperationException($"no {type.Key} {ns}/{name}");
+            var next = stored.Object.DeepClone().AsObject();
+            var list = next["metadata"]!["finalizers"] as JsonArray ?? [];
+            list.Add(finalizer);
+            next["metadata"]!["finalizers"] = list;
+            Commit(type, next, stored.Managers);
+        }
+    }
+
     /// <summary>Removes a finalizer; an object being deleted goes once its last finalizer is gone.</summary>
     public void RemoveFinalizer(ResourceType type, string? ns, string name, string finalizer)
     {

@@ -63,7 +63,7 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
         string[] header = ["NAME", "STATUS", "READY", "IOTEDGE", "NODE", "IP", "IMPORT", "SSH", "CONDITIONS"];
         if (wide)
         {
-            header = [.. header, "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE"];
+            header = [.. header, "RUNSTRATEGY", "MAC", "GUEST-OS", "LIVE-MIGRATABLE", "REASON"];
         }
 
         var rows = devices.Select(d =>
@@ -72,7 +72,7 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
                 d.Conditions.Count == 0 ? "<none>" : string.Join(",", d.Conditions)];
             if (wide)
             {
-                cells = [.. cells, d.RunStrategy ?? "<none>", d.Mac ?? "<none>", d.GuestOs ?? "<none>", d.LiveMigratable ?? "<none>"];
+                cells = [.. cells, d.RunStrategy ?? "<none>", d.Mac ?? "<none>", d.GuestOs ?? "<none>", d.LiveMigratable ?? "<none>", d.Readiness?.Reason ?? "<none>"];
             }
 
             return (IReadOnlyList<string>)(withNamespace ? [d.Namespace, .. cells] : cells);
@@ -97,6 +97,9 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
                 ["mac"] = d.Mac,
                 ["guestOS"] = d.GuestOs,
                 ["liveMigratable"] = d.LiveMigratable,
+                ["readiness"] = d.Readiness is { } r
+                    ? new JsonObject { ["stage"] = r.Stage.ToString(), ["reason"] = r.Reason, ["message"] = r.Message }
+                    : null,
             }, d))]),
         };
         OutputWriter.Write(Console.StdOut, format, list, withNamespace ? ["NAMESPACE", .. header] : header, rows);

@@ -3,7 +3,8 @@ namespace KVEdge.Core.Actions;
 /// <summary>
 /// One device as `kvedge status` shows it; RunStrategy to LiveMigratable are the `-o wide` columns. IotEdge is the
 /// device's IoT Edge health: from the VMI's Ready condition (its readinessProbe runs the guest's health program), or,
-/// with --health, the program's own verdict (<see cref="Health"/>).
+/// with --health, the program's own verdict (<see cref="Health"/>). Readiness is where the device is on its way to
+/// Ready, with a CamelCase reason (<see cref="DeviceReadiness"/>, the same answer --wait gives).
 /// </summary>
 public sealed record DeviceStatus(
     string Namespace,
@@ -21,4 +22,5 @@ public sealed record DeviceStatus(
     string? LiveMigratable = null,
     string? IotEdge = null,
     HealthReport? Health = null,
-    bool Running = false);
+    bool Running = false,
+    DeviceReadiness? Readiness = null);

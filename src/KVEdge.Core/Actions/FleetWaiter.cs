@@ -173,26 +173,18 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             .ToList();
         var vm = caches[(t.Namespace, ClusterResource.VirtualMachine)].GetValueOrDefault(t.Device);
         var vmi = caches[(t.Namespace, ClusterResource.VirtualMachineInstance)].GetValueOrDefault(t.Device);
-
-        // KubeVirt starts a VM by itself only for Always, RerunOnFailure and Once; Halted and Manual wait for a start
-        // request (kubevirt.io user-guide, run strategies).
-        if (vm?["spec"]?["runStrategy"]?.GetValue<string>() is "Halted" or "Manual" && vm["status"]?["ready"]?.GetValue<bool>() != true)
+        var readiness = DeviceReadiness.Of(t.Device, vm, vmi, dvs, t.DataVolumes, t.ReplacedVmi);
+        switch (readiness.Stage)
         {
-            state.Phase = WaitStage.NotWaited;
-            state.Stage = $"not waited for: runStrategy {vm["spec"]!["runStrategy"]}";
-            reporter.Warning(t.Device, $"not waiting: runStrategy {vm["spec"]!["runStrategy"]} keeps the VM stopped until it is started (virtctl start {t.Device})");
-            return;
-        }
-
-        foreach (var dv in dvs)
-        {
-            var name = dv["metadata"]!["name"]!.GetValue<string>();
-            if (dv["status"]?["phase"]?.GetValue<string>() == "Failed")
-            {
-                state.Phase = WaitStage.Failed;
-                state.Error = $"DataVolume {name} failed to import";
+            case WaitStage.NotWaited:
+                state.Phase = WaitStage.NotWaited;
+                state.Stage = $"not waited for: runStrategy {vm!["spec"]!["runStrategy"]}";
+                reporter.Warning(t.Device, $"not waiting: {readiness.Message}");
                 return;
-            }
+            case WaitStage.Failed:
+                state.Phase = WaitStage.Failed;
+                state.Error = readiness.Message;
+                return;
         }
 
         if (state.Phase is null or WaitStage.Importing)
@@ -210,53 +202,8 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
 
-        // The VM's readinessProbe (kvedge-health through the guest agent) holds the VMI's Ready condition, and so the VM's
-        // status.ready, until IoT Edge is healthy: the instance runs and its agent connects long before that on a first
-        // boot that installs packages, so those come first and Ready last (kubevirt.io user-guide, "Liveness and
-        // Readiness Probes"; the VMI's Ready copies the virt-launcher pod's, kubevirt/kubevirt
-        // pkg/virt-controller/watch/vmi.go).
-        WaitStage next;
-        if (dvs.Count < t.DataVolumes || !dvs.All(dv => dv["status"]?["phase"]?.GetValue<string>() == "Succeeded"))
-        {
-            next = WaitStage.Importing;
-        }
-        else if (vm is null || vmi is null || vmi["metadata"]?["uid"]?.GetValue<string>() == t.ReplacedVmi || vmi["status"]?["phase"]?.GetValue<string>() != "Running")
-        {
-            next = WaitStage.Starting;
-        }
-        else if (!HasCondition(vmi, "AgentConnected"))
-        {
-            next = WaitStage.Agent;
-        }
-        else if (!HasCondition(vmi, "Ready"))
-        {
-            // The VMI's Ready, not the VM's status.ready: the VM controller copies it from the VMI, a moment later.
-            next = WaitStage.Healthy;
-        }
-        else
-        {
-            next = WaitStage.Ready;
-        }
-
-        // An importer that keeps failing is said in the stage (and so in a time-out's summary): CDI never makes the
-        // DataVolume Failed for it, only Running=False with the importer's message (see ImportState).
-        var failing = next == WaitStage.Importing
-            ? dvs.Where(dv => ImportState.IsFailing(dv["status"]))
-                .Select(dv => $"{dv["metadata"]!["name"]!.GetValue<string>()}: {ImportState.Progress(dv["status"])}").FirstOrDefault()
-            // WaitForFirstConsumer storage: the claim binds only once the VM's pod is scheduled (CDI's PendingPopulation).
-            ?? dvs.Where(dv => dv["status"]?["phase"]?.GetValue<string>() is "WaitForFirstConsumer" or "PendingPopulation")
-                .Select(dv => $"{dv["metadata"]!["name"]!.GetValue<string>()}: {ImportState.Describe(dv["status"])}").FirstOrDefault()
-            : null;
-        var stage = next switch
-        {
-            WaitStage.Importing => failing is null ? "the DataVolumes to import" : $"the DataVolumes to import ({failing})",
-            WaitStage.Starting => t.ReplacedVmi is null
-                ? "the VirtualMachineInstance to be Running"
-                : "the restarted VM: a new VirtualMachineInstance, Running",
-            WaitStage.Agent => "the guest agent (VMI condition AgentConnected; qemu-guest-agent in the guest, installed at its first boot)",
-            WaitStage.Healthy => $"IoT Edge to be healthy (the VMI's Ready condition: its readinessProbe runs kvedge-health in the guest; kvedge health {t.Device} says why not)",
-            _ => "ready",
-        };
+        var next = readiness.Stage;
+        var stage = readiness.Message;
         // The stage's text may change within a phase (an importer's restarts); only a new phase is reported.
         state.Stage = stage;
         if (next != state.Phase)
@@ -291,9 +238,6 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
     }
-
-    public static bool HasCondition(JsonObject obj, string type) =>
-        obj["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == type && c["status"]?.GetValue<string>() == "True") == true;
 
     // A list-and-watch loop over one (namespace, kind), keeping its cache current (client-go's informer, reduced).
     // changed(null) after a list, changed(device) after an event about one device's object.

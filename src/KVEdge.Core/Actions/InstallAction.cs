@@ -1,10 +1,5 @@
-using System.Text.Json.Nodes;
-using KVEdge.Core.Output;
-using KVEdge.Core.Rendering;
-
 using KVEdge.Core.Kube;
-
-using KVEdge.Core.Spec;
+using KVEdge.Core.Rendering;
 
 namespace KVEdge.Core.Actions;
 
@@ -173,263 +168,30 @@ public sealed class InstallAction(IClusterClient cluster, IInstallReporter repor
     public static readonly TimeSpan VerdictTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The live object, or null; one being deleted (a deletionTimestamp: Foreground deletion keeps a VM visible while its
-    /// guest shuts down, minutes with KubeVirt's grace period) is waited for until it is gone, since an apply to it would
-    /// not bring it back and it would vanish after kvedge called it unchanged.
-    /// </summary>
-    private async Task<JsonObject?> GetSettledAsync(RenderedDevice device, ClusterResource resource, string name, LiveObjects known, InstallOptions options, IInstallReporter reporter, CancellationToken ct)
-    {
-        // Listed, and not being deleted: no request needed.
-        if (known.TryFind(device.Namespace, resource, name, out var listed) && listed?["metadata"]?["deletionTimestamp"] is null)
-        {
-            return listed;
-        }
-
-        var started = DateTime.UtcNow;
-        var announced = false;
-        while (true)
-        {
-            var live = await cluster.GetAsync(resource, device.Namespace, name, ct).ConfigureAwait(false);
-            if (live?["metadata"]?["deletionTimestamp"] is null)
-            {
-                return live;
-            }
-
-            if (DateTime.UtcNow - started > options.DeletionWait)
-            {
-                throw new ObjectBeingDeletedException(
-                    $"{resource.DisplayName}/{name} is still being deleted after {GoDuration.Format(options.DeletionWait)} (deletionTimestamp {live["metadata"]!["deletionTimestamp"]}, "
-                    + $"finalizers: {string.Join(", ", live["metadata"]?["finalizers"]?.AsArray().Select(f => f?.GetValue<string>()) ?? [])}); run the command again once it is gone");
-            }
-
-            if (!announced)
-            {
-                reporter.Waiting(device.Name, $"{resource.DisplayName}/{name} to finish deleting (it has a deletionTimestamp)");
-                announced = true;
-            }
-
-            await Task.Delay(options.DeletionPoll, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// How the rendered DataVolume's spec differs from the live one, both ways: a rendered field with another value, or
-    /// a field kvedge applied before (its managedFields) that the rendering no longer has. Null when they agree.
-    /// </summary>
-    private static string? DataVolumeSpecChange(JsonObject stamped, JsonObject live)
-    {
-        if (!AppliedHash.IsSubset(stamped["spec"], live["spec"]))
-        {
-            return "its spec changed";
-        }
-
-        var dropped = AppliedHash.OwnedPaths(live, InstallOptions.FieldManager, "spec").FirstOrDefault(p => !AppliedHash.Has(stamped, p));
-        return dropped is null ? null : $"{string.Join(".", dropped)} is no longer rendered";
-    }
-
-    /// <summary>
-    /// One device, as a list of phases over its scope (cluster-api's reconcile shape): upgrade's check that it is
-    /// installed, the change set, the restart reasons, the restart. A phase that sets an error stops the list; a cluster
-    /// error ends it with what was applied so far.
+    /// One device: the reconciler's phases until done or stopped, sleeping on a requeue (an object still being deleted)
+    /// as a controller's queue would, then the outcome.
     /// </summary>
     private async Task<(DeviceOutcome Outcome, string? ReplacedVmi)> ApplyDeviceAsync(RenderedDevice device, LiveObjects known, InstallOptions options, IInstallReporter reporter, CancellationToken ct)
     {
-        var scope = new InstallScope(device, known, options, reporter);
-        Func<InstallScope, CancellationToken, Task>[] phases = [CheckInstalledAsync, ApplyObjectsAsync, ExplainRestartAsync, RestartAsync];
-        try
+        var scope = new DeviceScope(device, known, options, reporter);
+        var reconciler = new DeviceReconciler(cluster);
+        while (true)
         {
-            foreach (var phase in phases)
+            var result = await reconciler.ReconcileAsync(scope, ct).ConfigureAwait(false);
+            if (result.Step != ReconcileStep.Requeue)
             {
-                await phase(scope, ct).ConfigureAwait(false);
-                if (scope.Error is not null)
-                {
-                    break;
-                }
+                return (scope.Outcome(), scope.Failure is null ? scope.ReplacedVmi : null);
             }
 
-            return (scope.Outcome(), scope.Error is null ? scope.ReplacedVmi : null);
-        }
-        catch (ClusterApiException ex)
-        {
-            var detail = ex.Causes.Count > 0 ? $"{ex.Message} [{string.Join("; ", ex.Causes)}]" : ex.Message;
-            if (ex.IsConflict && ex.Reason == "Conflict" && ex.Causes.Count > 0)
+            try
             {
-                // virtctl stop/start: virt-api owns spec.runStrategy (kubevirt/kubevirt v1.9.0
-                // pkg/virt-api/rest/lifecycle.go). Forcing the spec's value back would start a VM an operator stopped.
-                detail += ex.Causes.Any(c => c.StartsWith(".spec.runStrategy:", StringComparison.Ordinal) && c.Contains("\"virt-api\"", StringComparison.Ordinal))
-                    ? $"; the VM was stopped or started through KubeVirt (virtctl stop/start set its runStrategy): kvedge leaves that decision where it was made. Run `virtctl start {device.Name} -n {device.Namespace}` to start it again, or set spec.runStrategy to what KubeVirt has; --force-conflicts would override the operator"
-                    : "; another field manager owns these fields: rerun with --force-conflicts to take them over";
+                await Task.Delay(result.RequeueAfter, ct).ConfigureAwait(false);
             }
-
-            return (scope.Outcome(detail, conflict: ex.IsConflict), null);
-        }
-        catch (ObjectBeingDeletedException ex)
-        {
-            return (scope.Outcome(ex.Message), null);
-        }
-        catch (ClusterUnavailableException ex)
-        {
-            return (scope.Outcome(ex.Message, unreachable: true), null);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return (scope.Outcome("interrupted while it was being applied", interrupted: true), null);
-        }
-    }
-
-    // Upgrade needs the VM to exist; the apply phase reuses what this read, rather than asking again.
-    private async Task CheckInstalledAsync(InstallScope scope, CancellationToken ct)
-    {
-        if (!scope.Options.Upgrade)
-        {
-            return;
-        }
-
-        scope.LiveVm = await GetSettledAsync(scope.Device, ClusterResource.VirtualMachine, scope.Names.VirtualMachine, scope.Known, scope.Options, scope.Reporter, ct).ConfigureAwait(false);
-        if (scope.LiveVm is null)
-        {
-            scope.Error = $"{scope.Device.Namespace}/{scope.Device.Name} is not installed (no VirtualMachine {scope.Names.VirtualMachine}); use 'kvedge install'";
-        }
-    }
-
-    // The change set: each object in order, unchanged ones without a request; kvedge's policy on top of the generic
-    // applier is what needs a restart and that a DataVolume's spec is never changed.
-    private async Task ApplyObjectsAsync(InstallScope scope, CancellationToken ct)
-    {
-        var (device, options) = (scope.Device, scope.Options);
-        var applier = new ChangeSetApplier(cluster, new ApplyOptions(InstallOptions.FieldManager, options.ForceConflicts, options.DryRun == DryRunMode.Server));
-        foreach (var obj in device.Objects)
-        {
-            var resource = ClusterResource.ForKind(obj.ApiVersion, obj.Kind);
-            var live = resource == ClusterResource.VirtualMachine && scope.LiveVm is not null
-                ? scope.LiveVm
-                : await GetSettledAsync(device, resource, obj.Metadata.Name, scope.Known, options, scope.Reporter, ct).ConfigureAwait(false);
-            scope.VmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
-            var rendered = ManifestSerializer.ToJsonNode(obj).AsObject();
-            if (resource == ClusterResource.VirtualMachine && live is null && options.DryRun == DryRunMode.None && VtpmState.IsWanted(rendered))
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await KeepLeftVtpmStateAsync(scope, ct).ConfigureAwait(false);
-            }
-
-            var change = await applier.ApplyAsync(device.Name, resource, rendered, live, stamped =>
-            {
-                if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
-                {
-                    // CDI refuses any change to an existing DataVolume's spec (its validating webhook; a field SSA would
-                    // prune counts too). Never replace a disk to get there: keep it, say why, write nothing.
-                    return new Change(device.Name, resource, device.Namespace, obj.Metadata.Name, ChangeAction.Kept,
-                        $"{specChange}, but a DataVolume's spec is immutable; the disk is kept as it is");
-                }
-
-                NoteGuestVisibleChange(scope, resource, obj.Metadata.Labels, stamped, live);
-                return null;
-            }, ct).ConfigureAwait(false);
-            scope.Changes.Add(change);
-            scope.Reporter.Applied(change);
-        }
-    }
-
-    // A new VM with a persistent vTPM: KubeVirt reuses the state PVC a VM of the same name left. One left by a VM that
-    // was deleted just before (kubectl delete, a GitOps prune and re-add, replace --force) is still owned by that VM's
-    // uid, and the garbage collector works by uid, in the background: it would delete the state under the new VM, and
-    // the device's TPM identity with it. Taken from it first, as uninstall does, before the new VM exists.
-    private async Task KeepLeftVtpmStateAsync(InstallScope scope, CancellationToken ct)
-    {
-        var ns = scope.Device.Namespace;
-        IReadOnlyList<JsonObject> found;
-        try
-        {
-            found = (await cluster.ListAsync(ClusterResource.PersistentVolumeClaim, ns, $"{VtpmState.Label}={scope.Names.VirtualMachine}", null, ct).ConfigureAwait(false)).Items;
-        }
-        catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Forbidden)
-        {
-            scope.Notes.Add("could not look for a vTPM state a deleted VM of this name left (listing PersistentVolumeClaims is not allowed): if one is there, the garbage collector may still delete it");
-            return;
-        }
-
-        foreach (var state in found.Where(s => s["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } && s["metadata"]?["deletionTimestamp"] is null)
-            .OrderBy(s => s["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
-        {
-            var name = state["metadata"]!["name"]!.GetValue<string>();
-            await VtpmState.KeepAsync(cluster, ns, name, serverDryRun: false, ct).ConfigureAwait(false);
-            var change = new Change(scope.Device.Name, ClusterResource.PersistentVolumeClaim, ns, name, ChangeAction.Kept,
-                "the vTPM state a deleted VM of this name left, still owned by it: taken from the garbage collector, which would delete it under the new VM; the new VM uses it");
-            scope.Changes.Add(change);
-            scope.Reporter.Applied(change);
-        }
-    }
-
-    // Only what reaches the guest needs a restart: the VM's template spec, and the data of the disks and cloud-init the
-    // guest reads at boot. Labels and annotations do not.
-    private static void NoteGuestVisibleChange(InstallScope scope, ClusterResource resource, IDictionary<string, string>? labels, JsonObject stamped, JsonObject? live)
-    {
-        if (live is null)
-        {
-            return;
-        }
-
-        if (resource == ClusterResource.VirtualMachine)
-        {
-            if (!AppliedHash.IsSubset(stamped["spec"]?["template"]?["spec"], live["spec"]?["template"]?["spec"]))
-            {
-                scope.RestartReasons.Add("the VM template changed");
+                scope.Failure = new DeviceFailure(DeviceFailure.Interrupted, "interrupted while it was being applied");
+                return (scope.Outcome(), null);
             }
         }
-        else if (labels?.TryGetValue(StandardLabels.Role, out var role) == true
-            && !(JsonNode.DeepEquals(stamped["data"], live["data"]) && JsonNode.DeepEquals(stamped["binaryData"], live["binaryData"])))
-        {
-            // KubeVirt turns these into disks when the VMI starts; a running guest keeps the old bytes.
-            if (role is Roles.Config or Roles.Credentials)
-            {
-                scope.ChangedDisks.Add($"{resource.DisplayName}/{stamped["metadata"]!["name"]}");
-            }
-
-            scope.CloudInitChanged |= role == Roles.CloudInit;
-        }
-    }
-
-    private static Task ExplainRestartAsync(InstallScope scope, CancellationToken ct)
-    {
-        if (scope.VmExisted && scope.ChangedDisks.Count > 0)
-        {
-            scope.RestartReasons.Add($"{string.Join(", ", scope.ChangedDisks)} changed, and the guest reads {(scope.ChangedDisks.Count == 1 ? "that disk" : "those disks")} only at boot");
-        }
-
-        if (scope.VmExisted && scope.CloudInitChanged)
-        {
-            scope.Notes.Add($"{ClusterResource.Secret.DisplayName}/{scope.Names.CloudInitSecret} changed: cloud-init applies its users, SSH keys and hostname only to a new VM instance, "
-                + "not at a restart (the converge program and its settings come from the config disk and do follow)");
-        }
-
-        return Task.CompletedTask;
-    }
-
-    // --restart: a VM whose change needs one is restarted through KubeVirt's subresource; one with no instance is not.
-    private async Task RestartAsync(InstallScope scope, CancellationToken ct)
-    {
-        if (scope.Options.DryRun != DryRunMode.None || scope.RestartReasons.Count == 0 || !scope.Options.Restart)
-        {
-            return;
-        }
-
-        var (device, names) = (scope.Device, scope.Names);
-        var vmi = await cluster.GetAsync(ClusterResource.VirtualMachineInstance, device.Namespace, names.VirtualMachine, ct).ConfigureAwait(false);
-        if (vmi is null)
-        {
-            scope.Notes.Add($"not restarted: {ClusterResource.VirtualMachine.DisplayName}/{names.VirtualMachine} is not running; the change applies when it starts");
-            return;
-        }
-
-        // The restart verb's own call, and its reading of KubeVirt's refusals (never retried, never a field conflict).
-        var restart = await new RestartAction(cluster).RunAsync(new RestartOptions(device.Namespace, names.VirtualMachine), ct).ConfigureAwait(false);
-        if (restart.Failure is { } failure)
-        {
-            scope.Error = $"applied, but {failure.Message}"
-                + (failure.Message.Contains("Once", StringComparison.Ordinal) ? "; restart it with virtctl stop and virtctl start" : "; run the upgrade with --restart again later, or virtctl restart");
-            return;
-        }
-
-        scope.ReplacedVmi = vmi["metadata"]?["uid"]?.GetValue<string>();
-        scope.Restarted = true;
     }
 }

@@ -51,6 +51,9 @@ public sealed class StatusAction(IClusterClient cluster)
         var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
         var serviceByKey = services.Items.ToDictionary(Key, StringComparer.Ordinal);
         var dataVolumeByKey = dvs.Items.ToDictionary(Key, StringComparer.Ordinal);
+        var dataVolumesByDevice = dvs.Items
+            .GroupBy(dv => $"{dv["metadata"]?["namespace"]}/{dv["metadata"]?["labels"]?[StandardLabels.Device]}", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<JsonObject>)[.. g.OrderBy(dv => dv["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal)], StringComparer.Ordinal);
         return vms.Items.Select(vm =>
         {
             var name = vm["metadata"]!["name"]!.GetValue<string>();
@@ -89,7 +92,8 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "LiveMigratable")?["status"]?.GetValue<string>(),
                 IotEdgeFromReadiness(vmi),
                 null,
-                vmi?["status"]?["phase"]?.GetValue<string>() == "Running");
+                vmi?["status"]?["phase"]?.GetValue<string>() == "Running",
+                DeviceReadiness.Of(name, vm, vmi, dataVolumesByDevice.GetValueOrDefault($"{vmNs}/{name}") ?? []));
         }).ToList();
     }
 
@@ -118,8 +122,8 @@ public sealed class StatusAction(IClusterClient cluster)
             return "unknown (no readiness probe)";
         }
 
-        return FleetWaiter.HasCondition(vmi, "Ready") ? "healthy"
-            : !FleetWaiter.HasCondition(vmi, "AgentConnected") ? "starting (no guest agent yet)"
+        return DeviceReadiness.HasCondition(vmi, "Ready") ? "healthy"
+            : !DeviceReadiness.HasCondition(vmi, "AgentConnected") ? "starting (no guest agent yet)"
             : "not ready (the health probe fails)";
     }
 

@@ -292,19 +292,20 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.StartsWith("NAME      STATUS    READY   IOTEDGE   NODE          IP            IMPORT             SSH                   CONDITIONS", lines[0], StringComparison.Ordinal);
         Assert.Equal("edge-01   Running   True    healthy   edge-node-1   10.244.1.17   Succeeded 100.0%   192.168.10.21:30022   Ready=True,LiveMigratable=False,AgentConnected=True", lines[1]);
 
-        // -o wide, as kubectl's: the same columns first, then the run strategy, the MAC, the guest OS the agent reports
-        // and whether KubeVirt can live-migrate it (ReadWriteOnce disks: no).
+        // -o wide, as kubectl's: the same columns first, then the run strategy, the MAC, the guest OS the agent reports,
+        // whether KubeVirt can live-migrate it (ReadWriteOnce disks: no) and the readiness reason (DeviceReadiness).
         var (wideCode, wide) = Kvedge("status", "-o", "wide");
         Assert.Equal(0, wideCode);
         var wideLines = wide.Out.TrimEnd().Split('\n');
-        Assert.Matches(@"CONDITIONS +RUNSTRATEGY +MAC +GUEST-OS +LIVE-MIGRATABLE$", wideLines[0]);
+        Assert.Matches(@"CONDITIONS +RUNSTRATEGY +MAC +GUEST-OS +LIVE-MIGRATABLE +REASON$", wideLines[0]);
         Assert.StartsWith(lines[1], wideLines[1], StringComparison.Ordinal);
-        Assert.Matches(@"   Always +02:[0-9a-f]{2}(:[0-9a-f]{2}){4}   Ubuntu 24\.04 LTS   False$", wideLines[1]);
+        Assert.Matches(@"   Always +02:[0-9a-f]{2}(:[0-9a-f]{2}){4}   Ubuntu 24\.04 LTS   False +Ready$", wideLines[1]);
 
         var (jsonCode, json) = Kvedge("status", "edge-01", "-o", "json");
         Assert.Equal(0, jsonCode);
         var doc = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!;
         Assert.Equal("192.168.10.21:30022", doc["items"]![0]!["ssh"]!.GetValue<string>());
+        Assert.Equal("""{"stage":"Ready","reason":"Ready","message":"ready"}""", doc["items"]![0]!["readiness"]!.ToJsonString());
         Assert.Equal("Ubuntu 24.04 LTS", doc["items"]![0]!["guestOS"]!.GetValue<string>());
 
         // -o yaml is the same document.

@@ -161,7 +161,7 @@ public sealed class FleetInstallTests() : ContractClusterTest(simulate: false)
         // Returned only once the last (slowest) device's guest agent had connected, and every device's.
         foreach (var o in outcomes)
         {
-            Assert.True(FleetWaiter.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, o.Namespace, o.Name)!, "AgentConnected"), o.Name);
+            Assert.True(DeviceReadiness.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, o.Namespace, o.Name)!, "AgentConnected"), o.Name);
         }
 
         // One list and one watch per (namespace, kind) for the whole fleet, not per device.

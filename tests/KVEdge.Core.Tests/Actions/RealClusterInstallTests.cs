@@ -100,7 +100,7 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
         Assert.True(outcome.Restarted);
         var after = Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!;
         Assert.NotEqual(before, after["metadata"]!["uid"]!.GetValue<string>());
-        Assert.True(FleetWaiter.HasCondition(after, "AgentConnected"));
+        Assert.True(DeviceReadiness.HasCondition(after, "AgentConnected"));
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
         var result = Assert.Single(await waiter.WaitAsync([new WaitTarget("factory-a", "edge-01", 2)], TimeSpan.FromSeconds(20), CancellationToken.None));
 
         Assert.True(result.Ready, result.Error);
-        Assert.True(FleetWaiter.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
+        Assert.True(DeviceReadiness.HasCondition(Cluster.Server.Store.Read(ResourceType.VirtualMachineInstance, "factory-a", "edge-01")!, "AgentConnected"));
         Assert.Contains(Cluster.Server.Requests, r => r.Query.Contains("watch=true", StringComparison.Ordinal));
     }
 
@@ -186,10 +186,7 @@ public sealed class RealClusterRestartTests() : ContractClusterTest(simulate: tr
     public async Task An_object_that_stays_deleted_is_reported_after_a_bounded_wait()
     {
         Assert.True((await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options())).Succeeded);
-        var vm = Cluster.Server.Store.Get(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
-        var held = vm.Object.DeepClone().AsObject();
-        held["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray("example.com/hold");
-        Cluster.Server.Store.Commit(ResourceType.VirtualMachine, held, vm.Managers);
+        Cluster.Server.Store.AddFinalizer(ResourceType.VirtualMachine, "factory-a", "edge-01", "example.com/hold");
         await Client.DeleteAsync(ClusterResource.VirtualMachine, "factory-a", "edge-01", dryRun: false, CancellationToken.None);
 
         var options = ClusterTestDevices.Options() with { DeletionWait = TimeSpan.FromMilliseconds(300), DeletionPoll = TimeSpan.FromMilliseconds(50) };

@@ -37,6 +37,11 @@ public sealed class ServiceEndpointTests() : ContractClusterTest(simulate: true)
         Assert.True(await EndpointReady(true));
         var slice = Cluster.Server.Store.Read(ResourceType.EndpointSlice, "factory-a", "edge-01-kvsim")!;
         Assert.Empty(SchemaValidator.Validate(slice));
+        // The VMI's virt-launcher pod (which a namespace-scoped user reads for the node's address) is a valid Pod.
+        var pod = Assert.Single(Cluster.Server.Store.List(ResourceType.Pod, "factory-a"));
+        Assert.Empty(SchemaValidator.Validate(pod));
+        Assert.Equal("virt-launcher", pod["metadata"]!["labels"]!["kubevirt.io"]!.GetValue<string>());
+        Assert.Equal("192.168.10.21", pod["status"]!["hostIP"]!.GetValue<string>());
         Assert.Equal("edge-01", slice["metadata"]!["labels"]!["kubernetes.io/service-name"]!.GetValue<string>());
         Assert.Null((await ViaService()).Failure);
 
