@@ -23,6 +23,19 @@ public static class ExitCodes
     /// <summary>Interrupted by Ctrl-C (SIGINT), as a shell reports it (128 + 2); what was applied stays applied.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>
+    /// The one mapping from the devices' outcomes (install, upgrade, uninstall) to the exit code scripts see: success
+    /// when every device succeeded; otherwise the most telling failure among them, in this order: interrupted, no
+    /// cluster, --wait timed out, a field conflict, anything else.
+    /// </summary>
+    public static int For(IReadOnlyCollection<KVEdge.Core.Actions.DeviceOutcome> outcomes) =>
+        outcomes.Any(o => o.Interrupted) ? Interrupted
+        : outcomes.All(o => o.Succeeded) ? Success
+        : outcomes.Any(o => o.Unreachable) ? ClusterUnavailable
+        : outcomes.Any(o => o.TimedOut) ? WaitTimeout
+        : outcomes.Any(o => o.Conflict) ? Conflict
+        : Failure;
+
     /// <summary>The one mapping from a core action's failure to the exit code scripts see.</summary>
     public static int For(KVEdge.Core.Actions.FailureKind kind) => kind switch
     {

@@ -109,7 +109,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             }
 
             human.Failure($"interrupted: {outcomes.Count(o => !o.Interrupted && o.Succeeded)} of {outcomes.Count} device(s) done; what was applied stays applied, and running the command again continues from there");
-            return ExitCodes.Interrupted;
+            return ExitCodes.For(outcomes);
         }
 
         foreach (var o in outcomes)
@@ -150,14 +150,6 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         var failed = outcomes.Count(o => !o.Succeeded);
         var verb = options.DryRun == DryRunMode.None ? (options.Upgrade ? "upgraded" : "installed") : "checked (dry run)";
         human.Line($"{outcomes.Count - failed} of {outcomes.Count} device(s) {verb}");
-        if (failed == 0)
-        {
-            return ExitCodes.Success;
-        }
-
-        return outcomes.Any(o => o.Unreachable) ? ExitCodes.ClusterUnavailable
-            : outcomes.Any(o => o.TimedOut) ? ExitCodes.WaitTimeout
-            : outcomes.Any(o => o.Conflict) ? ExitCodes.Conflict
-            : ExitCodes.Failure;
+        return ExitCodes.For(outcomes);
     }
 }

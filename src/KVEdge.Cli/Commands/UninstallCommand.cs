@@ -143,8 +143,6 @@ internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory
             human.Line($"{outcomes.Count(o => o.Succeeded)} of {outcomes.Count} device(s) uninstalled");
         }
 
-        return outcomes.All(o => o.Succeeded) ? ExitCodes.Success
-            : outcomes.Any(o => o.Unreachable) ? ExitCodes.ClusterUnavailable
-            : ExitCodes.Failure;
+        return ExitCodes.For(outcomes);
     }
 }
