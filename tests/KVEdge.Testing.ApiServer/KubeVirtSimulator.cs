@@ -571,7 +571,6 @@ public sealed class KubeVirtSimulator : IDisposable
 
     private static bool HasReadinessProbe(JsonObject vm) => vm["spec"]?["template"]?["spec"]?["readinessProbe"] is JsonObject;
 
-    // What KubeVirt's controllers put on what they make for a VM: a controller reference that blocks its deletion.
     /// <summary>The node every simulated VMI is scheduled to (ContractCluster.SeedHealthyCluster seeds it).</summary>
     public const string NodeName = "edge-node-1";
 
@@ -584,8 +583,9 @@ public sealed class KubeVirtSimulator : IDisposable
 
     // The VMI's virt-launcher pod (kubevirt/kubevirt v1.9.0 pkg/virt-controller/services/template.go): the VMI's labels
     // plus kubevirt.io=virt-launcher and kubevirt.io/created-by=<VMI uid>, owned by the VMI, so it goes with it. Created
-    // while the VMI is Scheduling (Pending, no node), bound and Running once Scheduled; status.hostIP is the node's
-    // InternalIP (kubelet's node IP), which a namespace-scoped user can read where it may not list nodes.
+    // while the VMI is Scheduling (Pending, no node), bound and Running once Scheduled; status.hostIP is "the IP address
+    // of the host to which the pod is assigned" (kubernetes v1.35 staging/src/k8s.io/api/core/v1/types.go, PodStatus),
+    // the node's InternalIP here, which a namespace-scoped user can read where it may not list nodes.
     private bool SyncLauncherPod(string ns, string name, bool scheduled) =>
         _store.Atomically(() =>
         {
@@ -599,6 +599,18 @@ public sealed class KubeVirtSimulator : IDisposable
             labels["kubevirt.io/created-by"] = vmi["metadata"]!["uid"]!.DeepClone();
             var hostIp = _store.Read(ResourceType.Node, null, NodeName)?["status"]?["addresses"]?.AsArray()
                 .FirstOrDefault(a => a?["type"]?.GetValue<string>() == "InternalIP")?["address"]?.GetValue<string>();
+            var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "compute", ["image"] = "quay.io/kubevirt/virt-launcher:v1.9.0" }) };
+            var status = new JsonObject { ["phase"] = scheduled ? "Running" : "Pending" };
+            if (scheduled)
+            {
+                spec["nodeName"] = NodeName;
+                status["podIP"] = PodIp;
+                if (hostIp is not null)
+                {
+                    status["hostIP"] = hostIp;
+                }
+            }
+
             var pod = new JsonObject
             {
                 ["apiVersion"] = "v1",
@@ -610,36 +622,15 @@ public sealed class KubeVirtSimulator : IDisposable
                     ["labels"] = labels,
                     ["ownerReferences"] = OwnedBy(vmi),
                 },
-                ["spec"] = new JsonObject
-                {
-                    ["nodeName"] = scheduled ? NodeName : null,
-                    ["containers"] = new JsonArray(new JsonObject { ["name"] = "compute", ["image"] = "quay.io/kubevirt/virt-launcher:v1.9.0" }),
-                },
-                ["status"] = scheduled
-                    ? new JsonObject { ["phase"] = "Running", ["hostIP"] = hostIp, ["podIP"] = PodIp }
-                    : new JsonObject { ["phase"] = "Pending" },
+                ["spec"] = spec,
+                ["status"] = status,
             };
-            RemoveNulls(pod);
             _store.Commit(ResourceType.Pod, pod, _store.Get(ResourceType.Pod, ns, LauncherPodName(vmi))?.Managers ?? []);
             return true;
         });
 
-    private static void RemoveNulls(JsonObject o)
-    {
-        foreach (var (key, value) in o.ToList())
-        {
-            if (value is null)
-            {
-                o.Remove(key);
-            }
-            else if (value is JsonObject child)
-            {
-                RemoveNulls(child);
-            }
-        }
-    }
-
-    // The controller's ownerReference to its owner (apiVersion and kind from the owner object itself).
+    // What KubeVirt's and Kubernetes' controllers put on what they make (a VM's VMI, a VMI's pod, a Service's slice): a
+    // controller reference that blocks the owner's deletion, apiVersion and kind from the owner object itself.
     private static JsonArray OwnedBy(JsonObject owner) => new(new JsonObject
     {
         ["apiVersion"] = owner["apiVersion"]!.DeepClone(),

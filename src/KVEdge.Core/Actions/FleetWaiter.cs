@@ -202,21 +202,18 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
 
-        var next = readiness.Stage;
-        var stage = readiness.Message;
         // The stage's text may change within a phase (an importer's restarts); only a new phase is reported.
-        state.Stage = stage;
-        if (next != state.Phase)
+        state.Stage = readiness.Message;
+        if (readiness.Stage != state.Phase)
         {
-            state.Phase = next;
-            if (next == WaitStage.Agent)
+            state.Phase = readiness.Stage;
+            if (readiness.Stage == WaitStage.Agent)
             {
                 state.AgentSince = Time.GetUtcNow();
             }
 
-            reporter.Stage(t.Device, next, state.Stage);
+            reporter.Stage(t.Device, readiness.Stage, state.Stage);
         }
-
     }
 
     private async Task WarnAboutAgentsAsync(List<DeviceState> states, Lock gate, CancellationToken ct)

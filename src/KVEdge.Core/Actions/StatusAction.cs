@@ -50,7 +50,6 @@ public sealed class StatusAction(IClusterClient cluster)
         static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
         var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
         var serviceByKey = services.Items.ToDictionary(Key, StringComparer.Ordinal);
-        var dataVolumeByKey = dvs.Items.ToDictionary(Key, StringComparer.Ordinal);
         var dataVolumesByDevice = dvs.Items
             .GroupBy(dv => $"{dv["metadata"]?["namespace"]}/{dv["metadata"]?["labels"]?[StandardLabels.Device]}", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<JsonObject>)[.. g.OrderBy(dv => dv["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal)], StringComparer.Ordinal);
@@ -59,7 +58,8 @@ public sealed class StatusAction(IClusterClient cluster)
             var name = vm["metadata"]!["name"]!.GetValue<string>();
             var vmNs = vm["metadata"]!["namespace"]!.GetValue<string>();
             var vmi = vmiByKey.GetValueOrDefault($"{vmNs}/{name}");
-            var root = dataVolumeByKey.GetValueOrDefault($"{vmNs}/{new ObjectNames(name).RootDisk}");
+            var deviceDataVolumes = dataVolumesByDevice.GetValueOrDefault($"{vmNs}/{name}") ?? [];
+            var root = deviceDataVolumes.FirstOrDefault(dv => dv["metadata"]!["name"]!.GetValue<string>() == new ObjectNames(name).RootDisk);
             var conditions = new List<string>();
             foreach (var source in new[] { vm, vmi })
             {
@@ -93,7 +93,7 @@ public sealed class StatusAction(IClusterClient cluster)
                 IotEdgeFromReadiness(vmi),
                 null,
                 vmi?["status"]?["phase"]?.GetValue<string>() == "Running",
-                DeviceReadiness.Of(name, vm, vmi, dataVolumesByDevice.GetValueOrDefault($"{vmNs}/{name}") ?? []));
+                DeviceReadiness.Of(name, vm, vmi, deviceDataVolumes));
         }).ToList();
     }
 

@@ -15,16 +15,13 @@ namespace KVEdge.Core.Actions;
 /// </summary>
 public sealed class UninstallAction(IClusterClient cluster)
 {
-    /// <summary>KubeVirt's label on a VM's backend-storage PVC (kubevirt/kubevirt pkg/storage/backend-storage/backend-storage.go).</summary>
-    public const string PersistentStateLabel = VtpmState.Label;
-
     private static readonly string[] KeptWithoutPurge = [Roles.DataDisk, Roles.Credentials];
 
     /// <param name="mode">Client: list, write nothing. Server: every write sent with dryRun=All, so the API server (and
     /// its admission webhooks) checks it and stores nothing.</param>
     public Task<DeviceOutcome> RunAsync(string ns, string device, bool purge, DryRunMode mode, CancellationToken ct) =>
         RunDeviceAsync(ns, device, purge, mode, async resource => (await cluster.ListAsync(resource, ns,
-            resource == ClusterResource.PersistentVolumeClaim ? $"{PersistentStateLabel}={device}" : StandardLabels.DeviceSelector(device), null, ct).ConfigureAwait(false)).Items, ct);
+            resource == ClusterResource.PersistentVolumeClaim ? $"{VtpmState.Label}={device}" : StandardLabels.DeviceSelector(device), null, ct).ConfigureAwait(false)).Items, ct);
 
     /// <summary>
     /// The devices of <paramref name="ns"/> whose VMs match the user's label selector, narrowed to kvedge's devices (as
@@ -47,7 +44,7 @@ public sealed class UninstallAction(IClusterClient cluster)
         var kinds = ClusterResource.Rendered.Append(ClusterResource.PersistentVolumeClaim).ToList();
         var lists = await FleetLists.LoadAsync(cluster,
             devices.Select(d => d.Namespace).Distinct(StringComparer.Ordinal).SelectMany(ns => kinds.Select(k =>
-                (ns, k, k == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.DeviceSelector(null)))),
+                (ns, k, k == ClusterResource.PersistentVolumeClaim ? VtpmState.Label : StandardLabels.DeviceSelector(null)))),
             concurrency, ct).ConfigureAwait(false);
 
         var outcomes = new DeviceOutcome[devices.Count];
@@ -62,7 +59,7 @@ public sealed class UninstallAction(IClusterClient cluster)
 
             outcomes[i] = await RunDeviceAsync(ns, device, purge, mode, resource =>
             {
-                var label = resource == ClusterResource.PersistentVolumeClaim ? PersistentStateLabel : StandardLabels.Device;
+                var label = resource == ClusterResource.PersistentVolumeClaim ? VtpmState.Label : StandardLabels.Device;
                 IReadOnlyList<JsonObject> mine = [.. lists.Items(ns, resource)!.Where(o => o["metadata"]?["labels"]?[label]?.GetValue<string>() == device)];
                 return Task.FromResult(mine);
             }, token).ConfigureAwait(false);

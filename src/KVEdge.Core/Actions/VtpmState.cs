@@ -12,7 +12,8 @@ namespace KVEdge.Core.Actions;
 /// </summary>
 internal static class VtpmState
 {
-    /// <summary>KubeVirt's label on a VM's backend-storage PVC, naming the VM.</summary>
+    /// <summary>KubeVirt's label on a VM's backend-storage PVC, naming the VM (kubevirt/kubevirt
+    /// pkg/storage/backend-storage/backend-storage.go).</summary>
     public const string Label = "persistent-state-for";
 
     /// <summary>
