@@ -30,6 +30,7 @@ public static partial class CliApp
             SupportBundleCommand.Create(console, cluster),
             PortForwardCommand.Create(console, cluster),
             RestartCommand.Create(console, cluster),
+            CrdCommand.Create(console),
             VersionCommand.Create(console),
             CompletionCommand.Create(console),
         };

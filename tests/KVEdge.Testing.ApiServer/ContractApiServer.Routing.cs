@@ -68,7 +68,7 @@ public sealed partial class ContractApiServer
             return;
         }
 
-        if (Discovery.Answer(segments, UnservedGroups, Url) is { } discovery)
+        if (Discovery.Answer(segments, UnservedGroups, Url, Types, _customResources.Values) is { } discovery)
         {
             await WriteAsync(context, HttpStatusCode.OK, discovery);
             return;
@@ -130,7 +130,7 @@ public sealed partial class ContractApiServer
             return;
         }
 
-        var type = ResourceType.Find(group, version, plural)
+        var type = FindType(group, version, plural)
             ?? throw new ApiError(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({group}/{version} {plural})");
         if (type.Namespaced && ns is null && name is not null)
         {
@@ -163,6 +163,11 @@ public sealed partial class ContractApiServer
         {
             case ("GET", null, _) when q["watch"] is ["true"] or ["1"]:
                 await WatchAsync(context, type, ns);
+                break;
+            case ("GET", _, _) when WantsTable(context) && CustomOf(type) is { } custom:
+                await WriteAsync(context, HttpStatusCode.OK, Table(custom, name is null
+                    ? Store.List(type, ns).Where(Selectors.Parse(q["labelSelector"], q["fieldSelector"])).ToList()
+                    : [Store.Read(type, ns, name) ?? throw ApiError.NotFound(type, name)]));
                 break;
             case ("GET", null, _):
                 await WriteListAsync(context, type, ns, q["labelSelector"], q["fieldSelector"]);

@@ -67,7 +67,8 @@ public sealed partial class ContractApiServer
             metadata.Remove(serverField);
         }
 
-        var errors = SchemaValidator.Validate(copy);
+        var custom = CustomOf(type);
+        var errors = custom is null ? SchemaValidator.Validate(copy) : custom.SchemaErrors(copy);
         var unknown = errors.Where(e => e.Contains(": NoAdditionalPropertiesAllowed", StringComparison.Ordinal)).ToList();
         var invalid = errors.Except(unknown).ToList();
         var mode = CurrentFieldValidation.Value ?? "Warn";
@@ -87,10 +88,17 @@ public sealed partial class ContractApiServer
             }
         }
 
-        if (invalid.Count > 0)
+        var causes = invalid.Select(e => ("FieldValueInvalid", e, e.Split(':')[0])).ToList();
+        if (custom is not null)
         {
-            throw ApiError.Invalid(type, obj["metadata"]!["name"]!.GetValue<string>(),
-                invalid.Select(e => ("FieldValueInvalid", e, e.Split(':')[0])).ToList());
+            // CEL rules run on the object as stored: after pruning, on valid values only (apiextensions-apiserver
+            // pkg/registry/customresource/validator.go runs them after the schema).
+            causes.AddRange(invalid.Count == 0 ? custom.RuleErrors(obj) : []);
+        }
+
+        if (causes.Count > 0)
+        {
+            throw ApiError.Invalid(type, obj["metadata"]!["name"]!.GetValue<string>(), causes);
         }
     }
 

@@ -122,6 +122,13 @@ public sealed partial class ContractApiServer
         Store.Atomically(() =>
         {
             var stored = Store.Get(type, ns, name) ?? throw ApiError.NotFound(type, name);
+            // A resourceVersion in a patch is a precondition: a stale one is a 409 Conflict
+            // (https://kubernetes.io/docs/reference/using-api/api-concepts/#conflicts; apiserver handlers/patch.go).
+            if (patch["metadata"]?["resourceVersion"]?.GetValue<string>() is { } rv && rv != stored.Object["metadata"]!["resourceVersion"]!.GetValue<string>())
+            {
+                throw ApiError.Conflict(type, name);
+            }
+
             var next = stored.Object.DeepClone().AsObject();
             MergePatchInto(next, patch);
             if (type.HasStatus && !status)
@@ -278,6 +285,13 @@ public sealed partial class ContractApiServer
             if (dryRun)
             {
                 return (next, stored is null);
+            }
+
+            // As for any write: an object being deleted goes once its last finalizer is gone.
+            if (stored is not null && next["metadata"]?["deletionTimestamp"] is not null && next["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
+            {
+                Store.Remove(type, stored.Namespace, stored.Name);
+                return (next, false);
             }
 
             return (Store.Commit(type, next, managers), stored is null);

@@ -100,6 +100,7 @@ public sealed partial class ContractApiServer : IAsyncDisposable
         _app.UseWebSockets();
         _app.Run(HandleAsync);
         Simulator = new KubeVirtSimulator(Store);
+        Store.Changed += OnCustomResourceDefinition;
     }
 
     public static async Task<ContractApiServer> StartAsync()
@@ -148,7 +149,7 @@ public sealed partial class ContractApiServer : IAsyncDisposable
     /// <summary>Puts an object in the store directly, as another client (or a controller) would have.</summary>
     public JsonObject Seed(JsonObject obj, string manager = "seed")
     {
-        var type = ResourceType.All.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
+        var type = Types.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
         obj["metadata"]!.AsObject()["generation"] ??= 1L;
         var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
         StructuredMerge.Update(null, obj, type, managers, manager, status: false);

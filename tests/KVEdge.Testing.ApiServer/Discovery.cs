@@ -23,12 +23,16 @@ public static class Discovery
         ["nodes"] = ["no"],
         ["namespaces"] = ["ns"],
         ["storageclasses"] = ["sc"],
+        ["customresourcedefinitions"] = ["crd", "crds"],
+        ["events"] = ["ev"],
     };
 
     private static readonly string[] ObjectVerbs = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
-    public static JsonObject? Answer(string[] segments, ISet<string> unserved, Uri url)
+    public static JsonObject? Answer(string[] segments, ISet<string> unserved, Uri url, IEnumerable<ResourceType> served, IEnumerable<CustomResource> custom)
     {
+        var all = served.ToList();
+        var customs = custom.ToList();
         switch (segments)
         {
             case ["api"]:
@@ -43,7 +47,7 @@ public static class Discovery
                 {
                     ["kind"] = "APIGroupList",
                     ["apiVersion"] = "v1",
-                    ["groups"] = new JsonArray(Groups(unserved).Select(g => (JsonNode)new JsonObject
+                    ["groups"] = new JsonArray(Groups(all, unserved).Select(g => (JsonNode)new JsonObject
                     {
                         ["name"] = g.Group,
                         ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = $"{g.Group}/{g.Version}", ["version"] = g.Version }),
@@ -51,28 +55,28 @@ public static class Discovery
                     }).ToArray()),
                 };
             case ["api", "v1"]:
-                return Resources("v1", "", "v1");
+                return Resources(all, customs, "v1", "", "v1");
             case ["openapi", "v3"]:
                 var paths = new JsonObject { ["api/v1"] = new JsonObject { ["serverRelativeURL"] = "/openapi/v3/api/v1?hash=contract" } };
-                foreach (var (g, v) in Groups(unserved))
+                foreach (var (g, v) in Groups(all, unserved))
                 {
                     paths[$"apis/{g}/{v}"] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/apis/{g}/{v}?hash=contract" };
                 }
 
                 return new JsonObject { ["paths"] = paths };
             case ["openapi", "v3", "api", "v1"]:
-                return OpenApi("", "v1");
-            case ["openapi", "v3", "apis", var g3, var v3] when Groups(unserved).Any(g => g.Group == g3 && g.Version == v3):
-                return OpenApi(g3, v3);
-            case ["apis", var group, var version] when Groups(unserved).Any(g => g.Group == group && g.Version == version):
-                return Resources($"{group}/{version}", group, version);
+                return OpenApi(all, "", "v1");
+            case ["openapi", "v3", "apis", var g3, var v3] when Groups(all, unserved).Any(g => g.Group == g3 && g.Version == v3):
+                return OpenApi(all, g3, v3);
+            case ["apis", var group, var version] when Groups(all, unserved).Any(g => g.Group == group && g.Version == version):
+                return Resources(all, customs, $"{group}/{version}", group, version);
             default:
                 return null;
         }
     }
 
-    private static IEnumerable<(string Group, string Version)> Groups(ISet<string> unserved) =>
-        ResourceType.All.Where(t => t.Group.Length > 0).Select(t => (t.Group, t.Version))
+    private static IEnumerable<(string Group, string Version)> Groups(IReadOnlyList<ResourceType> all, ISet<string> unserved) =>
+        all.Where(t => t.Group.Length > 0).Select(t => (t.Group, t.Version))
             .Append(("authorization.k8s.io", "v1"))
             .Append(("subresources.kubevirt.io", "v1"))
             .Where(g => !unserved.Contains(g.Item1) && !(g.Item1 == "subresources.kubevirt.io" && unserved.Contains("kubevirt.io")))
@@ -85,10 +89,10 @@ public static class Discovery
     /// kubectl (QueryParamVerifierV3) leaves field validation to the server. The object schemas are left open here; the
     /// server validates against ../shared/schemas itself.
     /// </summary>
-    private static JsonObject OpenApi(string group, string version)
+    private static JsonObject OpenApi(IReadOnlyList<ResourceType> all, string group, string version)
     {
         var paths = new JsonObject();
-        foreach (var t in ResourceType.All.Where(t => t.Group == group && t.Version == version))
+        foreach (var t in all.Where(t => t.Group == group && t.Version == version))
         {
             var prefix = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
             var path = t.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{t.Plural}/{{name}}" : $"{prefix}/{t.Plural}/{{name}}";
@@ -114,11 +118,12 @@ public static class Discovery
         };
     }
 
-    private static JsonObject Resources(string groupVersion, string group, string version)
+    private static JsonObject Resources(IReadOnlyList<ResourceType> all, IReadOnlyList<CustomResource> customs, string groupVersion, string group, string version)
     {
         var resources = new JsonArray();
-        foreach (var t in ResourceType.All.Where(t => t.Group == group && t.Version == version))
+        foreach (var t in all.Where(t => t.Group == group && t.Version == version))
         {
+            var custom = customs.FirstOrDefault(c => c.Type == t);
             resources.Add(new JsonObject
             {
                 ["name"] = t.Plural,
@@ -126,7 +131,8 @@ public static class Discovery
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
                 ["verbs"] = new JsonArray(ObjectVerbs.Select(v => (JsonNode)v).ToArray()),
-                ["shortNames"] = new JsonArray((ShortNames.GetValueOrDefault(t.Plural) ?? []).Select(n => (JsonNode)n).ToArray()),
+                ["shortNames"] = new JsonArray((custom?.ShortNames ?? ShortNames.GetValueOrDefault(t.Plural) ?? []).Select(n => (JsonNode)n).ToArray()),
+                ["categories"] = new JsonArray((custom?.Categories ?? []).Select(n => (JsonNode)n).ToArray()),
             });
             if (t.HasStatus)
             {

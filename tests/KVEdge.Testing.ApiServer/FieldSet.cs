@@ -24,6 +24,18 @@ public static class FieldSet
 
     // A custom resource's metadata is typed as ObjectMeta, as the apiextensions server types it (its published schema
     // says only "type: object"): finalizers a set, ownerReferences keyed by uid.
+    /// <summary>A custom resource's schema, from its CRD (the openAPIV3Schema of the served version).</summary>
+    internal static void Register(ResourceType type, JsonObject schema)
+    {
+        var copy = schema.DeepClone().AsObject();
+        if (copy["properties"] is JsonObject properties)
+        {
+            properties["metadata"] = StructuredMergeDiffSchema.ObjectMeta();
+        }
+
+        Schemas[type] = copy;
+    }
+
     internal static JsonObject? SchemaOf(ResourceType type) =>
         Schemas.GetOrAdd(type, t =>
         {

@@ -355,14 +355,23 @@ public sealed class ObjectStore
             return;
         }
 
-        metadata["managedFields"] = new JsonArray(managers.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => (JsonNode)new JsonObject
+        metadata["managedFields"] = new JsonArray(managers.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m =>
         {
-            ["manager"] = m.Value.Manager,
-            ["operation"] = m.Value.Operation,
-            ["apiVersion"] = type.ApiVersion,
-            ["time"] = "2026-01-01T00:00:00Z",
-            ["fieldsType"] = "FieldsV1",
-            ["fieldsV1"] = FieldSet.ToFieldsV1(m.Value.Fields),
+            var entry = new JsonObject
+            {
+                ["manager"] = m.Value.Manager,
+                ["operation"] = m.Value.Operation,
+                ["apiVersion"] = type.ApiVersion,
+                ["time"] = "2026-01-01T00:00:00Z",
+                ["fieldsType"] = "FieldsV1",
+                ["fieldsV1"] = FieldSet.ToFieldsV1(m.Value.Fields),
+            };
+            if (m.Value.Subresource.Length > 0)
+            {
+                entry["subresource"] = m.Value.Subresource;
+            }
+
+            return (JsonNode)entry;
         }).ToArray());
     }
 }

@@ -22,9 +22,13 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public static readonly ResourceType KubeVirt = new("kubevirt.io", "v1", "kubevirts", "KubeVirt", true, true);
     public static readonly ResourceType EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, false);
     public static readonly ResourceType Pod = new("", "v1", "pods", "Pod", true, true);
+    public static readonly ResourceType CustomResourceDefinition = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true);
+    public static readonly ResourceType Lease = new("coordination.k8s.io", "v1", "leases", "Lease", true, false);
+    public static readonly ResourceType Event = new("events.k8s.io", "v1", "events", "Event", true, false);
 
     public static readonly IReadOnlyList<ResourceType> All =
-        [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt, EndpointSlice, Pod];
+        [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt, EndpointSlice, Pod,
+            CustomResourceDefinition, Lease, Event];
 
     public static ResourceType? Find(string group, string version, string plural) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

@@ -145,11 +145,12 @@ public static class StructuredMerge
     public static (JsonObject? Object, List<(string Manager, string Path)> Conflicts) Apply(
         JsonObject live, bool exists, JsonObject config, ResourceType type, Dictionary<string, ManagedEntry> managers, string manager, bool force, bool status)
     {
-        var key = ManagedEntry.KeyOf(manager, "Apply");
+        var subresource = status ? "status" : "";
+        var key = ManagedEntry.KeyOf(manager, "Apply", subresource);
         var merged = Merge(live, config, type);
         var set = status ? FieldSet.OfStatus(config, type) : FieldSet.Of(config, type);
         var lastSet = managers.TryGetValue(key, out var last) ? last.Fields : null;
-        managers[key] = new ManagedEntry(manager, "Apply", set);
+        managers[key] = new ManagedEntry(manager, "Apply", set, subresource);
         var next = lastSet is { Count: > 0 } ? Prune(merged, config, managers, lastSet, type, status) : merged;
 
         var compare = Compare(exists ? live : null, next, type, status);
@@ -180,7 +181,8 @@ public static class StructuredMerge
     /// from the others, and no one keeps a field it removed.</summary>
     public static void Update(JsonObject? live, JsonObject next, ResourceType type, Dictionary<string, ManagedEntry> managers, string manager, bool status)
     {
-        var key = ManagedEntry.KeyOf(manager, "Update");
+        var subresource = status ? "status" : "";
+        var key = ManagedEntry.KeyOf(manager, "Update", subresource);
         var compare = Compare(live, next, type, status);
         foreach (var entry in managers.Where(m => m.Key != key).Select(m => m.Value))
         {
@@ -193,7 +195,7 @@ public static class StructuredMerge
         own.UnionWith(compare.Modified);
         own.UnionWith(compare.Added);
         own.ExceptWith(compare.Removed);
-        managers[key] = new ManagedEntry(manager, "Update", own);
+        managers[key] = new ManagedEntry(manager, "Update", own, subresource);
         DropEmpty(managers);
     }
 

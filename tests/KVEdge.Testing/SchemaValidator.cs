@@ -44,11 +44,64 @@ public static class SchemaValidator
             return [$"no schema for {apiVersion} {kind} at {path}"];
         }
 
-        var schema = Cache.GetOrAdd(path, p => new Lazy<JsonSchema>(() => JsonSchema.FromJsonAsync(File.ReadAllText(p)).GetAwaiter().GetResult())).Value;
+        var schema = Cache.GetOrAdd(path, p => new Lazy<JsonSchema>(() => JsonSchema.FromJsonAsync(WithoutDanglingReferences(File.ReadAllText(p))).GetAwaiter().GetResult())).Value;
         var errors = schema.Validate(obj.ToJsonString());
         var lines = new List<string>();
         Flatten(errors, lines);
         return lines;
+    }
+
+    // The CRD schema stops at the recursive JSONSchemaProps and leaves a $ref to apiextensions' JSON type (any JSON value:
+    // a default, an example, an enum member) that the file does not define (../shared/schemas/SOURCES.md): such a
+    // reference is any value.
+    private static string WithoutDanglingReferences(string text)
+    {
+        if (!text.Contains("\"#/components/schemas/", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var root = JsonNode.Parse(text)!;
+        Replace(root);
+        return root.ToJsonString();
+
+        static bool Dangling(JsonNode? node) =>
+            node is JsonObject { Count: 1 } r && r["$ref"] is JsonValue v && v.GetValue<string>().StartsWith("#/components/", StringComparison.Ordinal);
+
+        static void Replace(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (key, value) in o.ToList())
+                    {
+                        if (Dangling(value))
+                        {
+                            o[key] = new JsonObject();
+                        }
+                        else
+                        {
+                            Replace(value);
+                        }
+                    }
+
+                    break;
+                case JsonArray a:
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        if (Dangling(a[i]))
+                        {
+                            a[i] = new JsonObject();
+                        }
+                        else
+                        {
+                            Replace(a[i]);
+                        }
+                    }
+
+                    break;
+            }
+        }
     }
 
     private static void Flatten(IEnumerable<ValidationError> errors, List<string> lines)

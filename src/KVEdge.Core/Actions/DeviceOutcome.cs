@@ -5,7 +5,7 @@ namespace KVEdge.Core.Actions;
 /// <summary>What happened to one device: its change set, whether its VM needs a restart, and the error that stopped it.</summary>
 public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<Change> Changes, IReadOnlyList<string> RestartReasons, bool Restarted, string? Error,
     bool TimedOut = false, bool Conflict = false, bool Unreachable = false, IReadOnlyList<string>? Notes = null, string? WaitedFor = null,
-    bool Interrupted = false)
+    bool Interrupted = false, bool NotFound = false)
 {
     public bool Succeeded => Error is null;
 

@@ -123,14 +123,14 @@ public sealed class DeviceReconciler(IClusterClient cluster)
     /// How the rendered DataVolume's spec differs from the live one, both ways: a rendered field with another value, or
     /// a field kvedge applied before (its managedFields) that the rendering no longer has. Null when they agree.
     /// </summary>
-    private static string? DataVolumeSpecChange(JsonObject stamped, JsonObject live)
+    private static string? DataVolumeSpecChange(JsonObject stamped, JsonObject live, string manager)
     {
         if (!AppliedHash.IsSubset(stamped["spec"], live["spec"]))
         {
             return "its spec changed";
         }
 
-        var dropped = AppliedHash.OwnedPaths(live, InstallOptions.FieldManager, "spec").FirstOrDefault(p => !AppliedHash.Has(stamped, p));
+        var dropped = AppliedHash.OwnedPaths(live, manager, "spec").FirstOrDefault(p => !AppliedHash.Has(stamped, p));
         return dropped is null ? null : $"{string.Join(".", dropped)} is no longer rendered";
     }
 
@@ -159,7 +159,7 @@ public sealed class DeviceReconciler(IClusterClient cluster)
     private async Task<ReconcileResult> ApplyObjectsAsync(DeviceScope scope, CancellationToken ct)
     {
         var (device, options) = (scope.Device, scope.Options);
-        var applier = new ChangeSetApplier(cluster, new ApplyOptions(InstallOptions.FieldManager, options.ForceConflicts, options.DryRun == DryRunMode.Server));
+        var applier = new ChangeSetApplier(cluster, new ApplyOptions(options.Manager, options.ForceConflicts, options.DryRun == DryRunMode.Server));
         for (; scope.ObjectIndex < device.Objects.Count; scope.ObjectIndex++)
         {
             var obj = device.Objects[scope.ObjectIndex];
@@ -180,6 +180,11 @@ public sealed class DeviceReconciler(IClusterClient cluster)
 
             scope.VmExisted |= resource == ClusterResource.VirtualMachine && live is not null;
             var rendered = ManifestSerializer.ToJsonNode(obj).AsObject();
+            if (options.Owner is { } owner && obj.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var role) == true && role is not (Roles.DataDisk or Roles.Credentials))
+            {
+                rendered["metadata"]!["ownerReferences"] = new JsonArray(owner.DeepClone());
+            }
+
             if (resource == ClusterResource.VirtualMachine && live is null && options.DryRun == DryRunMode.None && VtpmState.IsWanted(rendered))
             {
                 await KeepLeftVtpmStateAsync(scope, ct).ConfigureAwait(false);
@@ -187,7 +192,7 @@ public sealed class DeviceReconciler(IClusterClient cluster)
 
             var change = await applier.ApplyAsync(device.Name, resource, rendered, live, stamped =>
             {
-                if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live) is { } specChange)
+                if (resource == ClusterResource.DataVolume && live is not null && DataVolumeSpecChange(stamped, live, options.Manager) is { } specChange)
                 {
                     // CDI refuses any change to an existing DataVolume's spec (its validating webhook; a field SSA would
                     // prune counts too). Never replace a disk to get there: keep it, say why, write nothing.

@@ -6,6 +6,16 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
 {
     public const string FieldManager = ApplyOptions.KvedgeFieldManager;
 
+    /// <summary>The field manager the device's objects are applied as: kvedge's own, or the operator's.</summary>
+    public string Manager { get; init; } = FieldManager;
+
+    /// <summary>
+    /// An ownerReference (apiVersion, kind, name, uid) put on the objects a device can do without (VM, cloud-init,
+    /// config, root disk, Service), so the garbage collector removes them with their owner; never on the data disk and
+    /// the credentials, which outlive it. The operator's EdgeDevice; null for the CLI.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? Owner { get; init; }
+
     /// <summary>How long install waits for an object that is being deleted (an uninstall just before) to be gone.</summary>
     public TimeSpan DeletionWait { get; init; } = TimeSpan.FromMinutes(5);
 

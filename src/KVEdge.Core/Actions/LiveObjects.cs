@@ -58,6 +58,18 @@ public sealed class LiveObjects
         return live;
     }
 
+    /// <summary>What a controller's caches hold of one namespace: each kind's objects, as its informer has them.</summary>
+    public static LiveObjects FromCaches(string ns, IEnumerable<(ClusterResource Resource, IEnumerable<JsonObject> Items)> caches)
+    {
+        var live = new LiveObjects();
+        foreach (var (resource, items) in caches)
+        {
+            live._listed[(ns, resource)] = items.ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal);
+        }
+
+        return live;
+    }
+
     /// <summary>Whether the kind was listed in the namespace; if so, <paramref name="obj"/> is the live object or null.</summary>
     public bool TryFind(string ns, ClusterResource resource, string name, out JsonObject? obj)
     {

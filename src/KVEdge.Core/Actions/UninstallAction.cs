@@ -142,7 +142,7 @@ public sealed class UninstallAction(IClusterClient cluster)
         }
 
         return changes.Count == 0
-            ? new DeviceOutcome(ns, device, changes, [], false, $"no objects of device {ns}/{device} (label {StandardLabels.Device}={device}) found")
+            ? new DeviceOutcome(ns, device, changes, [], false, $"no objects of device {ns}/{device} (label {StandardLabels.Device}={device}) found", NotFound: true)
             : new DeviceOutcome(ns, device, changes, [], false, null);
     }
 }

@@ -35,6 +35,15 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     /// (status.hostIP) serves a NodePort when nodes may not be listed.</summary>
     public static readonly ClusterResource Pod = new("", "v1", "pods", "Pod", true);
 
+    /// <summary>The EdgeDevice custom resource (kvedge's CRD, edgedevices.kvedge.io).</summary>
+    public static readonly ClusterResource EdgeDevice = new("kvedge.io", "v1alpha1", "edgedevices", "EdgeDevice", true);
+
+    /// <summary>The operator's leader-election lock.</summary>
+    public static readonly ClusterResource Lease = new("coordination.k8s.io", "v1", "leases", "Lease", true);
+
+    /// <summary>Events about an EdgeDevice (events.k8s.io/v1, what `kubectl events` and `kubectl describe` show).</summary>
+    public static readonly ClusterResource Event = new("events.k8s.io", "v1", "events", "Event", true);
+
     /// <summary>The kinds the renderer produces, in the order install applies them (and uninstall deletes them, reversed).</summary>
     public static readonly IReadOnlyList<ClusterResource> Rendered = [Secret, ConfigMap, DataVolume, VirtualMachine, Service];
 

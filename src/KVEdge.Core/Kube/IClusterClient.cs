@@ -22,7 +22,17 @@ public interface IClusterClient
     /// <summary>Deletes the object (with <paramref name="dryRun"/>, dryRun=All: checked, not done); false when it was already gone.</summary>
     Task<bool> DeleteAsync(ClusterResource resource, string ns, string name, bool dryRun, CancellationToken ct);
 
-    IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion, CancellationToken ct);
+    /// <summary>A watch of one namespace, or of all with <paramref name="ns"/> null, from <paramref name="resourceVersion"/>.</summary>
+    IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, string? resourceVersion, CancellationToken ct);
+
+    /// <summary>Server-side apply to the status subresource: only <c>status</c> of <paramref name="obj"/> is taken.</summary>
+    Task<JsonObject> ApplyStatusAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct);
+
+    /// <summary>A POST of a new object (an Event, a Lease); a 409 AlreadyExists is a <see cref="ClusterApiException"/>.</summary>
+    Task<JsonObject> CreateAsync(ClusterResource resource, JsonObject obj, CancellationToken ct);
+
+    /// <summary>A PUT of the whole object, with its resourceVersion (a stale one is a 409 Conflict).</summary>
+    Task<JsonObject> ReplaceAsync(ClusterResource resource, JsonObject obj, CancellationToken ct);
 
     /// <summary>KubeVirt's restart subresource (what `virtctl restart` calls).</summary>
     Task RestartVirtualMachineAsync(string ns, string name, CancellationToken ct);

@@ -129,6 +129,47 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             return ToJson(result, resource);
         });
 
+    public Task<JsonObject> ApplyStatusAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            var ns = obj["metadata"]!["namespace"]!.GetValue<string>();
+            var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+            var result = await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name,
+                options.DryRun ? "All" : null, options.FieldManager, "Strict", force: options.Force, cancellationToken: ct).ConfigureAwait(false);
+            return ToJson(result, resource);
+        });
+
+    // Events and Leases are written as JSON to their REST paths (POST to the collection, PUT to the object), through
+    // the same HttpClient and credentials as every other call.
+    public Task<JsonObject> CreateAsync(ClusterResource resource, JsonObject obj, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+            using var response = await SendAsync(HttpMethod.Post, resource.CollectionPath(ns), obj.ToJsonString(), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            return await ReadObjectAsync(response, ct).ConfigureAwait(false);
+        });
+
+    public Task<JsonObject> ReplaceAsync(ClusterResource resource, JsonObject obj, CancellationToken ct) =>
+        RunAsync(async () =>
+        {
+            var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            using var response = await SendAsync(HttpMethod.Put, $"{resource.CollectionPath(ns)}/{Uri.EscapeDataString(name)}", obj.ToJsonString(), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            return await ReadObjectAsync(response, ct).ConfigureAwait(false);
+        });
+
+    private static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpOperationException($"{(int)response.StatusCode} {response.StatusCode}") { Response = new HttpResponseMessageWrapper(response, body) };
+        }
+
+        return JsonNode.Parse(body) as JsonObject ?? throw new ClusterApiException(response.StatusCode, "", "the server answered with no object");
+    }
+
     public Task<JsonObject> MergePatchAsync(ClusterResource resource, string ns, string name, JsonObject patch, bool dryRun, CancellationToken ct) =>
         RunAsync(async () =>
         {
@@ -137,6 +178,9 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             {
                 "PersistentVolumeClaim" => await _client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(body, name, ns, dryRun: dryRun ? "All" : null,
                     fieldManager: ApplyOptions.KvedgeFieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
+                // The operator's finalizer: a merge patch never creates the object (an apply would, for a device deleted meanwhile).
+                "EdgeDevice" => await _client.CustomObjects.PatchNamespacedCustomObjectAsync(body, resource.Group, resource.Version, ns, resource.Plural, name,
+                    dryRun: dryRun ? "All" : null, fieldManager: "kvedge-operator", fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
             };
             return ToJson(result, resource);
@@ -166,7 +210,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             }
         });
 
-    public async IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string ns, string? labelSelector, string? fieldSelector, string? resourceVersion,
+    public async IAsyncEnumerable<WatchEventData> WatchAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, string? resourceVersion,
         [EnumeratorCancellation] CancellationToken ct)
     {
         // KubernetesClient.Aot has no Watcher, so the watch is the API server's own protocol, read here: a GET with

@@ -263,7 +263,9 @@ public static class YamlWriter
             return;
         }
 
-        var quoter = _quoter ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        // Relaxed: a quote, '<' or '&' stays itself (YAML needs only \" and \\ and control characters escaped in a double-quoted
+        // scalar), so a shell line or a CEL rule reads as written.
+        var quoter = _quoter ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         quoter.Reset(output);
         quoter.WriteStringValue(value);
         quoter.Flush();

@@ -26,5 +26,5 @@ public sealed class EdgeDevice
 
     /// <summary>Written by a controller, never read from input.</summary>
     [IgnoredOnInput]
-    public object? Status { get; set; }
+    public EdgeDeviceStatus? Status { get; set; }
 }

@@ -30,6 +30,9 @@ public sealed class EdgeDeviceSpec
 
     public ExposeSpec Expose { get; set; } = new();
 
+    /// <summary>For the operator: while true it writes nothing for this device (as Flux's suspend); the CLI ignores it.</summary>
+    public bool Suspend { get; set; }
+
     /// <summary>The IoT Edge runtime; without it the VM gets no IoT Edge (a warning).</summary>
     public IotEdgeSpec? IotEdge { get; set; }
 }

@@ -36,7 +36,7 @@ public static class SpecConstraints
         ["placement.nodeSelector"] = LabelMap(reserved: false),
         ["placement.priorityClassName"] = Subdomain(),
         ["placement.tolerations[]"] = Toleration(),
-        ["firmware"] = If(Not(Merge(Props(("bootloader", Const("efi"))), Required("bootloader"))), Props(("secureBoot", Const(false)))),
+        ["firmware"] = If(Not(Merge(Props(("bootloader", Const("efi"))), Required("bootloader"))), Props(("secureBoot", Const(false))), "secureBoot: secure boot needs bootloader efi"),
         ["firmware.uuid"] = Pattern(UuidPattern, 36),
         ["firmware.bootloader"] = Enum(["bios", "efi"]),
         ["network.macAddress"] = Mac(),
@@ -211,16 +211,21 @@ public static class SpecConstraints
         },
     };
 
+    // Every field of core/v1 Toleration (kubernetes/api v0.36.3 core/v1/types.go) is named, so the CRD's rules between
+    // them can read each one.
     private static JsonObject Toleration() => new()
     {
         ["properties"] = new JsonObject
         {
+            ["key"] = new JsonObject { ["type"] = "string" },
             ["operator"] = Enum(["Exists", "Equal"]),
+            ["value"] = new JsonObject { ["type"] = "string" },
             ["effect"] = Enum(["", "NoSchedule", "PreferNoSchedule", "NoExecute"]),
+            ["tolerationSeconds"] = new JsonObject { ["type"] = "integer" },
         },
         ["allOf"] = new JsonArray(
-            If(Props(("operator", Const("Exists"))), Props(("value", Enum(["", null])))),
-            If(Not(Merge(Props(("effect", Const("NoExecute"))), Required("effect"))), Props(("tolerationSeconds", new JsonObject { ["type"] = "null" })))),
+            If(Props(("operator", Const("Exists"))), Props(("value", Enum(["", null]))), "value: must be empty when operator is Exists"),
+            If(Not(Merge(Props(("effect", Const("NoExecute"))), Required("effect"))), Props(("tolerationSeconds", new JsonObject { ["type"] = "null" })), "tolerationSeconds: is only valid with effect NoExecute")),
     };
 
     private static JsonObject Expose()
@@ -230,12 +235,12 @@ public static class SpecConstraints
         return new JsonObject
         {
             ["allOf"] = new JsonArray(
-                If(Props(("type", Const(ExposeTypes.None))), Props(("ports", new JsonObject { ["maxItems"] = 0 }))),
+                If(Props(("type", Const(ExposeTypes.None))), Props(("ports", new JsonObject { ["maxItems"] = 0 })), "ports: type None exposes no ports"),
                 If(Props(("type", internalTypes)), Props(
                         ("sshNodePort", noNodePort),
                     ("externalTrafficPolicy", noNodePort.DeepClone()),
-                    ("ports", new JsonObject { ["items"] = Props(("nodePort", noNodePort.DeepClone())) }))),
-                If(Props(("type", new JsonObject { ["not"] = Const(ExposeTypes.LoadBalancer) })), Props(("loadBalancerSourceRanges", new JsonObject { ["maxItems"] = 0 })))),
+                    ("ports", new JsonObject { ["items"] = Props(("nodePort", noNodePort.DeepClone())) })), "sshNodePort, externalTrafficPolicy, ports[].nodePort: only apply to NodePort and LoadBalancer"),
+                If(Props(("type", new JsonObject { ["not"] = Const(ExposeTypes.LoadBalancer) })), Props(("loadBalancerSourceRanges", new JsonObject { ["maxItems"] = 0 })), "loadBalancerSourceRanges: only applies to type LoadBalancer")),
         };
     }
 
@@ -247,14 +252,18 @@ public static class SpecConstraints
         return new JsonObject
         {
             ["allOf"] = new JsonArray(
-                If(Props(("source", Const("manual"))), Props(("method", Enum(ProvisioningModes.ManualMethods)), ("idScope", absent), ("registrationId", absent.DeepClone()))),
-                If(Props(("source", Const("dps"))), Props(("method", Enum(ProvisioningModes.DpsMethods)), ("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone()))),
-                If(Props(("source", Const("manual")), ("method", Const("connectionString"))), Props(("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone()))),
+                If(Props(("source", Const("manual"))), Props(("method", Enum(ProvisioningModes.ManualMethods)), ("idScope", absent), ("registrationId", absent.DeepClone())),
+                    $"source manual: method is one of {string.Join(", ", ProvisioningModes.ManualMethods)}; idScope and registrationId only apply to source dps"),
+                If(Props(("source", Const("dps"))), Props(("method", Enum(ProvisioningModes.DpsMethods)), ("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone())),
+                    $"source dps: method is one of {string.Join(", ", ProvisioningModes.DpsMethods)}; iothubHostname and deviceId only apply to source manual (DPS assigns the hub and the id)"),
+                If(Props(("source", Const("manual")), ("method", Const("connectionString"))), Props(("iothubHostname", absent.DeepClone()), ("deviceId", absent.DeepClone())),
+                    "iothubHostname, deviceId: come from the connection string; remove them"),
                 If(Merge(Props(("source", Const("manual")), ("method", Enum(["symmetricKey", "x509"]))), Required("source", "method")),
-                    Merge(Required("iothubHostname", "deviceId"), Props(("iothubHostname", given), ("deviceId", given.DeepClone())))),
+                    Merge(Required("iothubHostname", "deviceId"), Props(("iothubHostname", given), ("deviceId", given.DeepClone()))), "iothubHostname, deviceId: are required for manual symmetricKey and x509"),
                 If(Merge(Props(("source", Const("dps")), ("method", Enum(["symmetricKey", "tpm"]))), Required("source", "method")),
-                    Merge(Required("registrationId"), Props(("registrationId", given.DeepClone())))),
-                If(Not(Merge(Props(("source", Const("dps")), ("method", Const("symmetricKey"))), Required("source", "method"))), Props(("enrollment", Enum(["individual"]))))),
+                    Merge(Required("registrationId"), Props(("registrationId", given.DeepClone()))), "registrationId: is required for dps symmetricKey and tpm"),
+                If(Not(Merge(Props(("source", Const("dps")), ("method", Const("symmetricKey"))), Required("source", "method"))), Props(("enrollment", Enum(["individual"]))),
+                    "enrollment: group enrollment applies only to dps symmetricKey (X.509 groups use the certificate chain)")),
         };
     }
 
@@ -300,14 +309,15 @@ public static class SpecConstraints
     }
 
     /// <summary>if/then; the condition's properties are required too, so an absent field never makes it hold vacuously.</summary>
-    private static JsonObject If(JsonObject condition, JsonObject then)
+    /// <param name="message">The rule in words, as the validator says it; the CRD's CEL rule carries it as its message.</param>
+    private static JsonObject If(JsonObject condition, JsonObject then, string message)
     {
         if (condition["required"] is null && condition["properties"] is JsonObject props)
         {
             condition["required"] = new JsonArray(props.Select(kv => (JsonNode?)kv.Key).ToArray());
         }
 
-        return new JsonObject { ["if"] = condition, ["then"] = then };
+        return new JsonObject { ["$comment"] = message, ["if"] = condition, ["then"] = then };
     }
 
     public static JsonObject Merge(JsonObject a, JsonObject b)

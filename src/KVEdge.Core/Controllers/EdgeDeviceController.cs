@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using KVEdge.Core.Actions;
+using KVEdge.Core.Diagnostics;
+using KVEdge.Core.Input;
+using KVEdge.Core.Kube;
+using KVEdge.Core.Rendering;
+using KVEdge.Core.Spec;
+using KVEdge.Core.Validation;
+
+namespace KVEdge.Core.Controllers;
+
+/// <summary>
+/// The EdgeDevice controller `kvedge operator` runs: informers on EdgeDevices and on the objects kvedge renders (and the
+/// VMIs), every change mapped to its device's key on a rate-limited work queue, a few workers that never run one key
+/// twice at once, and each key reconciled by the same <see cref="DeviceReconciler"/> `kvedge install` runs (shape after
+/// KubeVirt's pkg/virt-controller/watch and controller-runtime v0.24.1 pkg/internal/controller/controller.go). A
+/// reconcile reads only the caches (no GET, no LIST); it writes only what changed: an unchanged device costs no request.
+/// </summary>
+public sealed class EdgeDeviceController
+{
+    /// <summary>The finalizer that applies kvedge's data rule when an EdgeDevice is deleted.</summary>
+    public const string Finalizer = "kvedge.io/data-protection";
+
+    /// <summary>The annotation that makes deleting an EdgeDevice delete its data disk, credentials and vTPM state too.</summary>
+    public const string PurgeAnnotation = "kvedge.io/purge";
+
+    private static readonly ClusterResource[] Rendered = [.. ClusterResource.Rendered];
+
+    private readonly IClusterClient _cluster;
+    private readonly ControllerOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Dictionary<ClusterResource, Informer> _children = [];
+    private readonly Informer _vmis;
+
+    public EdgeDeviceController(IClusterClient cluster, ControllerOptions options, TimeProvider? clock = null)
+    {
+        _cluster = cluster;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        Queue = new Workqueue(_clock, options.RetryBase);
+        Devices = new Informer(cluster, ClusterResource.EdgeDevice, options.Namespace, null, _clock);
+        Devices.Changed += (_, obj) => Queue.Add(Key(NamespaceOf(obj), NameOf(obj)));
+        foreach (var resource in Rendered)
+        {
+            var informer = new Informer(cluster, resource, options.Namespace, StandardLabels.DeviceSelector(null), _clock);
+            informer.Changed += (_, obj) => Owner(obj);
+            _children[resource] = informer;
+        }
+
+        // A VMI carries only its template's labels, the device label among them.
+        _vmis = new Informer(cluster, ClusterResource.VirtualMachineInstance, options.Namespace, StandardLabels.Device, _clock);
+        _vmis.Changed += (_, obj) => Owner(obj);
+    }
+
+    public Informer Devices { get; }
+
+    public Workqueue Queue { get; }
+
+    public ControllerStats Stats { get; } = new();
+
+    /// <summary>What the controller did, a line at a time, for its log (no credential is ever in one).</summary>
+    public event Action<string>? Log;
+
+    /// <summary>Every informer: the devices', the rendered kinds', the VMIs'.</summary>
+    public IEnumerable<Informer> Informers => [Devices, .. _children.Values, _vmis];
+
+    public bool HasSynced => Informers.All(i => i.HasSynced);
+
+    /// <summary>Starts the informers, waits for their first lists, then reconciles until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var informers = Informers.Select(i => Task.Run(() => i.RunAsync(ct), ct)).ToList();
+        await Task.WhenAll(Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
+        Log?.Invoke($"caches synced: {Devices.List().Count} EdgeDevices");
+        foreach (var device in Devices.List())
+        {
+            Queue.Add(Key(NamespaceOf(device), NameOf(device)));
+        }
+
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(() => WorkAsync(ct), ct)).ToList();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(_options.Resync, _clock, ct).ConfigureAwait(false);
+                foreach (var device in Devices.List())
+                {
+                    Queue.Add(Key(NamespaceOf(device), NameOf(device)));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        Queue.Dispose();
+        await Task.WhenAll(workers.Concat(informers).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            string key;
+            try
+            {
+                key = await Queue.NextAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var slash = key.IndexOf('/', StringComparison.Ordinal);
+                var result = await ReconcileAsync(key[..slash], key[(slash + 1)..], ct).ConfigureAwait(false);
+                Stats.Reconciled(result, Stopwatch.GetElapsedTime(started));
+                if (result.Retry)
+                {
+                    var delay = Queue.AddRateLimited(key);
+                    Log?.Invoke($"{key}: will retry in {GoDuration.Format(delay)}");
+                }
+                else
+                {
+                    Queue.Forget(key);
+                    if (result.After is { } after)
+                    {
+                        Queue.AddAfter(key, after);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is ClusterApiException or ClusterUnavailableException)
+            {
+                Stats.Reconciled(ControllerResult.RetryLater, Stopwatch.GetElapsedTime(started));
+                Log?.Invoke($"{key}: {DeviceConditions.Bounded(ex.Message)}");
+                Queue.AddRateLimited(key);
+            }
+            finally
+            {
+                Queue.Done(key);
+            }
+        }
+    }
+
+    /// <summary>One device, from the caches: its deletion, its suspension, its spec checked, applied, and its status.</summary>
+    public async Task<ControllerResult> ReconcileAsync(string ns, string name, CancellationToken ct)
+    {
+        if (Devices.Get(ns, name) is not { } cr)
+        {
+            return ControllerResult.Done;
+        }
+
+        var metadata = cr["metadata"]!.AsObject();
+        var generation = metadata["generation"]?.GetValue<long>() ?? 1;
+        var previous = EdgeDeviceStatus.ConditionsOf(cr["status"]);
+        if (metadata["deletionTimestamp"] is not null)
+        {
+            return await FinalizeAsync(cr, ns, name, ct).ConfigureAwait(false);
+        }
+
+        // Suspended: nothing written for it, not even its status (Flux's spec.suspend).
+        if (cr["spec"]?["suspend"]?.GetValue<bool>() == true)
+        {
+            return ControllerResult.Done;
+        }
+
+        var diagnostics = new DiagnosticBag();
+        var bindings = DeviceLoader.Load([new InputFile($"edgedevice {ns}/{name}", InputOf(cr).ToJsonString())], [], ns, diagnostics);
+        if (diagnostics.HasErrors)
+        {
+            // The CLI's messages: the field path and the rule, never a credential. Nothing of the spec is applied.
+            var message = string.Join("; ", diagnostics.Items.Where(d => d.IsError).Select(d => $"{d.Path}: {d.Message} [{d.Rule}]"));
+            await WriteStatusAsync(cr, new EdgeDeviceStatus
+            {
+                ObservedGeneration = generation,
+                Conditions = DeviceConditions.Failed(DeviceConditions.InvalidSpec, message, generation, previous, _clock.GetUtcNow()),
+                Stage = WaitStage.Failed.ToString(),
+            }, ct).ConfigureAwait(false);
+            return ControllerResult.Done;
+        }
+
+        var spec = bindings[0].Value;
+        var device = DeviceRenderer.Render(spec, ns);
+        var violations = AdmissionRules.Check(device.Objects).ToList();
+        if (violations.Count > 0)
+        {
+            var message = string.Join("; ", violations.Select(v => $"{v.Target} {v.Path}: {v.Message}"));
+            await WriteStatusAsync(cr, new EdgeDeviceStatus
+            {
+                ObservedGeneration = generation,
+                Conditions = DeviceConditions.Failed(DeviceConditions.InvalidSpec, message, generation, previous, _clock.GetUtcNow()),
+                Stage = WaitStage.Failed.ToString(),
+            }, ct).ConfigureAwait(false);
+            return ControllerResult.Done;
+        }
+
+        if (!HasFinalizer(cr))
+        {
+            await PatchFinalizersAsync(cr, present: true, ct).ConfigureAwait(false);
+        }
+
+        var options = new InstallOptions(Upgrade: false, DryRunMode.None, ForceConflicts: false, Wait: false, TimeSpan.Zero, Restart: true)
+        {
+            Manager = ControllerOptions.FieldManager,
+            Owner = new JsonObject
+            {
+                ["apiVersion"] = EdgeDevice.ApiVersionValue,
+                ["kind"] = EdgeDevice.KindValue,
+                ["name"] = name,
+                ["uid"] = metadata["uid"]!.GetValue<string>(),
+                ["controller"] = true,
+                ["blockOwnerDeletion"] = true,
+            },
+            DeletionPoll = _options.DeletionPoll,
+        };
+        var live = LiveObjects.FromCaches(ns, Rendered.Select(r => (r, (IEnumerable<JsonObject>)_children[r].List(ns).Where(o => DeviceOf(o) == name))));
+        var reporter = new CountingReporter();
+        var scope = new DeviceScope(device, live, options, reporter);
+        var result = await new DeviceReconciler(_cluster).ReconcileAsync(scope, ct).ConfigureAwait(false);
+        Stats.Wrote(reporter.Writes);
+        if (reporter.Writes > 0)
+        {
+            Log?.Invoke($"{ns}/{name}: {string.Join(", ", reporter.Changes.Where(c => c.Action != ChangeAction.Unchanged).Select(c => $"{c.Resource.DisplayName}/{c.Name} {c.Action.ToString().ToLowerInvariant()}"))}");
+        }
+
+        if (result.Step == ReconcileStep.Requeue)
+        {
+            return ControllerResult.RequeueAfter(result.RequeueAfter);
+        }
+
+        if (scope.Failure is { } failure)
+        {
+            await WriteStatusAsync(cr, new EdgeDeviceStatus
+            {
+                ObservedGeneration = generation,
+                Conditions = DeviceConditions.Failed(failure.Reason, failure.Message, generation, previous, _clock.GetUtcNow()),
+                Stage = WaitStage.Failed.ToString(),
+                IotEdgeVersion = spec.Spec.IotEdge?.Version,
+            }, ct).ConfigureAwait(false);
+            return DeviceConditions.IsTransient(failure.Reason) ? ControllerResult.RetryLater : ControllerResult.Done;
+        }
+
+        var vm = _children[ClusterResource.VirtualMachine].Get(ns, scope.Names.VirtualMachine);
+        var vmi = _vmis.Get(ns, scope.Names.VirtualMachine);
+        var dataVolumes = _children[ClusterResource.DataVolume].List(ns).Where(o => DeviceOf(o) == name).ToList();
+        var readiness = DeviceReadiness.Of(name, vm, vmi, dataVolumes, device.Objects.Count(o => o.Kind == ClusterResource.DataVolume.Kind), scope.ReplacedVmi);
+        var root = dataVolumes.FirstOrDefault(dv => dv["metadata"]!["name"]!.GetValue<string>() == scope.Names.RootDisk);
+        await WriteStatusAsync(cr, new EdgeDeviceStatus
+        {
+            ObservedGeneration = generation,
+            Conditions = DeviceConditions.Applied(readiness, generation, previous, _clock.GetUtcNow()),
+            Stage = readiness.Stage == WaitStage.NotWaited ? readiness.Reason : readiness.Stage.ToString(),
+            Vm = vm?["status"]?["printableStatus"]?.GetValue<string>(),
+            IotEdge = StatusAction.IotEdgeFromReadiness(vmi),
+            IotEdgeVersion = spec.Spec.IotEdge?.Version,
+            Node = vmi?["status"]?["nodeName"]?.GetValue<string>(),
+            Ip = vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
+            Import = root?["status"] is JsonObject s ? ImportState.Describe(s) : null,
+        }, ct).ConfigureAwait(false);
+        return readiness.Stage switch
+        {
+            WaitStage.Ready or WaitStage.NotWaited => ControllerResult.RequeueAfter(_options.Resync),
+            WaitStage.Failed => ControllerResult.Done,
+            _ => ControllerResult.RequeueAfter(_options.NotReadyPoll),
+        };
+    }
+
+    // Deleting an EdgeDevice: `kvedge uninstall` for it (its VM, config, cloud-init and Service go; the data disk, the
+    // credentials and the vTPM state stay, unless the purge annotation says otherwise), then the finalizer goes.
+    private async Task<ControllerResult> FinalizeAsync(JsonObject cr, string ns, string name, CancellationToken ct)
+    {
+        if (!HasFinalizer(cr))
+        {
+            return ControllerResult.Done;
+        }
+
+        var purge = cr["metadata"]?["annotations"]?[PurgeAnnotation]?.GetValue<string>() == "true";
+        var outcome = await new UninstallAction(_cluster).RunAsync(ns, name, purge, DryRunMode.None, ct).ConfigureAwait(false);
+        // Nothing left of it (an earlier attempt deleted it all, or it never got that far) is what was asked for.
+        if (outcome.Error is { } error && !outcome.NotFound)
+        {
+            Log?.Invoke($"{ns}/{name}: deleting: {DeviceConditions.Bounded(error)}");
+            return ControllerResult.RetryLater;
+        }
+
+        Stats.Wrote(outcome.Changes.Count(c => c.Action == ChangeAction.Deleted));
+        Log?.Invoke($"{ns}/{name}: deleted{(purge ? " with its data (purge)" : "; its data disk, credentials and vTPM state are kept")}");
+        await PatchFinalizersAsync(cr, present: false, ct).ConfigureAwait(false);
+        return ControllerResult.Done;
+    }
+
+    private static bool HasFinalizer(JsonObject cr) =>
+        cr["metadata"]?["finalizers"]?.AsArray().Any(f => f?.GetValue<string>() == Finalizer) == true;
+
+    // The finalizer list is patched with the resourceVersion it was read at, as controller-runtime's AddFinalizer and
+    // RemoveFinalizer are followed by a Patch: a merge patch never creates the object (an apply would bring back a
+    // device deleted meanwhile), touches no field of the user's spec, and a list changed meanwhile is a 409 and a retry.
+    private async Task PatchFinalizersAsync(JsonObject cr, bool present, CancellationToken ct)
+    {
+        var current = cr["metadata"]?["finalizers"]?.AsArray().Select(f => f!.GetValue<string>()).ToList() ?? [];
+        var next = present ? [.. current, Finalizer] : current.Where(f => f != Finalizer).ToList();
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = cr["metadata"]!["resourceVersion"]!.DeepClone(),
+                ["finalizers"] = next.Count == 0 ? null : new JsonArray([.. next.Select(f => (JsonNode)f)]),
+            },
+        };
+        await _cluster.MergePatchAsync(ClusterResource.EdgeDevice, NamespaceOf(cr)!, NameOf(cr), patch, dryRun: false, ct).ConfigureAwait(false);
+        Stats.Wrote(1);
+    }
+
+    // Only when it differs from what is stored: a converged device's reconcile writes nothing.
+    private async Task WriteStatusAsync(JsonObject cr, EdgeDeviceStatus status, CancellationToken ct)
+    {
+        var json = status.ToJson();
+        if (JsonNode.DeepEquals(json, cr["status"]))
+        {
+            return;
+        }
+
+        var obj = new JsonObject
+        {
+            ["apiVersion"] = EdgeDevice.ApiVersionValue,
+            ["kind"] = EdgeDevice.KindValue,
+            ["metadata"] = new JsonObject { ["name"] = cr["metadata"]!["name"]!.DeepClone(), ["namespace"] = cr["metadata"]!["namespace"]!.DeepClone() },
+            ["status"] = json,
+        };
+        await _cluster.ApplyStatusAsync(ClusterResource.EdgeDevice, obj, new ApplyOptions(ControllerOptions.FieldManager, Force: true, DryRun: false), ct).ConfigureAwait(false);
+        Stats.Wrote(1);
+    }
+
+    /// <summary>
+    /// The CR as the spec binder reads a spec file: apiVersion, kind, the metadata a spec has (the server's own fields,
+    /// kubectl's last-applied copy and the purge annotation left out) and the spec; never the status.
+    /// </summary>
+    public static JsonObject InputOf(JsonObject cr)
+    {
+        var metadata = cr["metadata"]!;
+        var input = new JsonObject
+        {
+            ["apiVersion"] = cr["apiVersion"]?.DeepClone(),
+            ["kind"] = cr["kind"]?.DeepClone(),
+            ["metadata"] = new JsonObject { ["name"] = metadata["name"]!.DeepClone(), ["namespace"] = metadata["namespace"]?.DeepClone() },
+        };
+        if (metadata["labels"] is JsonObject labels)
+        {
+            input["metadata"]!["labels"] = labels.DeepClone();
+        }
+
+        if (metadata["annotations"] is JsonObject annotations)
+        {
+            var kept = new JsonObject();
+            foreach (var (key, value) in annotations)
+            {
+                if (key is not (PurgeAnnotation or "kubectl.kubernetes.io/last-applied-configuration"))
+                {
+                    kept[key] = value?.DeepClone();
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                input["metadata"]!["annotations"] = kept;
+            }
+        }
+
+        if (cr["spec"] is JsonObject spec)
+        {
+            var copy = spec.DeepClone().AsObject();
+            copy.Remove("suspend");
+            input["spec"] = copy;
+        }
+
+        return input;
+    }
+
+    // A rendered object's (or a VMI's) device, by its device label: its change is the device's to look at.
+    private void Owner(JsonObject obj)
+    {
+        if (DeviceOf(obj) is { } device)
+        {
+            Queue.Add(Key(NamespaceOf(obj), device));
+        }
+    }
+
+    private static string? NamespaceOf(JsonObject obj) => obj["metadata"]?["namespace"]?.GetValue<string>();
+
+    private static string NameOf(JsonObject obj) => obj["metadata"]!["name"]!.GetValue<string>();
+
+    private static string? DeviceOf(JsonObject obj) => obj["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>();
+
+    private static string Key(string? ns, string name) => $"{ns}/{name}";
+
+    /// <summary>Counts the writes a reconcile made (its changes other than unchanged and kept).</summary>
+    private sealed class CountingReporter : IInstallReporter
+    {
+        public List<Change> Changes { get; } = [];
+
+        public int Writes => Changes.Count(c => c.Action is ChangeAction.Created or ChangeAction.Configured or ChangeAction.Deleted);
+
+        public void Applied(Change change) => Changes.Add(change);
+
+        public void Waiting(string device, string what)
+        {
+        }
+
+        public void Stage(string device, WaitStage stage, string what)
+        {
+        }
+
+        public void ImportProgress(string device, string dataVolume, string progress)
+        {
+        }
+
+        public void Warning(string device, string message)
+        {
+        }
+    }
+}

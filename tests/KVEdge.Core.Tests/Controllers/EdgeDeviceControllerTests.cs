@@ -1,0 +1,220 @@
+using System.Text.Json.Nodes;
+using KVEdge.Core.Controllers;
+using KVEdge.Core.Kube;
+using KVEdge.Core.Spec;
+using KVEdge.Testing;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Core.Tests.Controllers;
+
+/// <summary>
+/// The EdgeDevice controller against the contract server with KubeVirt and CDI simulated: a CR applied becomes a device
+/// and goes Ready with kstatus conditions for its generation; an unchanged one costs no write; an invalid one is Stalled
+/// with the validator's path and rule and nothing of it exists; deleting one keeps the data unless purge says; suspend
+/// writes nothing.
+/// </summary>
+public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
+{
+    private static readonly ResourceType EdgeDevices = new("kvedge.io", "v1alpha1", "edgedevices", "EdgeDevice", true, true);
+
+    private ContractCluster _cluster = null!;
+    private KubernetesClusterClient _client = null!;
+    private EdgeDeviceController _controller = null!;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+    private readonly List<string> _log = [];
+
+    public async Task InitializeAsync()
+    {
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        // The operator's ClusterRole: it watches every namespace.
+        _cluster.Server.ClusterScope = true;
+        _cluster.Server.InstallCrd(EdgeDeviceCrd.Build());
+        _cluster.Server.Simulator.Start();
+        _client = _cluster.Client();
+        _controller = new EdgeDeviceController(_client, new ControllerOptions { NotReadyPoll = TimeSpan.FromMilliseconds(200) });
+        _controller.Log += line =>
+        {
+            lock (_log)
+            {
+                _log.Add(line);
+            }
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running;
+        _client.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    private void Start() => _running = Task.Run(() => _controller.RunAsync(_stop.Token));
+
+    private static JsonObject Device(string name = "edge-01", string? extra = null)
+    {
+        var spec = Specs.Minimal(name, "iotEdge:\n  provisioning: {source: manual, method: connectionString}\n  credentials: {existingSecret: " + name + "-iotedge}" + (extra is null ? "" : "\n" + extra));
+        return YamlToJson.ParseAll(spec)[0];
+    }
+
+    private Task<JsonObject> ApplyAsync(JsonObject cr) =>
+        _client.ApplyAsync(ClusterResource.EdgeDevice, cr, new ApplyOptions("kubectl", Force: false, DryRun: false), CancellationToken.None);
+
+    private JsonObject? Stored(string name = "edge-01") => _cluster.Server.Store.Read(EdgeDevices, "factory-a", name);
+
+    private static JsonObject? Condition(JsonObject? cr, string type) =>
+        cr?["status"]?["conditions"]?.AsArray().OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type);
+
+    private async Task<JsonObject> EventuallyAsync(Func<JsonObject, bool> done, string what, string name = "edge-01")
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Stored(name) is { } cr && done(cr))
+            {
+                return cr;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{what}; the EdgeDevice is now: {Stored(name)?.ToJsonString()}\n{string.Join("\n", _log)}");
+        return null!;
+    }
+
+    private static bool ReadyFor(JsonObject cr) =>
+        Condition(cr, "Ready")?["status"]?.GetValue<string>() == "True"
+        && Condition(cr, "Ready")!["observedGeneration"]!.GetValue<long>() == cr["metadata"]!["generation"]!.GetValue<long>()
+        && cr["status"]!["observedGeneration"]!.GetValue<long>() == cr["metadata"]!["generation"]!.GetValue<long>();
+
+    [Fact]
+    public async Task A_new_EdgeDevice_becomes_a_device_and_goes_Ready_for_its_generation()
+    {
+        Start();
+        await ApplyAsync(Device());
+        var cr = await EventuallyAsync(ReadyFor, "the device should go Ready");
+        Assert.Null(Condition(cr, "Stalled"));
+        Assert.Null(Condition(cr, "Reconciling"));
+        Assert.Equal("Ready", cr["status"]!["stage"]!.GetValue<string>());
+        Assert.Contains(EdgeDeviceController.Finalizer, cr["metadata"]!["finalizers"]!.AsArray().Select(f => f!.GetValue<string>()));
+
+        // The VM is the operator's, owned by the EdgeDevice; the data disk belongs to no one, so nothing collects it.
+        var vm = _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        Assert.Equal(cr["metadata"]!["uid"]!.GetValue<string>(), vm["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        Assert.Contains(vm["metadata"]!["managedFields"]!.AsArray(), m => m!["manager"]!.GetValue<string>() == ControllerOptions.FieldManager);
+        var data = _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data")!;
+        Assert.Null(data["metadata"]!["ownerReferences"]);
+    }
+
+    [Fact]
+    public async Task A_converged_device_is_reconciled_with_no_write()
+    {
+        Start();
+        await ApplyAsync(Device());
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        // Let the last events settle, then look again.
+        await Task.Delay(500);
+        _cluster.Server.ResetRequests();
+        var before = _controller.Stats.Reconciles;
+        _controller.Queue.Add("factory-a/edge-01");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_controller.Stats.Reconciles == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(_controller.Stats.Reconciles > before);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
+        // Nor a read: the reconcile works from the informers' caches (the requests left are their watches).
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.Method == "GET" && !r.Query.Contains("watch=true", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_spec_change_is_reconciled_to_Ready_for_the_new_generation()
+    {
+        Start();
+        await ApplyAsync(Device());
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        var changed = Device();
+        changed["spec"]!["memory"] = "6Gi";
+        await ApplyAsync(changed);
+        var cr = await EventuallyAsync(c => c["metadata"]!["generation"]!.GetValue<long>() == 2 && ReadyFor(c), "generation 2 should go Ready");
+        Assert.Equal("6Gi", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+        Assert.Equal(2, cr["status"]!["observedGeneration"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task An_invalid_EdgeDevice_is_Stalled_with_the_path_and_the_rule_and_nothing_is_applied()
+    {
+        Start();
+        // Two ports with one name: a rule the CRD's schema cannot say, so the API server takes it and the validator does not.
+        await ApplyAsync(Device(extra: "expose:\n  ports:\n    - {name: mqtts, port: 8883}\n    - {name: mqtts, port: 8884}"));
+        var cr = await EventuallyAsync(c => Condition(c, "Stalled") is not null, "the device should be Stalled");
+        var stalled = Condition(cr, "Stalled")!;
+        Assert.Equal("True", stalled["status"]!.GetValue<string>());
+        Assert.Equal(DeviceConditions.InvalidSpec, stalled["reason"]!.GetValue<string>());
+        Assert.Contains("spec.expose.ports[1].name", stalled["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("[duplicate-port]", stalled["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("False", Condition(cr, "Ready")!["status"]!.GetValue<string>());
+        Assert.Null(Condition(cr, "Reconciling"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Empty(_cluster.Server.Store.List(ResourceType.DataVolume, "factory-a"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Deleting_an_EdgeDevice_keeps_its_data_disk_unless_purge_says(bool purge)
+    {
+        Start();
+        var device = Device();
+        if (purge)
+        {
+            device["metadata"]!["annotations"] = new JsonObject { [EdgeDeviceController.PurgeAnnotation] = "true" };
+        }
+
+        await ApplyAsync(device);
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        await _client.DeleteAsync(ClusterResource.EdgeDevice, "factory-a", "edge-01", dryRun: false, CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Stored() is not null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Stored() is null, string.Join("\n", _log) + Stored()?.ToJsonString());
+        await Task.Delay(_cluster.Server.Store.GarbageCollectionDelay + TimeSpan.FromMilliseconds(300));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        var data = _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data");
+        if (purge)
+        {
+            Assert.Null(data);
+        }
+        else
+        {
+            Assert.NotNull(data);
+        }
+    }
+
+    [Fact]
+    public async Task A_suspended_EdgeDevice_gets_no_write_while_its_spec_changes()
+    {
+        Start();
+        await ApplyAsync(Device());
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        var suspended = Device();
+        suspended["spec"]!["suspend"] = true;
+        await ApplyAsync(suspended);
+        await Task.Delay(300);
+        _cluster.Server.ResetRequests();
+        suspended["spec"]!["memory"] = "8Gi";
+        await ApplyAsync(suspended);
+        await Task.Delay(1000);
+        // The only write is the test's own apply of the EdgeDevice.
+        Assert.Single(_cluster.Server.Requests, r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
+        Assert.Equal("4Gi", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+    }
+}
