@@ -31,6 +31,7 @@ public static partial class CliApp
             PortForwardCommand.Create(console, cluster),
             RestartCommand.Create(console, cluster),
             CrdCommand.Create(console),
+            OperatorCommand.Create(console, cluster),
             VersionCommand.Create(console),
             CompletionCommand.Create(console),
         };

@@ -336,7 +336,67 @@ public sealed class EdgeDeviceController
         };
         await _cluster.ApplyStatusAsync(ClusterResource.EdgeDevice, obj, new ApplyOptions(ControllerOptions.FieldManager, Force: true, DryRun: false), ct).ConfigureAwait(false);
         Stats.Wrote(1);
+        await RecordTransitionAsync(cr, status, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The identity Events name as their reporting instance (the pod's name, in a cluster).</summary>
+    public string Instance { get; init; } = Environment.MachineName;
+
+    // An Event when Ready changes (its status or its reason), as `kubectl describe` and `kubectl events` show them:
+    // events.k8s.io/v1, reported by kvedge.io/edgedevice-controller (kubernetes/api v0.36.3 events/v1/types.go; the
+    // name is the object's and the time's, as client-go's recorder makes it). Warning when the device is Stalled. The
+    // note is the condition's message, bounded to the API's 1 KiB.
+    private async Task RecordTransitionAsync(JsonObject cr, EdgeDeviceStatus status, CancellationToken ct)
+    {
+        var before = EdgeDeviceStatus.ConditionsOf(cr["status"]).FirstOrDefault(c => c.Type == EdgeDeviceCondition.Ready);
+        var ready = status.Conditions.FirstOrDefault(c => c.Type == EdgeDeviceCondition.Ready);
+        if (ready is null || (before is not null && before.Status == ready.Status && before.Reason == ready.Reason))
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        var name = NameOf(cr);
+        var note = ready.Message.Length <= 1024 ? ready.Message : ready.Message[..1023] + "…";
+        var warning = status.Conditions.Any(c => c.Type == EdgeDeviceCondition.Stalled && c.Status == "True");
+        var e = new JsonObject
+        {
+            ["apiVersion"] = "events.k8s.io/v1",
+            ["kind"] = "Event",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = $"{name}.{now.ToUnixTimeMilliseconds() * 1_000_000 + Interlocked.Increment(ref _eventSequence) % 1_000_000:x}",
+                ["namespace"] = NamespaceOf(cr),
+            },
+            ["eventTime"] = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["reportingController"] = "kvedge.io/edgedevice-controller",
+            ["reportingInstance"] = Instance,
+            ["action"] = "Reconcile",
+            ["reason"] = ready.Reason,
+            ["type"] = warning ? "Warning" : "Normal",
+            ["note"] = note,
+            ["regarding"] = new JsonObject
+            {
+                ["apiVersion"] = EdgeDevice.ApiVersionValue,
+                ["kind"] = EdgeDevice.KindValue,
+                ["name"] = name,
+                ["namespace"] = NamespaceOf(cr),
+                ["uid"] = cr["metadata"]!["uid"]!.DeepClone(),
+            },
+        };
+        try
+        {
+            await _cluster.CreateAsync(ClusterResource.Event, e, ct).ConfigureAwait(false);
+            Stats.Wrote(1);
+        }
+        catch (Exception ex) when (ex is ClusterApiException or ClusterUnavailableException)
+        {
+            // An Event is best effort (client-go's recorder drops one it cannot write): the status holds the truth.
+            Log?.Invoke($"{NamespaceOf(cr)}/{name}: event not recorded: {DeviceConditions.Bounded(ex.Message)}");
+        }
+    }
+
+    private long _eventSequence;
 
     /// <summary>
     /// The CR as the spec binder reads a spec file: apiVersion, kind, the metadata a spec has (the server's own fields,
