@@ -15,6 +15,9 @@ public sealed record DeviceFailure(string Reason, string Message)
     /// <summary>virt-api owns spec.runStrategy: the VM was stopped or started through KubeVirt (virtctl).</summary>
     public const string ManagedByKubeVirt = "ManagedByKubeVirt";
 
+    /// <summary>The kvedge operator runs the device (an EdgeDevice owns its VM): the CLI leaves it to it.</summary>
+    public const string ManagedByOperator = "ManagedByOperator";
+
     /// <summary>An object the device needs is still being deleted after the wait allowed.</summary>
     public const string BeingDeleted = "BeingDeleted";
 

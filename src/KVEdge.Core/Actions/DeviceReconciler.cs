@@ -22,7 +22,7 @@ public sealed class DeviceReconciler(IClusterClient cluster)
             return ReconcileResult.Stopped;
         }
 
-        Func<DeviceScope, CancellationToken, Task<ReconcileResult>>[] phases = [CheckInstalledAsync, ApplyObjectsAsync, ExplainRestartAsync, RestartAsync];
+        Func<DeviceScope, CancellationToken, Task<ReconcileResult>>[] phases = [CheckInstalledAsync, CheckOwnerAsync, ApplyObjectsAsync, ExplainRestartAsync, RestartAsync];
         try
         {
             for (; scope.Phase < phases.Length; scope.Phase++)
@@ -152,6 +152,37 @@ public sealed class DeviceReconciler(IClusterClient cluster)
         return live is null
             ? Stop(scope, DeviceFailure.NotInstalled, $"{scope.Device.Namespace}/{scope.Device.Name} is not installed (no VirtualMachine {scope.Names.VirtualMachine}); use 'kvedge install'")
             : ReconcileResult.Continue;
+    }
+
+    /// <summary>
+    /// A device the operator runs (its VM owned by an EdgeDevice) is the operator's: the CLI writing to it would fight the
+    /// controller's next reconcile, and server-side apply would not even say so where the values agree. Refused as a
+    /// field conflict (exit 5) unless --force-conflicts; the operator itself passes.
+    /// </summary>
+    private async Task<ReconcileResult> CheckOwnerAsync(DeviceScope scope, CancellationToken ct)
+    {
+        if (scope.Options.Owner is not null || scope.Options.ForceConflicts)
+        {
+            return ReconcileResult.Continue;
+        }
+
+        var vm = scope.LiveVm;
+        if (vm is null && !scope.Known.TryFind(scope.Device.Namespace, ClusterResource.VirtualMachine, scope.Names.VirtualMachine, out vm))
+        {
+            vm = await cluster.GetAsync(ClusterResource.VirtualMachine, scope.Device.Namespace, scope.Names.VirtualMachine, ct).ConfigureAwait(false);
+            // Read once: the apply phase reuses it (one being deleted it reads again, to wait for it).
+            if (vm?["metadata"]?["deletionTimestamp"] is null)
+            {
+                scope.LiveVm = vm;
+            }
+        }
+
+        var owner = vm?["metadata"]?["ownerReferences"]?.AsArray().FirstOrDefault(o => o?["kind"]?.GetValue<string>() == EdgeDevice.KindValue
+            && o["apiVersion"]?.GetValue<string>()?.StartsWith(EdgeDevice.Group + "/", StringComparison.Ordinal) == true);
+        return owner is null
+            ? ReconcileResult.Continue
+            : Stop(scope, DeviceFailure.ManagedByOperator,
+                $"{scope.Device.Namespace}/{scope.Device.Name} is run by the kvedge operator (EdgeDevice {scope.Device.Namespace}/{owner["name"]}): change the EdgeDevice instead (kubectl edit edgedevice {owner["name"]} -n {scope.Device.Namespace}), or --force-conflicts to write over it");
     }
 
     // The change set: each object in order, unchanged ones without a request; kvedge's policy on top of the generic

@@ -56,7 +56,7 @@ public sealed class DeviceScope(RenderedDevice device, LiveObjects known, Instal
 
     public DeviceOutcome Outcome() =>
         new(Device.Namespace, Device.Name, Changes, RestartReasons, Restarted, Failure?.Message,
-            Conflict: Failure?.Reason is DeviceFailure.FieldConflict or DeviceFailure.ManagedByKubeVirt,
+            Conflict: Failure?.Reason is DeviceFailure.FieldConflict or DeviceFailure.ManagedByKubeVirt or DeviceFailure.ManagedByOperator,
             Unreachable: Failure?.Reason == DeviceFailure.ClusterUnavailable,
             Notes: Notes,
             Interrupted: Failure?.Reason == DeviceFailure.Interrupted);

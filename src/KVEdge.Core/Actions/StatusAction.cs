@@ -48,6 +48,7 @@ public sealed class StatusAction(IClusterClient cluster)
             : NodeAddresses.None;
 
         static string Key(JsonObject o) => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}";
+        var edgeDevices = await EdgeDevicesAsync(vms.Items, ns, ct).ConfigureAwait(false);
         var vmiByKey = vmis.Items.ToDictionary(Key, StringComparer.Ordinal);
         var serviceByKey = services.Items.ToDictionary(Key, StringComparer.Ordinal);
         var dataVolumesByDevice = dvs.Items
@@ -73,6 +74,12 @@ public sealed class StatusAction(IClusterClient cluster)
                 }
             }
 
+            // A device the operator runs: its EdgeDevice's conditions first, as kstatus reads them.
+            if (edgeDevices.GetValueOrDefault($"{vmNs}/{OwningEdgeDevice(vm)}") is { } cr)
+            {
+                conditions.InsertRange(0, EdgeDeviceStatus.ConditionsOf(cr["status"]).Select(c => $"EdgeDevice/{c.Type}={c.Status}"));
+            }
+
             var import = root?["status"] is JsonObject s ? ImportState.Describe(s) : null;
             var service = serviceByKey.GetValueOrDefault($"{vmNs}/{name}");
             return new DeviceStatus(
@@ -95,6 +102,29 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["phase"]?.GetValue<string>() == "Running",
                 DeviceReadiness.Of(name, vm, vmi, deviceDataVolumes));
         }).ToList();
+    }
+
+    private static string? OwningEdgeDevice(JsonObject vm) =>
+        vm["metadata"]?["ownerReferences"]?.AsArray().FirstOrDefault(o => o?["kind"]?.GetValue<string>() == EdgeDevice.KindValue)?["name"]?.GetValue<string>();
+
+    // The EdgeDevices of the devices the operator runs, by one list; none (and no request) when it runs none. A cluster
+    // without the CRD (404) or a user who may not read them (403) leaves them out.
+    private async Task<Dictionary<string, JsonObject>> EdgeDevicesAsync(IReadOnlyList<JsonObject> vms, string? ns, CancellationToken ct)
+    {
+        if (!vms.Any(vm => OwningEdgeDevice(vm) is not null))
+        {
+            return [];
+        }
+
+        try
+        {
+            var list = await cluster.ListAsync(ClusterResource.EdgeDevice, ns, null, null, ct).ConfigureAwait(false);
+            return list.Items.ToDictionary(o => $"{o["metadata"]?["namespace"]}/{o["metadata"]?["name"]}", StringComparer.Ordinal);
+        }
+        catch (ClusterApiException ex) when (ex.IsNotFound || ex.Status == System.Net.HttpStatusCode.Forbidden)
+        {
+            return [];
+        }
     }
 
     /// <summary>

@@ -107,6 +107,10 @@ public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
         Assert.Contains(vm["metadata"]!["managedFields"]!.AsArray(), m => m!["manager"]!.GetValue<string>() == ControllerOptions.FieldManager);
         var data = _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-data")!;
         Assert.Null(data["metadata"]!["ownerReferences"]);
+
+        // kvedge status shows the EdgeDevice's conditions of a device the operator runs.
+        var status = await new KVEdge.Core.Actions.StatusAction(_client).RunAsync("factory-a", null, CancellationToken.None);
+        Assert.Equal("EdgeDevice/Ready=True", status.Single().Conditions[0]);
     }
 
     [Fact]
@@ -216,5 +220,57 @@ public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
         // The only write is the test's own apply of the EdgeDevice.
         Assert.Single(_cluster.Server.Requests, r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
         Assert.Equal("4Gi", _cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01")!["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Kvedge_install_leaves_an_operator_run_device_alone_unless_forced()
+    {
+        Start();
+        await ApplyAsync(Device());
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        var rendered = KVEdge.Core.Actions.TemplateAction.Run([new KVEdge.Core.Input.InputFile("device.yaml", Specs.Minimal("edge-01",
+            "iotEdge:\n  provisioning: {source: manual, method: connectionString}\n  credentials: {existingSecret: edge-01-iotedge}"))], [], "default").Devices;
+        _cluster.Server.ResetRequests();
+        var refused = await new KVEdge.Core.Actions.InstallAction(_client, new KVEdge.Core.Tests.Actions.RecordingReporter())
+            .RunAsync(rendered, KVEdge.Core.Tests.Actions.ClusterTestDevices.Options(), CancellationToken.None);
+        Assert.True(refused[0].Conflict);
+        Assert.Contains("is run by the kvedge operator (EdgeDevice factory-a/edge-01)", refused[0].Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_cluster.Server.Requests, r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
+
+        var forced = await new KVEdge.Core.Actions.InstallAction(_client, new KVEdge.Core.Tests.Actions.RecordingReporter())
+            .RunAsync(rendered, KVEdge.Core.Tests.Actions.ClusterTestDevices.Options(force: true), CancellationToken.None);
+        Assert.Null(forced[0].Error);
+    }
+
+    [Fact]
+    public async Task Every_device_converges_through_throttling_server_errors_dropped_watches_and_410_Gone()
+    {
+        var names = new[] { "edge-01", "edge-02", "edge-03" };
+        // Each kind of request fails some of the time: lists throttled (429), applies and status writes answered 5xx (the
+        // status writes more often than the client retries, so reconciles fail and are retried from the queue),
+        // Events refused, watches dropped; and, midway, every watch ends and the history is compacted (410 on resume).
+        var faults = _cluster.Server.Faults;
+        faults.When(r => r.Method == "GET" && !r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Throttle(0), times: 6);
+        faults.When(r => r.Method == "PATCH" && r.Path.EndsWith("/status", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 12);
+        faults.When(r => r.Method == "PATCH" && r.Path.Contains("/virtualmachines/", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), times: 3);
+        faults.When(r => r.Method == "POST" && r.Path.Contains("/events", StringComparison.Ordinal), new Fault.Status(System.Net.HttpStatusCode.InternalServerError), times: 2);
+        faults.When(r => r.Query.Contains("watch=true", StringComparison.Ordinal), new Fault.Drop(), times: 5);
+        Start();
+        foreach (var name in names)
+        {
+            await ApplyAsync(Device(name));
+        }
+
+        await Task.Delay(300);
+        _cluster.Server.Store.Compact();
+        _cluster.Server.Store.DropWatches();
+        foreach (var name in names)
+        {
+            await EventuallyAsync(ReadyFor, $"{name} should go Ready", name);
+        }
+
+        // The informers relisted after the 410 (a second list at least for some kind).
+        Assert.Contains(_controller.Informers, i => i.Requests.Lists >= 2);
+        Assert.True(_controller.Stats.Errors > 0, "some reconcile should have failed and been retried");
     }
 }
