@@ -25,6 +25,8 @@ public static class Discovery
         ["storageclasses"] = ["sc"],
         ["customresourcedefinitions"] = ["crd", "crds"],
         ["events"] = ["ev"],
+        ["serviceaccounts"] = ["sa"],
+        ["deployments"] = ["deploy"],
     };
 
     private static readonly string[] ObjectVerbs = ["create", "delete", "get", "list", "patch", "update", "watch"];

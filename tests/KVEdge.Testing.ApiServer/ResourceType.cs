@@ -25,10 +25,16 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     public static readonly ResourceType CustomResourceDefinition = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true);
     public static readonly ResourceType Lease = new("coordination.k8s.io", "v1", "leases", "Lease", true, false);
     public static readonly ResourceType Event = new("events.k8s.io", "v1", "events", "Event", true, false);
+    public static readonly ResourceType ServiceAccount = new("", "v1", "serviceaccounts", "ServiceAccount", true, false);
+    public static readonly ResourceType Deployment = new("apps", "v1", "deployments", "Deployment", true, true);
+    public static readonly ResourceType Role = new("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false);
+    public static readonly ResourceType RoleBinding = new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false);
+    public static readonly ResourceType ClusterRole = new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false);
+    public static readonly ResourceType ClusterRoleBinding = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false);
 
     public static readonly IReadOnlyList<ResourceType> All =
         [Secret, ConfigMap, Service, Node, PersistentVolumeClaim, Namespace, StorageClass, DataVolume, StorageProfile, Cdi, VirtualMachine, VirtualMachineInstance, KubeVirt, EndpointSlice, Pod,
-            CustomResourceDefinition, Lease, Event];
+            CustomResourceDefinition, Lease, Event, ServiceAccount, Deployment, Role, RoleBinding, ClusterRole, ClusterRoleBinding];
 
     public static ResourceType? Find(string group, string version, string plural) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

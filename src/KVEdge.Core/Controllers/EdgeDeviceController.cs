@@ -55,6 +55,13 @@ public sealed class EdgeDeviceController
 
     public Informer Devices { get; }
 
+    private readonly HashSet<string> _initial = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _initialDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _initialStarted;
+
+    /// <summary>Completes once every device there was at the start has been reconciled once (a start's work is done).</summary>
+    public Task InitialReconcile => _initialDone.Task;
+
     public Workqueue Queue { get; }
 
     public ControllerStats Stats { get; } = new();
@@ -72,8 +79,20 @@ public sealed class EdgeDeviceController
     {
         var informers = Informers.Select(i => Task.Run(() => i.RunAsync(ct), ct)).ToList();
         await Task.WhenAll(Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
-        Log?.Invoke($"caches synced: {Devices.List().Count} EdgeDevices");
-        foreach (var device in Devices.List())
+        var started = Stopwatch.GetTimestamp();
+        var devices = Devices.List();
+        Log?.Invoke($"caches synced: {devices.Count} EdgeDevices");
+        lock (_initial)
+        {
+            _initial.UnionWith(devices.Select(d => Key(NamespaceOf(d), NameOf(d))));
+            _initialStarted = started;
+            if (_initial.Count == 0)
+            {
+                _initialDone.TrySetResult();
+            }
+        }
+
+        foreach (var device in devices)
         {
             Queue.Add(Key(NamespaceOf(device), NameOf(device)));
         }
@@ -118,6 +137,7 @@ public sealed class EdgeDeviceController
                 var slash = key.IndexOf('/', StringComparison.Ordinal);
                 var result = await ReconcileAsync(key[..slash], key[(slash + 1)..], ct).ConfigureAwait(false);
                 Stats.Reconciled(result, Stopwatch.GetElapsedTime(started));
+                Reconciled(key);
                 if (result.Retry)
                 {
                     var delay = Queue.AddRateLimited(key);
@@ -145,6 +165,17 @@ public sealed class EdgeDeviceController
             finally
             {
                 Queue.Done(key);
+            }
+        }
+    }
+
+    private void Reconciled(string key)
+    {
+        lock (_initial)
+        {
+            if (_initial.Remove(key) && _initial.Count == 0 && _initialDone.TrySetResult())
+            {
+                Log?.Invoke($"initial reconcile done: every device looked at once in {GoDuration.Format(Stopwatch.GetElapsedTime(_initialStarted))} ({Stats.Writes} writes)");
             }
         }
     }
