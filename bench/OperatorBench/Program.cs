@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using KVEdge.Testing;
 using KVEdge.Testing.ApiServer;
 
