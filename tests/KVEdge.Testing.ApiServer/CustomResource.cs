@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Cel;
 using NJsonSchema;
-using NJsonSchema.Validation;
 
 namespace KVEdge.Testing.ApiServer;
 
@@ -65,7 +64,7 @@ public sealed class CustomResource
     public IReadOnlyList<string> SchemaErrors(JsonObject obj)
     {
         var lines = new List<string>();
-        Flatten(_jsonSchema.Value.Validate(obj.ToJsonString()), lines);
+        SchemaValidator.Flatten(_jsonSchema.Value.Validate(obj.ToJsonString()), lines);
         return lines;
     }
 
@@ -193,22 +192,4 @@ public sealed class CustomResource
         JsonValue v when long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
         _ => double.Parse(node.ToJsonString(), CultureInfo.InvariantCulture),
     };
-
-    private static void Flatten(IEnumerable<ValidationError> errors, List<string> lines)
-    {
-        foreach (var e in errors)
-        {
-            if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
-            {
-                foreach (var nested in child.Errors.Values)
-                {
-                    Flatten(nested, lines);
-                }
-
-                continue;
-            }
-
-            lines.Add($"{e.Path}: {e.Kind}{(e.Property is null ? "" : $" ({e.Property})")}");
-        }
-    }
 }

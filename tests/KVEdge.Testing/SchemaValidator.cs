@@ -104,7 +104,8 @@ public static class SchemaValidator
         }
     }
 
-    private static void Flatten(IEnumerable<ValidationError> errors, List<string> lines)
+    /// <summary>NJsonSchema's errors, nested ones flattened, as "path: kind (property)" lines.</summary>
+    public static void Flatten(IEnumerable<ValidationError> errors, List<string> lines)
     {
         foreach (var e in errors)
         {

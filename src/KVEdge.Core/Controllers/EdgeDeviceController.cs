@@ -207,14 +207,7 @@ public sealed class EdgeDeviceController
         if (diagnostics.HasErrors)
         {
             // The CLI's messages: the field path and the rule, never a credential. Nothing of the spec is applied.
-            var message = string.Join("; ", diagnostics.Items.Where(d => d.IsError).Select(d => $"{d.Path}: {d.Message} [{d.Rule}]"));
-            await WriteStatusAsync(cr, new EdgeDeviceStatus
-            {
-                ObservedGeneration = generation,
-                Conditions = DeviceConditions.Failed(DeviceConditions.InvalidSpec, message, generation, previous, _clock.GetUtcNow()),
-                Stage = WaitStage.Failed.ToString(),
-            }, ct).ConfigureAwait(false);
-            return ControllerResult.Done;
+            return await StallAsync(cr, string.Join("; ", diagnostics.Items.Where(d => d.IsError).Select(d => $"{d.Path}: {d.Message} [{d.Rule}]")), ct).ConfigureAwait(false);
         }
 
         var spec = bindings[0].Value;
@@ -222,14 +215,7 @@ public sealed class EdgeDeviceController
         var violations = AdmissionRules.Check(device.Objects).ToList();
         if (violations.Count > 0)
         {
-            var message = string.Join("; ", violations.Select(v => $"{v.Target} {v.Path}: {v.Message}"));
-            await WriteStatusAsync(cr, new EdgeDeviceStatus
-            {
-                ObservedGeneration = generation,
-                Conditions = DeviceConditions.Failed(DeviceConditions.InvalidSpec, message, generation, previous, _clock.GetUtcNow()),
-                Stage = WaitStage.Failed.ToString(),
-            }, ct).ConfigureAwait(false);
-            return ControllerResult.Done;
+            return await StallAsync(cr, string.Join("; ", violations.Select(v => $"{v.Target} {v.Path}: {v.Message}")), ct).ConfigureAwait(false);
         }
 
         if (!HasFinalizer(cr))
@@ -301,6 +287,19 @@ public sealed class EdgeDeviceController
             WaitStage.Failed => ControllerResult.Done,
             _ => ControllerResult.RequeueAfter(_options.NotReadyPoll),
         };
+    }
+
+    // An invalid spec: Stalled with what is wrong, and nothing of it applied; a spec change brings it back.
+    private async Task<ControllerResult> StallAsync(JsonObject cr, string message, CancellationToken ct)
+    {
+        var generation = cr["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+        await WriteStatusAsync(cr, new EdgeDeviceStatus
+        {
+            ObservedGeneration = generation,
+            Conditions = DeviceConditions.Failed(DeviceConditions.InvalidSpec, message, generation, EdgeDeviceStatus.ConditionsOf(cr["status"]), _clock.GetUtcNow()),
+            Stage = WaitStage.Failed.ToString(),
+        }, ct).ConfigureAwait(false);
+        return ControllerResult.Done;
     }
 
     // Deleting an EdgeDevice: `kvedge uninstall` for it (its VM, config, cloud-init and Service go; the data disk, the
