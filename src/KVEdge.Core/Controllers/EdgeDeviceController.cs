@@ -162,6 +162,15 @@ public sealed class EdgeDeviceController
                 Log?.Invoke($"{key}: {DeviceConditions.Bounded(ex.Message)}");
                 Queue.AddRateLimited(key);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A defect in one device's reconcile must not take a worker with it (controller-runtime recovers a
+                // reconciler's panic the same way): said, and retried with the key's backoff. Only the exception's type,
+                // as the CLI says an internal error: its text could carry a value of the spec.
+                Stats.Reconciled(ControllerResult.RetryLater, Stopwatch.GetElapsedTime(started));
+                Log?.Invoke($"{key}: internal error: {ex.GetType().Name}");
+                Queue.AddRateLimited(key);
+            }
             finally
             {
                 Queue.Done(key);
