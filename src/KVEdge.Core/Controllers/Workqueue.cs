@@ -41,18 +41,6 @@ public sealed class Workqueue : IDisposable
         }
     }
 
-    /// <summary>The keys added and not yet done, for tests and the queue-depth metric.</summary>
-    public int Pending
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _dirty.Count + _processing.Count + _delayed.Count;
-            }
-        }
-    }
-
     public void Add(string key)
     {
         lock (_gate)
@@ -81,6 +69,12 @@ public sealed class Workqueue : IDisposable
         var due = _clock.GetUtcNow().UtcDateTime + delay;
         lock (_gate)
         {
+            // Shut down: a reconcile that ends after the queue stopped has nowhere to put its key.
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
             if (_delayed.TryGetValue(key, out var existing) && existing <= due)
             {
                 return;
@@ -130,14 +124,6 @@ public sealed class Workqueue : IDisposable
         }
     }
 
-    public int Failures(string key)
-    {
-        lock (_gate)
-        {
-            return _failures.GetValueOrDefault(key);
-        }
-    }
-
     /// <summary>The next key to work on; the caller calls <see cref="Done"/> when it has.</summary>
     public async ValueTask<string> NextAsync(CancellationToken ct)
     {
@@ -174,8 +160,8 @@ public sealed class Workqueue : IDisposable
 
     public void Dispose()
     {
+        // Cancelled, not disposed: a worker finishing its last reconcile may still ask for a delay (refused above).
         _stop.Cancel();
-        _stop.Dispose();
         _ready.Writer.TryComplete();
     }
 }
