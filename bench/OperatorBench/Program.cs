@@ -18,6 +18,7 @@ var n = int.Parse(args[0], CultureInfo.InvariantCulture);
 var kvedge = args[1];
 var fleetYaml = args[2];
 var changes = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
+var workers = args.Length > 4 ? args[4] : "4"; // the operator's default and the chart's
 var latency = TimeSpan.FromMilliseconds(10);
 string[] extraNamespaces = [.. Enumerable.Range(0, 10).Select(i => $"site-{i}"), "golden"];
 var crd = YamlToJson.ParseAll(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "crds", "edgedevices.kvedge.io.yaml")))[0];
@@ -47,10 +48,11 @@ async Task<ContractCluster> Server(bool withDevices)
     return cluster;
 }
 
-(Process Process, StringBuilder Log) StartOperator(ContractCluster cluster)
+(Process Process, StringBuilder Log) StartOperator(ContractCluster cluster, int metricsPort = 0)
 {
     var psi = new ProcessStartInfo(kvedge) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var a in new[] { "operator", "--kubeconfig", cluster.Kubeconfig, "--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--workers", "8" })
+    foreach (var a in new[] { "operator", "--kubeconfig", cluster.Kubeconfig, "--health-probe-bind-address", "0", "--metrics-bind-address",
+        metricsPort == 0 ? "0" : $"127.0.0.1:{metricsPort}", "--workers", workers })
     {
         psi.ArgumentList.Add(a);
     }
@@ -71,6 +73,16 @@ async Task<ContractCluster> Server(bool withDevices)
     _ = process.StandardOutput.ReadToEndAsync();
     return (process, log);
 }
+
+static int FreePort()
+{
+    using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    socket.Start();
+    return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+}
+
+static double Sample(string metrics, string name) =>
+    double.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
 
 async Task<TimeSpan> UntilLogAsync(StringBuilder log, string text, TimeSpan within)
 {
@@ -149,6 +161,7 @@ TimeSpan start;
 int writes, total;
 long peak;
 string byKind;
+double managedAfterStart, residentAfterStart;
 var latencies = new List<double>();
 await using (var cluster = await Server(withDevices: true))
 {
@@ -161,8 +174,14 @@ await using (var cluster = await Server(withDevices: true))
 
     Console.Error.WriteLine("kvedge operator, start over the converged fleet ...");
     cluster.Server.ResetRequests();
-    var (second, log) = StartOperator(cluster);
+    var metricsPort = FreePort();
+    var (second, log) = StartOperator(cluster, metricsPort);
     start = await UntilLogAsync(log, "initial reconcile done", TimeSpan.FromMinutes(20));
+    // Its own word on its memory right after: what the collector holds live, against what the process has resident.
+    var metrics = await new HttpClient().GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+    managedAfterStart = Sample(metrics, "dotnet_gc_heap_size_bytes");
+    Console.Error.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("dotnet_", StringComparison.Ordinal) || l.StartsWith("process_", StringComparison.Ordinal))));
+    residentAfterStart = Sample(metrics, "process_resident_memory_bytes");
     var requests = cluster.Server.Requests;
     writes = requests.Count(r => r.IsWrite);
     total = requests.Count;
@@ -249,6 +268,8 @@ Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 Console.WriteLine($"| {date} | {n} EdgeDevices | {Seconds(start)} | {total} ({writes}) | {peak / 1024} MiB | {Seconds(installAgain)} | {installRequests} ({installWrites}) | {installPeak / 1024} MiB | {(installAgain.TotalSeconds / start.TotalSeconds).ToString("0.00", CultureInfo.InvariantCulture)}× |");
 Console.WriteLine();
 Console.WriteLine($"Requests of the operator's start, by kind: {byKind}. kvedge install's first install of the fleet took {Seconds(installFirst)}.");
+Console.WriteLine();
+Console.WriteLine($"Right after its start, by its own /metrics: {managedAfterStart / (1 << 20):F0} MiB of managed heap after the last collection (dotnet_gc_heap_size_bytes), {residentAfterStart / (1 << 20):F0} MiB resident (process_resident_memory_bytes).");
 Console.WriteLine();
 Console.WriteLine("| date | changes | watch event to the VM's PATCH: p50 | p90 | p99 | max |");
 Console.WriteLine("|---|---|---|---|---|---|");

@@ -100,6 +100,8 @@ internal sealed class StatusCommand(ICliConsole console, ClusterClientFactory fa
                 ["readiness"] = d.Readiness is { } r
                     ? new JsonObject { ["stage"] = r.Stage.ToString(), ["reason"] = r.Reason, ["message"] = r.Message }
                     : null,
+                // The device as an EdgeDevice's status holds it (the operator writes the same type).
+                ["edgeDeviceStatus"] = d.Summary?.ToJson(),
             }, d))]),
         };
         OutputWriter.Write(Console.StdOut, format, list, withNamespace ? ["NAMESPACE", .. header] : header, rows);

@@ -12,7 +12,7 @@ namespace KVEdge.Core.Actions;
 /// Services, and Nodes only when a NodePort needs a node address, or the launcher pods when nodes are forbidden; the
 /// forbidden attempt is a sixth), never one request per device.
 /// </summary>
-public sealed class StatusAction(IClusterClient cluster)
+public sealed class StatusAction(IClusterClient cluster, TimeProvider? clock = null)
 {
     /// <summary>The devices of the options' namespace (every namespace when it is null), or the one named; NotFound when that one is not there.</summary>
     public async Task<StatusResult> RunAsync(StatusOptions options, CancellationToken ct)
@@ -74,14 +74,23 @@ public sealed class StatusAction(IClusterClient cluster)
                 }
             }
 
-            // A device the operator runs: its EdgeDevice's conditions first, as kstatus reads them.
-            if (edgeDevices.GetValueOrDefault($"{vmNs}/{OwningEdgeDevice(vm)}") is { } cr)
-            {
-                conditions.InsertRange(0, EdgeDeviceStatus.ConditionsOf(cr["status"]).Select(c => $"EdgeDevice/{c.Type}={c.Status}"));
-            }
-
+            var readiness = DeviceReadiness.Of(name, vm, vmi, deviceDataVolumes);
             var import = root?["status"] is JsonObject s ? ImportState.Describe(s) : null;
             var service = serviceByKey.GetValueOrDefault($"{vmNs}/{name}");
+            var ssh = service is null ? null : SshEndpoint.Describe(service, addresses, vmi) + NoReadyEndpoint(vm, service);
+            // Not run by the operator: no generation to observe, and the conditions' times are the query's.
+            var summary = DeviceSummary.Of(readiness, vm, vmi, root, null, [], (clock ?? TimeProvider.System).GetUtcNow(), ssh: ssh);
+
+            // A device the operator runs: its EdgeDevice's conditions first, as kstatus reads them, and in the summary
+            // the EdgeDevice's own, for the generation it observed.
+            if (edgeDevices.GetValueOrDefault($"{vmNs}/{OwningEdgeDevice(vm)}") is { } cr)
+            {
+                var stored = EdgeDeviceStatus.ConditionsOf(cr["status"]);
+                conditions.InsertRange(0, stored.Select(c => $"EdgeDevice/{c.Type}={c.Status}"));
+                summary.Conditions = stored;
+                summary.ObservedGeneration = cr["status"]?["observedGeneration"]?.GetValue<long>();
+                summary.IotEdgeVersion = cr["spec"]?["iotEdge"]?["version"]?.GetValue<string>();
+            }
             return new DeviceStatus(
                 vmNs,
                 name,
@@ -90,7 +99,7 @@ public sealed class StatusAction(IClusterClient cluster)
                 vmi?["status"]?["nodeName"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
                 import,
-                service is null ? null : SshEndpoint.Describe(service, addresses, vmi) + NoReadyEndpoint(vm, service),
+                ssh,
                 conditions,
                 vm["spec"]?["runStrategy"]?.GetValue<string>(),
                 vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["mac"]?.GetValue<string>(),
@@ -100,7 +109,8 @@ public sealed class StatusAction(IClusterClient cluster)
                 IotEdgeFromReadiness(vmi),
                 null,
                 vmi?["status"]?["phase"]?.GetValue<string>() == "Running",
-                DeviceReadiness.Of(name, vm, vmi, deviceDataVolumes));
+                readiness,
+                summary);
         }).ToList();
     }
 

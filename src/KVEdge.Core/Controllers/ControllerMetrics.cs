@@ -46,6 +46,14 @@ public static class ControllerMetrics
         sb.Append("controller_runtime_reconcile_time_seconds_count{controller=\"edgedevice\"} ").Append(stats.Reconciles.ToString(CultureInfo.InvariantCulture)).Append('\n');
         Metric("workqueue_depth", "gauge", "Keys waiting in the work queue.", ("name=\"edgedevice\",controller=\"edgedevice\"", controller.Queue.Depth));
         Metric("kvedge_writes_total", "counter", "Writes the operator made (applies, status, finalizers, deletions, Events); a converged fleet adds none.", ("", stats.Writes));
+        // The process, by the names client_golang's process collector and prometheus-net's .NET collector use.
+        Metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", ("", Environment.WorkingSet));
+        Metric("dotnet_total_memory_bytes", "gauge", "Bytes allocated on the managed heap and not yet collected (live, and garbage since the last collection).", ("", GC.GetTotalMemory(forceFullCollection: false)));
+        var gc = GC.GetGCMemoryInfo();
+        Metric("dotnet_gc_heap_size_bytes", "gauge", "The managed heap's size after the last collection.", ("", gc.HeapSizeBytes));
+        Metric("dotnet_gc_committed_bytes", "gauge", "Memory the garbage collector has committed.", ("", gc.TotalCommittedBytes));
+        Metric("dotnet_collection_count_total", "counter", "Garbage collections per generation.",
+            [.. Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => ($"generation=\"{g}\"", (double)GC.CollectionCount(g)))]);
         if (leader is { } isLeader)
         {
             Metric("leader_election_master_status", "gauge", "1 while this replica holds the leader Lease.", ($"name=\"{leaseName}\"", isLeader ? 1 : 0));

@@ -39,17 +39,31 @@ public sealed class EdgeDeviceController
         _options = options;
         _clock = clock ?? TimeProvider.System;
         Queue = new Workqueue(_clock, options.RetryBase);
-        Devices = new Informer(cluster, ClusterResource.EdgeDevice, options.Namespace, null, _clock);
+        // What the caches keep (bench/README.md, the operator's memory): no managedFields but the operator's own (the
+        // reconciler reads its ownership of a DataVolume's spec); of the rendered objects, long values (the config
+        // ConfigMap's files, cloud-init) as digests, which the unchanged check compares against; every object indexed
+        // by its device. The EdgeDevices keep their spec whole: it is the input.
+        Devices = new Informer(cluster, ClusterResource.EdgeDevice, options.Namespace, null, _clock)
+        {
+            Transform = CacheTransform.Compact(keepManager: null, digestLongStrings: false),
+        };
         Devices.Changed += (_, obj) => Queue.Add(Key(NamespaceOf(obj), NameOf(obj)));
         foreach (var resource in Rendered)
         {
-            var informer = new Informer(cluster, resource, options.Namespace, StandardLabels.DeviceSelector(null), _clock);
+            var informer = new Informer(cluster, resource, options.Namespace, StandardLabels.DeviceSelector(null), _clock)
+            {
+                Transform = CacheTransform.Compact(ControllerOptions.FieldManager, digestLongStrings: true),
+                IndexBy = DeviceKeyOf,
+            };
             informer.Changed += (_, obj) => Owner(obj);
             _children[resource] = informer;
         }
 
         // A VMI carries only its template's labels, the device label among them.
-        _vmis = new Informer(cluster, ClusterResource.VirtualMachineInstance, options.Namespace, StandardLabels.Device, _clock);
+        _vmis = new Informer(cluster, ClusterResource.VirtualMachineInstance, options.Namespace, StandardLabels.Device, _clock)
+        {
+            Transform = CacheTransform.Compact(keepManager: null, digestLongStrings: false),
+        };
         _vmis.Changed += (_, obj) => Owner(obj);
     }
 
@@ -232,7 +246,10 @@ public sealed class EdgeDeviceController
             await PatchFinalizersAsync(cr, present: true, ct).ConfigureAwait(false);
         }
 
-        var options = new InstallOptions(Upgrade: false, DryRunMode.None, ForceConflicts: false, Wait: false, TimeSpan.Zero, Restart: true)
+        // Forced: a field someone changed by hand (kubectl edit) is the controller's to put back, not a conflict to stop
+        // on ("controllers should always force conflicts on objects that they own and manage", Server-Side Apply,
+        // https://kubernetes.io/docs/reference/using-api/server-side-apply/#using-server-side-apply-in-a-controller).
+        var options = new InstallOptions(Upgrade: false, DryRunMode.None, ForceConflicts: true, Wait: false, TimeSpan.Zero, Restart: true)
         {
             Manager = ControllerOptions.FieldManager,
             Owner = new JsonObject
@@ -246,7 +263,7 @@ public sealed class EdgeDeviceController
             },
             DeletionPoll = _options.DeletionPoll,
         };
-        var live = LiveObjects.FromCaches(ns, Rendered.Select(r => (r, (IEnumerable<JsonObject>)_children[r].List(ns).Where(o => DeviceOf(o) == name))));
+        var live = LiveObjects.FromCaches(ns, Rendered.Select(r => (r, (IEnumerable<JsonObject>)_children[r].ByIndex(Key(ns, name)))));
         var reporter = new CountingReporter();
         var scope = new DeviceScope(device, live, options, reporter);
         var result = await new DeviceReconciler(_cluster).ReconcileAsync(scope, ct).ConfigureAwait(false);
@@ -275,21 +292,10 @@ public sealed class EdgeDeviceController
 
         var vm = _children[ClusterResource.VirtualMachine].Get(ns, scope.Names.VirtualMachine);
         var vmi = _vmis.Get(ns, scope.Names.VirtualMachine);
-        var dataVolumes = _children[ClusterResource.DataVolume].List(ns).Where(o => DeviceOf(o) == name).ToList();
+        var dataVolumes = _children[ClusterResource.DataVolume].ByIndex(Key(ns, name)).ToList();
         var readiness = DeviceReadiness.Of(name, vm, vmi, dataVolumes, device.Objects.Count(o => o.Kind == ClusterResource.DataVolume.Kind), scope.ReplacedVmi);
         var root = dataVolumes.FirstOrDefault(dv => dv["metadata"]!["name"]!.GetValue<string>() == scope.Names.RootDisk);
-        await WriteStatusAsync(cr, new EdgeDeviceStatus
-        {
-            ObservedGeneration = generation,
-            Conditions = DeviceConditions.Applied(readiness, generation, previous, _clock.GetUtcNow()),
-            Stage = readiness.Stage == WaitStage.NotWaited ? readiness.Reason : readiness.Stage.ToString(),
-            Vm = vm?["status"]?["printableStatus"]?.GetValue<string>(),
-            IotEdge = StatusAction.IotEdgeFromReadiness(vmi),
-            IotEdgeVersion = spec.Spec.IotEdge?.Version,
-            Node = vmi?["status"]?["nodeName"]?.GetValue<string>(),
-            Ip = vmi?["status"]?["interfaces"]?.AsArray().FirstOrDefault()?["ipAddress"]?.GetValue<string>(),
-            Import = root?["status"] is JsonObject s ? ImportState.Describe(s) : null,
-        }, ct).ConfigureAwait(false);
+        await WriteStatusAsync(cr, DeviceSummary.Of(readiness, vm, vmi, root, generation, previous, _clock.GetUtcNow(), spec.Spec.IotEdge?.Version), ct).ConfigureAwait(false);
         return readiness.Stage switch
         {
             WaitStage.Ready or WaitStage.NotWaited => ControllerResult.RequeueAfter(_options.Resync),
@@ -496,6 +502,8 @@ public sealed class EdgeDeviceController
     private static string NameOf(JsonObject obj) => obj["metadata"]!["name"]!.GetValue<string>();
 
     private static string? DeviceOf(JsonObject obj) => obj["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>();
+
+    private static string? DeviceKeyOf(JsonObject obj) => DeviceOf(obj) is { } device ? Key(NamespaceOf(obj), device) : null;
 
     private static string Key(string? ns, string name) => $"{ns}/{name}";
 

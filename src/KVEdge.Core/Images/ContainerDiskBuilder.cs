@@ -114,7 +114,7 @@ public static class ContainerDiskBuilder
     }
 
     // Replaced whole, never through a link (a link in its place is refused).
-    private static void WriteFile(string path, ReadOnlySpan<byte> content) =>
+    internal static void WriteFile(string path, ReadOnlySpan<byte> content) =>
         OutputFile.Write(path, replace: true, "--oci-layout", content);
 
     public static string BlobPath(string layoutDir, string digest) =>
@@ -148,7 +148,7 @@ public static class ContainerDiskBuilder
         writer.WriteEntry(entry);
     }
 
-    private static Blob WriteJsonBlob(string layoutDir, JsonObject json, string mediaType)
+    internal static Blob WriteJsonBlob(string layoutDir, JsonObject json, string mediaType)
     {
         var bytes = Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
@@ -159,7 +159,7 @@ public static class ContainerDiskBuilder
     private static void MoveToBlob(string layoutDir, string staging, string digest) =>
         File.Move(staging, BlobPath(layoutDir, digest), overwrite: true);
 
-    private static JsonObject Descriptor(Blob blob, JsonObject? annotations = null, string? architecture = null)
+    internal static JsonObject Descriptor(Blob blob, JsonObject? annotations = null, string? architecture = null)
     {
         var d = new JsonObject { ["mediaType"] = blob.MediaType, ["digest"] = blob.Digest, ["size"] = blob.Size };
         if (architecture is not null)

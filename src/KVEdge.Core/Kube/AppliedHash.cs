@@ -37,13 +37,15 @@ public static class AppliedHash
 
     /// <summary>
     /// Every field of <paramref name="desired"/> is in <paramref name="live"/> with the same value (lists compared whole).
-    /// Quantities compare by value: KubeVirt's VM mutator and the API server store them canonical (8192Mi as 8Gi).
+    /// Quantities compare by value: KubeVirt's VM mutator and the API server store them canonical (8192Mi as 8Gi). A long
+    /// string a controller's cache keeps as its digest (<see cref="CacheTransform"/>) compares by the digest.
     /// </summary>
     public static bool IsSubset(JsonNode? desired, JsonNode? live) => (desired, live) switch
     {
         (JsonObject d, JsonObject l) => d.All(kv => l.TryGetPropertyValue(kv.Key, out var lv) && IsSubset(kv.Value, lv)),
         (JsonArray d, JsonArray l) => d.Count == l.Count && d.Zip(l).All(p => IsSubset(p.First, p.Second)),
         (JsonValue d, JsonValue l) when d.TryGetValue<string>(out var ds) && l.TryGetValue<string>(out var ls) && ds != ls =>
+            CacheTransform.IsDigestOf(ls, ds) ||
             Validation.Quantities.TryParse(ds) is { } dq && Validation.Quantities.TryParse(ls) is { } lq && dq == lq,
         _ => JsonNode.DeepEquals(desired, live),
     };

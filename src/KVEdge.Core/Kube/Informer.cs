@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace KVEdge.Core.Kube;
@@ -10,12 +11,17 @@ namespace KVEdge.Core.Kube;
 /// 410 Gone (history compacted) or any other failure relists after a backoff, and the relist reports what changed
 /// meanwhile (objects gone as deletions). <see cref="HasSynced"/> turns true after the first list: until then the cache
 /// is not the cluster. Every change is told to <see cref="Changed"/> with the object's namespace and name. The cache holds
-/// the objects as the server sent them; readers get them, not copies, and must not change them.
+/// each object as its own compact JSON (a read-only JsonElement, not a tree of nodes: a node tree is several times the
+/// size of its text, and a fleet's caches are thousands of objects), as the server sent it or as <see cref="Transform"/>
+/// made it before it went in (client-go's SetTransform, shared_informer.go: how controllers drop managedFields);
+/// every read gets a fresh JsonObject over it, which the reader may keep, change or drop. <see cref="IndexBy"/> keeps one index (client-go's Indexer, tools/cache/index.go) so a controller finds a
+/// key's objects without scanning the cache.
 /// </summary>
 public sealed class Informer(IClusterClient cluster, ClusterResource resource, string? ns, string? labelSelector, TimeProvider? clock = null)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, JsonObject> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonElement> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _index = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private int _lists;
@@ -23,10 +29,22 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
 
     public ClusterResource Resource { get; } = resource;
 
-    /// <summary>A change: the event type (ADDED, MODIFIED, DELETED) and the object (for a deletion, as last seen).</summary>
+    // The event types as the cluster client spells them (KubernetesClient's WatchEventType names).
+    public const string Added = "Added";
+    public const string Modified = "Modified";
+    public const string Deleted = "Deleted";
+    private const string Bookmark = "Bookmark";
+
+    /// <summary>A change: the event type (<see cref="Added"/>, <see cref="Modified"/>, <see cref="Deleted"/>) and the object (for a deletion, as last seen).</summary>
     public event Action<string, JsonObject>? Changed;
 
     public bool HasSynced => _synced.Task.IsCompleted;
+
+    /// <summary>Applied to every object before it is cached and told (set before <see cref="RunAsync"/>).</summary>
+    public Func<JsonObject, JsonElement> Transform { get; init; } = CacheTransform.Freeze;
+
+    /// <summary>The index's value of an object (null: not indexed); read with <see cref="ByIndex"/>.</summary>
+    public Func<JsonObject, string?>? IndexBy { get; init; }
 
     /// <summary>How many LISTs and WATCHes it has sent (a start is one of each; a relist adds one).</summary>
     public (int Lists, int Watches) Requests => (Volatile.Read(ref _lists), Volatile.Read(ref _watches));
@@ -38,7 +56,7 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
     {
         lock (_gate)
         {
-            return _items.GetValueOrDefault(Key(objectNamespace, name));
+            return _items.TryGetValue(Key(objectNamespace, name), out var item) ? View(item) : null;
         }
     }
 
@@ -48,7 +66,18 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
         lock (_gate)
         {
             return _items.Where(kv => objectNamespace is null || kv.Key.StartsWith(objectNamespace + "/", StringComparison.Ordinal))
-                .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
+                .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => View(kv.Value)).ToList();
+        }
+    }
+
+    /// <summary>The cached objects whose <see cref="IndexBy"/> value is <paramref name="value"/>, in name order.</summary>
+    public IReadOnlyList<JsonObject> ByIndex(string value)
+    {
+        lock (_gate)
+        {
+            return _index.TryGetValue(value, out var keys)
+                ? [.. keys.Order(StringComparer.Ordinal).Select(k => View(_items[k]))]
+                : [];
         }
     }
 
@@ -82,7 +111,7 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
                     await foreach (var e in cluster.WatchAsync(Resource, ns, labelSelector, null, version, ct).ConfigureAwait(false))
                     {
                         version = e.Item["metadata"]?["resourceVersion"]?.GetValue<string>() ?? version;
-                        if (e.Type == "BOOKMARK")
+                        if (e.Type == Bookmark)
                         {
                             continue;
                         }
@@ -107,55 +136,96 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
     {
         Interlocked.Increment(ref _lists);
         var list = await cluster.ListAsync(Resource, ns, labelSelector, null, ct).ConfigureAwait(false);
-        var fresh = list.Items.ToDictionary(i => Key(i["metadata"]?["namespace"]?.GetValue<string>(), i["metadata"]!["name"]!.GetValue<string>()), StringComparer.Ordinal);
-        List<(string Type, JsonObject Item)> changes = [];
+        var fresh = list.Items.Select(Transform).ToDictionary(KeyOf, StringComparer.Ordinal);
+        List<(string Type, JsonElement Item)> changes = [];
         lock (_gate)
         {
             foreach (var key in _items.Keys.Where(k => !fresh.ContainsKey(k)).ToList())
             {
-                changes.Add(("DELETED", _items[key]));
-                _items.Remove(key);
+                changes.Add((Deleted, _items[key]));
+                Remove(key);
             }
 
             foreach (var (key, item) in fresh)
             {
                 var had = _items.TryGetValue(key, out var old);
-                if (had && old!["metadata"]?["resourceVersion"]?.GetValue<string>() == item["metadata"]?["resourceVersion"]?.GetValue<string>())
+                if (had && VersionOf(old) == VersionOf(item))
                 {
                     continue;
                 }
 
-                _items[key] = item;
-                changes.Add((had ? "MODIFIED" : "ADDED", item));
+                Put(key, item);
+                changes.Add((had ? Modified : Added, item));
             }
         }
 
         _synced.TrySetResult();
         foreach (var (type, item) in changes)
         {
-            Changed?.Invoke(type, item);
+            Changed?.Invoke(type, View(item));
         }
 
         return list.ResourceVersion;
     }
 
-    private void Apply(string type, JsonObject item)
+    private void Apply(string type, JsonObject received)
     {
-        var key = Key(item["metadata"]?["namespace"]?.GetValue<string>(), item["metadata"]!["name"]!.GetValue<string>());
+        var item = Transform(received);
+        var key = KeyOf(item);
         lock (_gate)
         {
-            if (type == "DELETED")
+            if (type == Deleted)
             {
-                _items.Remove(key);
+                Remove(key);
             }
             else
             {
-                _items[key] = item;
+                Put(key, item);
             }
         }
 
-        Changed?.Invoke(type, item);
+        Changed?.Invoke(type, View(item));
     }
+
+    // Both under _gate.
+    private void Put(string key, JsonElement item)
+    {
+        Remove(key);
+        _items[key] = item;
+        if (IndexBy?.Invoke(View(item)) is { } value)
+        {
+            if (!_index.TryGetValue(value, out var keys))
+            {
+                keys = new HashSet<string>(StringComparer.Ordinal);
+                _index[value] = keys;
+            }
+
+            keys.Add(key);
+        }
+    }
+
+    private void Remove(string key)
+    {
+        if (_items.Remove(key, out var old) && IndexBy?.Invoke(View(old)) is { } value && _index.TryGetValue(value, out var keys))
+        {
+            keys.Remove(key);
+            if (keys.Count == 0)
+            {
+                _index.Remove(value);
+            }
+        }
+    }
+
+    private static JsonObject View(JsonElement item) => JsonObject.Create(item)!;
+
+    private static string KeyOf(JsonElement item)
+    {
+        var metadata = item.GetProperty("metadata");
+        return Key(metadata.TryGetProperty("namespace", out var ns) ? ns.GetString() : null, metadata.GetProperty("name").GetString()!);
+    }
+
+    private static string? VersionOf(JsonElement item) =>
+        item.GetProperty("metadata").TryGetProperty("resourceVersion", out var version) ? version.GetString() : null;
 
     private static string Key(string? objectNamespace, string name) => $"{objectNamespace}/{name}";
 }

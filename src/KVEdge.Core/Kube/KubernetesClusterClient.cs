@@ -91,20 +91,7 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
             var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                // Not disposed: the items wrap its elements and materialise from them as they are read.
-                var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-                var root = document.RootElement;
-                var items = root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array
-                    ? array.EnumerateArray().Select(e => JsonObject.Create(e)!).ToList()
-                    : [];
-                foreach (var item in items)
-                {
-                    item["apiVersion"] ??= resource.ApiVersion;
-                    item["kind"] ??= resource.Kind;
-                }
-
-                var version = root.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
-                return new ObjectList(items, version);
+                return await ListReader.ReadAsync(stream, resource, ct).ConfigureAwait(false);
             }
         });
 

@@ -307,6 +307,18 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Equal("192.168.10.21:30022", doc["items"]![0]!["ssh"]!.GetValue<string>());
         Assert.Equal("""{"stage":"Ready","reason":"Ready","message":"ready"}""", doc["items"]![0]!["readiness"]!.ToJsonString());
         Assert.Equal("Ubuntu 24.04 LTS", doc["items"]![0]!["guestOS"]!.GetValue<string>());
+        // The device as an EdgeDevice's status would hold it (the operator writes the same type): kstatus's Ready, no
+        // generation (the CLI runs it), the stage, and the columns' values.
+        var summary = doc["items"]![0]!["edgeDeviceStatus"]!;
+        Assert.Null(summary["observedGeneration"]);
+        Assert.Equal("Ready", summary["stage"]!.GetValue<string>());
+        Assert.Equal("Running", summary["vm"]!.GetValue<string>());
+        Assert.Equal("healthy", summary["iotEdge"]!.GetValue<string>());
+        Assert.Equal("edge-node-1", summary["node"]!.GetValue<string>());
+        Assert.Equal("192.168.10.21:30022", summary["ssh"]!.GetValue<string>());
+        var ready = Assert.Single(summary["conditions"]!.AsArray());
+        Assert.Equal("Ready", ready!["type"]!.GetValue<string>());
+        Assert.Equal("True", ready["status"]!.GetValue<string>());
 
         // -o yaml is the same document.
         var (yamlCode, yaml) = Kvedge("status", "edge-01", "-o", "yaml");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KVEdge.Core.Actions;
 using KVEdge.Core.Controllers;
 using KVEdge.Core.Kube;
 using KVEdge.Core.Spec;
@@ -111,6 +112,11 @@ public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
         // kvedge status shows the EdgeDevice's conditions of a device the operator runs.
         var status = await new KVEdge.Core.Actions.StatusAction(_client).RunAsync("factory-a", null, CancellationToken.None);
         Assert.Equal("EdgeDevice/Ready=True", status.Single().Conditions[0]);
+        // And its summary is the EdgeDevice's status: the same conditions, for the generation the operator observed.
+        var summary = status.Single().Summary!;
+        Assert.Equal(cr["status"]!["observedGeneration"]!.GetValue<long>(), summary.ObservedGeneration);
+        Assert.Equal(cr["status"]!["conditions"]!.ToJsonString(), summary.ToJson()["conditions"]!.ToJsonString());
+        Assert.Equal(cr["status"]!["node"]?.GetValue<string>(), summary.Node);
     }
 
     [Fact]
@@ -134,6 +140,34 @@ public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain(_cluster.Server.Requests, r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
         // Nor a read: the reconcile works from the informers' caches (the requests left are their watches).
         Assert.DoesNotContain(_cluster.Server.Requests, r => r.Method == "GET" && !r.Query.Contains("watch=true", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_long_value_edited_by_someone_else_is_repaired_though_the_cache_keeps_only_its_digest()
+    {
+        Start();
+        await ApplyAsync(Device());
+        await EventuallyAsync(ReadyFor, "the device should go Ready");
+        var configMaps = ResourceType.ConfigMap;
+        var rendered = _cluster.Server.Store.Read(configMaps, "factory-a", "edge-01-config")!;
+        var (key, value) = rendered["data"]!.AsObject().Select(kv => (kv.Key, kv.Value!.GetValue<string>())).First(kv => kv.Item2.Length >= CacheTransform.DigestFrom);
+
+        // kubectl edit of one file of the config, as another field manager taking it over.
+        await _client.ApplyAsync(ClusterResource.ConfigMap, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "edge-01-config", ["namespace"] = "factory-a" },
+            ["data"] = new JsonObject { [key] = value + "\n# edited by hand\n" },
+        }, new ApplyOptions("kubectl-edit", Force: true, DryRun: false), CancellationToken.None);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_cluster.Server.Store.Read(configMaps, "factory-a", "edge-01-config")?["data"]?[key]?.GetValue<string>() != value && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(value, _cluster.Server.Store.Read(configMaps, "factory-a", "edge-01-config")!["data"]![key]!.GetValue<string>());
     }
 
     [Fact]

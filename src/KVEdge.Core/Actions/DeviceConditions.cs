@@ -1,9 +1,8 @@
 using System.Globalization;
-using KVEdge.Core.Actions;
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Spec;
 
-namespace KVEdge.Core.Controllers;
+namespace KVEdge.Core.Actions;
 
 /// <summary>
 /// An EdgeDevice's kstatus conditions from what its reconcile found: Ready always present; Reconciling True while the
@@ -35,7 +34,7 @@ public static class DeviceConditions
     }
 
     /// <summary>The conditions for a device applied as its spec says, at <paramref name="readiness"/>.</summary>
-    public static List<EdgeDeviceCondition> Applied(DeviceReadiness readiness, long generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now)
+    public static List<EdgeDeviceCondition> Applied(DeviceReadiness readiness, long? generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now)
     {
         if (readiness.Stage == WaitStage.Ready)
         {
@@ -54,7 +53,7 @@ public static class DeviceConditions
         };
     }
 
-    private static List<EdgeDeviceCondition> Build(long generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now,
+    private static List<EdgeDeviceCondition> Build(long? generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now,
         (string Type, string Status, string Reason, string Message) ready,
         (string Type, string Status, string Reason, string Message)? reconciling,
         (string Type, string Status, string Reason, string Message)? stalled)
