@@ -1,8 +1,8 @@
+using KVEdge.Core.Files;
 using KVEdge.Core.Diagnostics;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KVEdge.Core.Output;
 
 namespace KVEdge.Cli.Console;
 

@@ -1,8 +1,8 @@
+using KVEdge.Core.Files;
 using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using KVEdge.Core.Output;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Actions;

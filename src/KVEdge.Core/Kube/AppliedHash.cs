@@ -46,7 +46,7 @@ public static class AppliedHash
         (JsonArray d, JsonArray l) => d.Count == l.Count && d.Zip(l).All(p => IsSubset(p.First, p.Second)),
         (JsonValue d, JsonValue l) when d.TryGetValue<string>(out var ds) && l.TryGetValue<string>(out var ls) && ds != ls =>
             CacheTransform.IsDigestOf(ls, ds) ||
-            Validation.Quantities.TryParse(ds) is { } dq && Validation.Quantities.TryParse(ls) is { } lq && dq == lq,
+            Kubernetes.Quantities.TryParse(ds) is { } dq && Kubernetes.Quantities.TryParse(ls) is { } lq && dq == lq,
         _ => JsonNode.DeepEquals(desired, live),
     };
 

@@ -1,3 +1,4 @@
+using KVEdge.Core.Files;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;

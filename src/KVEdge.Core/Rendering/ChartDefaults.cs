@@ -1,5 +1,5 @@
+using KVEdge.Core.Files;
 using System.Text.Json.Nodes;
-using KVEdge.Core.Output;
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Rendering;

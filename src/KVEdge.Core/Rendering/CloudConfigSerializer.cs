@@ -1,5 +1,5 @@
+using KVEdge.Core.Files;
 using System.Text.Json.Nodes;
-using KVEdge.Core.Output;
 
 namespace KVEdge.Core.Rendering;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KVEdge.Core.Kubernetes;
 using KVEdge.Core.Validation;
 using KVEdge.Core.Validation.Credentials;
 
@@ -20,19 +21,19 @@ public static class SpecConstraints
 
     /// <summary>The key types <see cref="SshPublicKey"/> accepts, a base64 body, an optional comment.</summary>
     public static readonly string SshPublicKeyPattern =
-        $"^({string.Join("|", SshPublicKey.SupportedTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?\\z";
+        $"^({string.Join("|", SpecVocabulary.SshKeyTypes)}) [A-Za-z0-9+/]+={{0,2}}( [^\\n]*)?\\z";
 
 
     public static IReadOnlyDictionary<string, JsonObject> All() => new Dictionary<string, JsonObject>(StringComparer.Ordinal)
     {
-        ["runStrategy"] = Enum(DeviceValidator.RunStrategies),
+        ["runStrategy"] = Enum(SpecVocabulary.RunStrategies),
         ["cpu.cores"] = Range(1, 256),
         ["cpu.sockets"] = Range(1, 64),
         ["cpu.threads"] = Range(1, 8),
         ["cpu.model"] = Pattern("^\\S+\\z", 256),
         ["memory"] = Pattern(Quantities.GrammarPattern, 64),
         ["hostname"] = Pattern(KubernetesNames.Dns1123LabelPattern, 63),
-        ["evictionStrategy"] = Enum(DeviceValidator.EvictionStrategies),
+        ["evictionStrategy"] = Enum(SpecVocabulary.EvictionStrategies),
         ["placement.nodeSelector"] = LabelMap(reserved: false),
         ["placement.priorityClassName"] = Subdomain(),
         ["placement.tolerations[]"] = Toleration(),
@@ -41,15 +42,15 @@ public static class SpecConstraints
         ["firmware.bootloader"] = Enum(["bios", "efi"]),
         ["network.macAddress"] = Mac(),
         ["rootDisk.containerDisk"] = Required("image"),
-        ["rootDisk.containerDisk.image"] = Pattern(DeviceValidator.ImageReferencePattern, 4096),
+        ["rootDisk.containerDisk.image"] = Pattern(SpecVocabulary.ImageReferencePattern, 4096),
         ["rootDisk.containerDisk.imagePullPolicy"] = Enum(["Always", "IfNotPresent", "Never"]),
         ["rootDisk.http"] = Required("url"),
-        ["rootDisk.http.url"] = Refusing(DeviceValidator.UrlUserinfoPattern, Pattern("^(https?|gs)://[^/\\s?#]+([/?#]\\S*)?\\z", 8192)),
-        ["rootDisk.http.checksum"] = Pattern(DeviceValidator.ChecksumPattern, 140),
+        ["rootDisk.http.url"] = Refusing(SpecVocabulary.UrlUserinfoPattern, Pattern("^(https?|gs)://[^/\\s?#]+([/?#]\\S*)?\\z", 8192)),
+        ["rootDisk.http.checksum"] = Pattern(SpecVocabulary.ChecksumPattern, 140),
         ["rootDisk.http.secretRef"] = Subdomain(),
         ["rootDisk.http.certConfigMap"] = Subdomain(),
         ["rootDisk.registry"] = Required("url"),
-        ["rootDisk.registry.url"] = Pattern("^(docker://" + Inner(DeviceValidator.ImageReferencePattern) + "|oci-archive://.+)\\z", 4096),
+        ["rootDisk.registry.url"] = Pattern("^(docker://" + Inner(SpecVocabulary.ImageReferencePattern) + "|oci-archive://.+)\\z", 4096),
         ["rootDisk.registry.pullMethod"] = Enum(["pod", "node"]),
         ["rootDisk.registry.secretRef"] = Subdomain(),
         ["rootDisk.registry.certConfigMap"] = Subdomain(),
@@ -61,18 +62,18 @@ public static class SpecConstraints
         ["rootDisk.dataSource.namespace"] = Label1123(),
         ["rootDisk.size"] = Pattern(Quantities.GrammarPattern, 64),
         ["rootDisk.storageClassName"] = Subdomain(),
-        ["rootDisk.accessMode"] = Enum(DeviceValidator.AccessModes),
-        ["rootDisk.volumeMode"] = Enum(DeviceValidator.VolumeModes),
+        ["rootDisk.accessMode"] = Enum(SpecVocabulary.AccessModes),
+        ["rootDisk.volumeMode"] = Enum(SpecVocabulary.VolumeModes),
         ["dataDisk.size"] = Pattern(Quantities.GrammarPattern, 64),
         ["dataDisk.storageClassName"] = Subdomain(),
         // The VM writes to its data disk: ReadOnlyMany is refused (the validator's access-mode rule).
-        ["dataDisk.accessMode"] = Enum(DeviceValidator.AccessModes.Where(m => m != "ReadOnlyMany")),
-        ["dataDisk.volumeMode"] = Enum(DeviceValidator.VolumeModes),
-        ["dataDisk.mountPath"] = Merge(Pattern(DeviceValidator.MountPathPattern, 255), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = DeviceValidator.SystemFolderPattern } }),
-        ["ssh.user"] = Merge(Pattern(DeviceValidator.LinuxUserPattern, 32), new JsonObject { ["not"] = Enum(DeviceValidator.SystemUsers.Order(StringComparer.Ordinal)) }),
+        ["dataDisk.accessMode"] = Enum(SpecVocabulary.AccessModes.Where(m => m != "ReadOnlyMany")),
+        ["dataDisk.volumeMode"] = Enum(SpecVocabulary.VolumeModes),
+        ["dataDisk.mountPath"] = Merge(Pattern(SpecVocabulary.MountPathPattern, 255), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = SpecVocabulary.SystemFolderPattern } }),
+        ["ssh.user"] = Merge(Pattern(SpecVocabulary.LinuxUserPattern, 32), new JsonObject { ["not"] = Enum(SpecVocabulary.SystemUsers.Order(StringComparer.Ordinal)) }),
         ["ssh.authorizedKeys[]"] = SshKey(),
         ["expose"] = Expose(),
-        ["expose.type"] = Enum(DeviceValidator.ServiceTypes),
+        ["expose.type"] = Enum(SpecVocabulary.ServiceTypes),
         ["expose.sshPort"] = Range(1, 65535),
         ["expose.sshNodePort"] = Range(30000, 32767),
         ["expose.ports[]"] = Required("name", "port"),
@@ -89,7 +90,7 @@ public static class SpecConstraints
         ["iotEdge.mobyEngineVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
         ["iotEdge.mobyContainerdVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
         ["iotEdge.mobyRuncVersion"] = Pattern(IotEdgeValidator.PackageVersionPattern, 64),
-        ["iotEdge.packageRepository.url"] = Refusing(DeviceValidator.UrlUserinfoPattern, Pattern("^(https?|file)://\\S+\\z", 2048)),
+        ["iotEdge.packageRepository.url"] = Refusing(SpecVocabulary.UrlUserinfoPattern, Pattern("^(https?|file)://\\S+\\z", 2048)),
         ["iotEdge.packageRepository.suite"] = Pattern(IotEdgeValidator.SuitePattern, 64),
         ["iotEdge.packageRepository.components[]"] = Pattern(IotEdgeValidator.SuitePattern, 64),
         ["iotEdge.packageRepository.signingKey"] = Refusing("PRIVATE KEY", Pattern("-----BEGIN PGP PUBLIC KEY BLOCK-----", 1 << 20)),

@@ -18,7 +18,7 @@ public static partial class IotEdgeValidator
         {
             try
             {
-                var table = Tomlyn.TomlSerializer.Deserialize(text, KVEdge.Core.Output.TomlContext.Default.TomlTable)!;
+                var table = Tomlyn.TomlSerializer.Deserialize(text, KVEdge.Core.Files.TomlContext.Default.TomlTable)!;
                 if (!table.TryGetValue("provisioning", out var p) || p is not Tomlyn.Model.TomlTable prov || !prov.ContainsKey("source"))
                 {
                     c.Error(CredentialKey.ConfigToml.FieldPath, "config-toml", "configToml has no [provisioning] table with a source");

@@ -1,3 +1,4 @@
+using KVEdge.Core.Kubernetes;
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
 using KVEdge.Core.Spec;

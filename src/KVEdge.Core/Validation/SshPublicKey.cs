@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Validation;
 
@@ -20,7 +21,7 @@ public sealed record SshPublicKey(string Type, int Bits, string? Comment)
         ["ecdsa-sha2-nistp521"] = ("nistp521", 133, 521),
     };
 
-    public static IReadOnlyList<string> SupportedTypes { get; } = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+    public static IReadOnlyList<string> SupportedTypes => SpecVocabulary.SshKeyTypes;
 
     public static bool LooksLikePrivateKey(string text) =>
         text.Contains("PRIVATE KEY", StringComparison.Ordinal) || text.Contains("PuTTY-User-Key-File", StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using KVEdge.Core.Files;
 using KVEdge.Core.Actions;
 using KVEdge.Core.Input;
 using KVEdge.Core.Output;

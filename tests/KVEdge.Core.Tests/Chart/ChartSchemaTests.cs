@@ -26,7 +26,7 @@ public class ChartSchemaTests
         }
 
         properties["publicSshKey"] = EmptyOr(SpecConstraints.SshKey());
-        properties["aziotEdgeVmDiskSize"] = EmptyOr(SpecConstraints.Pattern(KVEdge.Core.Validation.Quantities.GrammarPattern, 64));
+        properties["aziotEdgeVmDiskSize"] = EmptyOr(SpecConstraints.Pattern(KVEdge.Core.Kubernetes.Quantities.GrammarPattern, 64));
         properties["macAddress"] = EmptyOr(SpecConstraints.Mac());
         properties["aziotEdgeVmEnableExternalSsh"] = new JsonObject { ["type"] = new JsonArray("boolean", "null") };
         var sorted = new JsonObject();

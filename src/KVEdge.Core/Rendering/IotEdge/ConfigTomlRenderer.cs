@@ -114,7 +114,7 @@ public static class ConfigTomlRenderer
             ["env"] = env,
         };
         root["moby_runtime"] = new TomlTable { ["uri"] = "unix:///var/run/docker.sock", ["network"] = "azure-iot-edge" };
-        return TomlSerializer.Serialize(root, KVEdge.Core.Output.TomlContext.Default.TomlTable);
+        return TomlSerializer.Serialize(root, KVEdge.Core.Files.TomlContext.Default.TomlTable);
     }
 
     /// <summary>The config.toml as the device will have it, with credentials filled in (or redacted).</summary>

@@ -95,7 +95,7 @@ public static class GuestConfig
 
     private static string? VerbatimSource(IotEdgeSpec iot) =>
         iot.Credentials.ConfigToml is { } text
-        && Tomlyn.TomlSerializer.Deserialize(text, KVEdge.Core.Output.TomlContext.Default.TomlTable)!["provisioning"] is Tomlyn.Model.TomlTable p
+        && Tomlyn.TomlSerializer.Deserialize(text, KVEdge.Core.Files.TomlContext.Default.TomlTable)!["provisioning"] is Tomlyn.Model.TomlTable p
         && p.TryGetValue("source", out var source) ? source as string : null;
 
     /// <summary>dockerd settings: data-root on the data disk, and the log rotation and DNS `iotedge check` asks for.</summary>

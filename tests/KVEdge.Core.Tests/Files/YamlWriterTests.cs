@@ -1,8 +1,8 @@
+using KVEdge.Core.Files;
 using System.Text.Json.Nodes;
-using KVEdge.Core.Output;
 using KVEdge.Testing;
 
-namespace KVEdge.Core.Tests.Output;
+namespace KVEdge.Core.Tests.Files;
 
 /// <summary>
 /// Whatever string goes in must come back as the same string from both YAML 1.2 (YamlDotNet, like sigs.k8s.io/yaml's

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace KVEdge.Core.Output;
+namespace KVEdge.Core.Files;
 
 /// <summary>Writes long strings as <see cref="LongStrings"/> placeholders while a scope is open; only for the YAML intermediate.</summary>
 internal sealed class LongStringConverter : JsonConverter<string>

@@ -1,7 +1,7 @@
 using Tomlyn.Model;
 using Tomlyn.Serialization;
 
-namespace KVEdge.Core.Output;
+namespace KVEdge.Core.Files;
 
 /// <summary>
 /// Source-generated TOML (de)serialization of the document model, so config.toml is read and written without

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace KVEdge.Core.Output;
+namespace KVEdge.Core.Files;
 
 /// <summary>
 /// Writes JSON-shaped data as block YAML in kubectl's layout. Rendering is on the hot path of a fleet

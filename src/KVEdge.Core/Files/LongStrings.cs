@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace KVEdge.Core.Output;
+namespace KVEdge.Core.Files;
 
 /// <summary>
 /// Long strings bypass the JSON intermediate between the typed objects and the YAML. Every device of a fleet carries the

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace KVEdge.Core.Output;
+namespace KVEdge.Core.Files;
 
 /// <summary>Source-generated JSON for the few plain types kvedge writes itself (no reflection at start-up).</summary>
 [JsonSourceGenerationOptions(WriteIndented = false)]

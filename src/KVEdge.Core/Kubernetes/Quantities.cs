@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
 
-namespace KVEdge.Core.Validation;
+namespace KVEdge.Core.Kubernetes;
 
 public static partial class Quantities
 {
