@@ -16,20 +16,26 @@ public sealed partial class LayerRulesTests
 
     private static string Relative(string path) => Path.GetRelativePath(RepoPaths.Root, path);
 
-    [Theory]
-    // The cluster seam knows nothing of devices, specs or verbs.
-    [InlineData("src/KVEdge.Core/Kube", "Actions", "Rendering", "Spec", "Validation", "Input", "Output", "Controllers")]
-    // Rules read the spec and its vocabulary, never the renderer or the cluster.
-    [InlineData("src/KVEdge.Core/Validation", "Actions", "Rendering", "Kube", "Output", "Controllers")]
-    // Reading input comes first: it knows the spec, nothing after it.
-    [InlineData("src/KVEdge.Core/Input", "Actions", "Rendering", "Kube", "Validation", "Output", "Controllers")]
-    [InlineData("src/KVEdge.Core/Spec", "Actions", "Rendering", "Kube", "Output", "Controllers")]
-    [InlineData("src/KVEdge.Core/Rendering", "Actions", "Kube", "Controllers")]
-    // The operator's controller sits on the actions (one reconcile for both); no action knows it.
-    [InlineData("src/KVEdge.Core/Actions", "Controllers")]
-    public void A_core_folder_uses_only_the_layers_before_it(string folder, params string[] forbidden)
+    /// <summary>Each core folder and the folders it must not use.</summary>
+    public static TheoryData<string, string[]> Layers => new()
     {
-        var offenders = Sources(folder)
+        // The cluster seam knows nothing of devices, specs or verbs.
+        { "Kube", ["Actions", "Rendering", "Spec", "Validation", "Input", "Output", "Controllers"] },
+        // Rules read the spec and its vocabulary, never the renderer or the cluster.
+        { "Validation", ["Actions", "Rendering", "Kube", "Output", "Controllers"] },
+        // Reading input comes first: it knows the spec, nothing after it.
+        { "Input", ["Actions", "Rendering", "Kube", "Validation", "Output", "Controllers"] },
+        { "Spec", ["Actions", "Rendering", "Kube", "Output", "Controllers"] },
+        { "Rendering", ["Actions", "Kube", "Controllers"] },
+        // The operator's controller sits on the actions (one reconcile for both); no action knows it.
+        { "Actions", ["Controllers"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void A_core_folder_uses_only_the_layers_before_it(string layer, string[] forbidden)
+    {
+        var offenders = Sources($"src/KVEdge.Core/{layer}")
             .SelectMany(f => File.ReadLines(f).Where(l => forbidden.Any(x => l.StartsWith($"using KVEdge.Core.{x};", StringComparison.Ordinal)
                 || l.StartsWith($"using KVEdge.Core.{x}.", StringComparison.Ordinal))).Select(l => $"{Relative(f)}: {l}"))
             .ToList();
@@ -39,13 +45,8 @@ public sealed partial class LayerRulesTests
     // The same rules, from the compiled core: a fully qualified name (Validation.Quantities) uses a layer as much as a
     // using line does.
     [Theory]
-    [InlineData("Kube", "Actions", "Rendering", "Spec", "Validation", "Input", "Output", "Controllers")]
-    [InlineData("Validation", "Actions", "Rendering", "Kube", "Output", "Controllers")]
-    [InlineData("Input", "Actions", "Rendering", "Kube", "Validation", "Output", "Controllers")]
-    [InlineData("Spec", "Actions", "Rendering", "Kube", "Output", "Controllers")]
-    [InlineData("Rendering", "Actions", "Kube", "Controllers")]
-    [InlineData("Actions", "Controllers")]
-    public void A_core_layer_uses_only_the_layers_before_it_by_its_compiled_types(string layer, params string[] forbidden)
+    [MemberData(nameof(Layers))]
+    public void A_core_layer_uses_only_the_layers_before_it_by_its_compiled_types(string layer, string[] forbidden)
     {
         var offenders = CoreUses().Where(e => e.From == layer && forbidden.Contains(e.To)).Select(e => $"{e.From}.{e.Type} uses {e.To}.{e.Used}").Order(StringComparer.Ordinal).ToList();
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
