@@ -7,9 +7,8 @@ using System.Text.Json.Nodes;
 namespace KVEdge.Core.Kube;
 
 /// <summary>
-/// What a controller's caches keep of an object (an <see cref="Informer.Transform"/>): the API server's list answer is
-/// one JSON document, and objects read from it lazily hold that whole document alive; a fleet's configuration
-/// ConfigMaps alone are tens of megabytes. So each object is cut loose from the list and made smaller, as controllers
+/// What a controller's caches keep of an object (an <see cref="Informer.Transform"/>): its own compact JSON, made
+/// smaller (a fleet's configuration ConfigMaps alone are tens of megabytes), as controllers
 /// do with client-go's SetTransform (controller-runtime v0.24.1 pkg/cache: TransformStripManagedFields):
 /// managedFields are dropped but for one field manager's entries (the reconciler reads its own ownership), and, where
 /// asked, a long string value is kept as its digest (<see cref="Digest"/>), which <see cref="AppliedHash.IsSubset"/>
@@ -29,12 +28,7 @@ public static class CacheTransform
     {
         // Rewritten token by token from the object's JSON rather than through its nodes: an object read from a list
         // has not made its nodes yet, and making them for every object of a fleet is what this is meant to save.
-        var source = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(source))
-        {
-            obj.WriteTo(writer);
-        }
-
+        var source = Serialize(obj);
         using var document = JsonDocument.Parse(source.WrittenMemory);
         var compact = new ArrayBufferWriter<byte>(source.WrittenCount);
         using (var writer = new Utf8JsonWriter(compact))
@@ -46,15 +40,15 @@ public static class CacheTransform
     };
 
     /// <summary>The object as it is, as its own JSON: what an informer keeps when nothing is to be dropped.</summary>
-    public static JsonElement Freeze(JsonObject obj)
-    {
-        var source = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(source))
-        {
-            obj.WriteTo(writer);
-        }
+    public static JsonElement Freeze(JsonObject obj) => Own(Serialize(obj).WrittenMemory);
 
-        return Own(source.WrittenMemory);
+    private static ArrayBufferWriter<byte> Serialize(JsonObject obj)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(buffer);
+        obj.WriteTo(writer);
+        writer.Flush();
+        return buffer;
     }
 
     // A JsonElement over its own exact-size copy: it holds only itself, not the list it came in, nor pooled buffers.

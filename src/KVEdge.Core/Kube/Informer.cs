@@ -22,6 +22,8 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
     private readonly Lock _gate = new();
     private readonly Dictionary<string, JsonElement> _items = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _index = new(StringComparer.Ordinal);
+    // Each indexed key's index value, as it was put: a removal needs no view of the old object to find it.
+    private readonly Dictionary<string, string> _indexOf = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private int _lists;
@@ -194,6 +196,7 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
         _items[key] = item;
         if (IndexBy?.Invoke(View(item)) is { } value)
         {
+            _indexOf[key] = value;
             if (!_index.TryGetValue(value, out var keys))
             {
                 keys = new HashSet<string>(StringComparer.Ordinal);
@@ -206,7 +209,7 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
 
     private void Remove(string key)
     {
-        if (_items.Remove(key, out var old) && IndexBy?.Invoke(View(old)) is { } value && _index.TryGetValue(value, out var keys))
+        if (_items.Remove(key) && _indexOf.Remove(key, out var value) && _index.TryGetValue(value, out var keys))
         {
             keys.Remove(key);
             if (keys.Count == 0)
