@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KVEdge.Core.Diagnostics;
+using KVEdge.Core.Spec;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,8 +16,6 @@ namespace KVEdge.Core.Input;
 /// </summary>
 public sealed class StrictBinder
 {
-    private static readonly ConcurrentDictionary<Type, IReadOnlyDictionary<string, Field>> Shapes = new();
-
     private readonly InputDocument _document;
     private readonly DiagnosticBag _diagnostics;
     private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
@@ -42,34 +39,6 @@ public sealed class StrictBinder
         var value = tree is null ? new T() : tree.Deserialize(info) ?? new T();
         return new BindingResult<T>(value, document, binder._locations);
     }
-
-    /// <summary>The field names a type accepts in YAML, for suggestions and documentation.</summary>
-    public static IReadOnlyDictionary<string, Field> FieldsOf(Type type) => Shapes.GetOrAdd(type, static t =>
-    {
-        var map = new Dictionary<string, Field>(StringComparer.Ordinal);
-        var info = SpecJsonContext.Default.GetTypeInfo(t) ?? throw new NotSupportedException($"{t.Name} is not part of the spec");
-        foreach (var p in info.Properties)
-        {
-            var attributes = p.AttributeProvider;
-            if (p.Set is null || (attributes?.IsDefined(typeof(JsonIgnoreAttribute), false) ?? false))
-            {
-                continue;
-            }
-
-            map[p.Name] = new Field(p,
-                attributes?.IsDefined(typeof(CredentialAttribute), false) ?? false,
-                attributes?.IsDefined(typeof(IgnoredOnInputAttribute), false) ?? false);
-        }
-
-        return map;
-    });
-
-    /// <summary>A new instance of a spec type, with the defaults its initialisers give.</summary>
-    public static object New(Type type) =>
-        SpecJsonContext.Default.GetTypeInfo(type)?.CreateObject?.Invoke() ?? throw new NotSupportedException($"{type.Name} cannot be created");
-
-    /// <summary>One settable property and what its attributes say, read once per type.</summary>
-    public sealed record Field(JsonPropertyInfo Property, bool Sensitive, bool Ignored);
 
     private JsonNode? BindNode(JsonTypeInfo info, YamlNode node, string path, bool sensitive)
     {
@@ -212,7 +181,7 @@ public sealed class StrictBinder
             return null;
         }
 
-        var shape = FieldsOf(type);
+        var shape = SpecFields.Of(type);
         var result = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
         {

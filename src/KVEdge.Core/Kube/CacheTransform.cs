@@ -24,38 +24,34 @@ public static class CacheTransform
     private const string DigestPrefix = "\u0001sha256:";
 
     /// <summary>Drops managedFields but for <paramref name="keepManager"/>'s; with <paramref name="digestLongStrings"/>, long strings become digests.</summary>
-    public static Func<JsonObject, JsonElement> Compact(string? keepManager, bool digestLongStrings) => obj =>
+    public static Func<JsonElement, JsonElement> Compact(string? keepManager, bool digestLongStrings) => item =>
     {
-        // Rewritten token by token from the object's JSON rather than through its nodes: an object read from a list
-        // has not made its nodes yet, and making them for every object of a fleet is what this is meant to save.
-        var source = Serialize(obj);
-        using var document = JsonDocument.Parse(source.WrittenMemory);
-        var compact = new ArrayBufferWriter<byte>(source.WrittenCount);
+        // Rewritten token by token from the object's JSON rather than through nodes: an object read from a list has
+        // not made its nodes, and making them for every object of a fleet is what this is meant to save.
+        var compact = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(compact))
         {
-            Write(writer, document.RootElement, keepManager, digestLongStrings, depth: 0, inMetadata: false);
+            Write(writer, item, keepManager, digestLongStrings, depth: 0, inMetadata: false);
         }
 
-        return Own(compact.WrittenMemory);
+        var reader = new Utf8JsonReader(compact.WrittenSpan);
+        return JsonElement.ParseValue(ref reader);
     };
 
-    /// <summary>The object as it is, as its own JSON: what an informer keeps when nothing is to be dropped.</summary>
-    public static JsonElement Freeze(JsonObject obj) => Own(Serialize(obj).WrittenMemory);
+    /// <summary>The object as it is: what an informer keeps when nothing is to be dropped (its JSON is already its own).</summary>
+    public static JsonElement Freeze(JsonElement item) => item;
 
-    private static ArrayBufferWriter<byte> Serialize(JsonObject obj)
+    /// <summary>A JsonObject (a watch event's object) as its own JSON, as a list's items come.</summary>
+    public static JsonElement ToElement(JsonObject obj)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using var writer = new Utf8JsonWriter(buffer);
-        obj.WriteTo(writer);
-        writer.Flush();
-        return buffer;
-    }
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            obj.WriteTo(writer);
+        }
 
-    // A JsonElement over its own exact-size copy: it holds only itself, not the list it came in, nor pooled buffers.
-    private static JsonElement Own(ReadOnlyMemory<byte> json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        return JsonElement.ParseValue(ref reader);
     }
 
     private static void Write(Utf8JsonWriter writer, JsonElement element, string? keepManager, bool digest, int depth, bool inMetadata)

@@ -13,6 +13,13 @@ public interface IClusterClient
 
     Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct);
 
+    /// <summary>
+    /// A LIST whose items are handed to <paramref name="onItem"/> one by one as they arrive (each its own JSON, which the
+    /// callee may keep), never held together: how a cache fills without the whole list in memory. Returns the list's
+    /// resourceVersion.
+    /// </summary>
+    Task<string?> ListEachAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, Action<System.Text.Json.JsonElement> onItem, CancellationToken ct);
+
     /// <summary>Server-side apply of <paramref name="obj"/>; returns the object the server stored (or would store, in a dry run).</summary>
     Task<JsonObject> ApplyAsync(ClusterResource resource, JsonObject obj, ApplyOptions options, CancellationToken ct);
 

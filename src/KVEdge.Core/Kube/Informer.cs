@@ -42,8 +42,8 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
 
     public bool HasSynced => _synced.Task.IsCompleted;
 
-    /// <summary>Applied to every object before it is cached and told (set before <see cref="RunAsync"/>).</summary>
-    public Func<JsonObject, JsonElement> Transform { get; init; } = CacheTransform.Freeze;
+    /// <summary>Applied to every object (its own JSON) before it is cached and told (set before <see cref="RunAsync"/>).</summary>
+    public Func<JsonElement, JsonElement> Transform { get; init; } = CacheTransform.Freeze;
 
     /// <summary>The index's value of an object (null: not indexed); read with <see cref="ByIndex"/>.</summary>
     public Func<JsonObject, string?>? IndexBy { get; init; }
@@ -137,8 +137,13 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
     private async Task<string?> RelistAsync(CancellationToken ct)
     {
         Interlocked.Increment(ref _lists);
-        var list = await cluster.ListAsync(Resource, ns, labelSelector, null, ct).ConfigureAwait(false);
-        var fresh = list.Items.Select(Transform).ToDictionary(KeyOf, StringComparer.Ordinal);
+        // Each item goes into its compact form as it is read: the list is never held whole.
+        var fresh = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var listVersion = await cluster.ListEachAsync(Resource, ns, labelSelector, null, received =>
+        {
+            var item = Transform(received);
+            fresh[KeyOf(item)] = item;
+        }, ct).ConfigureAwait(false);
         List<(string Type, JsonElement Item)> changes = [];
         lock (_gate)
         {
@@ -167,12 +172,12 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
             Changed?.Invoke(type, View(item));
         }
 
-        return list.ResourceVersion;
+        return listVersion;
     }
 
     private void Apply(string type, JsonObject received)
     {
-        var item = Transform(received);
+        var item = Transform(CacheTransform.ToElement(received));
         var key = KeyOf(item);
         lock (_gate)
         {

@@ -66,7 +66,14 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
     // Lists are read as a stream and parsed once, straight from UTF-8, not through typed models: a fleet's Secrets and
     // ConfigMaps are tens of megabytes. The request goes through KubernetesClient's own HttpClient (its TLS trust and
     // client certificates) with its credentials (a token, exec plugin or basic auth), as its generated methods send it.
-    public Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct) =>
+    public async Task<ObjectList> ListAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct)
+    {
+        var items = new List<JsonObject>();
+        var version = await ListEachAsync(resource, ns, labelSelector, fieldSelector, item => items.Add(JsonObject.Create(item)!), ct).ConfigureAwait(false);
+        return new ObjectList(items, version);
+    }
+
+    public Task<string?> ListEachAsync(ClusterResource resource, string? ns, string? labelSelector, string? fieldSelector, Action<System.Text.Json.JsonElement> onItem, CancellationToken ct) =>
         RunAsync(async () =>
         {
             var query = new List<string>();
@@ -88,10 +95,23 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
                 throw new HttpOperationException($"{(int)response.StatusCode} {response.StatusCode}") { Response = new HttpResponseMessageWrapper(response, body) };
             }
 
+            // A retry reads the list again from its start: only while no item has been handed on yet, so none is seen twice.
+            var handed = 0;
             var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await ListReader.ReadAsync(stream, resource, ct).ConfigureAwait(false);
+                try
+                {
+                    return await ListReader.ReadEachAsync(stream, resource, item =>
+                    {
+                        handed++;
+                        onItem(item);
+                    }, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (handed > 0 && ex is HttpRequestException or IOException)
+                {
+                    throw new ClusterUnavailableException($"the cluster at {_server} broke off a list of {resource.DisplayName} after {handed} items: {Describe(ex)}", ex);
+                }
             }
         });
 

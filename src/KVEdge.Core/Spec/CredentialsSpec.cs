@@ -1,4 +1,3 @@
-using KVEdge.Core.Input;
 
 namespace KVEdge.Core.Spec;
 

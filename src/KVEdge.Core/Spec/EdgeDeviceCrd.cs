@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using KVEdge.Core.Input;
 using KVEdge.Core.Validation;
 
 namespace KVEdge.Core.Spec;
@@ -118,7 +117,7 @@ public static class EdgeDeviceCrd
     private static void RefuseInlineCredentials(JsonObject spec)
     {
         var credentials = spec["properties"]!["iotEdge"]!["properties"]!["credentials"]!.AsObject();
-        var fields = StrictBinder.FieldsOf(typeof(CredentialsSpec));
+        var fields = SpecFields.Of(typeof(CredentialsSpec));
         var rules = new JsonArray();
         foreach (var (name, field) in fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {

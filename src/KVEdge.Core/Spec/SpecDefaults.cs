@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using KVEdge.Core.Input;
 
 namespace KVEdge.Core.Spec;
 
@@ -11,12 +10,12 @@ namespace KVEdge.Core.Spec;
 public static class SpecDefaults
 {
     /// <summary>Every field of a new <paramref name="type"/> that has a value: scalars, string lists and nested spec objects.</summary>
-    public static JsonObject Of(Type type) => Of(StrictBinder.New(type));
+    public static JsonObject Of(Type type) => Of(SpecFields.New(type));
 
     private static JsonObject Of(object instance)
     {
         var result = new JsonObject();
-        foreach (var (name, field) in StrictBinder.FieldsOf(instance.GetType()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var (name, field) in SpecFields.Of(instance.GetType()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (!field.Ignored && Node(field.Property.Get!(instance)) is { } node)
             {

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using KVEdge.Core.Input;
 
 namespace KVEdge.Core.Spec;
 
@@ -83,7 +82,7 @@ public static class SpecSchema
     private static JsonObject Object(Type type, HashSet<Type> seen)
     {
         var properties = new JsonObject();
-        foreach (var (name, field) in StrictBinder.FieldsOf(type).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var (name, field) in SpecFields.Of(type).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (field.Ignored)
             {

@@ -1,5 +1,4 @@
 using System.Reflection;
-using KVEdge.Core.Input;
 using KVEdge.Core.Spec;
 using KVEdge.Testing;
 

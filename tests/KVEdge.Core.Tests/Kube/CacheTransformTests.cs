@@ -19,7 +19,7 @@ public sealed class CacheTransformTests
     public void Long_strings_become_digests_and_only_the_kept_managers_entries_stay()
     {
         var file = new string('a', CacheTransform.DigestFrom);
-        var cached = JsonObject.Create(CacheTransform.Compact("kvedge-operator", digestLongStrings: true)(Live(file)))!;
+        var cached = JsonObject.Create(CacheTransform.Compact("kvedge-operator", digestLongStrings: true)(CacheTransform.ToElement(Live(file))))!;
 
         Assert.StartsWith("\u0001sha256:", cached["data"]!["config.toml"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("\u0001sha256:", cached["items"]![1]!.GetValue<string>(), StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class CacheTransformTests
     public void Without_a_manager_to_keep_managedFields_go_and_strings_stay_whole_unless_asked()
     {
         var file = new string('b', 1000);
-        var cached = JsonObject.Create(CacheTransform.Compact(keepManager: null, digestLongStrings: false)(Live(file)))!;
+        var cached = JsonObject.Create(CacheTransform.Compact(keepManager: null, digestLongStrings: false)(CacheTransform.ToElement(Live(file))))!;
 
         Assert.Null(cached["metadata"]!["managedFields"]);
         Assert.Equal(file, cached["data"]!["config.toml"]!.GetValue<string>());
@@ -43,7 +43,7 @@ public sealed class CacheTransformTests
     public void The_unchanged_check_compares_a_rendered_value_with_its_digest_and_sees_a_changed_one()
     {
         var file = string.Concat(Enumerable.Repeat("[agent]\nname = \"edgeAgent\"\n", 20));
-        var cached = JsonObject.Create(CacheTransform.Compact("kvedge-operator", digestLongStrings: true)(Live(file)))!;
+        var cached = JsonObject.Create(CacheTransform.Compact("kvedge-operator", digestLongStrings: true)(CacheTransform.ToElement(Live(file))))!;
 
         Assert.True(AppliedHash.IsSubset(new JsonObject { ["data"] = new JsonObject { ["config.toml"] = file } }, cached));
         Assert.False(AppliedHash.IsSubset(new JsonObject { ["data"] = new JsonObject { ["config.toml"] = file + "#" } }, cached));

@@ -58,6 +58,46 @@ public sealed class ListReaderTests
         }
     }
 
+    [Fact]
+    public async Task Each_item_is_handed_on_while_the_rest_of_the_list_is_still_coming()
+    {
+        var json = Encoding.UTF8.GetBytes(List(40, 3_000, metadataLast: false));
+        var handed = 0;
+        var handedAtRead = new List<(long Position, int Handed)>();
+        var stream = new Watching(json, s => handedAtRead.Add((s.Position, handed)));
+
+        var version = await ListReader.ReadEachAsync(stream, ClusterResource.ConfigMap, item =>
+        {
+            Assert.Equal($"cm-{handed}", item.GetProperty("metadata").GetProperty("name").GetString());
+            Assert.Equal("ConfigMap", item.GetProperty("kind").GetString());
+            handed++;
+        }, CancellationToken.None);
+
+        Assert.Equal("4711", version);
+        Assert.Equal(40, handed);
+        // When the reader asked for the list's second half, the items of its first half had been handed on already.
+        var half = handedAtRead.First(r => r.Position >= json.Length / 2);
+        Assert.True(half.Handed >= 15, $"only {half.Handed} items handed on at byte {half.Position} of {json.Length}");
+    }
+
+    [Fact]
+    public async Task A_custom_resource_item_keeps_its_own_apiVersion_and_kind()
+    {
+        const string Json = """{"kind":"EdgeDeviceList","apiVersion":"kvedge.io/v1alpha1","metadata":{"resourceVersion":"7"},"items":[{"apiVersion":"kvedge.io/v1alpha1","kind":"EdgeDevice","metadata":{"name":"a"}}]}""";
+        var list = await ListReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(Json)), ClusterResource.EdgeDevice, CancellationToken.None);
+        Assert.Equal("""{"apiVersion":"kvedge.io/v1alpha1","kind":"EdgeDevice","metadata":{"name":"a"}}""", Assert.Single(list.Items).ToJsonString());
+    }
+
+    // Calls back before every read with where the stream is, 4 KB at a time.
+    private sealed class Watching(byte[] data, Action<Stream> beforeRead) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            beforeRead(this);
+            return base.ReadAsync(buffer[..Math.Min(buffer.Length, 4096)], cancellationToken);
+        }
+    }
+
     [Theory]
     [InlineData("{\"items\":[{\"metadata\":{\"name\":\"a\"}}")]
     [InlineData("{\"items\":[{\"metadata\":{\"name\":\"a\"}},]}")]

@@ -1,4 +1,4 @@
-namespace KVEdge.Core.Input;
+namespace KVEdge.Core.Spec;
 
 /// <summary>Marks a field accepted in input but never read (a CRD's <c>status</c>).</summary>
 [AttributeUsage(AttributeTargets.Property)]

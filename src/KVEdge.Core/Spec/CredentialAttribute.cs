@@ -1,4 +1,4 @@
-namespace KVEdge.Core.Input;
+namespace KVEdge.Core.Spec;
 
 /// <summary>Marks a field whose value must never be echoed in a message, log or exception.</summary>
 [AttributeUsage(AttributeTargets.Property)]

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace KVEdge.Core.Input;
+namespace KVEdge.Core.Spec;
 
 /// <summary>
 /// Reads a string map (labels, annotations, node selectors) into an ordinally sorted dictionary, so rendered output
