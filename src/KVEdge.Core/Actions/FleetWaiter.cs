@@ -1,13 +1,10 @@
-using System.Text.Json.Nodes;
-
 using KVEdge.Core.Kube;
-
 using KVEdge.Core.Spec;
 
 namespace KVEdge.Core.Actions;
 
 /// <summary>
-/// Waits for a whole fleet at once, by watching (not polling): one list-and-watch per (namespace, kind) for the
+/// Waits for a whole fleet at once, by watching (not polling): one list-and-watch (the operator's <see cref="Informer"/>) per (namespace, kind) for the
 /// DataVolumes, VirtualMachines and VirtualMachineInstances of kvedge's devices, however many devices there are, and one
 /// deadline for all of them (helm's --timeout is for the release, not per object). Each device goes through its stages:
 /// the imports succeed, the instance runs (after a restart, a new one, since KubeVirt's restart is asynchronous and the
@@ -52,13 +49,16 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
     public async Task<IReadOnlyList<WaitResult>> WaitAsync(IReadOnlyList<WaitTarget> targets, TimeSpan timeout, CancellationToken ct)
     {
         var states = targets.Select(t => new DeviceState(t)).ToList();
-        var caches = targets.Select(t => t.Namespace).Distinct(StringComparer.Ordinal)
+        // One informer (Kube/Informer.cs, the operator's) per (namespace, kind), its objects indexed by device.
+        var selector = StandardLabels.DeviceSelector(null);
+        var informers = targets.Select(t => t.Namespace).Distinct(StringComparer.Ordinal)
             .SelectMany(ns => Watched.Select(r => (ns, r)))
-            .ToDictionary(k => k, _ => new Dictionary<string, JsonObject>(StringComparer.Ordinal));
+            .ToDictionary(k => k, k => new Informer(cluster, k.r, k.ns, selector, Time)
+            {
+                InitialBackoff = TransientBackoff,
+                IndexBy = o => o["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? o["metadata"]?["name"]?.GetValue<string>(),
+            });
         var gate = new Lock();
-        // A namespace's devices are judged only once all three of its kinds have been listed (an informer's HasSynced):
-        // a VM that is not waited for must not first be announced as importing.
-        var synced = new HashSet<(string, ClusterResource)>();
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
@@ -72,7 +72,9 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         {
             lock (gate)
             {
-                if (!Watched.All(r => synced.Contains((ns, r))))
+                // A namespace's devices are judged only once all three of its kinds have been listed (HasSynced): a VM
+                // that is not waited for must not first be announced as importing.
+                if (!Watched.All(r => informers[(ns, r)].HasSynced))
                 {
                     return;
                 }
@@ -81,7 +83,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
                 IEnumerable<DeviceState> affected = device is null ? devices.Values : devices.TryGetValue(device, out var one) ? [one] : [];
                 foreach (var state in affected.Where(s => !s.Finished))
                 {
-                    Step(state, caches);
+                    Step(state, informers);
                     if (state.Finished)
                     {
                         remaining--;
@@ -113,15 +115,27 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             }
         }
 
-        var informers = caches.Keys.Select(k => InformAsync(k.ns, k.r, caches[k], gate, device =>
+        var running = new List<Task>();
+        foreach (var ((ns, resource), informer) in informers)
         {
-            lock (gate)
+            informer.Changed += (_, obj) => Evaluate(ns, obj["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? obj["metadata"]?["name"]?.GetValue<string>());
+            // A list the cluster refuses (403) or a cluster that does not answer fails the namespace's devices; 429 and
+            // 5xx (still, after the client's retries) are waited out, the deadline bounds them.
+            informer.ListFailed += ex =>
             {
-                synced.Add(k);
-            }
+                if (ex is ClusterUnavailableException)
+                {
+                    Fail(ns, ex.Message);
+                }
+                else if (ex is ClusterApiException api && !RetryPolicy.IsTransient(api.Status))
+                {
+                    Fail(ns, $"cannot list {resource.DisplayName} in {ns}: {api.Message}");
+                }
+            };
+            running.Add(informer.RunAsync(stop.Token));
+            running.Add(WhenSyncedAsync(informer, () => Evaluate(ns, null), stop.Token));
+        }
 
-            Evaluate(k.ns, device);
-        }, Fail, stop.Token)).ToList();
         var warnings = WarnAboutAgentsAsync(states, gate, stop.Token);
         var timedOut = false;
         try
@@ -139,7 +153,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            foreach (var task in informers.Append(warnings))
+            foreach (var task in running.Append(warnings))
             {
                 try
                 {
@@ -164,15 +178,12 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
     }
 
     // One device's next stage from what the watches have seen; announced when it changes.
-    private void Step(DeviceState state, Dictionary<(string, ClusterResource), Dictionary<string, JsonObject>> caches)
+    private void Step(DeviceState state, Dictionary<(string, ClusterResource), Informer> informers)
     {
         var t = state.Target;
-        var dvs = caches[(t.Namespace, ClusterResource.DataVolume)].Values
-            .Where(dv => dv["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() == t.Device)
-            .OrderBy(dv => dv["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal)
-            .ToList();
-        var vm = caches[(t.Namespace, ClusterResource.VirtualMachine)].GetValueOrDefault(t.Device);
-        var vmi = caches[(t.Namespace, ClusterResource.VirtualMachineInstance)].GetValueOrDefault(t.Device);
+        var dvs = informers[(t.Namespace, ClusterResource.DataVolume)].ByIndex(t.Device);
+        var vm = informers[(t.Namespace, ClusterResource.VirtualMachine)].Get(t.Namespace, t.Device);
+        var vmi = informers[(t.Namespace, ClusterResource.VirtualMachineInstance)].Get(t.Namespace, t.Device);
         var readiness = DeviceReadiness.Of(t.Device, vm, vmi, dvs, t.DataVolumes, t.ReplacedVmi);
         switch (readiness.Stage)
         {
@@ -236,80 +247,9 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         }
     }
 
-    // A list-and-watch loop over one (namespace, kind), keeping its cache current (client-go's informer, reduced).
-    // changed(null) after a list, changed(device) after an event about one device's object.
-    private async Task InformAsync(string ns, ClusterResource resource, Dictionary<string, JsonObject> cache, Lock gate,
-        Action<string?> changed, Action<string, string> fail, CancellationToken ct)
+    private static async Task WhenSyncedAsync(Informer informer, Action synced, CancellationToken ct)
     {
-        var selector = StandardLabels.DeviceSelector(null);
-        while (!ct.IsCancellationRequested)
-        {
-            ObjectList list;
-            try
-            {
-                list = await cluster.ListAsync(resource, ns, selector, null, ct).ConfigureAwait(false);
-            }
-            catch (ClusterApiException ex) when (!RetryPolicy.IsTransient(ex.Status))
-            {
-                fail(ns, $"cannot list {resource.DisplayName} in {ns}: {ex.Message}");
-                return;
-            }
-            catch (ClusterApiException)
-            {
-                // Still 429 or 5xx after the client's retries: back off and list again; the deadline bounds it.
-                await Task.Delay(TransientBackoff, Time, ct).ConfigureAwait(false);
-                continue;
-            }
-            catch (ClusterUnavailableException ex)
-            {
-                fail(ns, ex.Message);
-                return;
-            }
-
-            lock (gate)
-            {
-                cache.Clear();
-                foreach (var item in list.Items)
-                {
-                    cache[item["metadata"]!["name"]!.GetValue<string>()] = item;
-                }
-            }
-
-            changed(null);
-            try
-            {
-                await foreach (var e in cluster.WatchAsync(resource, ns, selector, null, list.ResourceVersion, ct).ConfigureAwait(false))
-                {
-                    var name = e.Item["metadata"]?["name"]?.GetValue<string>();
-                    if (name is null || e.Type == "Bookmark")
-                    {
-                        continue;
-                    }
-
-                    lock (gate)
-                    {
-                        if (e.Type == "Deleted")
-                        {
-                            cache.Remove(name);
-                        }
-                        else
-                        {
-                            cache[name] = e.Item;
-                        }
-                    }
-
-                    changed(e.Item["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? name);
-                }
-            }
-            catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.Gone)
-            {
-                // The version we watched from was compacted away: relist.
-            }
-            catch (ClusterApiException ex) when (RetryPolicy.IsTransient(ex.Status))
-            {
-                // 429, 5xx and 504 on a watch are what a busy or HA control plane answers: back off, then relist.
-                await Task.Delay(TransientBackoff, Time, ct).ConfigureAwait(false);
-            }
-        }
+        await informer.WaitForSyncAsync(ct).ConfigureAwait(false);
+        synced();
     }
 }

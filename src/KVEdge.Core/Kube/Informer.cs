@@ -83,21 +83,31 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
         }
     }
 
+    /// <summary>
+    /// Told of each list that failed (after the client's own retries), before the informer backs off and lists again
+    /// (client-go's SetWatchErrorHandler): a caller that cannot wait for a list that will never be allowed (403) stops here.
+    /// </summary>
+    public event Action<Exception>? ListFailed;
+
+    /// <summary>The first backoff after a failed list or a watch error; it doubles up to 30 s.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Lists and watches until <paramref name="ct"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = InitialBackoff;
         while (!ct.IsCancellationRequested)
         {
             string? version;
             try
             {
                 version = await RelistAsync(ct).ConfigureAwait(false);
-                backoff = TimeSpan.FromMilliseconds(100);
+                backoff = InitialBackoff;
             }
             catch (Exception ex) when (ex is ClusterApiException or ClusterUnavailableException && !ct.IsCancellationRequested)
             {
-                // client-go's reflector backs off (800 ms to 30 s, jittered); here 100 ms doubling to 30 s.
+                ListFailed?.Invoke(ex);
+                // client-go's reflector backs off (800 ms to 30 s, jittered); here InitialBackoff doubling to 30 s.
                 await Task.Delay(backoff, _clock, ct).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
                 continue;
@@ -121,8 +131,15 @@ public sealed class Informer(IClusterClient cluster, ClusterResource resource, s
                         Apply(e.Type, e.Item);
                     }
                 }
-                catch (ClusterApiException ex) when (ex.Status == HttpStatusCode.Gone || !ct.IsCancellationRequested)
+                catch (ClusterApiException ex) when (ex.Status == HttpStatusCode.Gone)
                 {
+                    // The version watched from was compacted away: list again at once.
+                    break;
+                }
+                catch (ClusterApiException) when (!ct.IsCancellationRequested)
+                {
+                    // 429 or 5xx on a watch is what a busy or HA control plane answers: back off, then list again.
+                    await Task.Delay(backoff, _clock, ct).ConfigureAwait(false);
                     break;
                 }
                 catch (ClusterUnavailableException) when (!ct.IsCancellationRequested)

@@ -196,6 +196,22 @@ public sealed class InstallActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Wait_stops_at_once_with_the_reason_when_the_cluster_refuses_to_list_what_it_watches()
+    {
+        // A user allowed to apply but not to list VMIs (a namespaced Role without them): the wait cannot ever see the
+        // device run, so it says why now instead of at the deadline.
+        _cluster.Server.Faults.When(r => r.Method == "GET" && r.Path.EndsWith("/virtualmachineinstances", StringComparison.Ordinal) && !r.IsWatch,
+            new Fault.Status(HttpStatusCode.Forbidden, "Forbidden"), times: 100);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(60)));
+        Assert.False(outcome.Succeeded);
+        Assert.False(outcome.TimedOut);
+        Assert.Contains("cannot list", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("factory-a", outcome.Error, StringComparison.Ordinal);
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Wait_follows_the_import_then_Ready_then_the_guest_agent()
     {
         _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(200);

@@ -33,6 +33,43 @@ public sealed class InformerTests
     }
 
     [Fact]
+    public async Task A_refused_list_is_told_and_listed_again_until_it_is_allowed()
+    {
+        await using var cluster = await ContractCluster.StartAsync();
+        using var client = cluster.Client();
+        await client.ApplyAsync(ClusterResource.ConfigMap, ConfigMap("a-config", "a", "v"), new ApplyOptions("test", Force: true, DryRun: false), CancellationToken.None);
+        cluster.Server.Faults.When(r => r.Method == "GET" && r.Path.EndsWith("/configmaps", StringComparison.Ordinal) && !r.IsWatch,
+            new Fault.Status(System.Net.HttpStatusCode.Forbidden, "Forbidden"), times: 2);
+
+        var informer = new Informer(client, ClusterResource.ConfigMap, "factory-a", null) { InitialBackoff = TimeSpan.FromMilliseconds(10) };
+        var failures = new List<Exception>();
+        informer.ListFailed += ex =>
+        {
+            lock (failures)
+            {
+                failures.Add(ex);
+            }
+        };
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => informer.RunAsync(stop.Token));
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal("a-config", Assert.Single(informer.List())["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Equal(System.Net.HttpStatusCode.Forbidden, Assert.IsType<ClusterApiException>(f).Status));
+        Assert.Equal(3, informer.Requests.Lists);
+        await stop.CancelAsync();
+        try
+        {
+            await running;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping is a cancellation.
+        }
+    }
+
+    [Fact]
     public async Task The_index_follows_adds_relabels_and_deletes_and_every_object_is_transformed()
     {
         await using var cluster = await ContractCluster.StartAsync();
