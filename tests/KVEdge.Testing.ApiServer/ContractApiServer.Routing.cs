@@ -37,11 +37,15 @@ public sealed partial class ContractApiServer
         }
 
         // Authentication (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#putting-a-bearer-token-in-a-request).
-        if (request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        var bearer = request.Headers.Authorization.ToString();
+        ServiceAccountGrant? account = null;
+        if (bearer != $"Bearer {Token}" && !(bearer.StartsWith("Bearer ", StringComparison.Ordinal) && ServiceAccounts.TryGetValue(bearer["Bearer ".Length..], out account)))
         {
             await WriteAsync(context, HttpStatusCode.Unauthorized, new ApiError(HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ToStatus());
             return;
         }
+
+        Caller.Value = account;
 
         try
         {
@@ -118,14 +122,14 @@ public sealed partial class ContractApiServer
 
         if (group == "subresources.kubevirt.io" && plural is "virtualmachineinstances" or "virtualmachines" && name is not null && subresource == "portforward")
         {
-            Authorize("get", plural == "virtualmachines" ? ResourceType.VirtualMachine : ResourceType.VirtualMachineInstance, ns, subresource);
+            Authorize("get", plural == "virtualmachines" ? ResourceType.VirtualMachine : ResourceType.VirtualMachineInstance, ns, subresource, name, group);
             await PortForwardAsync(context, ns!, name, segments.Length > rest + 3 ? segments[rest + 3] : null, segments.Length > rest + 4 ? segments[rest + 4] : "tcp");
             return;
         }
 
         if (group == "subresources.kubevirt.io" && plural == "virtualmachines" && name is not null && subresource is "restart" or "start" or "stop")
         {
-            Authorize("update", ResourceType.VirtualMachine, ns, subresource);
+            Authorize("update", ResourceType.VirtualMachine, ns, subresource, name, group);
             await VmActionAsync(context, ns!, name, subresource!);
             return;
         }

@@ -64,8 +64,34 @@ public sealed partial class ContractApiServer : IAsyncDisposable
         !Denied.Contains($"{verb} {resource}") && !Denied.Contains($"{verb} {resource} in {ns}")
         && (NamespaceScope is null ? ns is not null || ClusterScope : ns == NamespaceScope);
 
-    private void Authorize(string verb, ResourceType type, string? ns, string? subresource = null, string? name = null)
+    /// <summary>
+    /// Service accounts by bearer token: a request with one of these tokens is that account's, authorised by its RBAC
+    /// rules alone (<see cref="ServiceAccountGrant"/>), subresources by their own name ("edgedevices/status") as the API
+    /// server authorises them. The test user's token is the one of <see cref="WriteKubeconfig"/>.
+    /// </summary>
+    public Dictionary<string, ServiceAccountGrant> ServiceAccounts { get; } = new(StringComparer.Ordinal);
+
+    // The service account of the request being served (null: the test user).
+    private static readonly AsyncLocal<ServiceAccountGrant?> Caller = new();
+
+    private void Authorize(string verb, ResourceType type, string? ns, string? subresource = null, string? name = null, string? group = null)
     {
+        if (Caller.Value is { } account)
+        {
+            var scopeNs = type.Namespaced ? ns : type.Plural == "namespaces" ? name : null;
+            // A create, list or watch names no object, so a rule with resourceNames never allows one.
+            var named = verb is "create" or "list" or "watch" ? null : name;
+            if (!account.Allows(verb, group ?? type.Group, type.Plural, subresource, scopeNs, named))
+            {
+                var full = type.Plural + (subresource is null ? "" : "/" + subresource);
+                var where = scopeNs is not null ? $"in the namespace \"{scopeNs}\"" : "at the cluster scope";
+                throw new ApiError(HttpStatusCode.Forbidden, "Forbidden",
+                    $"{type.Key} is forbidden: User \"{account.User}\" cannot {verb} resource \"{full}\" in API group \"{group ?? type.Group}\" {where}");
+            }
+
+            return;
+        }
+
         var resource = type.Plural + (subresource is null or "status" ? "" : "/" + subresource);
         // A request for one namespace by name carries that namespace as its namespace attribute, so a Role in it may grant
         // reading it (apiserver pkg/endpoints/request/requestinfo.go, v1.35: "/namespaces/{namespace}" sets Namespace).
@@ -120,8 +146,9 @@ public sealed partial class ContractApiServer : IAsyncDisposable
         Interlocked.Exchange(ref _requestCount, 0);
     }
 
-    /// <summary>A kubeconfig file for this server (context "contract", namespace <paramref name="ns"/>).</summary>
-    public string WriteKubeconfig(string path, string ns = "default")
+    /// <summary>A kubeconfig file for this server (context "contract", namespace <paramref name="ns"/>), as the test user
+    /// or, with <paramref name="token"/>, as one of <see cref="ServiceAccounts"/>.</summary>
+    public string WriteKubeconfig(string path, string ns = "default", string token = Token)
     {
         File.WriteAllText(path, $"""
             apiVersion: v1
@@ -134,7 +161,7 @@ public sealed partial class ContractApiServer : IAsyncDisposable
             users:
             - name: tester
               user:
-                token: {Token}
+                token: {token}
             contexts:
             - name: contract
               context:

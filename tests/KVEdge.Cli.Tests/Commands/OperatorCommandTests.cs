@@ -57,11 +57,14 @@ public sealed class OperatorCommandTests : IAsyncLifetime
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    private (Process Process, StringBuilder Log) StartOperator(params string[] extra)
+    private (Process Process, StringBuilder Log) StartOperator(params string[] extra) =>
+        StartOperatorWith(["operator", "--kubeconfig", _cluster.Kubeconfig, "--resync", "1m", .. extra]);
+
+    private (Process Process, StringBuilder Log) StartOperatorWith(IEnumerable<string> args)
     {
         var kvedge = Path.Combine(AppContext.BaseDirectory, "kvedge.dll");
         var psi = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "--default-signal=TERM", "dotnet", kvedge, "operator", "--kubeconfig", _cluster.Kubeconfig, "--resync", "1m" }.Concat(extra))
+        foreach (var a in new[] { "--default-signal=TERM", "dotnet", kvedge }.Concat(args))
         {
             psi.ArgumentList.Add(a);
         }
@@ -151,6 +154,55 @@ public sealed class OperatorCommandTests : IAsyncLifetime
         await process.WaitForExitAsync(deadline.Token);
         Assert.True(process.ExitCode == 0, Text(log));
         Assert.Contains("stopped", Text(log), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_operator_runs_with_the_charts_own_args_and_RBAC_and_nothing_more()
+    {
+        // The chart as helm v4 renders it for release kvedge-operator in kvedge-system: its ClusterRole bound cluster-wide,
+        // its leader-election Role in kvedge-system, its container's args. The operator calls with a service account's
+        // token that the contract server authorises by those rules alone, as the API server's RBAC authorizer would.
+        var helm = ExternalTool.Require("helm", Path.Combine(RepoPaths.Root, ".tools", "helm", "helm"));
+        var rendered = ExternalTool.Run(helm, ["template", "kvedge-operator", Path.Combine(RepoPaths.Root, "deploy", "helm", "kvedge-operator"), "-n", "kvedge-system"]);
+        Ok(rendered);
+        var objects = YamlToJson.ParseAll(rendered.StdOut);
+        var rules = new List<(string?, RbacRule)>();
+        foreach (var role in objects.Where(o => o["kind"]?.GetValue<string>() is "ClusterRole" or "Role"))
+        {
+            var scope = role["kind"]!.GetValue<string>() == "Role" ? role["metadata"]!["namespace"]!.GetValue<string>() : null;
+            rules.AddRange(role["rules"]!.AsArray().Select(r => (scope, RbacRule.FromJson(r!))));
+        }
+
+        Assert.Contains(rules, r => r.Item1 is null);
+        Assert.Contains(rules, r => r.Item1 == "kvedge-system");
+        _cluster.Server.ServiceAccounts["operator-sa-token"] = new ServiceAccountGrant("kvedge-system", "kvedge-operator", rules);
+        _cluster.Server.Seed(ContractCluster.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"kvedge-system"},"status":{"phase":"Active"}}"""));
+        var kubeconfig = _cluster.Server.WriteKubeconfig(Path.Combine(Path.GetDirectoryName(_cluster.Kubeconfig)!, "operator-sa.kubeconfig"), "kvedge-system", "operator-sa-token");
+
+        var container = objects.Single(o => o["kind"]?.GetValue<string>() == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>())
+            .Where(a => !a.StartsWith("--metrics-bind-address=", StringComparison.Ordinal) && !a.StartsWith("--health-probe-bind-address=", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal("operator", args[0]);
+        Assert.Contains("--leader-elect", args);
+        var (_, log) = StartOperatorWith([.. args, "--kubeconfig", kubeconfig, "--metrics-bind-address", "0", "--health-probe-bind-address", "0"]);
+
+        // An administrator (the test user) installs the CRD and the fleet.
+        Ok(Kube("apply", "--server-side", "-f", Path.Combine(RepoPaths.Root, "deploy", "crds", "edgedevices.kvedge.io.yaml")));
+        Ok(Kube("wait", "--for=condition=Established", "crd/edgedevices.kvedge.io", "--timeout=30s"));
+        Ok(Kube("apply", "--server-side", "-f", Path.Combine(RepoPaths.Root, "examples", "fleet.yaml")));
+        var wait = Kube("wait", "--for=condition=Ready", "edgedevice", "--all", "-n", "factory-a", "--timeout=60s");
+        Assert.True(wait.ExitCode == 0, wait.StdOut + wait.StdErr + "\n" + Text(log));
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.Lease, "kvedge-system", "kvedge-operator"));
+
+        // A deleted EdgeDevice: its finalizer taken off by the operator, its data disk kept.
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "press-01-data"));
+        Ok(Kube("delete", "edgedevice", "press-01", "-n", "factory-a", "--wait=false"));
+        await UntilAsync(() => _cluster.Server.Store.Read(EdgeDevices, "factory-a", "press-01") is null, TimeSpan.FromSeconds(30), () => Text(log));
+        // The VM goes with its owner (the garbage collector's part, which this server does not play); the data disk has none.
+        Assert.Contains(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "press-01")!["metadata"]!["ownerReferences"]!.AsArray(), o => o!["kind"]!.GetValue<string>() == "EdgeDevice");
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "press-01-data")!["metadata"]!["ownerReferences"]);
+        Assert.DoesNotContain("forbidden", Text(log), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
