@@ -13,7 +13,10 @@ internal sealed class ImageCommand(ICliConsole console, ImageOptions image) : Cl
     public static Command Create(ICliConsole console)
     {
         var image = new ImageOptions();
-        return new Command("image", "KubeVirt containerDisk images.") { new ImageCommand(console, image).Build(), new BakeCommand(console, image).Build() };
+        return new Command("image", "KubeVirt containerDisk images, and the operator's image.")
+        {
+            new ImageCommand(console, image).Build(), new BakeCommand(console, image).Build(), new OperatorImageCommand(console, image).Build(),
+        };
     }
 
     protected override Command Define()

@@ -25,6 +25,33 @@ public static class OperatorImage
     /// <summary>One file of the image: where it is read from and where it goes (absolute in the image).</summary>
     public sealed record File(string Source, string ImagePath, bool Executable);
 
+    // The entry point every .NET apphost calls in hostfxr, kept reversed: written out, this very check would put the
+    // string into the NativeAOT kvedge and refuse it.
+    private static readonly byte[] ApphostMarker = System.Text.Encoding.ASCII.GetBytes(new string("ofniputrats_niam_rxftsoh".Reverse().ToArray()));
+
+    /// <summary>
+    /// Why <paramref name="binary"/> cannot be the operator image's /kvedge, or null: it must be an ELF executable that
+    /// carries its runtime (NativeAOT). A .NET apphost (a framework-dependent or single-file build) calls into hostfxr,
+    /// which it loads from an installed .NET, and an image with no base has none.
+    /// </summary>
+    public static string? CheckBinary(string binary)
+    {
+        if (!System.IO.File.Exists(binary))
+        {
+            return $"{Diagnostics.DisplayText.Quote(binary)} does not exist";
+        }
+
+        var bytes = System.IO.File.ReadAllBytes(binary);
+        if (bytes.Length < 4 || bytes[0] != 0x7f || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
+        {
+            return $"{Diagnostics.DisplayText.Quote(binary)} is not an ELF executable: give the NativeAOT kvedge (scripts/build-native.sh, or a release download)";
+        }
+
+        return bytes.AsSpan().IndexOf(ApphostMarker) >= 0
+            ? $"{Diagnostics.DisplayText.Quote(binary)} is a .NET apphost that needs an installed .NET runtime, not the NativeAOT kvedge the image carries (scripts/build-native.sh, or a release download)"
+            : null;
+    }
+
     /// <summary>
     /// The binary and every shared library it and <see cref="OpenedAtRunTime"/> need, as the machine's loader resolves
     /// them (ldd, and ldconfig for the ones opened by name), each at the path the loader looks for it.

@@ -153,4 +153,28 @@ public sealed class ImagePushTests : IDisposable
         Assert.Contains(": 0 bytes uploaded, 2 blob(s) already there", second.Err, StringComparison.Ordinal);
         Assert.Equal(first.Out, second.Out); // same manifest digest
     }
+
+    [Fact]
+    public void Image_operator_refuses_a_binary_that_is_not_a_NativeAOT_kvedge_and_says_everything_at_once()
+    {
+        // In-process here, so on the .NET runtime: not the binary the image carries.
+        var (code, c) = TestConsole.Run("image", "operator", "--tag", "registry.example.com/kvedge/kvedge-operator:1", "--push");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("--binary: this kvedge runs on the .NET runtime", c.Err, StringComparison.Ordinal);
+
+        // The apphost next to kvedge.dll loads an installed .NET; a text file is no executable; and no destination.
+        var apphost = Path.Combine(AppContext.BaseDirectory, "kvedge");
+        (code, c) = TestConsole.Run("image", "operator", "--binary", apphost, "--tag", "registry.example.com/kvedge/kvedge-operator:1");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("is a .NET apphost that needs an installed .NET runtime", c.Err, StringComparison.Ordinal);
+        Assert.Contains("give --oci-layout DIR, --push, or both", c.Err, StringComparison.Ordinal);
+
+        var notes = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(notes, "not a binary");
+        (code, c) = TestConsole.Run("image", "operator", "--binary", notes, "--tag", "registry.example.com/kvedge/kvedge-operator:1", "--oci-layout", Path.Combine(_dir, "layout"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("is not an ELF executable", c.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "layout")));
+        Assert.Empty(c.Out);
+    }
 }

@@ -45,6 +45,21 @@ public sealed class OperatorImageTests : IClassFixture<NativeBinaryTests.Binary>
     }
 
     [Fact]
+    public void Kvedge_image_operator_pushes_the_image_of_itself_with_the_same_digest()
+    {
+        using var registry = new LocalRegistry();
+        var expected = OperatorImage.Build(OperatorImage.FilesFor(_binary), Path.Combine(_folder, "expected"), "cli", OperatorImage.RuntimeArchitecture).Manifest.Digest;
+        var layout = Path.Combine(_folder, "cli-layout");
+        var run = ExternalTool.Run(_binary, ["image", "operator", "--tag", $"{registry.Host}/kvedge/kvedge-operator:cli", "--push", "--plain-http", "--oci-layout", layout], timeoutSeconds: 120);
+        Ok(run, "kvedge image operator");
+        Assert.Equal($"{registry.Host}/kvedge/kvedge-operator@{expected}\n", run.StdOut);
+        Assert.True(File.Exists(Path.Combine(layout, "index.json")));
+        var inspect = ExternalTool.Run(ExternalTool.Require("skopeo"), ["inspect", "--tls-verify=false", $"docker://{registry.Host}/kvedge/kvedge-operator:cli"], timeoutSeconds: 60);
+        Ok(inspect, "skopeo inspect");
+        Assert.Equal(expected, JsonNode.Parse(inspect.StdOut)!["Digest"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Pushed_fetched_and_unpacked_it_runs_the_operator_from_its_own_files()
     {
         var files = OperatorImage.FilesFor(_binary);
