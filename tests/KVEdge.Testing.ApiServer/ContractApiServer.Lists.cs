@@ -23,10 +23,28 @@ public sealed partial class ContractApiServer
         await context.Response.WriteAsync(head[..^1] + ",\"items\":[", context.RequestAborted);
         for (var i = 0; i < items.Count; i++)
         {
-            await context.Response.WriteAsync(i == 0 ? items[i] : "," + items[i], context.RequestAborted);
+            var item = type.IsBuiltIn ? WithoutTypeMeta(items[i], type) : items[i];
+            await context.Response.WriteAsync(i == 0 ? item : "," + item, context.RequestAborted);
         }
 
         await context.Response.WriteAsync("]}", context.RequestAborted);
+    }
+
+    // The API server leaves apiVersion and kind out of each item of a built-in type's list (the list itself carries
+    // them); a custom resource's items, served as unstructured objects, keep theirs. A GET or a watch event has them.
+    // (kubernetes/kubernetes#3030, open as of v1.35: "the list API omits apiVersion and kind from the returned items".)
+    private static string WithoutTypeMeta(string json, ResourceType type)
+    {
+        var prefix = $"{{\"apiVersion\":\"{type.ApiVersion}\",\"kind\":\"{type.Kind}\",";
+        if (json.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return "{" + json[prefix.Length..];
+        }
+
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Remove("apiVersion");
+        node.Remove("kind");
+        return node.ToJsonString();
     }
 
     // Watches (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes): events after

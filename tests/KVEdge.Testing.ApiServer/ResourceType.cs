@@ -7,6 +7,9 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
 
     public string Key => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
+    /// <summary>A type the API server itself serves (core, apps, the *.k8s.io groups), not a custom resource's.</summary>
+    public bool IsBuiltIn => Group.Length == 0 || Group == "apps" || Group.EndsWith(".k8s.io", StringComparison.Ordinal);
+
     public static readonly ResourceType Secret = new("", "v1", "secrets", "Secret", true, false);
     public static readonly ResourceType ConfigMap = new("", "v1", "configmaps", "ConfigMap", true, false);
     public static readonly ResourceType Service = new("", "v1", "services", "Service", true, true);

@@ -79,6 +79,43 @@ public sealed class ContractServerTests : RawContractServerTest
     }
 
     [Fact]
+    public async Task A_built_in_lists_items_lack_apiVersion_and_kind_and_a_custom_resources_keep_them()
+    {
+        // kubernetes/kubernetes#3030: the list API omits apiVersion and kind from a built-in type's items.
+        await Raw.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a"), "factory-a");
+        await ApplyVm(Vm("vm"), "kvedge");
+
+        async Task<JsonObject> Get(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Raw.BaseUri, path));
+            if (Raw.Credentials is { } credentials)
+            {
+                await credentials.ProcessHttpRequestAsync(request, default);
+            }
+
+            using var response = await Raw.HttpClient.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        }
+
+        var configMaps = await Get("/api/v1/namespaces/factory-a/configmaps");
+        Assert.Equal("ConfigMapList", configMaps["kind"]!.GetValue<string>());
+        var item = configMaps["items"]!.AsArray().Single(i => i!["metadata"]!["name"]!.GetValue<string>() == "a")!.AsObject();
+        Assert.False(item.ContainsKey("kind"));
+        Assert.False(item.ContainsKey("apiVersion"));
+        Assert.Equal("ConfigMap", (await Get("/api/v1/namespaces/factory-a/configmaps/a"))["kind"]!.GetValue<string>());
+
+        var vms = await Get("/apis/kubevirt.io/v1/namespaces/factory-a/virtualmachines");
+        Assert.Equal("VirtualMachine", vms["items"]![0]!["kind"]!.GetValue<string>());
+        Assert.Equal("kubevirt.io/v1", vms["items"]![0]!["apiVersion"]!.GetValue<string>());
+
+        // What kvedge's own list reading makes of it: each item says what it is again.
+        using var client = Cluster.Client();
+        var listed = await client.ListAsync(KVEdge.Core.Kube.ClusterResource.ConfigMap, "factory-a", null, null, CancellationToken.None);
+        Assert.All(listed.Items, i => Assert.Equal(("v1", "ConfigMap"), (i["apiVersion"]!.GetValue<string>(), i["kind"]!.GetValue<string>())));
+    }
+
+    [Fact]
     public async Task Apply_needs_a_field_manager_creates_with_201_and_records_ownership()
     {
         await Fails(() => Raw.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(Vm("vm").ToJsonString(), V1Patch.PatchType.ApplyPatch),
