@@ -8,6 +8,9 @@ namespace KVEdge.Testing.ApiServer;
 /// <summary>Lists and watches: a list answered from cached JSON, a watch streamed from a resourceVersion.</summary>
 public sealed partial class ContractApiServer
 {
+    // The request's Fault.CutList, if it drew one.
+    private static readonly AsyncLocal<int?> CutListAfter = new();
+
     private async Task WriteListAsync(HttpContext context, ResourceType type, string? ns, string? labelSelector, string? fieldSelector)
     {
         var match = Selectors.Parse(labelSelector, fieldSelector);
@@ -23,6 +26,15 @@ public sealed partial class ContractApiServer
         await context.Response.WriteAsync(head[..^1] + ",\"items\":[", context.RequestAborted);
         for (var i = 0; i < items.Count; i++)
         {
+            if (CutListAfter.Value == i)
+            {
+                // What was sent reaches the client before the reset, which would otherwise discard it unread.
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(500, context.RequestAborted);
+                context.Abort();
+                return;
+            }
+
             var item = type.IsBuiltIn ? WithoutTypeMeta(items[i], type) : items[i];
             await context.Response.WriteAsync(i == 0 ? item : "," + item, context.RequestAborted);
         }

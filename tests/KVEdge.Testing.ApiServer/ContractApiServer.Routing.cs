@@ -34,6 +34,12 @@ public sealed partial class ContractApiServer
             case Fault.Latency latency:
                 await Task.Delay(latency.Delay, context.RequestAborted);
                 break;
+            case Fault.CutList cut:
+                CutListAfter.Value = cut.AfterItems;
+                break;
+            default:
+                CutListAfter.Value = null;
+                break;
         }
 
         // Authentication (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#putting-a-bearer-token-in-a-request).

@@ -15,7 +15,8 @@ namespace KVEdge.Testing.ApiServer;
 /// THE PROJECT'S CONTRACT TEST SERVER, NOT A CLUSTER. An in-process HTTP server on 127.0.0.1 that speaks the
 /// Kubernetes REST API for the resources kvedge uses, so the real KubernetesClient can be driven against it. It enforces
 /// the API server behaviour kvedge relies on, each rule citing the Kubernetes documentation it follows; it does not run
-/// admission webhooks, RBAC (beyond a configurable SelfSubjectAccessReview answer), or a scheduler. Its
+/// admission webhooks or a scheduler, and its RBAC is a configurable role for the test user and rule matching for a
+/// service account's token (<see cref="ServiceAccounts"/>), without aggregation or escalation checks. Its
 /// <see cref="Simulator"/> plays the KubeVirt and CDI controllers where a test needs them.
 /// </summary>
 public sealed partial class ContractApiServer : IAsyncDisposable

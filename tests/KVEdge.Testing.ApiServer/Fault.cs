@@ -15,6 +15,10 @@ public abstract record Fault
     /// <summary>Close the connection without an answer.</summary>
     public sealed record Drop : Fault;
 
+    /// <summary>A list answered with its first <paramref name="AfterItems"/> items, then the connection closed mid-answer
+    /// (an API server restarting, a load balancer's idle timeout): the client has part of a list and an I/O error.</summary>
+    public sealed record CutList(int AfterItems) : Fault;
+
     /// <summary>Answer normally, but only after this long.</summary>
     public sealed record Latency(TimeSpan Delay) : Fault;
 }

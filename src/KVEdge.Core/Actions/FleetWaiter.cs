@@ -4,8 +4,8 @@ using KVEdge.Core.Spec;
 namespace KVEdge.Core.Actions;
 
 /// <summary>
-/// Waits for a whole fleet at once, by watching (not polling): one list-and-watch (the operator's <see cref="Informer"/>) per (namespace, kind) for the
-/// DataVolumes, VirtualMachines and VirtualMachineInstances of kvedge's devices, however many devices there are, and one
+/// Waits for a whole fleet at once, by watching (not polling): one list-and-watch (the operator's <see cref="Informer"/>)
+/// per (namespace, kind) for the DataVolumes, VirtualMachines and VirtualMachineInstances of kvedge's devices, however many devices there are, and one
 /// deadline for all of them (helm's --timeout is for the release, not per object). Each device goes through its stages:
 /// the imports succeed, the instance runs (after a restart, a new one, since KubeVirt's restart is asynchronous and the
 /// old one stays for a while), the guest agent connects (VMI condition AgentConnected), and IoT Edge is healthy (the
@@ -56,7 +56,7 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
             .ToDictionary(k => k, k => new Informer(cluster, k.r, k.ns, selector, Time)
             {
                 InitialBackoff = TransientBackoff,
-                IndexBy = o => o["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? o["metadata"]?["name"]?.GetValue<string>(),
+                IndexBy = StandardLabels.DeviceOf,
             });
         var gate = new Lock();
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,7 +118,8 @@ public sealed class FleetWaiter(IClusterClient cluster, IInstallReporter reporte
         var running = new List<Task>();
         foreach (var ((ns, resource), informer) in informers)
         {
-            informer.Changed += (_, obj) => Evaluate(ns, obj["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>() ?? obj["metadata"]?["name"]?.GetValue<string>());
+            // Every watched object carries its device's label (the informers select on it).
+            informer.Changed += (_, obj) => Evaluate(ns, StandardLabels.DeviceOf(obj));
             // A list the cluster refuses (403) or a cluster that does not answer fails the namespace's devices; 429 and
             // 5xx (still, after the client's retries) are waited out, the deadline bounds them.
             informer.ListFailed += ex =>

@@ -25,13 +25,11 @@ public static class ImageBuildAction
         }.OfType<string>().ToList();
     }
 
-    public static async Task<ImageBuildResult> RunAsync(ImageBuildOptions options, IImageReporter reporter, CancellationToken ct)
+    public static Task<ImageBuildResult> RunAsync(ImageBuildOptions options, IImageReporter reporter, CancellationToken ct)
     {
         var (probed, reference) = (options.Disk, options.Reference);
-        var temporary = options.LayoutDir is null;
-        var layoutDir = options.LayoutDir ?? Directory.CreateTempSubdirectory("kvedge-image-").FullName;
         var cache = new LayerCache(options.CacheDir);
-        try
+        return ImagePublishing.RunAsync(reference, options.LayoutDir, async (layoutDir, temporary) =>
         {
             reporter.Line($"building {reference} from {probed.Format} disk {probed.Path} ({probed.Size:N0} bytes)");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
@@ -79,22 +77,7 @@ public static class ImageBuildAction
                 reporter.Line($"pushed {reference}: {pushed.UploadedBytes + streamed:N0} bytes uploaded, {skipped} blob(s) already there, {pushed.BlobsMounted} mounted");
             }
 
-            return new ImageBuildResult($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}", null);
-        }
-        catch (RegistryException ex)
-        {
-            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"push failed: {ex.Message}"));
-        }
-        catch (HttpRequestException ex)
-        {
-            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"cannot reach {reference.Registry}: {ex.Message}"));
-        }
-        finally
-        {
-            if (temporary)
-            {
-                Directory.Delete(layoutDir, recursive: true);
-            }
-        }
+            return image;
+        });
     }
 }

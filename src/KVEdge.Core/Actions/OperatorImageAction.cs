@@ -24,20 +24,18 @@ public static class OperatorImageAction
     public static async Task<ImageBuildResult> RunAsync(OperatorImageOptions options, IImageReporter reporter, CancellationToken ct)
     {
         var reference = options.Reference;
-        var temporary = options.LayoutDir is null;
-        var layoutDir = options.LayoutDir ?? Directory.CreateTempSubdirectory("kvedge-operator-image-").FullName;
+        IReadOnlyList<OperatorImage.File> files;
         try
         {
-            IReadOnlyList<OperatorImage.File> files;
-            try
-            {
-                files = OperatorImage.FilesFor(options.Binary);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or System.ComponentModel.Win32Exception)
-            {
-                return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, ex.Message));
-            }
+            files = OperatorImage.FilesFor(options.Binary);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or System.ComponentModel.Win32Exception)
+        {
+            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, ex.Message));
+        }
 
+        return await ImagePublishing.RunAsync(reference, options.LayoutDir, async (layoutDir, temporary) =>
+        {
             reporter.Line($"building {reference} from {options.Binary}: {files.Count} files ({string.Join(", ", files.Select(f => f.ImagePath))})");
             var image = OperatorImage.Build(files, layoutDir, reference.Tag, OperatorImage.RuntimeArchitecture);
             reporter.Line($"layer {image.Layer.Digest} ({image.Layer.Size:N0} bytes compressed)");
@@ -55,22 +53,7 @@ public static class OperatorImageAction
                 reporter.Line($"pushed {reference}: {pushed.UploadedBytes:N0} bytes uploaded, {pushed.BlobsSkipped} blob(s) already there");
             }
 
-            return new ImageBuildResult($"{reference.Registry}/{reference.Repository}@{image.Manifest.Digest}", null);
-        }
-        catch (RegistryException ex)
-        {
-            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"push failed: {ex.Message}"));
-        }
-        catch (HttpRequestException ex)
-        {
-            return new ImageBuildResult(null, new ActionFailure(FailureKind.Failed, $"cannot reach {reference.Registry}: {ex.Message}"));
-        }
-        finally
-        {
-            if (temporary)
-            {
-                Directory.Delete(layoutDir, recursive: true);
-            }
-        }
+            return image;
+        }).ConfigureAwait(false);
     }
 }

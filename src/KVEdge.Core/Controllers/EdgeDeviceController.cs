@@ -491,7 +491,7 @@ public sealed class EdgeDeviceController
     // A rendered object's (or a VMI's) device, by its device label: its change is the device's to look at.
     private void Owner(JsonObject obj)
     {
-        if (DeviceOf(obj) is { } device)
+        if (StandardLabels.DeviceOf(obj) is { } device)
         {
             Queue.Add(Key(NamespaceOf(obj), device));
         }
@@ -501,9 +501,7 @@ public sealed class EdgeDeviceController
 
     private static string NameOf(JsonObject obj) => obj["metadata"]!["name"]!.GetValue<string>();
 
-    private static string? DeviceOf(JsonObject obj) => obj["metadata"]?["labels"]?[StandardLabels.Device]?.GetValue<string>();
-
-    private static string? DeviceKeyOf(JsonObject obj) => DeviceOf(obj) is { } device ? Key(NamespaceOf(obj), device) : null;
+    private static string? DeviceKeyOf(JsonObject obj) => StandardLabels.DeviceOf(obj) is { } device ? Key(NamespaceOf(obj), device) : null;
 
     private static string Key(string? ns, string name) => $"{ns}/{name}";
 

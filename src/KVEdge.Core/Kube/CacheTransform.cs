@@ -25,29 +25,23 @@ public static class CacheTransform
 
     /// <summary>Drops managedFields but for <paramref name="keepManager"/>'s; with <paramref name="digestLongStrings"/>, long strings become digests.</summary>
     public static Func<JsonElement, JsonElement> Compact(string? keepManager, bool digestLongStrings) => item =>
-    {
         // Rewritten token by token from the object's JSON rather than through nodes: an object read from a list has
         // not made its nodes, and making them for every object of a fleet is what this is meant to save.
-        var compact = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(compact))
-        {
-            Write(writer, item, keepManager, digestLongStrings, depth: 0, inMetadata: false);
-        }
-
-        var reader = new Utf8JsonReader(compact.WrittenSpan);
-        return JsonElement.ParseValue(ref reader);
-    };
+        Written(writer => Write(writer, item, keepManager, digestLongStrings, depth: 0, inMetadata: false));
 
     /// <summary>The object as it is: what an informer keeps when nothing is to be dropped (its JSON is already its own).</summary>
     public static JsonElement Freeze(JsonElement item) => item;
 
     /// <summary>A JsonObject (a watch event's object) as its own JSON, as a list's items come.</summary>
-    public static JsonElement ToElement(JsonObject obj)
+    public static JsonElement ToElement(JsonObject obj) => Written(writer => obj.WriteTo(writer));
+
+    // What a writer wrote, as a JsonElement over its own exact copy (ParseValue copies): nothing pooled is held.
+    private static JsonElement Written(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            obj.WriteTo(writer);
+            write(writer);
         }
 
         var reader = new Utf8JsonReader(buffer.WrittenSpan);

@@ -1,6 +1,5 @@
-using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace KVEdge.Core.Kube;
 
@@ -15,14 +14,6 @@ namespace KVEdge.Core.Kube;
 public static class ListReader
 {
     private const int InitialBuffer = 64 * 1024;
-
-    /// <summary>The whole list, each item a JsonObject (over its own JSON, made into nodes as it is read).</summary>
-    public static async Task<ObjectList> ReadAsync(Stream stream, ClusterResource resource, CancellationToken ct)
-    {
-        var items = new List<JsonObject>();
-        var version = await ReadEachAsync(stream, resource, item => items.Add(JsonObject.Create(item)!), ct).ConfigureAwait(false);
-        return new ObjectList(items, version);
-    }
 
     /// <summary>
     /// Hands each item to <paramref name="each"/> as it is read (its own detached JSON, which the callee may keep), with
@@ -153,35 +144,52 @@ public static class ListReader
         }
     }
 
-    // The item as its own JSON. The API server leaves apiVersion and kind out of a built-in list's items (a custom
-    // resource's keep them); they are written in front where missing, so a cached item says what it is.
+    // The item as its own JSON, parsed once. The API server leaves apiVersion and kind out of a built-in list's items (a
+    // custom resource's keep them): they are spliced in front where both are missing, so a cached item says what it is.
     private static JsonElement Detach(ReadOnlySpan<byte> json, ClusterResource resource)
     {
+        var (hasApiVersion, hasKind) = TypeMetaOf(json);
+        if (hasApiVersion && hasKind)
+        {
+            var reader = new Utf8JsonReader(json);
+            return JsonElement.ParseValue(ref reader);
+        }
+
+        List<string> members = [];
+        if (!hasApiVersion)
+        {
+            members.Add($"\"apiVersion\":\"{JsonEncodedText.Encode(resource.ApiVersion)}\"");
+        }
+
+        if (!hasKind)
+        {
+            members.Add($"\"kind\":\"{JsonEncodedText.Encode(resource.Kind)}\"");
+        }
+
+        var rest = json[(json.IndexOf((byte)'{') + 1)..];
+        // A comma before the item's own members, unless it has none.
+        var head = Encoding.UTF8.GetBytes("{" + string.Join(",", members) + (rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8) ? "" : ","));
+        var spliced = new byte[head.Length + rest.Length];
+        head.CopyTo(spliced, 0);
+        rest.CopyTo(spliced.AsSpan(head.Length));
+        var filledReader = new Utf8JsonReader(spliced);
+        return JsonElement.ParseValue(ref filledReader);
+    }
+
+    // Which of apiVersion and kind the item has, from its top-level property names (values skipped, nothing allocated).
+    private static (bool ApiVersion, bool Kind) TypeMetaOf(ReadOnlySpan<byte> json)
+    {
         var reader = new Utf8JsonReader(json);
-        var item = JsonElement.ParseValue(ref reader);
-        if (item.TryGetProperty("apiVersion", out _) && item.TryGetProperty("kind", out _))
+        reader.Read();
+        bool apiVersion = false, kind = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            return item;
+            apiVersion |= reader.ValueTextEquals("apiVersion"u8);
+            kind |= reader.ValueTextEquals("kind"u8);
+            reader.Read();
+            reader.Skip();
         }
 
-        var buffer = new ArrayBufferWriter<byte>(json.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("apiVersion", item.TryGetProperty("apiVersion", out var apiVersion) && apiVersion.ValueKind == JsonValueKind.String ? apiVersion.GetString() : resource.ApiVersion);
-            writer.WriteString("kind", item.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : resource.Kind);
-            foreach (var property in item.EnumerateObject())
-            {
-                if (!property.NameEquals("apiVersion") && !property.NameEquals("kind"))
-                {
-                    property.WriteTo(writer);
-                }
-            }
-
-            writer.WriteEndObject();
-        }
-
-        var filled = new Utf8JsonReader(buffer.WrittenSpan);
-        return JsonElement.ParseValue(ref filled);
+        return (apiVersion, kind);
     }
 }

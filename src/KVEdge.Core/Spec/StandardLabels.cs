@@ -38,6 +38,9 @@ public static class StandardLabels
     public static string DeviceSelector(string? device) =>
         $"{PartOf}={Manager},{Device}" + (device is null ? "" : $"={device}");
 
+    /// <summary>The device an object belongs to, by its device label (null when it has none).</summary>
+    public static string? DeviceOf(System.Text.Json.Nodes.JsonObject obj) => obj["metadata"]?["labels"]?[Device]?.GetValue<string>();
+
     /// <summary>The one label the Service selects on; it sits on the VM template, so the virt-launcher pod carries it.</summary>
     public static SortedDictionary<string, string> Selector(string device) =>
         new(StringComparer.Ordinal) { [Device] = device };

@@ -166,4 +166,32 @@ public sealed class FaultInjectionTests
 
         return all.ToJsonString();
     }
+
+    [Fact]
+    public async Task A_list_cut_off_mid_answer_is_retried_whole_only_before_an_item_was_handed_on()
+    {
+        await using var cluster = await ContractCluster.StartAsync();
+        using var client = cluster.Client();
+        for (var i = 0; i < 5; i++)
+        {
+            cluster.Server.Seed(ContractCluster.Parse($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-{{{i}}}","namespace":"factory-a"},"data":{"k":"v"}}"""));
+        }
+
+        bool IsList(RecordedRequest r) => r.Method == "GET" && r.Path.EndsWith("/configmaps", StringComparison.Ordinal) && !r.IsWatch;
+
+        // Cut before the first item: nothing was handed on, so the client's retry reads the whole list again.
+        cluster.Server.Faults.When(IsList, new Fault.CutList(0), times: 1);
+        var whole = await client.ListAsync(ClusterResource.ConfigMap, "factory-a", null, null, CancellationToken.None);
+        Assert.Equal(5, whole.Items.Count);
+        Assert.Equal(2, cluster.Server.Requests.Count(IsList));
+
+        // Cut after two items: those two are already in the caller's hands, so a retry would give them twice; it is an
+        // error instead, and the caller lists again (the informer does).
+        cluster.Server.Faults.When(IsList, new Fault.CutList(2), times: 1);
+        var seen = new List<string>();
+        var error = await Assert.ThrowsAsync<ClusterUnavailableException>(() => client.ListEachAsync(ClusterResource.ConfigMap, "factory-a", null, null,
+            item => seen.Add(item.GetProperty("metadata").GetProperty("name").GetString()!), CancellationToken.None));
+        Assert.Contains("after 2 items", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["cm-0", "cm-1"], seen);
+    }
 }

@@ -17,6 +17,14 @@ public sealed class ListReaderTests
             base.ReadAsync(buffer[..Math.Min(buffer.Length, _random.Next(1, 9))], cancellationToken);
     }
 
+    // The whole list as the cluster client collects it: every item handed on, made a JsonObject.
+    private static async Task<(List<JsonObject> Items, string? Version)> ReadAll(Stream stream, ClusterResource resource)
+    {
+        var items = new List<JsonObject>();
+        var version = await ListReader.ReadEachAsync(stream, resource, item => items.Add(JsonObject.Create(item)!), CancellationToken.None);
+        return (items, version);
+    }
+
     private static string List(int items, int valueLength, bool metadataLast) =>
         new JsonObject
         {
@@ -44,9 +52,9 @@ public sealed class ListReaderTests
     {
         var json = List(items, valueLength, metadataLast);
         var whole = JsonNode.Parse(json)!;
-        var list = await ListReader.ReadAsync(new Trickle(Encoding.UTF8.GetBytes(json), items + valueLength), ClusterResource.ConfigMap, CancellationToken.None);
+        var list = await ReadAll(new Trickle(Encoding.UTF8.GetBytes(json), items + valueLength), ClusterResource.ConfigMap);
 
-        Assert.Equal("4711", list.ResourceVersion);
+        Assert.Equal("4711", list.Version);
         Assert.Equal(items, list.Items.Count);
         for (var i = 0; i < items; i++)
         {
@@ -84,8 +92,18 @@ public sealed class ListReaderTests
     public async Task A_custom_resource_item_keeps_its_own_apiVersion_and_kind()
     {
         const string Json = """{"kind":"EdgeDeviceList","apiVersion":"kvedge.io/v1alpha1","metadata":{"resourceVersion":"7"},"items":[{"apiVersion":"kvedge.io/v1alpha1","kind":"EdgeDevice","metadata":{"name":"a"}}]}""";
-        var list = await ListReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(Json)), ClusterResource.EdgeDevice, CancellationToken.None);
+        var list = await ReadAll(new MemoryStream(Encoding.UTF8.GetBytes(Json)), ClusterResource.EdgeDevice);
         Assert.Equal("""{"apiVersion":"kvedge.io/v1alpha1","kind":"EdgeDevice","metadata":{"name":"a"}}""", Assert.Single(list.Items).ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("""{"items":[{}]}""", """{"apiVersion":"v1","kind":"ConfigMap"}""")]
+    [InlineData("""{"items":[ { "metadata" : {"name":"a"} } ]}""", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}""")]
+    [InlineData("""{"items":[{"kind":"ConfigMap","metadata":{"name":"a"}}]}""", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}""")]
+    public async Task A_missing_apiVersion_or_kind_is_spliced_in_whatever_the_item_looks_like(string json, string expected)
+    {
+        var list = await ReadAll(new MemoryStream(Encoding.UTF8.GetBytes(json)), ClusterResource.ConfigMap);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), Assert.Single(list.Items)), Assert.Single(list.Items).ToJsonString());
     }
 
     // Calls back before every read with where the stream is, 4 KB at a time.
@@ -103,5 +121,5 @@ public sealed class ListReaderTests
     [InlineData("{\"items\":[{\"metadata\":{\"name\":\"a\"}},]}")]
     [InlineData("")]
     public async Task A_cut_or_broken_answer_is_an_error_not_a_shorter_list(string json) =>
-        await Assert.ThrowsAnyAsync<JsonException>(() => ListReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), ClusterResource.ConfigMap, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<JsonException>(() => ReadAll(new MemoryStream(Encoding.UTF8.GetBytes(json)), ClusterResource.ConfigMap));
 }
