@@ -53,7 +53,7 @@ public sealed partial class ContractApiServer
 
     private static readonly AsyncLocal<string?> CurrentFieldValidation = new();
 
-    private void Validate(ResourceType type, JsonObject obj)
+    private void Validate(ResourceType type, JsonObject obj, JsonObject? old = null)
     {
         if (!ValidateSchemas)
         {
@@ -96,10 +96,40 @@ public sealed partial class ContractApiServer
             causes.AddRange(invalid.Count == 0 ? custom.RuleErrors(obj) : []);
         }
 
+        if (custom is not null && old is not null)
+        {
+            // Validation ratcheting (CRDValidationRatcheting, GA in Kubernetes v1.33: "ignores errors raised on
+            // unchanged fields of Custom Resources across UPDATE/PATCH requests"; KEP-4008,
+            // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-ratcheting):
+            // a custom resource stored before a rule existed can still be updated (its status, its finalizers) as long
+            // as the failing value stays as it was.
+            causes = [.. causes.Where(c => !Unchanged(old, obj, c.Item3))];
+        }
+
         if (causes.Count > 0)
         {
             throw ApiError.Invalid(type, obj["metadata"]!["name"]!.GetValue<string>(), causes);
         }
+    }
+
+    // Whether the value at a cause's field path ("spec.a.b", "#/spec.ports[0].name") is the same in both objects.
+    private static bool Unchanged(JsonObject old, JsonObject next, string path)
+    {
+        var segments = PathSegments(path.StartsWith("#/", StringComparison.Ordinal) ? path[2..] : path);
+        return segments.Count > 0 && At(old, segments) is { } before && JsonNode.DeepEquals(before, At(next, segments));
+    }
+
+    private static List<string> PathSegments(string path) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(path, @"[^.\[\]]+|\[\d+\]").Select(m => m.Value)];
+
+    private static JsonNode? At(JsonNode? node, IReadOnlyList<string> segments)
+    {
+        foreach (var segment in segments)
+        {
+            node = segment.StartsWith('[') ? (node as JsonArray)?.ElementAtOrDefault(int.Parse(segment[1..^1], CultureInfo.InvariantCulture)) : (node as JsonObject)?[segment];
+        }
+
+        return node;
     }
 
     // NJsonSchema names an unknown field "#/spec.template.spec.extra" (or "#/spec.ports[0].extra"): the field path.
@@ -111,7 +141,7 @@ public sealed partial class ContractApiServer
 
     private static void RemovePath(JsonObject obj, string path)
     {
-        var segments = System.Text.RegularExpressions.Regex.Matches(path, @"[^.\[\]]+|\[\d+\]").Select(m => m.Value).ToList();
+        var segments = PathSegments(path);
         JsonNode? node = obj;
         for (var i = 0; i < segments.Count - 1 && node is not null; i++)
         {

@@ -168,7 +168,7 @@ public sealed partial class ContractApiServer
         var type = stored.Type;
         ApplyDefaults(type, next);
         Admission.Admit(type, stored.Object, next);
-        Validate(type, next);
+        Validate(type, next, stored.Object);
         SetGeneration(stored.Object, next);
         var managers = stored.Managers.ToDictionary(m => m.Key, m => m.Value.Copy(), StringComparer.Ordinal);
         StructuredMerge.Update(stored.Object, next, type, managers, manager, status);
@@ -275,7 +275,7 @@ public sealed partial class ContractApiServer
             StructuredMerge.DropNulls(next);
             ApplyDefaults(type, next);
             Admission.Admit(type, stored?.Object, next);
-            Validate(type, next);
+            Validate(type, next, stored?.Object);
             SetGeneration(stored?.Object, next);
             if (stored is not null && IsNoOp(stored.Object, next) && ManagersEqual(stored.Managers, managers))
             {

@@ -225,6 +225,14 @@ public sealed class EdgeDeviceController
             return ControllerResult.Done;
         }
 
+        // A credential in the CR itself (one stored before the CRD's rule refused it): Stalled, naming the field, and
+        // the value goes nowhere, not even into the binder.
+        if (cr["spec"]?["iotEdge"]?["credentials"] is JsonObject inline
+            && EdgeDeviceCrd.InlineCredentialFields.Where(inline.ContainsKey).ToList() is { Count: > 0 } named)
+        {
+            return await StallAsync(cr, string.Join("; ", named.Select(f => $"spec.iotEdge.credentials.{f}: {EdgeDeviceCrd.InlineCredentialMessage} [inline-credential]")), ct).ConfigureAwait(false);
+        }
+
         var diagnostics = new DiagnosticBag();
         var bindings = DeviceLoader.Load([new InputFile($"edgedevice {ns}/{name}", InputOf(cr).ToJsonString())], [], ns, diagnostics);
         if (diagnostics.HasErrors)

@@ -117,24 +117,33 @@ public static class EdgeDeviceCrd
     private static void RefuseInlineCredentials(JsonObject spec)
     {
         var credentials = spec["properties"]!["iotEdge"]!["properties"]!["credentials"]!.AsObject();
-        var fields = SpecFields.Of(typeof(CredentialsSpec));
         var rules = new JsonArray();
-        foreach (var (name, field) in fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+        foreach (var name in InlineCredentialFields)
         {
-            var stem = name.EndsWith("Env", StringComparison.Ordinal) ? name[..^3] : null;
-            if (field.Sensitive || (stem is not null && fields.TryGetValue(stem, out var s) && s.Sensitive))
+            rules.Add((JsonNode)new JsonObject
             {
-                rules.Add((JsonNode)new JsonObject
-                {
-                    ["rule"] = $"!has(self.{name})",
-                    ["message"] = "an EdgeDevice carries no credential: put it in the Secret that existingSecret names (value not shown)",
-                    ["fieldPath"] = "." + name,
-                    ["reason"] = "FieldValueForbidden",
-                });
-            }
+                ["rule"] = $"!has(self.{name})",
+                ["message"] = InlineCredentialMessage,
+                ["fieldPath"] = "." + name,
+                ["reason"] = "FieldValueForbidden",
+            });
         }
 
         credentials["x-kubernetes-validations"] = rules;
+    }
+
+    /// <summary>Why an EdgeDevice may not hold a credential field (the CRD's rule and the operator say the same).</summary>
+    public const string InlineCredentialMessage = "an EdgeDevice carries no credential: put it in the Secret that existingSecret names (value not shown)";
+
+    /// <summary>The fields of spec.iotEdge.credentials an EdgeDevice may not have: each credential, and each *Env field.</summary>
+    public static IReadOnlyList<string> InlineCredentialFields { get; } = FindInlineCredentialFields();
+
+    private static List<string> FindInlineCredentialFields()
+    {
+        var fields = SpecFields.Of(typeof(CredentialsSpec));
+        return [.. fields.Where(f => f.Value.Sensitive
+                || (f.Key.EndsWith("Env", StringComparison.Ordinal) && fields.TryGetValue(f.Key[..^3], out var stem) && stem.Sensitive))
+            .Select(f => f.Key).Order(StringComparer.Ordinal)];
     }
 
     // metav1.Condition (apimachinery v0.36.3 pkg/apis/meta/v1/types.go): required fields, bounds, a list keyed by type.

@@ -202,6 +202,32 @@ public sealed class EdgeDeviceControllerTests : IAsyncLifetime, IDisposable
         Assert.Empty(_cluster.Server.Store.List(ResourceType.DataVolume, "factory-a"));
     }
 
+    [Fact]
+    public async Task An_EdgeDevice_with_an_inline_credential_is_Stalled_and_the_value_is_nowhere()
+    {
+        // The CRD's CEL rule refuses it at the API server; one stored before the rule existed is seeded straight into
+        // the store, as the operator would find it (the API server's validation ratcheting lets its status be written).
+        const string Key = "aW5saW5lLWNyZWRlbnRpYWwtbmV2ZXItc2hvd24=";
+        var cr = YamlToJson.ParseAll(Specs.Minimal("edge-01",
+            $"iotEdge:\n  provisioning: {{source: manual, method: connectionString}}\n  credentials: {{connectionString: 'HostName=h.azure-devices.net;DeviceId=edge-01;SharedAccessKey={Key}'}}"))[0];
+        _cluster.Server.Seed(cr, "kubectl");
+        Start();
+        var stalled = await EventuallyAsync(c => Condition(c, "Stalled") is not null, "the device should be Stalled");
+        Assert.Contains("spec.iotEdge.credentials.connectionString: an EdgeDevice carries no credential", Condition(stalled, "Stalled")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Empty(_cluster.Server.Store.List(ResourceType.Secret, "factory-a"));
+
+        var fragment = Key[..24];
+        Assert.DoesNotContain(fragment, stalled["status"]!.ToJsonString(), StringComparison.Ordinal);
+        lock (_log)
+        {
+            Assert.DoesNotContain(_log, l => l.Contains(fragment, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(_cluster.Server.Store.List(ResourceType.Event, "factory-a"), e => e.ToJsonString().Contains(fragment, StringComparison.Ordinal));
+        Assert.DoesNotContain(fragment, ControllerMetrics.Render(_controller, leader: null, "kvedge-operator"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

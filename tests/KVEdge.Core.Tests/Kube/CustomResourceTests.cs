@@ -163,4 +163,23 @@ public sealed class CustomResourceTests : IAsyncLifetime
         Assert.NotEqual(0, unknown.ExitCode);
         Assert.Contains("memroy", unknown.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_custom_resource_stored_before_a_rule_takes_updates_that_leave_the_failing_value_as_it_was()
+    {
+        // Validation ratcheting (Kubernetes v1.33+): only a changed value is validated again on an update.
+        InstallCrdAndFleet();
+        var old = _cluster.Server.Store.Read(EdgeDevices, "factory-a", "press-01")!;
+        old["spec"]!["iotEdge"]!["credentials"] = new JsonObject { ["connectionString"] = "HostName=h;DeviceId=d;SharedAccessKey=b2xkLXZhbHVl" };
+        _cluster.Server.Seed(old, "kubectl");
+
+        // Its labels can change, the forbidden value staying as it was.
+        Ok(Run("label", "edgedevice", "press-01", "-n", "factory-a", "reviewed=yes"));
+        // A new forbidden value is refused.
+        var changed = Run("patch", "edgedevice", "press-01", "-n", "factory-a", "--type", "merge", "-p",
+            """{"spec":{"iotEdge":{"credentials":{"connectionString":"HostName=h;DeviceId=d;SharedAccessKey=bmV3LXZhbHVl"}}}}""");
+        Assert.NotEqual(0, changed.ExitCode);
+        Assert.Contains("spec.iotEdge.credentials.connectionString", changed.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("bmV3LXZhbHVl", changed.StdErr, StringComparison.Ordinal);
+    }
 }
