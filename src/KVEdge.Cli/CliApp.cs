@@ -30,6 +30,7 @@ public static partial class CliApp
             SupportBundleCommand.Create(console, cluster),
             PortForwardCommand.Create(console, cluster),
             RestartCommand.Create(console, cluster),
+            RolloutCommand.Create(console, cluster),
             CrdCommand.Create(console),
             OperatorCommand.Create(console, cluster),
             VersionCommand.Create(console),

@@ -20,6 +20,12 @@ public static class ExitCodes
     /// <summary>Server-side apply found fields owned by another manager; --force-conflicts takes them over.</summary>
     public const int Conflict = 5;
 
+    /// <summary>
+    /// A rollout stopped before every device had the change: a canary failed, failures reached --failure-threshold, or
+    /// the devices still waiting are paused. What was restarted stays; `kvedge rollout status` says where it stands.
+    /// </summary>
+    public const int RolloutHalted = 6;
+
     /// <summary>Interrupted by Ctrl-C (SIGINT), as a shell reports it (128 + 2); what was applied stays applied.</summary>
     public const int Interrupted = 130;
 
@@ -35,6 +41,14 @@ public static class ExitCodes
         : outcomes.Any(o => o.TimedOut) ? WaitTimeout
         : outcomes.Any(o => o.Conflict) ? Conflict
         : Failure;
+
+    /// <summary>The one mapping from a rollout's end to the exit code scripts see.</summary>
+    public static int For(KVEdge.Core.Actions.RolloutResult rollout) =>
+        rollout.Interrupted ? Interrupted
+        : rollout.Error is not null ? ClusterUnavailable
+        : rollout.TimedOut ? WaitTimeout
+        : rollout.Plan.Phase is KVEdge.Core.Actions.RolloutPhase.Halted or KVEdge.Core.Actions.RolloutPhase.Paused ? RolloutHalted
+        : Success;
 
     /// <summary>The one mapping from a core action's failure to the exit code scripts see.</summary>
     public static int For(KVEdge.Core.Actions.FailureKind kind) => kind switch

@@ -20,4 +20,18 @@ public sealed class ExitCodesTests
         Assert.Equal(3, ExitCodes.For([Failed(timedOut: true), Failed(unreachable: true)]));
         Assert.Equal(130, ExitCodes.For([Failed(unreachable: true), Failed(interrupted: true)]));
     }
+
+    private static RolloutResult Rollout(RolloutPhase phase, bool timedOut = false, bool interrupted = false, string? error = null) =>
+        new(new RolloutPlan(phase, [], null, 3, 0, 0, 0, 0, 0, 1), [], 0, timedOut, interrupted, error);
+
+    [Fact]
+    public void A_rollout_that_stopped_short_has_its_own_code()
+    {
+        Assert.Equal(0, ExitCodes.For(Rollout(RolloutPhase.Complete)));
+        Assert.Equal(6, ExitCodes.For(Rollout(RolloutPhase.Halted)));
+        Assert.Equal(6, ExitCodes.For(Rollout(RolloutPhase.Paused)));
+        Assert.Equal(4, ExitCodes.For(Rollout(RolloutPhase.Rolling, timedOut: true)));
+        Assert.Equal(3, ExitCodes.For(Rollout(RolloutPhase.Rolling, error: "no answer")));
+        Assert.Equal(130, ExitCodes.For(Rollout(RolloutPhase.Rolling, interrupted: true)));
+    }
 }

@@ -438,7 +438,10 @@ public sealed class KubeVirtSimulator : IDisposable
             {
                 ["name"] = name,
                 ["namespace"] = ns,
+                // The template's metadata, labels and annotations both (kubevirt/kubevirt v1.9.0
+                // pkg/virt-controller/watch/vm/vm.go, setupVMIFromVM: vmi.ObjectMeta = *vm.Spec.Template.ObjectMeta.DeepCopy()).
                 ["labels"] = vm["spec"]?["template"]?["metadata"]?["labels"]?.DeepClone(),
+                ["annotations"] = vm["spec"]?["template"]?["metadata"]?["annotations"]?.DeepClone(),
                 ["ownerReferences"] = OwnedBy(vm),
                 ["finalizers"] = new JsonArray(VmiFinalizer),
             },
@@ -474,6 +477,13 @@ public sealed class KubeVirtSimulator : IDisposable
         _guests[(ns, name)] = healthy ? GuestState.NoDeployment : GuestState.EdgeAgentStopped;
         Probe(ns, name);
     }
+
+    /// <summary>
+    /// Whether a guest booted from this instance is healthy, judged from the instance (its spec and annotations, which
+    /// come from the VM's template when it starts): a bad change (a pin that breaks IoT Edge) makes every instance
+    /// started with it unhealthy, and the instances still running the old one stay healthy. Null: all are.
+    /// </summary>
+    public Func<JsonObject, bool>? GuestHealthyWith { get; set; }
 
     /// <summary>The device's IoT Hub deployment has reached its edgeAgent, which runs edgeHub.</summary>
     public void SetGuestDeployed(string ns, string name)
@@ -526,7 +536,7 @@ public sealed class KubeVirtSimulator : IDisposable
 
         var generation = _probeGenerations.AddOrUpdate((ns, name), 1, (_, g) => g + 1);
         var probe = vm["spec"]?["template"]?["spec"]?["readinessProbe"] as JsonObject;
-        var ready = probe is null || Passes(_guests.GetValueOrDefault((ns, name), GuestState.NoDeployment));
+        var ready = probe is null || (Passes(_guests.GetValueOrDefault((ns, name), GuestState.NoDeployment)) && GuestHealthyWith?.Invoke(vmi) != false);
         var wasReady = vmi["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
         var delay = probe is null || ready == wasReady ? TimeSpan.Zero : ProbeDelay(probe, _containerStarted.GetValueOrDefault((ns, name), DateTime.UtcNow), ready);
         // The agent is there now; the readiness it decides follows at the probe's run.

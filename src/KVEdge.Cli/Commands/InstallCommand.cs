@@ -19,6 +19,12 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
     private readonly Option<string> _timeout = new("--timeout") { Description = "How long --wait waits, as a duration (90s, 10m, 1h).", DefaultValueFactory = _ => "10m" };
     private readonly Option<bool> _restart = new("--restart") { Description = "Restart a VM whose template changed, so the change takes effect." };
     private readonly Option<int> _concurrency = CommonOptions.Concurrency("How many devices are applied at once (each device's objects still go in order).");
+    private readonly Option<bool> _rollout = new("--rollout") { Description = "Restart the devices whose change needs it in health-gated waves: a canary, then at most --max-unavailable not Ready at once; halts on failures (exit 6)." };
+    private readonly Option<string?> _canary = new("--canary") { Description = "With --rollout: how many devices go first, alone (a count or a percentage); all must be healthy before the rest." };
+    private readonly Option<string?> _canarySelector = new("--canary-selector") { Description = "With --rollout: the canary devices by a label selector on their VMs (env=pilot) instead of a count." };
+    private readonly Option<string> _maxUnavailable = new("--max-unavailable") { Description = "With --rollout: how many devices may be not Ready at once, an unhealthy one included (a count or a percentage).", DefaultValueFactory = _ => "1" };
+    private readonly Option<string> _failureThreshold = new("--failure-threshold") { Description = "With --rollout: how many failed devices halt the rollout (a count or a percentage); a canary's failure always does.", DefaultValueFactory = _ => "1" };
+    private readonly Option<string> _progressDeadline = new("--progress-deadline") { Description = "With --rollout: how long a restarted device has to be Ready again before it counts as failed (a duration).", DefaultValueFactory = _ => "10m" };
     private GuestAccess? _access;
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade) => new InstallCommand(console, factory, upgrade).Build();
@@ -31,6 +37,11 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         command.AddOptions(_input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(_cluster.All);
         command.AddOptions([_dryRun, _force, _wait, _timeout, _restart, _concurrency]);
+        if (upgrade)
+        {
+            command.AddOptions([_rollout, _canary, _canarySelector, _maxUnavailable, _failureThreshold, _progressDeadline]);
+        }
+
         // --wait ends with IoT Edge's own verdict of each ready device (a new one has no deployment yet), over SSH as
         // `kvedge health` reaches it: the same login options.
         _access = new GuestAccess(Console, _cluster, identityShortFlag: false);
@@ -43,6 +54,13 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         if (!GoDuration.TryParse(result.GetValue(_timeout)!, out var waitFor) || waitFor <= TimeSpan.Zero)
         {
             human.Failure($"--timeout {result.GetValue(_timeout)}: not a duration (examples: 90s, 10m, 1h30m)");
+            return ExitCodes.InvalidInput;
+        }
+
+        var policy = upgrade ? RolloutPolicyFrom(result) : null;
+        if (policy is not null && result.GetValue(_restart))
+        {
+            human.Failure("--rollout and --restart: choose one (--restart restarts every changed device at once; --rollout in health-gated waves)");
             return ExitCodes.InvalidInput;
         }
 
@@ -60,6 +78,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         var options = new InstallOptions(upgrade, mode, result.GetValue(_force), result.GetValue(_wait), waitFor, result.GetValue(_restart))
         {
             Concurrency = result.GetValue(_concurrency),
+            Rollout = policy is not null,
         };
         var reporter = new ChangeReporter(Console, human);
         if (mode == DryRunMode.Client)
@@ -79,14 +98,118 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             var withVerdicts = options.Wait && _access!.HasKey(result)
                 ? options with { Guest = t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console) }
                 : options;
-            var code = Report(human, await new InstallAction(client, reporter).RunAsync(rendered.Devices, withVerdicts, ct).ConfigureAwait(false), options);
+            var outcomes = await new InstallAction(client, reporter).RunAsync(rendered.Devices, withVerdicts, ct).ConfigureAwait(false);
+            var code = Report(human, outcomes, options);
             if (options.Wait && withVerdicts.Guest is null && code == ExitCodes.Success)
             {
                 human.Line("IoT Edge's own verdict of a device (healthy, or waiting for its first IoT Hub deployment): kvedge health NAME (no SSH key found for it here: --identity)");
             }
 
-            return code;
+            if (policy is null || mode != DryRunMode.None || outcomes.Any(o => o.Interrupted || o.Unreachable))
+            {
+                return code;
+            }
+
+            // The devices that applied cleanly roll; one that did not keeps its old instance (the report above says why).
+            var applied = outcomes.Where(o => o.Succeeded).ToList();
+            var rollout = RolloutRevision.OfRollout(rendered.Devices.Select(d => (d.Namespace, d.Name, RolloutRevision.Of(d))));
+            var guest = _access!.HasKey(result)
+                ? (Func<WaitTarget, IGuestShell>)(t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console))
+                : null;
+            var rolled = await new RolloutAction(client, new RolloutReporter(human)) { Concurrency = options.Concurrency, Guest = guest }
+                .RunAsync([.. applied.Select(o => new RolloutTarget(o.Namespace, o.Name, o.RestartNeeded))], rollout, policy, waitFor, ct).ConfigureAwait(false);
+            var rolloutCode = ReportRollout(human, rolled, waitFor);
+            return code != ExitCodes.Success ? code : rolloutCode;
         }).ConfigureAwait(false);
+    }
+
+    // The rollout options, checked all at once (exit 2 naming each flag and its rule); null without --rollout.
+    private RolloutPolicy? RolloutPolicyFrom(ParseResult result)
+    {
+        var rolloutOnly = new Option[] { _canary, _canarySelector, _maxUnavailable, _failureThreshold, _progressDeadline };
+        if (!result.GetValue(_rollout))
+        {
+            var stray = rolloutOnly.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            return stray.Count == 0 ? null : throw new CliInputException($"{string.Join(", ", stray)}: only with --rollout");
+        }
+
+        var problems = new List<string>();
+        CountOrPercent Count(Option<string> option)
+        {
+            if (CountOrPercent.TryParse(result.GetValue(option), out var value, out var error) && value.Value > 0)
+            {
+                return value;
+            }
+
+            problems.Add($"{option.Name} {result.GetValue(option)}: {error ?? "must be at least 1"}");
+            return default;
+        }
+
+        var maxUnavailable = Count(_maxUnavailable);
+        var threshold = Count(_failureThreshold);
+        CountOrPercent? canary = null;
+        if (result.GetValue(_canary) is { } canaryText)
+        {
+            if (CountOrPercent.TryParse(canaryText, out var c, out var error) && c.Value > 0)
+            {
+                canary = c;
+            }
+            else
+            {
+                problems.Add($"--canary {canaryText}: {error ?? "must be at least 1"}");
+            }
+        }
+
+        var selector = result.GetValue(_canarySelector);
+        if (selector is not null && result.GetValue(_canary) is not null)
+        {
+            problems.Add("--canary and --canary-selector: choose one");
+        }
+
+        if (selector is not null && !KVEdge.Core.Kube.LabelSelectorText.IsValid(selector))
+        {
+            problems.Add($"--canary-selector {selector}: not a label selector (key=value, key!=value, key in (a,b), key, !key; comma-separated)");
+        }
+
+        if (!GoDuration.TryParse(result.GetValue(_progressDeadline)!, out var deadline) || deadline <= TimeSpan.Zero)
+        {
+            problems.Add($"--progress-deadline {result.GetValue(_progressDeadline)}: not a duration (examples: 90s, 10m, 1h30m)");
+        }
+
+        return problems.Count > 0
+            ? throw new CliInputException(string.Join("\n", problems))
+            : new RolloutPolicy(canary, selector, maxUnavailable, threshold, deadline);
+    }
+
+    private static int ReportRollout(HumanOutput human, RolloutResult rolled, TimeSpan timeout)
+    {
+        var plan = rolled.Plan;
+        if (rolled.Interrupted)
+        {
+            human.Failure($"interrupted: the rollout stopped with {plan.Updated} of {plan.Total} device(s) updated; the restarts made are marked on the devices, and running the command again resumes it");
+        }
+        else if (rolled.Error is not null)
+        {
+            human.Failure($"the rollout stopped: {rolled.Error}; running the command again resumes it");
+        }
+        else if (rolled.TimedOut)
+        {
+            human.Failure($"the rollout did not finish within --timeout {GoDuration.Format(timeout)}: {plan.Updated} of {plan.Total} updated, {plan.Restarting} restarting, {plan.Pending} waiting; running the command again resumes it");
+        }
+        else if (plan.Phase == RolloutPhase.Halted)
+        {
+            human.Failure($"rollout halted: {plan.HaltReason}; {plan.Pending} device(s) not restarted. Fix the change and upgrade again, or `kvedge rollout resume` once the failed devices are healthy");
+        }
+        else if (plan.Phase == RolloutPhase.Paused)
+        {
+            human.Failure($"rollout paused: {plan.Pending} device(s) wait for `kvedge rollout resume`");
+        }
+        else
+        {
+            human.Line($"rollout complete: {plan.Updated} device(s) restarted and Ready, {rolled.Waves} wave(s)");
+        }
+
+        return ExitCodes.For(rolled);
     }
 
     private static int Report(HumanOutput human, IReadOnlyList<DeviceOutcome> outcomes, InstallOptions options)
@@ -124,7 +247,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             {
                 human.Line($"{o.Namespace}/{o.Name}: {why}; restarted the VM");
             }
-            else if (o.RestartNeeded && o.Succeeded)
+            else if (o.RestartNeeded && o.Succeeded && !options.Rollout)
             {
                 human.Line($"{o.Namespace}/{o.Name}: {why}; the change takes effect at the next restart (kvedge restart {o.Name} -n {o.Namespace}, or upgrade --restart)");
             }

@@ -216,6 +216,16 @@ public sealed class DeviceReconciler(IClusterClient cluster)
                 rendered["metadata"]!["ownerReferences"] = new JsonArray(owner.DeepClone());
             }
 
+            if (resource == ClusterResource.VirtualMachine)
+            {
+                // The revision of what the guest sees, for the instances KubeVirt makes from this template to carry
+                // (RolloutMarks.Revision): what a rollout compares to know which devices still run an older one.
+                var template = rendered["spec"]!["template"]!.AsObject();
+                var metadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
+                var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
+                annotations[RolloutMarks.Revision] = scope.Revision;
+            }
+
             if (resource == ClusterResource.VirtualMachine && live is null && options.DryRun == DryRunMode.None && VtpmState.IsWanted(rendered))
             {
                 await KeepLeftVtpmStateAsync(scope, ct).ConfigureAwait(false);

@@ -19,6 +19,11 @@ public sealed class DeviceScope(RenderedDevice device, LiveObjects known, Instal
 
     public InstallOptions Options { get; } = options;
 
+    /// <summary>The device's revision (<see cref="RolloutRevision"/>), stamped on its VM's template.</summary>
+    public string Revision => _revision ??= RolloutRevision.Of(Device);
+
+    private string? _revision;
+
     public IInstallReporter Reporter { get; } = reporter;
 
     /// <summary>The live VM, read once by upgrade's check and reused by the apply.</summary>

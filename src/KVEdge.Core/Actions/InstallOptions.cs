@@ -28,6 +28,9 @@ public sealed record InstallOptions(bool Upgrade, DryRunMode DryRun, bool ForceC
     /// <summary>How many devices are applied at once (--concurrency). Each device's objects still go in order.</summary>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
+    /// <summary>A rollout (<see cref="RolloutAction"/>) restarts the changed devices after the apply; none is restarted here.</summary>
+    public bool Rollout { get; init; }
+
     public const int DefaultConcurrency = 16;
 
     /// <summary>

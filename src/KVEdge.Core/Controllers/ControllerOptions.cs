@@ -21,4 +21,10 @@ public sealed record ControllerOptions(string? Namespace = null)
 
     /// <summary>How long it waits for an object that is being deleted before a new one of the same name is applied.</summary>
     public TimeSpan DeletionPoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How devices no RolloutPolicy selects are rolled: one at a time, health-gated, halting on the first failure.</summary>
+    public Actions.RolloutPolicy DefaultRollout { get; init; } = Actions.RolloutPolicy.Default;
+
+    /// <summary>How often a namespace with a rollout under way is looked at again without an event (its progress deadlines).</summary>
+    public TimeSpan RolloutTick { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -65,7 +65,22 @@ public sealed class EdgeDeviceController
             Transform = CacheTransform.Compact(keepManager: null, digestLongStrings: false),
         };
         _vmis.Changed += (_, obj) => Owner(obj);
+
+        Events = new EventRecorder(cluster, _clock, "kvedge.io/edgedevice-controller", () => Instance);
+        Events.Dropped += line => Log?.Invoke(line);
+        Rollouts = new RolloutController(cluster, options, _clock, Devices, _children[ClusterResource.VirtualMachine], _vmis, Events);
+        Rollouts.Log += line => Log?.Invoke(line);
+        // Whatever moves a device (its spec, its VM, its instance) or a policy may move its namespace's rollout.
+        foreach (var informer in new[] { Devices, _children[ClusterResource.VirtualMachine], _vmis, Rollouts.Policies })
+        {
+            informer.Changed += (_, obj) => Queue.Add(RolloutController.Key(NamespaceOf(obj)));
+        }
     }
+
+    /// <summary>The rollouts of changes that need a restart, per namespace (RolloutPolicy).</summary>
+    public RolloutController Rollouts { get; }
+
+    public EventRecorder Events { get; }
 
     public Informer Devices { get; }
 
@@ -91,7 +106,7 @@ public sealed class EdgeDeviceController
     /// <summary>Starts the informers, waits for their first lists, then reconciles until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var informers = Informers.Select(i => Task.Run(() => i.RunAsync(ct), ct)).ToList();
+        var informers = Informers.Append(Rollouts.Policies).Select(i => Task.Run(() => i.RunAsync(ct), ct)).ToList();
         await Task.WhenAll(Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         var devices = Devices.List();
@@ -109,6 +124,11 @@ public sealed class EdgeDeviceController
         foreach (var device in devices)
         {
             Queue.Add(Key(NamespaceOf(device), NameOf(device)));
+        }
+
+        foreach (var ns in devices.Select(NamespaceOf).Distinct())
+        {
+            Queue.Add(RolloutController.Key(ns));
         }
 
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(() => WorkAsync(ct), ct)).ToList();
@@ -149,7 +169,9 @@ public sealed class EdgeDeviceController
             try
             {
                 var slash = key.IndexOf('/', StringComparison.Ordinal);
-                var result = await ReconcileAsync(key[..slash], key[(slash + 1)..], ct).ConfigureAwait(false);
+                var result = key[(slash + 1)..] == RolloutController.KeyName
+                    ? await Rollouts.ReconcileAsync(key[..slash], ct).ConfigureAwait(false)
+                    : await ReconcileAsync(key[..slash], key[(slash + 1)..], ct).ConfigureAwait(false);
                 Stats.Reconciled(result, Stopwatch.GetElapsedTime(started));
                 Reconciled(key);
                 if (result.Retry)
@@ -257,8 +279,11 @@ public sealed class EdgeDeviceController
         // Forced: a field someone changed by hand (kubectl edit) is the controller's to put back, not a conflict to stop
         // on ("controllers should always force conflicts on objects that they own and manage", Server-Side Apply,
         // https://kubernetes.io/docs/reference/using-api/server-side-apply/#using-server-side-apply-in-a-controller).
-        var options = new InstallOptions(Upgrade: false, DryRunMode.None, ForceConflicts: true, Wait: false, TimeSpan.Zero, Restart: true)
+        // A change that needs a restart is not restarted here: the namespace's rollout restarts it, health-gated
+        // (RolloutController, RolloutPolicy), so a bad change stops at the first device rather than reaching all.
+        var options = new InstallOptions(Upgrade: false, DryRunMode.None, ForceConflicts: true, Wait: false, TimeSpan.Zero, Restart: false)
         {
+            Rollout = true,
             Manager = ControllerOptions.FieldManager,
             Owner = new JsonObject
             {
@@ -284,6 +309,12 @@ public sealed class EdgeDeviceController
         if (result.Step == ReconcileStep.Requeue)
         {
             return ControllerResult.RequeueAfter(result.RequeueAfter);
+        }
+
+        if (scope.RestartReasons.Count > 0)
+        {
+            Rollouts.ChangedNow(ns, name);
+            Queue.Add(RolloutController.Key(ns));
         }
 
         if (scope.Failure is { } failure)
@@ -408,48 +439,22 @@ public sealed class EdgeDeviceController
             return;
         }
 
-        var now = _clock.GetUtcNow();
-        var name = NameOf(cr);
-        var note = ready.Message.Length <= 1024 ? ready.Message : ready.Message[..1023] + "…";
         var warning = status.Conditions.Any(c => c.Type == EdgeDeviceCondition.Stalled && c.Status == "True");
-        var e = new JsonObject
+        var regarding = new JsonObject
         {
-            ["apiVersion"] = "events.k8s.io/v1",
-            ["kind"] = "Event",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = $"{name}.{now.ToUnixTimeMilliseconds() * 1_000_000 + Interlocked.Increment(ref _eventSequence) % 1_000_000:x}",
-                ["namespace"] = NamespaceOf(cr),
-            },
-            ["eventTime"] = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture),
-            ["reportingController"] = "kvedge.io/edgedevice-controller",
-            ["reportingInstance"] = Instance,
-            ["action"] = "Reconcile",
-            ["reason"] = ready.Reason,
-            ["type"] = warning ? "Warning" : "Normal",
-            ["note"] = note,
-            ["regarding"] = new JsonObject
-            {
-                ["apiVersion"] = EdgeDevice.ApiVersionValue,
-                ["kind"] = EdgeDevice.KindValue,
-                ["name"] = name,
-                ["namespace"] = NamespaceOf(cr),
-                ["uid"] = cr["metadata"]!["uid"]!.DeepClone(),
-            },
+            ["apiVersion"] = EdgeDevice.ApiVersionValue,
+            ["kind"] = EdgeDevice.KindValue,
+            ["name"] = NameOf(cr),
+            ["namespace"] = NamespaceOf(cr),
+            ["uid"] = cr["metadata"]!["uid"]!.DeepClone(),
         };
-        try
+        if (await Events.RecordAsync(NamespaceOf(cr)!, regarding, ready.Reason, ready.Message, warning, ct).ConfigureAwait(false))
         {
-            await _cluster.CreateAsync(ClusterResource.Event, e, ct).ConfigureAwait(false);
             Stats.Wrote(1);
-        }
-        catch (Exception ex) when (ex is ClusterApiException or ClusterUnavailableException)
-        {
-            // An Event is best effort (client-go's recorder drops one it cannot write): the status holds the truth.
-            Log?.Invoke($"{NamespaceOf(cr)}/{name}: event not recorded: {DeviceConditions.Bounded(ex.Message)}");
         }
     }
 
-    private long _eventSequence;
+
 
     /// <summary>
     /// The CR as the spec binder reads a spec file: apiVersion, kind, the metadata a spec has (the server's own fields,

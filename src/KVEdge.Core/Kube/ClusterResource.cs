@@ -38,6 +38,9 @@ public sealed record ClusterResource(string Group, string Version, string Plural
     /// <summary>The EdgeDevice custom resource (kvedge's CRD, edgedevices.kvedge.io).</summary>
     public static readonly ClusterResource EdgeDevice = new("kvedge.io", "v1alpha1", "edgedevices", "EdgeDevice", true);
 
+    /// <summary>How the operator rolls changes to the EdgeDevices it selects (rolloutpolicies.kvedge.io).</summary>
+    public static readonly ClusterResource RolloutPolicy = new("kvedge.io", "v1alpha1", "rolloutpolicies", "RolloutPolicy", true);
+
     /// <summary>The operator's leader-election lock.</summary>
     public static readonly ClusterResource Lease = new("coordination.k8s.io", "v1", "leases", "Lease", true);
 

@@ -188,6 +188,10 @@ public sealed class KubernetesClusterClient : IClusterClient, IDisposable
                 // The operator's finalizer: a merge patch never creates the object (an apply would, for a device deleted meanwhile).
                 "EdgeDevice" => await _client.CustomObjects.PatchNamespacedCustomObjectAsync(body, resource.Group, resource.Version, ns, resource.Plural, name,
                     dryRun: dryRun ? "All" : null, fieldManager: "kvedge-operator", fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
+                // A rollout's marks on a device's VM (Actions/RolloutMarks): a manager of their own, so kvedge's apply, which
+                // does not render them, never prunes them; a merge patch never creates a VM deleted meanwhile.
+                "VirtualMachine" => await _client.CustomObjects.PatchNamespacedCustomObjectAsync(body, resource.Group, resource.Version, ns, resource.Plural, name,
+                    dryRun: dryRun ? "All" : null, fieldManager: ApplyOptions.RolloutFieldManager, fieldValidation: "Strict", cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new ArgumentException($"kvedge does not merge-patch {resource.Kind}"),
             };
             return ToJson(result, resource);

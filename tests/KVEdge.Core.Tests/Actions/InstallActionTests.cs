@@ -103,10 +103,15 @@ public sealed class InstallActionTests : IAsyncLifetime
         var (created, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options());
         Assert.False(created.RestartNeeded);
 
-        // A new IoT Edge pin lives in the config disk (kvedge.env); the VM template stays as it was.
+        // A new IoT Edge pin lives in the config disk (kvedge.env); the VM template's spec stays as it was, and only the
+        // device's revision on the template's metadata changes (what the next instance will carry, for a rollout).
+        var before = _cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachine, "factory-a", "edge-01")!;
         var (outcome, _) = await Install(Pinned("version: 1.5.21"), ClusterTestDevices.Options(upgrade: true));
         Assert.True(outcome.Succeeded, outcome.Error);
-        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:configured DataVolume:unchanged DataVolume:unchanged VirtualMachine:unchanged Service:unchanged", Verbs(outcome));
+        Assert.Equal("Secret:unchanged Secret:unchanged ConfigMap:configured DataVolume:unchanged DataVolume:unchanged VirtualMachine:configured Service:unchanged", Verbs(outcome));
+        var after = _cluster.Server.Store.Read(KVEdge.Testing.ApiServer.ResourceType.VirtualMachine, "factory-a", "edge-01")!;
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(before["spec"]!["template"]!["spec"], after["spec"]!["template"]!["spec"]));
+        Assert.NotEqual(RolloutMarks.RevisionOf(before), RolloutMarks.RevisionOf(after));
         Assert.Equal(["configmap/edge-01-config changed, and the guest reads that disk only at boot"], outcome.RestartReasons);
 
         // Restarting needs a running VM: bring it up first.

@@ -30,14 +30,17 @@ public sealed class OperatorChartTests
     }
 
     [Fact]
-    public void The_chart_carries_the_CRD_kvedge_prints() =>
-        Golden.AssertMatches(Path.Combine(Dir, "crds", "edgedevices.kvedge.io.yaml"), CrdAction.Render(json: false));
+    public void The_chart_carries_the_CRDs_kvedge_prints()
+    {
+        Golden.AssertMatches(Path.Combine(Dir, "crds", "edgedevices.kvedge.io.yaml"), CrdAction.Render(json: false, edgeDevices: true));
+        Golden.AssertMatches(Path.Combine(Dir, "crds", "rolloutpolicies.kvedge.io.yaml"), CrdAction.Render(json: false, edgeDevices: false));
+    }
 
     [Fact]
     public void Every_object_passes_the_schemas()
     {
         var objects = Render();
-        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"],
+        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "CustomResourceDefinition", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"],
             objects.Select(o => o["kind"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         foreach (var o in objects)
         {

@@ -18,15 +18,17 @@ public sealed class EdgeDeviceCrdTests
     private static readonly CustomResource Resource = CustomResource.FromCrd(EdgeDeviceCrd.Build());
 
     [Fact]
-    public void The_CRD_file_is_what_kvedge_crd_prints() => Golden.AssertMatches(CrdPath, CrdAction.Render(json: false));
+    public void The_CRD_file_is_what_kvedge_crd_prints() => Golden.AssertMatches(CrdPath, CrdAction.Render(json: false, edgeDevices: true));
 
     [Fact]
     public void The_CRD_is_the_same_bytes_every_time_and_its_yaml_and_json_agree()
     {
         Assert.Equal(CrdAction.Render(json: false), CrdAction.Render(json: false));
-        var fromYaml = YamlToJson.ParseAll(CrdAction.Render(json: false)).Single();
-        var fromJson = JsonNode.Parse(CrdAction.Render(json: true))!.AsObject();
-        Assert.True(JsonNode.DeepEquals(fromYaml, fromJson));
+        // kvedge crd: both CRDs, as YAML documents or a JSON List, the same objects.
+        var fromYaml = YamlToJson.ParseAll(CrdAction.Render(json: false));
+        var fromJson = JsonNode.Parse(CrdAction.Render(json: true))!["items"]!.AsArray();
+        Assert.Equal(["edgedevices.kvedge.io", "rolloutpolicies.kvedge.io"], fromYaml.Select(c => c["metadata"]!["name"]!.GetValue<string>()));
+        Assert.True(JsonNode.DeepEquals(new JsonArray([.. fromYaml.Select(c => (JsonNode)c.DeepClone())]), fromJson));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public class SpecConstraintsTests
         "hub-a.azure-devices.net", "device:01", "0ne00000A0A", "https://global.azure-devices-provisioning.net", "10.0.0.0/8",
         "10.0.0.1", "fd00::1", "fd00::/64", "http://proxy.example.com:3128", ".svc", "*.example.com", "*", "/var/lib/kvedge-data",
         "/etc", "/var", "app.kubernetes.io/name", "example.com/key", "kvedge.io/x", "value", "KV_CS", "1d", "2026-12-01 10:00",
-        "https://packages.microsoft.com/ubuntu/24.04/prod", "file:///srv/repo", "edgeHub", "c2VjcmV0LWtleS1mb3ItZ3Vlc3QtdmVyYnMtdGVzdHM=",
+        "https://packages.microsoft.com/ubuntu/24.04/prod", "file:///srv/repo", "edgeHub", "c2VjcmV0LWtleS1mb3ItZ3Vlc3QtdmVyYnMtdGVzdHM=", "10%",
     ];
 
     // Patterns that refuse rather than admit: userinfo before a URL's host (a prefix is all it tests) and the shape of a

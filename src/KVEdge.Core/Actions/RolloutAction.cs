@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using KVEdge.Core.Kube;
+using KVEdge.Core.Spec;
+
+namespace KVEdge.Core.Actions;
+
+/// <summary>
+/// `kvedge upgrade --rollout`: restarts the devices whose applied change needs one, as <see cref="RolloutPlanner"/>
+/// decides, by watching (the operator's <see cref="Informer"/>s, one per namespace for VMs and one for VMIs), planning
+/// again at each change and at least every <see cref="Tick"/> (for the progress deadline). Each restart is first
+/// marked on the device's VM (<see cref="RolloutMarks.Restart"/>), then asked of KubeVirt: a rerun after a kill, reading
+/// the marks, neither loses a restart nor makes one twice. A device that fails is marked too, so the rollout stays
+/// halted until `kvedge rollout resume` or a new change. Ends when the plan is Complete, Halted or Paused, at the
+/// deadline, or when interrupted.
+/// </summary>
+public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter reporter)
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often the plan is made again when nothing changes (a progress deadline passes without an event).</summary>
+    public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many marks and restarts are sent at once within a wave.</summary>
+    public int Concurrency { get; init; } = InstallOptions.DefaultConcurrency;
+
+    /// <summary>The guest of a failed device, for the health program's own reason in the report; null: the readiness reason alone.</summary>
+    public Func<WaitTarget, IGuestShell>? Guest { get; init; }
+
+    public async Task<RolloutResult> RunAsync(IReadOnlyList<RolloutTarget> targets, string rollout, RolloutPolicy policy, TimeSpan timeout, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var canaries = await CanariesAsync(targets, policy, ct).ConfigureAwait(false);
+        var selector = StandardLabels.DeviceSelector(null);
+        var informers = targets.Select(t => t.Namespace).Distinct(StringComparer.Ordinal)
+            .SelectMany(ns => new[] { ClusterResource.VirtualMachine, ClusterResource.VirtualMachineInstance }.Select(r => (ns, r)))
+            .ToDictionary(k => k, k => new Informer(cluster, k.r, k.ns, selector, Time));
+        var changed = new SemaphoreSlim(0);
+        string? listError = null;
+        foreach (var informer in informers.Values)
+        {
+            informer.Changed += (_, _) => changed.Release();
+            informer.ListFailed += ex =>
+            {
+                listError ??= ex.Message;
+                changed.Release();
+            };
+        }
+
+        var runs = informers.Values.Select(i => i.RunAsync(stop.Token)).ToList();
+        // What this run wrote, until the caches show it: a plan made from a cache that lags must not restart a device twice.
+        var written = new ConcurrentDictionary<string, JsonObject>(StringComparer.Ordinal);
+        var reasons = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        // The devices this run has sent a restart for: its mark alone, with the instance still there and KubeVirt's
+        // record of the request not in the cache yet, would read as a restart never sent.
+        var sent = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var settled = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = Time.GetUtcNow() + timeout;
+        var waves = 0;
+        (RolloutPlan Plan, List<RolloutDevice> Devices)? last = null;
+        try
+        {
+            while (true)
+            {
+                if (listError is null && informers.Values.Any(i => !i.HasSynced))
+                {
+                    await WaitAsync(changed, deadline, stop.Token).ConfigureAwait(false);
+                    if (Time.GetUtcNow() >= deadline)
+                    {
+                        return new RolloutResult(Empty(), [], waves, TimedOut: true);
+                    }
+
+                    continue;
+                }
+
+                if (listError is not null)
+                {
+                    return new RolloutResult(last?.Plan ?? Empty(), last?.Devices ?? [], waves, Error: $"could not read the devices: {listError}");
+                }
+
+                var now = Time.GetUtcNow();
+                var devices = targets.Select(t => Observe(t, now)).ToList();
+                await MarkFailedAsync(devices, stop.Token).ConfigureAwait(false);
+                var plan = RolloutPlanner.Plan(devices, policy);
+                foreach (var device in devices.Where(d => d.State is RolloutState.Updated or RolloutState.Failed or RolloutState.StillUnhealthy && settled.Add(d.Key)))
+                {
+                    reporter.Settled(device);
+                }
+
+                if (last is null || last.Value.Plan with { Restart = [] } != plan with { Restart = [] })
+                {
+                    reporter.Progress(plan);
+                }
+
+                last = (plan, devices);
+                if (plan.Finished)
+                {
+                    if (plan.Phase == RolloutPhase.Halted && Guest is not null)
+                    {
+                        devices = await WithVerdictsAsync(devices, ct).ConfigureAwait(false);
+                    }
+
+                    return new RolloutResult(plan, devices, waves);
+                }
+
+                if (plan.Restart.Count > 0)
+                {
+                    waves++;
+                    reporter.Wave(waves, plan.Phase, plan.Restart);
+                    await Parallel.ForEachAsync(plan.Restart, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Concurrency), CancellationToken = stop.Token },
+                        async (device, token) => await RestartAsync(device, now, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    continue;
+                }
+
+                await WaitAsync(changed, deadline, stop.Token).ConfigureAwait(false);
+                if (Time.GetUtcNow() >= deadline)
+                {
+                    return new RolloutResult(plan, devices, waves, TimedOut: true);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new RolloutResult(last?.Plan ?? Empty(), last?.Devices ?? [], waves, Interrupted: true);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            return new RolloutResult(last?.Plan ?? Empty(), last?.Devices ?? [], waves, Error: ex.Message);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(runs).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        RolloutDevice Observe(RolloutTarget t, DateTimeOffset now)
+        {
+            var key = $"{t.Namespace}/{t.Name}";
+            var vm = informers[(t.Namespace, ClusterResource.VirtualMachine)].Get(t.Namespace, t.Name);
+            if (written.TryGetValue(key, out var mine))
+            {
+                // The cache catches up when it holds what was written (or something newer, such as a later write by someone else).
+                if (vm is not null && Annotations(vm, mine))
+                {
+                    written.TryRemove(key, out _);
+                }
+                else
+                {
+                    vm = mine;
+                }
+            }
+
+            var vmi = informers[(t.Namespace, ClusterResource.VirtualMachineInstance)].Get(t.Namespace, t.Name);
+            var device = RolloutDevice.Observe(t.Namespace, t.Name, vm, vmi, rollout, t.ChangedNow, canaries.Contains(key), now, policy.ProgressDeadline,
+                restartSent: sent.ContainsKey(key));
+            return reasons.TryGetValue(key, out var reason) && device.State == RolloutState.Failed ? device with { Reason = reason } : device;
+        }
+
+        async Task RestartAsync(RolloutDevice device, DateTimeOffset now, CancellationToken token)
+        {
+            sent[device.Key] = true;
+            var (vm, refused) = await RolloutSteps.RestartAsync(cluster, device, rollout, now, token).ConfigureAwait(false);
+            written[device.Key] = vm;
+            if (refused is not null)
+            {
+                reasons[device.Key] = refused;
+            }
+        }
+
+        async Task MarkFailedAsync(List<RolloutDevice> devices, CancellationToken token)
+        {
+            foreach (var device in devices.Where(d => d.State == RolloutState.Failed).ToList())
+            {
+                var vm = written.TryGetValue(device.Key, out var mine) ? mine : informers[(device.Namespace, ClusterResource.VirtualMachine)].Get(device.Namespace, device.Name);
+                if (RolloutMarks.FailedOf(vm) != device.Revision)
+                {
+                    written[device.Key] = await RolloutSteps.MarkFailedAsync(cluster, device, token).ConfigureAwait(false);
+                }
+            }
+        }
+
+        RolloutPlan Empty() => new(RolloutPhase.Rolling, [], null, targets.Count, 0, 0, 0, 0, 0, 0);
+    }
+
+    // The marks of what was written are on the cached VM (the cache has caught up).
+    private static bool Annotations(JsonObject cached, JsonObject written) =>
+        RolloutMarks.RestartOf(cached) == RolloutMarks.RestartOf(written) && RolloutMarks.FailedOf(cached) == RolloutMarks.FailedOf(written);
+
+    private async Task WaitAsync(SemaphoreSlim changed, DateTimeOffset deadline, CancellationToken ct)
+    {
+        var left = deadline - Time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        await changed.WaitAsync(left < Tick ? left : Tick, ct).ConfigureAwait(false);
+        // Many events at once make one plan, not one each.
+        while (changed.CurrentCount > 0 && changed.Wait(0, CancellationToken.None))
+        {
+        }
+    }
+
+    // The canary selector, evaluated by the API server (its own label selector rules and errors) over the devices' VMs.
+    private async Task<HashSet<string>> CanariesAsync(IReadOnlyList<RolloutTarget> targets, RolloutPolicy policy, CancellationToken ct)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        if (policy.CanarySelector is not { } canary)
+        {
+            return keys;
+        }
+
+        var wanted = targets.Select(t => $"{t.Namespace}/{t.Name}").ToHashSet(StringComparer.Ordinal);
+        foreach (var ns in targets.Select(t => t.Namespace).Distinct(StringComparer.Ordinal))
+        {
+            var list = await cluster.ListAsync(ClusterResource.VirtualMachine, ns, $"{StandardLabels.DeviceSelector(null)},{canary}", null, ct).ConfigureAwait(false);
+            keys.UnionWith(list.Items.Select(vm => $"{ns}/{vm["metadata"]!["name"]!.GetValue<string>()}").Where(wanted.Contains));
+        }
+
+        return keys;
+    }
+
+    // The health program's own verdict of each failed device (a few, bounded in time), after the readiness reason.
+    private async Task<List<RolloutDevice>> WithVerdictsAsync(List<RolloutDevice> devices, CancellationToken ct)
+    {
+        var failed = devices.Where(d => d.State == RolloutState.Failed).Take(InstallAction.MaxVerdicts).ToList();
+        var verdicts = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(InstallAction.VerdictTimeout);
+        await Parallel.ForEachAsync(failed, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (device, _) =>
+        {
+            try
+            {
+                var health = await new HealthAction(Guest!(new WaitTarget(device.Namespace, device.Name, 0))).RunAsync(bounded.Token).ConfigureAwait(false);
+                if (health.Report is { } report)
+                {
+                    verdicts[device.Key] = $"IoT Edge: {report.Summary}";
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+        }).ConfigureAwait(false);
+        return [.. devices.Select(d => verdicts.TryGetValue(d.Key, out var v) ? d with { Reason = $"{d.Reason}; {v}" } : d)];
+    }
+}
