@@ -195,12 +195,13 @@ public sealed class OperatorCommandTests : IAsyncLifetime
         Assert.True(wait.ExitCode == 0, wait.StdOut + wait.StdErr + "\n" + Text(log));
         Assert.NotNull(_cluster.Server.Store.Read(ResourceType.Lease, "kvedge-system", "kvedge-operator"));
 
-        // A deleted EdgeDevice: its finalizer taken off by the operator, its data disk kept.
+        // A deleted EdgeDevice: its finalizer taken off by the operator, its data disk kept. The VM goes with its owner
+        // (the operator's uninstall, and the garbage collector's part, which this server does not play: read before the
+        // delete, since the uninstall may have removed it by the time the EdgeDevice is gone); the data disk has none.
+        Assert.Contains(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "press-01")!["metadata"]!["ownerReferences"]!.AsArray(), o => o!["kind"]!.GetValue<string>() == "EdgeDevice");
         Assert.NotNull(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "press-01-data"));
         Ok(Kube("delete", "edgedevice", "press-01", "-n", "factory-a", "--wait=false"));
         await UntilAsync(() => _cluster.Server.Store.Read(EdgeDevices, "factory-a", "press-01") is null, TimeSpan.FromSeconds(30), () => Text(log));
-        // The VM goes with its owner (the garbage collector's part, which this server does not play); the data disk has none.
-        Assert.Contains(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "press-01")!["metadata"]!["ownerReferences"]!.AsArray(), o => o!["kind"]!.GetValue<string>() == "EdgeDevice");
         Assert.Null(_cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "press-01-data")!["metadata"]!["ownerReferences"]);
         Assert.DoesNotContain("forbidden", Text(log), StringComparison.OrdinalIgnoreCase);
     }
