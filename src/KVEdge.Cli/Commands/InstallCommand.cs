@@ -112,7 +112,8 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
 
             // The devices that applied cleanly roll; one that did not keeps its old instance (the report above says why).
             var applied = outcomes.Where(o => o.Succeeded).ToList();
-            var rollout = RolloutRevision.OfRollout(rendered.Devices.Select(d => (d.Namespace, d.Name, RolloutRevision.Of(d))));
+            // The revisions the apply stamped; only a device it did not get to is rendered into one again.
+            var rollout = RolloutRevision.OfRollout(rendered.Devices.Zip(outcomes, (d, o) => (d.Namespace, d.Name, o.Revision ?? RolloutRevision.Of(d))));
             var guest = _access!.HasKey(result)
                 ? (Func<WaitTarget, IGuestShell>)(t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console))
                 : null;
@@ -134,39 +135,32 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         }
 
         var problems = new List<string>();
-        CountOrPercent Count(Option<string> option)
+        CountOrPercent? Count(Option option, string? text)
         {
-            if (CountOrPercent.TryParse(result.GetValue(option), out var value, out var error) && value.Value > 0)
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (CountOrPercent.TryParse(text, out var value, out var error) && value.Value > 0)
             {
                 return value;
             }
 
-            problems.Add($"{option.Name} {result.GetValue(option)}: {error ?? "must be at least 1"}");
-            return default;
+            problems.Add($"{option.Name} {text}: {error ?? "must be at least 1"}");
+            return null;
         }
 
-        var maxUnavailable = Count(_maxUnavailable);
-        var threshold = Count(_failureThreshold);
-        CountOrPercent? canary = null;
-        if (result.GetValue(_canary) is { } canaryText)
-        {
-            if (CountOrPercent.TryParse(canaryText, out var c, out var error) && c.Value > 0)
-            {
-                canary = c;
-            }
-            else
-            {
-                problems.Add($"--canary {canaryText}: {error ?? "must be at least 1"}");
-            }
-        }
-
+        var maxUnavailable = Count(_maxUnavailable, result.GetValue(_maxUnavailable));
+        var threshold = Count(_failureThreshold, result.GetValue(_failureThreshold));
+        var canary = Count(_canary, result.GetValue(_canary));
         var selector = result.GetValue(_canarySelector);
         if (selector is not null && result.GetValue(_canary) is not null)
         {
             problems.Add("--canary and --canary-selector: choose one");
         }
 
-        if (selector is not null && !KVEdge.Core.Kube.LabelSelectorText.IsValid(selector))
+        if (selector is not null && !LabelSelectorText.IsValid(selector))
         {
             problems.Add($"--canary-selector {selector}: not a label selector (key=value, key!=value, key in (a,b), key, !key; comma-separated)");
         }
@@ -178,7 +172,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
 
         return problems.Count > 0
             ? throw new CliInputException(string.Join("\n", problems))
-            : new RolloutPolicy(canary, selector, maxUnavailable, threshold, deadline);
+            : new RolloutPolicy(canary, selector, maxUnavailable!.Value, threshold!.Value, deadline);
     }
 
     private static int ReportRollout(HumanOutput human, RolloutResult rolled, TimeSpan timeout)

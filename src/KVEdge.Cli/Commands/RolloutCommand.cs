@@ -70,7 +70,7 @@ internal sealed class RolloutCommand(ICliConsole console, ClusterClientFactory f
             return ExitCodes.InvalidInput;
         }
 
-        var hasFiles = result.GetValue(CommonOptionsFiles()) is { Length: > 0 };
+        var hasFiles = _input.HasFiles(result);
         var (config, noCluster) = _cluster.TryResolveConfig(result);
         List<(string, string)>? fleet = null;
         if (hasFiles)
@@ -114,8 +114,6 @@ internal sealed class RolloutCommand(ICliConsole console, ClusterClientFactory f
             return ExitCodes.Success;
         }).ConfigureAwait(false);
     }
-
-    private Option<string[]> CommonOptionsFiles() => (Option<string[]>)_input.Options.First(o => o.Name == "--filename");
 
     private void Write(IReadOnlyList<RolloutDevice> devices, string format)
     {

@@ -12,6 +12,9 @@ internal sealed class SpecInput(Option<string[]> files, Option<string[]> set, Op
 
     public string Namespace(ParseResult result) => result.GetValue(ns)!;
 
+    /// <summary>Whether the command line names any -f input (for commands where -f is optional).</summary>
+    public bool HasFiles(ParseResult result) => result.GetValue(files) is { Length: > 0 };
+
     public IReadOnlyList<ValueOverride> Overrides(ParseResult result)
     {
         var overrides = new List<ValueOverride>();

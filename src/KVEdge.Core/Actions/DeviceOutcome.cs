@@ -11,4 +11,7 @@ public sealed record DeviceOutcome(string Namespace, string Name, IReadOnlyList<
 
     /// <summary>A change reaches the running guest only when the VM restarts (see <see cref="RestartReasons"/>).</summary>
     public bool RestartNeeded => RestartReasons.Count > 0;
+
+    /// <summary>The revision stamped on its VM's template (<see cref="RolloutRevision"/>); null when the apply did not reach the VM.</summary>
+    public string? Revision { get; init; }
 }

@@ -216,10 +216,12 @@ public sealed class DeviceReconciler(IClusterClient cluster)
                 rendered["metadata"]!["ownerReferences"] = new JsonArray(owner.DeepClone());
             }
 
+            scope.RevisionBuilder.Add(obj.Kind, obj.Metadata.Name, RolloutRevision.RoleOf(obj.Metadata.Labels), rendered);
             if (resource == ClusterResource.VirtualMachine)
             {
-                // The revision of what the guest sees, for the instances KubeVirt makes from this template to carry
-                // (RolloutMarks.Revision): what a rollout compares to know which devices still run an older one.
+                // The revision of what the guest sees (the disks came first), for the instances KubeVirt makes from this
+                // template to carry (RolloutMarks.Revision): what a rollout compares to know which devices run an older one.
+                scope.Revision = scope.RevisionBuilder.Finish();
                 var template = rendered["spec"]!["template"]!.AsObject();
                 var metadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
                 var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());

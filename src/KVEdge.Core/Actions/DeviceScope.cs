@@ -19,10 +19,11 @@ public sealed class DeviceScope(RenderedDevice device, LiveObjects known, Instal
 
     public InstallOptions Options { get; } = options;
 
-    /// <summary>The device's revision (<see cref="RolloutRevision"/>), stamped on its VM's template.</summary>
-    public string Revision => _revision ??= RolloutRevision.Of(Device);
+    /// <summary>The device's revision as the apply builds it from the objects it serializes (<see cref="RolloutRevision"/>).</summary>
+    public RolloutRevision RevisionBuilder { get; } = new();
 
-    private string? _revision;
+    /// <summary>The device's revision, stamped on its VM's template; null until the apply reaches the VM.</summary>
+    public string? Revision { get; set; }
 
     public IInstallReporter Reporter { get; } = reporter;
 
@@ -64,5 +65,8 @@ public sealed class DeviceScope(RenderedDevice device, LiveObjects known, Instal
             Conflict: Failure?.Reason is DeviceFailure.FieldConflict or DeviceFailure.ManagedByKubeVirt or DeviceFailure.ManagedByOperator,
             Unreachable: Failure?.Reason == DeviceFailure.ClusterUnavailable,
             Notes: Notes,
-            Interrupted: Failure?.Reason == DeviceFailure.Interrupted);
+            Interrupted: Failure?.Reason == DeviceFailure.Interrupted)
+        {
+            Revision = Revision,
+        };
 }

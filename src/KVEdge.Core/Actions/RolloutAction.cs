@@ -9,8 +9,8 @@ namespace KVEdge.Core.Actions;
 /// `kvedge upgrade --rollout`: restarts the devices whose applied change needs one, as <see cref="RolloutPlanner"/>
 /// decides, by watching (the operator's <see cref="Informer"/>s, one per namespace for VMs and one for VMIs), planning
 /// again at each change and at least every <see cref="Tick"/> (for the progress deadline). Each restart is first
-/// marked on the device's VM (<see cref="RolloutMarks.Restart"/>), then asked of KubeVirt: a rerun after a kill, reading
-/// the marks, neither loses a restart nor makes one twice. A device that fails is marked too, so the rollout stays
+/// marked on the device's VM (<see cref="RolloutMarks.Restart"/>), then asked of KubeVirt (<see cref="RolloutLedger"/>):
+/// a rerun after a kill, reading the marks, neither loses a restart nor makes one twice. A device that fails is marked too, so the rollout stays
 /// halted until `kvedge rollout resume` or a new change. Ends when the plan is Complete, Halted or Paused, at the
 /// deadline, or when interrupted.
 /// </summary>
@@ -48,12 +48,7 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
         }
 
         var runs = informers.Values.Select(i => i.RunAsync(stop.Token)).ToList();
-        // What this run wrote, until the caches show it: a plan made from a cache that lags must not restart a device twice.
-        var written = new ConcurrentDictionary<string, JsonObject>(StringComparer.Ordinal);
-        var reasons = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        // The devices this run has sent a restart for: its mark alone, with the instance still there and KubeVirt's
-        // record of the request not in the cache yet, would read as a restart never sent.
-        var sent = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var ledger = new RolloutLedger(cluster);
         var settled = new HashSet<string>(StringComparer.Ordinal);
         var deadline = Time.GetUtcNow() + timeout;
         var waves = 0;
@@ -79,8 +74,9 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
                 }
 
                 var now = Time.GetUtcNow();
-                var devices = targets.Select(t => Observe(t, now)).ToList();
-                await MarkFailedAsync(devices, stop.Token).ConfigureAwait(false);
+                var devices = targets.Select(t => ledger.Observe(t.Namespace, t.Name, Informer(ClusterResource.VirtualMachine, t.Namespace, t.Name),
+                    Informer(ClusterResource.VirtualMachineInstance, t.Namespace, t.Name), rollout, t.ChangedNow, canaries.Contains($"{t.Namespace}/{t.Name}"), now, policy.ProgressDeadline)).ToList();
+                await ledger.MarkFailedAsync(devices, d => Informer(ClusterResource.VirtualMachine, d.Namespace, d.Name), stop.Token).ConfigureAwait(false);
                 var plan = RolloutPlanner.Plan(devices, policy);
                 foreach (var device in devices.Where(d => d.State is RolloutState.Updated or RolloutState.Failed or RolloutState.StillUnhealthy && settled.Add(d.Key)))
                 {
@@ -97,7 +93,9 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
                 {
                     if (plan.Phase == RolloutPhase.Halted && Guest is not null)
                     {
+                        // The failed devices' reasons now carry the health program's own verdict: the halt's words too.
                         devices = await WithVerdictsAsync(devices, ct).ConfigureAwait(false);
+                        plan = RolloutPlanner.Plan(devices, policy);
                     }
 
                     return new RolloutResult(plan, devices, waves);
@@ -108,7 +106,7 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
                     waves++;
                     reporter.Wave(waves, plan.Phase, plan.Restart);
                     await Parallel.ForEachAsync(plan.Restart, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Concurrency), CancellationToken = stop.Token },
-                        async (device, token) => await RestartAsync(device, now, token).ConfigureAwait(false)).ConfigureAwait(false);
+                        async (device, token) => await ledger.RestartAsync(device, rollout, now, token).ConfigureAwait(false)).ConfigureAwait(false);
                     continue;
                 }
 
@@ -139,58 +137,10 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
             }
         }
 
-        RolloutDevice Observe(RolloutTarget t, DateTimeOffset now)
-        {
-            var key = $"{t.Namespace}/{t.Name}";
-            var vm = informers[(t.Namespace, ClusterResource.VirtualMachine)].Get(t.Namespace, t.Name);
-            if (written.TryGetValue(key, out var mine))
-            {
-                // The cache catches up when it holds what was written (or something newer, such as a later write by someone else).
-                if (vm is not null && Annotations(vm, mine))
-                {
-                    written.TryRemove(key, out _);
-                }
-                else
-                {
-                    vm = mine;
-                }
-            }
-
-            var vmi = informers[(t.Namespace, ClusterResource.VirtualMachineInstance)].Get(t.Namespace, t.Name);
-            var device = RolloutDevice.Observe(t.Namespace, t.Name, vm, vmi, rollout, t.ChangedNow, canaries.Contains(key), now, policy.ProgressDeadline,
-                restartSent: sent.ContainsKey(key));
-            return reasons.TryGetValue(key, out var reason) && device.State == RolloutState.Failed ? device with { Reason = reason } : device;
-        }
-
-        async Task RestartAsync(RolloutDevice device, DateTimeOffset now, CancellationToken token)
-        {
-            sent[device.Key] = true;
-            var (vm, refused) = await RolloutSteps.RestartAsync(cluster, device, rollout, now, token).ConfigureAwait(false);
-            written[device.Key] = vm;
-            if (refused is not null)
-            {
-                reasons[device.Key] = refused;
-            }
-        }
-
-        async Task MarkFailedAsync(List<RolloutDevice> devices, CancellationToken token)
-        {
-            foreach (var device in devices.Where(d => d.State == RolloutState.Failed).ToList())
-            {
-                var vm = written.TryGetValue(device.Key, out var mine) ? mine : informers[(device.Namespace, ClusterResource.VirtualMachine)].Get(device.Namespace, device.Name);
-                if (RolloutMarks.FailedOf(vm) != device.Revision)
-                {
-                    written[device.Key] = await RolloutSteps.MarkFailedAsync(cluster, device, token).ConfigureAwait(false);
-                }
-            }
-        }
+        JsonObject? Informer(ClusterResource resource, string ns, string name) => informers[(ns, resource)].Get(ns, name);
 
         RolloutPlan Empty() => new(RolloutPhase.Rolling, [], null, targets.Count, 0, 0, 0, 0, 0, 0);
     }
-
-    // The marks of what was written are on the cached VM (the cache has caught up).
-    private static bool Annotations(JsonObject cached, JsonObject written) =>
-        RolloutMarks.RestartOf(cached) == RolloutMarks.RestartOf(written) && RolloutMarks.FailedOf(cached) == RolloutMarks.FailedOf(written);
 
     private async Task WaitAsync(SemaphoreSlim changed, DateTimeOffset deadline, CancellationToken ct)
     {

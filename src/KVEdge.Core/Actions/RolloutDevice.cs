@@ -7,7 +7,7 @@ namespace KVEdge.Core.Actions;
 /// <param name="Reason">For a device not Ready: DeviceReadiness's reason and message (what it waits for).</param>
 /// <param name="InRollout">Its restart belongs to this rollout (what a canary count counts).</param>
 /// <param name="Undelivered">Marked for this instance, but the caches show no sign KubeVirt got the restart: checked live
-/// before it is asked again (<see cref="RolloutSteps.RestartAsync"/>), since two caches can disagree for a moment.</param>
+/// before it is asked again (<see cref="RolloutLedger.RestartAsync"/>), since two caches can disagree for a moment.</param>
 public sealed record RolloutDevice(string Namespace, string Name, RolloutState State, bool Ready, bool Paused, bool Canary, RolloutMarks.RestartMark? Mark, string? Reason, string? Revision, string? Instance,
     bool InRollout = false, bool Undelivered = false)
 {
@@ -66,7 +66,7 @@ public sealed record RolloutDevice(string Namespace, string Name, RolloutState S
         {
             state = RolloutState.Stopped;
         }
-        else if (mark is not null && mark.Revision == revision && uid == mark.Instance)
+        else if (undelivered)
         {
             state = RolloutState.Pending;
         }
@@ -78,8 +78,13 @@ public sealed record RolloutDevice(string Namespace, string Name, RolloutState S
             state = behind ? RolloutState.Pending : RolloutState.Current;
         }
 
-        var reason = ready || state == RolloutState.Stopped ? null
-            : DeviceReadiness.Of(name, vm, vmi, [], 0, ours ? mark!.Instance : null) is var r ? $"{r.Reason}: {r.Message}" : null;
+        string? reason = null;
+        if (!ready && state != RolloutState.Stopped)
+        {
+            var readiness = DeviceReadiness.Of(name, vm, vmi, [], 0, ours ? mark!.Instance : null);
+            reason = $"{readiness.Reason}: {readiness.Message}";
+        }
+
         return new RolloutDevice(ns, name, state, ready, paused, canary, ours ? mark : null, reason, revision, uid, InRollout: ours && mark!.Rollout == rollout, Undelivered: undelivered && state == RolloutState.Pending);
     }
 }

@@ -13,32 +13,57 @@ namespace KVEdge.Core.Actions;
 /// of the config and credentials disks KubeVirt builds when the instance starts), as a Deployment hashes its pod
 /// template. Not cloud-init's Secret: cloud-init applies it to a new VM only, never at a restart (see
 /// DeviceReconciler). The credentials' bytes go in with everything else, through SHA-256, and only 64 bits of the digest
-/// are kept: the keys are random (SAS keys, private keys), so the digest says nothing about them.
+/// are kept: the keys are random (SAS keys, private keys), so the digest says nothing about them. Built from the objects
+/// as the apply serializes them anyway (<see cref="Add"/>, in the rendering's order: the disks before the VM), so the
+/// reconcile does not serialize them a second time.
 /// </summary>
-public static class RolloutRevision
+public sealed class RolloutRevision : IDisposable
 {
-    public static string Of(RenderedDevice device)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var obj in device.Objects)
-        {
-            var node = ManifestSerializer.ToJsonNode(obj).AsObject();
-            var role = obj.Metadata.Labels?.TryGetValue(StandardLabels.Role, out var r) == true ? r : null;
-            JsonNode? part = obj.Kind == ClusterResource.VirtualMachine.Kind ? node["spec"]?["template"]?["spec"]
-                : role is Roles.Config or Roles.Credentials ? new JsonObject { ["data"] = node["data"]?.DeepClone(), ["binaryData"] = node["binaryData"]?.DeepClone() }
-                : null;
-            if (part is null)
-            {
-                continue;
-            }
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-            hash.AppendData(Encoding.UTF8.GetBytes($"{obj.Kind}/{obj.Metadata.Name}\n"));
-            hash.AppendData(Encoding.UTF8.GetBytes(part.ToJsonString()));
-            hash.AppendData("\n"u8);
+    /// <summary>Whether an object of this kind and role is part of the revision.</summary>
+    public static bool Counts(string kind, string? role) => kind == ClusterResource.VirtualMachine.Kind || role is Roles.Config or Roles.Credentials;
+
+    /// <summary>Adds a rendered object (serialized); one that does not count is ignored.</summary>
+    public void Add(string kind, string name, string? role, JsonObject rendered)
+    {
+        JsonNode?[] parts = kind == ClusterResource.VirtualMachine.Kind ? [rendered["spec"]?["template"]?["spec"]]
+            : role is Roles.Config or Roles.Credentials ? [rendered["data"], rendered["binaryData"]]
+            : [];
+        if (parts.Length == 0)
+        {
+            return;
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 8));
+        _hash.AppendData(Encoding.UTF8.GetBytes($"{kind}/{name}\n"));
+        foreach (var part in parts)
+        {
+            _hash.AppendData(Encoding.UTF8.GetBytes(part?.ToJsonString() ?? "null"));
+            _hash.AppendData("\n"u8);
+        }
     }
+
+    /// <summary>The digest of what was added (the builder starts again empty).</summary>
+    public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset().AsSpan(0, 8));
+
+    public void Dispose() => _hash.Dispose();
+
+    public static string Of(RenderedDevice device)
+    {
+        using var revision = new RolloutRevision();
+        foreach (var obj in device.Objects)
+        {
+            var role = RoleOf(obj.Metadata.Labels);
+            if (Counts(obj.Kind, role))
+            {
+                revision.Add(obj.Kind, obj.Metadata.Name, role, ManifestSerializer.ToJsonNode(obj).AsObject());
+            }
+        }
+
+        return revision.Finish();
+    }
+
+    public static string? RoleOf(IDictionary<string, string>? labels) => labels?.TryGetValue(StandardLabels.Role, out var role) == true ? role : null;
 
     /// <summary>
     /// A rollout's identity: a digest of every device's namespace, name and revision, so the same specs give the same

@@ -11,7 +11,7 @@ namespace KVEdge.Core.Controllers;
 /// device can have), which groups the namespace's EdgeDevices by the first RolloutPolicy (by name) that selects them,
 /// and devices no policy selects under <see cref="ControllerOptions.DefaultRollout"/> (one at a time, halting on the
 /// first failure), then plans each group with the CLI's engine (<see cref="RolloutPlanner"/>) from the caches and acts
-/// as `upgrade --rollout` does (<see cref="RolloutSteps"/>): the marks on the VMs are the only state, so another replica
+/// as `upgrade --rollout` does (<see cref="RolloutLedger"/>): the marks on the VMs are the only state, so another replica
 /// after a handover resumes where this one stopped. A policy's status and Events say which wave runs, which devices are
 /// done, and why a rollout halted. Without the RolloutPolicy CRD installed, every device rolls by the default.
 /// </summary>
@@ -28,20 +28,17 @@ public sealed class RolloutController
     private readonly Informer _vmis;
     private readonly EventRecorder _events;
     private readonly ConcurrentDictionary<string, bool> _changedNow = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _sent = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _phases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RolloutPhase> _phases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _rollouts = new(StringComparer.Ordinal);
-    // The VMs as this controller's own mark writes left them, until the cache shows those marks: a plan made from a
-    // cache that lags must not restart a device twice.
-    private readonly ConcurrentDictionary<string, JsonObject> _written = new(StringComparer.Ordinal);
     private volatile bool _policiesMissing;
     private readonly Remediator _remediator;
+    private readonly RolloutLedger _ledger;
 
     public RolloutController(IClusterClient cluster, ControllerOptions options, TimeProvider clock, Informer devices, Informer vms, Informer vmis, EventRecorder events)
     {
         (_cluster, _options, _clock, _devices, _vms, _vmis, _events) = (cluster, options, clock, devices, vms, vmis, events);
         _remediator = new Remediator(cluster, clock, events);
+        _ledger = new RolloutLedger(cluster);
         Policies = new Informer(cluster, ClusterResource.RolloutPolicy, options.Namespace, null, clock)
         {
             Transform = CacheTransform.Compact(keepManager: null, digestLongStrings: false),
@@ -122,21 +119,19 @@ public sealed class RolloutController
         var labels = crs.ToDictionary(cr => cr["metadata"]!["name"]!.GetValue<string>(), cr => cr["metadata"]?["labels"] as JsonObject, StringComparer.Ordinal);
         var devices = names.Select(name =>
         {
-            var key = $"{ns}/{name}";
-            var vmi = _vmis.Get(ns, name);
-            var device = RolloutDevice.Observe(ns, name, Vm(ns, name), vmi, rollout, _changedNow.ContainsKey(key), policy.IsCanary(labels[name]), now,
-                policy.Policy.ProgressDeadline, restartSent: _sent.TryGetValue(key, out var instance) && instance == vmi?["metadata"]?["uid"]?.GetValue<string>());
-            if (device.State == RolloutState.Failed && _refused.TryGetValue(key, out var refused))
+            var device = _ledger.Observe(ns, name, _vms.Get(ns, name), _vmis.Get(ns, name), rollout, _changedNow.ContainsKey($"{ns}/{name}"), policy.IsCanary(labels[name]), now,
+                policy.Policy.ProgressDeadline);
+            if (device.State is not RolloutState.Pending)
             {
-                device = device with { Reason = refused };
+                // The change that needed a restart is in (or the device is out of the rollout's hands): no longer news.
+                _changedNow.TryRemove(device.Key, out _);
             }
 
             return policy.Paused ? device with { Paused = true } : device;
         }).ToList();
 
-        foreach (var failed in devices.Where(d => d.State == RolloutState.Failed && RolloutMarks.FailedOf(Vm(ns, d.Name)) != d.Revision))
+        foreach (var failed in await _ledger.MarkFailedAsync(devices, d => _vms.Get(ns, d.Name), ct).ConfigureAwait(false))
         {
-            _written[failed.Key] = await RolloutSteps.MarkFailedAsync(_cluster, failed, ct).ConfigureAwait(false);
             await RecordAsync(ns, policy, failed.Name, "RolloutDeviceFailed", $"{failed.Key}: {failed.Reason}", warning: true, ct).ConfigureAwait(false);
         }
 
@@ -150,9 +145,9 @@ public sealed class RolloutController
             _rollouts[phaseKey] = rollout;
         }
 
-        var previous = _phases.GetValueOrDefault(phaseKey);
-        _phases[phaseKey] = plan.Phase.ToString();
-        if (plan.Phase == RolloutPhase.Halted && previous != nameof(RolloutPhase.Halted))
+        var halted = _phases.TryGetValue(phaseKey, out var previous) && previous == RolloutPhase.Halted;
+        _phases[phaseKey] = plan.Phase;
+        if (plan.Phase == RolloutPhase.Halted && !halted)
         {
             await RecordAsync(ns, policy, devices.First(d => d.State == RolloutState.Failed).Name, "RolloutHalted", plan.HaltReason!, warning: true, ct).ConfigureAwait(false);
             Log?.Invoke($"{ns}: rollout halted{(policy.IsDefault ? "" : $" (RolloutPolicy {policy.Name})")}: {DeviceConditions.Bounded(plan.HaltReason!)}");
@@ -165,20 +160,14 @@ public sealed class RolloutController
                 $"restarting {string.Join(", ", plan.Restart.Select(d => d.Name))} ({plan.Updated} of {plan.Total} updated)", warning: false, ct).ConfigureAwait(false);
             foreach (var device in plan.Restart)
             {
-                _sent[device.Key] = device.Instance!;
-                var (vm, refused) = await RolloutSteps.RestartAsync(_cluster, device, rollout, now, ct).ConfigureAwait(false);
-                _written[device.Key] = vm;
-                if (refused is not null)
-                {
-                    _refused[device.Key] = refused;
-                }
+                await _ledger.RestartAsync(device, rollout, now, ct).ConfigureAwait(false);
             }
         }
 
         Remediator.Outcome? remediation = null;
         if (policy.Remediation is { } settings)
         {
-            remediation = await _remediator.RunAsync(ns, policy.Name, settings, devices, n => Vm(ns, n), n => Regarding(ns, policy, n), ct).ConfigureAwait(false);
+            remediation = await _remediator.RunAsync(ns, policy.Name, settings, devices, n => _ledger.Vm($"{ns}/{n}", _vms.Get(ns, n)), n => Regarding(ns, policy, n), ct).ConfigureAwait(false);
         }
 
         await WriteStatusAsync(ns, policy, plan, devices, rollout, null, ct, remediation).ConfigureAwait(false);
@@ -198,25 +187,6 @@ public sealed class RolloutController
         return status?["phase"]?.GetValue<string>() is { } phase && phase != nameof(RolloutPhase.Complete) && status["rollout"]?.GetValue<string>() is { } id && id.Length == 16
             ? id
             : null;
-    }
-
-    // The cached VM, or what this controller last wrote to it while the cache does not show those marks yet.
-    private JsonObject? Vm(string ns, string name)
-    {
-        var key = $"{ns}/{name}";
-        var cached = _vms.Get(ns, name);
-        if (!_written.TryGetValue(key, out var mine))
-        {
-            return cached;
-        }
-
-        if (cached is not null && RolloutMarks.RestartOf(cached) == RolloutMarks.RestartOf(mine) && RolloutMarks.FailedOf(cached) == RolloutMarks.FailedOf(mine))
-        {
-            _written.TryRemove(key, out _);
-            return cached;
-        }
-
-        return mine;
     }
 
     // An Event about the policy, or for the default group (no policy object) about the device.

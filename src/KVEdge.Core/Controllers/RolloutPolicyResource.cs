@@ -74,7 +74,7 @@ public sealed record RolloutPolicyResource(string Name, long Generation, JsonObj
 
         var policy = new RolloutPolicy(
             Count(spec["canary"], "canary", null),
-            canarySelector is null ? null : "canarySelector",
+            canarySelector is null ? null : LabelSelector.Format(canarySelector),
             maxUnavailable,
             Count(spec["failureThreshold"], "failureThreshold", CountOrPercent.Count(1))!.Value,
             Duration(spec["progressDeadline"], "progressDeadline", RolloutPolicy.DefaultProgressDeadline));

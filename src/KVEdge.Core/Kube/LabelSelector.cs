@@ -70,4 +70,32 @@ public static class LabelSelector
 
         return true;
     }
+
+    /// <summary>
+    /// The selector as its text (apimachinery's FormatLabelSelector: key=value for matchLabels, then key in (a,b),
+    /// key notin (a,b), key, !key), for a person and for a list's labelSelector parameter.
+    /// </summary>
+    public static string Format(JsonObject selector)
+    {
+        var parts = new List<string>();
+        foreach (var (key, value) in (selector["matchLabels"] as JsonObject ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            parts.Add($"{key}={value?.GetValue<string>()}");
+        }
+
+        foreach (var expression in (selector["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var key = expression["key"]?.GetValue<string>();
+            var values = string.Join(",", (expression["values"] as JsonArray ?? []).Select(v => v?.GetValue<string>()));
+            parts.Add(expression["operator"]?.GetValue<string>() switch
+            {
+                "In" => $"{key} in ({values})",
+                "NotIn" => $"{key} notin ({values})",
+                "DoesNotExist" => $"!{key}",
+                _ => $"{key}",
+            });
+        }
+
+        return parts.Count == 0 ? "" : string.Join(",", parts);
+    }
 }

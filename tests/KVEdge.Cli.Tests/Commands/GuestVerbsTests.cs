@@ -137,6 +137,18 @@ public sealed class GuestVerbsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_halted_rollout_names_the_health_programs_own_verdict_of_the_failed_device()
+    {
+        // A bad change: the instance booted with it fails its readiness probe, and the guest's health program says why.
+        _cluster.Server.Simulator.GuestHealthyWith = vmi => vmi["spec"]?["domain"]?["resources"]?["requests"]?["memory"]?.GetValue<string>() != "6Gi";
+        _guest.SetModule("edgeAgent", "stopped");
+        var spec = Path.Combine(_folder, "edge-01.yaml");
+        var (code, console) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi", "--rollout", "--progress-deadline", "2s", "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey);
+        Assert.True(code == 6, console.Err);
+        Assert.Matches(@"error: rollout halted: 1 device\(s\) failed, the failure threshold is 1 \(factory-a/edge-01: HealthProbeNotPassing: .*; IoT Edge: failed: edgeAgent is stopped\)", console.Err);
+    }
+
+    [Fact]
     public void Logs_read_the_aziot_and_kvedge_journal_or_one_module()
     {
         _guest.Deployed();

@@ -46,4 +46,14 @@ public sealed class LabelSelectorTests
     [InlineData("", false)]
     [InlineData("-ring=x", false)]
     public void A_selectors_text_is_checked_before_anything_is_applied(string text, bool valid) => Assert.Equal(valid, LabelSelectorText.IsValid(text));
+
+    [Fact]
+    public void A_selector_is_formatted_as_its_text_which_the_text_check_accepts()
+    {
+        var text = LabelSelector.Format(JsonNode.Parse("""
+            {"matchLabels":{"site":"plant-7","ring":"pilot"},"matchExpressions":[{"key":"zone","operator":"In","values":["a","b"]},{"key":"legacy","operator":"DoesNotExist"}]}
+            """)!.AsObject());
+        Assert.Equal("ring=pilot,site=plant-7,zone in (a,b),!legacy", text);
+        Assert.True(LabelSelectorText.IsValid(text));
+    }
 }
