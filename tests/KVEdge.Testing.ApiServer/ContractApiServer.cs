@@ -184,6 +184,21 @@ public sealed partial class ContractApiServer : IAsyncDisposable
         return Store.Commit(type, obj, managers);
     }
 
+    /// <summary>
+    /// Puts an object in the store as a server-side apply by <paramref name="manager"/> made it (managedFields operation
+    /// Apply), so that manager's next apply of the same object is no conflict with itself.
+    /// </summary>
+    public JsonObject SeedApplied(JsonObject obj, string manager)
+    {
+        var type = Types.Single(t => t.ApiVersion == obj["apiVersion"]!.GetValue<string>() && t.Kind == obj["kind"]!.GetValue<string>());
+        obj["metadata"]!.AsObject()["generation"] ??= 1L;
+        var managers = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
+        var (applied, _) = StructuredMerge.Apply([], exists: false, obj, type, managers, manager, force: true, status: false);
+        // What the API server's admission does to a create (KubeVirt's VM mutator's defaults among it).
+        Admission.Admit(type, null, applied!);
+        return Store.Commit(type, applied!, managers);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Simulator.Dispose();

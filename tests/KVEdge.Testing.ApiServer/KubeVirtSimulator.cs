@@ -59,6 +59,12 @@ public sealed class KubeVirtSimulator : IDisposable
             }
         }, _stop.Token);
 
+    /// <summary>
+    /// A real guest behind every instance (the e2e's qemu machine): stops, boots and probes go to it instead of being
+    /// timed and judged here. Null: the simulator's own guests.
+    /// </summary>
+    public IGuestMachine? Guest { get; set; }
+
     /// <summary>The guest agent never connects (an image without qemu-guest-agent).</summary>
     public bool AgentNeverConnects { get; set; }
 
@@ -123,7 +129,15 @@ public sealed class KubeVirtSimulator : IDisposable
 
         _ = Task.Run(async () =>
         {
-            await Task.Delay(RestartGrace, _stop.Token);
+            if (Guest is { } guest)
+            {
+                await guest.StopAsync(ns, name, _stop.Token);
+            }
+            else
+            {
+                await Task.Delay(RestartGrace, _stop.Token);
+            }
+
             _store.Remove(ResourceType.VirtualMachineInstance, ns, name);
             _store.Atomically(() =>
             {
@@ -164,9 +178,15 @@ public sealed class KubeVirtSimulator : IDisposable
                     continue;
                 }
 
-                if (e.Type == ResourceType.Service || e.Type == ResourceType.VirtualMachineInstance)
+                if (e.Type == ResourceType.Service)
                 {
-                    SyncEndpoints(ns);
+                    SyncEndpoints(ns, e.EventType == "DELETED" ? [] : [e.Object]);
+                }
+                else if (e.Type == ResourceType.VirtualMachineInstance)
+                {
+                    // The Services whose selector picks this instance's labels (its old ones are its new ones: a VMI's
+                    // labels come from the template at its start), as the EndpointSlice controller's pod handler does.
+                    SyncEndpoints(ns, _store.Select(ResourceType.Service, ns, service => Selects(service, e.Object)));
                 }
 
                 if (e.Type == ResourceType.DataVolume && e.EventType == "ADDED")
@@ -175,7 +195,9 @@ public sealed class KubeVirtSimulator : IDisposable
                 }
                 else if (e.Type == ResourceType.DataVolume && e.Object["status"]?["phase"]?.GetValue<string>() == "Succeeded")
                 {
-                    foreach (var vm in _store.List(ResourceType.VirtualMachine, ns))
+                    // The VMs whose volumes name this DataVolume (KubeVirt's VM controller watches DataVolumes and
+                    // enqueues the VMs that use them), not every VM of the namespace.
+                    foreach (var vm in _store.Select(ResourceType.VirtualMachine, ns, v => UsesDataVolume(v["spec"]?["template"]?["spec"], name)))
                     {
                         ReconcileVmInBackground(ns, vm["metadata"]!["name"]!.GetValue<string>());
                     }
@@ -348,8 +370,14 @@ public sealed class KubeVirtSimulator : IDisposable
 
     // A VMI of a VM whose volumes name the DataVolume: its virt-launcher pod is the claim's first consumer.
     private bool HasConsumer(string ns, string dataVolume) =>
-        _store.List(ResourceType.VirtualMachineInstance, ns).Any(vmi =>
-            (vmi["spec"]?["volumes"]?.AsArray() ?? []).Any(v => v?["dataVolume"]?["name"]?.GetValue<string>() == dataVolume));
+        _store.Select(ResourceType.VirtualMachineInstance, ns, vmi => UsesDataVolume(vmi["spec"], dataVolume)).Count > 0;
+
+    private static bool UsesDataVolume(JsonNode? vmiSpec, string dataVolume) =>
+        (vmiSpec?["volumes"]?.AsArray() ?? []).Any(v => v?["dataVolume"]?["name"]?.GetValue<string>() == dataVolume);
+
+    private static bool Selects(JsonObject service, JsonObject vmi) =>
+        service["spec"]?["selector"] is JsonObject { Count: > 0 } selector
+        && selector.All(kv => vmi["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value?.GetValue<string>());
 
     private async Task ReconcileVmAsync(string ns, string name)
     {
@@ -423,9 +451,81 @@ public sealed class KubeVirtSimulator : IDisposable
             return;
         }
 
+        if (Guest is { } guest)
+        {
+            await BootGuestAsync(guest, ns, name);
+            return;
+        }
+
         await Task.Delay(StepOf(name), _stop.Token);
         _agentConnected[(ns, name)] = true;
         Probe(ns, name);
+    }
+
+    // The real guest boots from the VM and what it refers to as they are now; the agent is connected once the boot
+    // returns, and the readiness probe runs in the guest on the VM's schedule for as long as this instance lives.
+    private async Task BootGuestAsync(IGuestMachine guest, string ns, string name)
+    {
+        if (_store.Read(ResourceType.VirtualMachine, ns, name) is not { } vm || _store.Read(ResourceType.VirtualMachineInstance, ns, name) is not { } vmi)
+        {
+            return;
+        }
+
+        var uid = vmi["metadata"]!["uid"]!.GetValue<string>();
+        var objects = new List<JsonObject> { vm };
+        foreach (var type in new[] { ResourceType.ConfigMap, ResourceType.Secret, ResourceType.DataVolume })
+        {
+            objects.AddRange(_store.List(type, ns));
+        }
+
+        await guest.BootAsync(vm, objects, _stop.Token);
+        _agentConnected[(ns, name)] = true;
+        var probe = vm["spec"]?["template"]?["spec"]?["readinessProbe"] as JsonObject;
+        SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready: probe is null));
+        if (probe is null)
+        {
+            return;
+        }
+
+        // Not under the VM's reconcile gate: the probe runs for the instance's life, the next restart's reconcile with it.
+        _ = Task.Run(() => ProbeGuestAsync(guest, vm, probe, uid), _stop.Token);
+    }
+
+    // kubelet's prober worker (kubernetes v1.35 pkg/kubelet/prober/worker.go): the first run initialDelaySeconds after
+    // the container started, then every periodSeconds; Ready after successThreshold passes in a row, not Ready after
+    // failureThreshold failures in a row.
+    private async Task ProbeGuestAsync(IGuestMachine guest, JsonObject vm, JsonObject probe, string uid)
+    {
+        var ns = vm["metadata"]!["namespace"]!.GetValue<string>();
+        var name = vm["metadata"]!["name"]!.GetValue<string>();
+        int Seconds(string field, int fallback) => probe[field]?.GetValue<int>() ?? fallback;
+        var period = TimeSpan.FromSeconds(Math.Max(1, Seconds("periodSeconds", 10)) * ProbeTimeScale);
+        var started = _containerStarted.GetValueOrDefault((ns, name), DateTime.UtcNow);
+        var first = started + TimeSpan.FromSeconds(Seconds("initialDelaySeconds", 0) * ProbeTimeScale) - DateTime.UtcNow;
+        if (first > TimeSpan.Zero)
+        {
+            await Task.Delay(first, _stop.Token);
+        }
+
+        var ready = false;
+        bool? last = null;
+        var streak = 0;
+        while (_store.Read(ResourceType.VirtualMachineInstance, ns, name) is { } current && current["metadata"]!["uid"]!.GetValue<string>() == uid
+            && current["metadata"]?["deletionTimestamp"] is null)
+        {
+            var (exitCode, _) = await guest.ProbeAsync(ns, name, _stop.Token);
+            var passed = exitCode == 0;
+            streak = passed == last ? streak + 1 : 1;
+            last = passed;
+            if (passed != ready && streak >= (passed ? Math.Max(1, Seconds("successThreshold", 1)) : Math.Max(1, Seconds("failureThreshold", 3))))
+            {
+                ready = passed;
+                SetStatus(ResourceType.VirtualMachineInstance, ns, name, VmiStatus(vm, agentConnected: true, ready));
+                SetStatus(ResourceType.VirtualMachine, ns, name, VmStatus("Running", true, ready));
+            }
+
+            await Task.Delay(period, _stop.Token);
+        }
     }
 
     private static JsonObject NewVmi(JsonObject vm, string ns, string name)
@@ -751,22 +851,22 @@ public sealed class KubeVirtSimulator : IDisposable
     // here is the VMI's virt-launcher, which carries the VMI's labels and address; its endpoint is ready only while the
     // pod is Ready, which follows the VM's readinessProbe (the VMI's Ready condition), unless the Service publishes
     // not-ready addresses. A Service routes nothing to an endpoint that is not ready.
-    private void SyncEndpoints(string ns) =>
+    private void SyncEndpoints(string ns, IReadOnlyList<JsonObject> services) =>
         _store.Atomically(() =>
         {
-            var vmis = _store.List(ResourceType.VirtualMachineInstance, ns).Where(v => v["metadata"]?["deletionTimestamp"] is null).ToList();
-            foreach (var service in _store.List(ResourceType.Service, ns))
+            foreach (var service in services)
             {
                 if (service["spec"]?["selector"] is not JsonObject { Count: > 0 } selector)
                 {
                     continue;
                 }
 
+                var vmis = _store.Select(ResourceType.VirtualMachineInstance, ns, v => v["metadata"]?["deletionTimestamp"] is null && Selects(service, v));
+
                 var serviceName = service["metadata"]!["name"]!.GetValue<string>();
                 var publishNotReady = service["spec"]?["publishNotReadyAddresses"]?.GetValue<bool>() == true;
                 var endpoints = new JsonArray();
-                foreach (var vmi in vmis.Where(v => selector.All(kv => v["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value?.GetValue<string>()))
-                    .OrderBy(v => v["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal))
+                foreach (var vmi in vmis)
                 {
                     if (vmi["status"]?["interfaces"]?[0]?["ipAddress"]?.GetValue<string>() is not { Length: > 0 } ip)
                     {

@@ -64,17 +64,20 @@ summary() {
 bash "$repo/scripts/install-test-tools.sh" || die "installing the test tools failed"
 echo "e2e: work folder $work" >&2
 
-dotnet build "$repo/src/KVEdge.Cli" -c Release --nologo -v q -o "$work/kvedge" >"$work/build.log" 2>&1 || {
+# Debug, in the projects' own output folders: after scripts/test.sh's .NET suites both are built already and this only
+# checks so (a separate Release build took a minute of the run's budget).
+dotnet build "$repo/src/KVEdge.Cli" --nologo -v q >"$work/build.log" 2>&1 || {
   cat "$work/build.log" >&2
   die "building kvedge failed"
 }
-kvedge() { dotnet "$work/kvedge/kvedge.dll" "$@"; }
+kvedge() { dotnet "$repo/src/KVEdge.Cli/bin/Debug/net10.0/kvedge.dll" "$@"; }
 # The contract test server as a process (tests/ContractServerHost): the guest verbs reach this guest through its
 # portforward subresource, as they would through KubeVirt's. A double of the API server, not a cluster.
-dotnet build "$repo/tests/ContractServerHost" -c Release --nologo -v q -o "$work/apiserver" >"$work/build-apiserver.log" 2>&1 || {
+dotnet build "$repo/tests/ContractServerHost" --nologo -v q >"$work/build-apiserver.log" 2>&1 || {
   cat "$work/build-apiserver.log" >&2
   die "building the contract server host failed"
 }
+apiserver=$repo/tests/ContractServerHost/bin/Debug/net10.0/ContractServerHost.dll
 
 image=$(bash "$e2e/guest-image.sh") || die "building the guest image failed"
 [ -f "$image/root.qcow2" ] || die "guest-image.sh printed '$image' as its result, a folder with no root.qcow2"
@@ -99,13 +102,18 @@ printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=
 printf 'HostName=e2e-hub.azure-devices.net;DeviceId=e2e-edge-01;SharedAccessKey=%s' "$key2" >"$work/cs2.txt"
 chmod 0600 "$work"/cs*.txt
 
+# spec_args N: the harness's device with connection string N, as arguments of kvedge's verbs (in $spec)
+spec_args() {
+  spec=(-f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")"
+    --set-file "spec.iotEdge.packageRepository.signingKey=$work/repo-key.asc"
+    --set-file "spec.iotEdge.credentials.connectionString=$work/cs$1.txt")
+}
 # render N [NAME [ARGS...]]: objects and the expected config.toml's hash for connection string N (as NAME, default N)
 render() {
   local n=$1 name=${2:-$1}
   shift $(($# < 2 ? $# : 2))
-  local args=(-f "$e2e/device.yaml" --set "spec.ssh.authorizedKeys[0]=$(cat "$work/id_ed25519.pub")"
-    --set-file "spec.iotEdge.packageRepository.signingKey=$work/repo-key.asc"
-    --set-file "spec.iotEdge.credentials.connectionString=$work/cs$n.txt" "$@")
+  spec_args "$n"
+  local args=("${spec[@]}" "$@")
   kvedge template "${args[@]}" -o json >"$work/objects$name.json" || die "kvedge template failed"
   kvedge config-toml "${args[@]}" --show-secrets | sha256sum | cut -d' ' -f1 >"$work/config$name.sha256" ||
     die "kvedge config-toml failed"
@@ -113,6 +121,8 @@ render() {
 render 1
 render 2
 # The second connection string on a site whose only way out is a proxy (the harness's, proxy_http.py at 10.0.2.101).
+# The same with the pin the rollout changes to (the edgeAgent image's tag follows the version).
+render 2 -pin --set spec.iotEdge.version=1.5.21
 render 2 -proxy --set spec.iotEdge.proxy.httpsProxy=http://10.0.2.101:3128 --set 'spec.iotEdge.proxy.noProxy[0]=localhost'
 # A DPS TPM device (no credentials: the TPM is its identity), and the same with a trust bundle added.
 render_tpm() {
@@ -448,8 +458,8 @@ expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<
 # The guest verbs through the API server: the contract server's portforward carried to this guest's sshd (qemu's
 # hostfwd), with ssh's ProxyCommand kvedge's own port-forward --stdio; the login from the VM's annotation.
 start_apiserver() {
-  # Built outside the repository: it is told where the repository (and ../shared's schemas beside it) are.
-  KVEDGE_REPO=$repo dotnet "$work/apiserver/ContractServerHost.dll" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
+  # Told where the repository (and ../shared's schemas beside it) are.
+  KVEDGE_REPO=$repo dotnet "$apiserver" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
   apiserver_pid=$!
   for _ in $(seq 1 150); do
     if grep -qx ready "$work/apiserver.log"; then return 0; fi
@@ -526,24 +536,78 @@ expect "the file on the data disk survived the reboot" "$(guest cat /var/lib/edg
 # As if an older kvedge had installed this device: its converge program differs from the one on the config disk.
 check "the installed converge program is made an older release's" \
   guest "echo '# an older kvedge release' | sudo tee -a /usr/local/lib/kvedge/kvedge-converge >/dev/null"
-stop_vm
 
-# --- changed credentials -------------------------------------------------------------------------------------------
+# --- changed credentials and pin, rolled out -----------------------------------------------------------------------
 
-echo "# third boot: the credentials Secret changed (new connection string)"
-boot third "$work/objects2.json" "$rootA" up "$converged" || die "the third boot did not converge"
-third=$boot_seconds
+echo "# third boot: new credentials (a new connection string) and a pin change (aziot-edge 1.6.0 -> 1.5.21), rolled with"
+echo "# kvedge upgrade --rollout through the contract server, whose KubeVirt simulator restarts the instance with this"
+echo "# guest behind it: shut down, booted from the VM as the server holds it after the upgrade, the readiness probe run"
+echo "# in it through the agent (a double of KubeVirt, not KubeVirt)"
+mkdir -p "$work/rollout"
+# Seeded as `kvedge install` of the second boot's objects left them; its requests on its standard output, the harness's
+# answers on its standard input (tests/ContractServerHost/LineGuest.cs).
+coproc HOST { KVEDGE_REPO=$repo exec dotnet "$apiserver" "$work/kubeconfig-rollout" "$work/objects1.json" "$ssh_port" --guest-hooks "$work/rollout" 2>"$work/apiserver-rollout.log"; }
+apiserver_pid=$HOST_PID
+host_line=""
+read -r -t 60 -u "${HOST[0]}" host_line || true
+[ "$host_line" = ready ] || die "the contract server host with guest hooks did not start: $(tail -n 5 "$work/apiserver-rollout.log")"
+spec_args 2
+kvedge upgrade "${spec[@]}" --set spec.iotEdge.version=1.5.21 --kubeconfig "$work/kubeconfig-rollout" --rollout \
+  --progress-deadline 15m >"$work/rollout.out" 2>"$work/rollout.err" &
+upgrade_pid=$!
+stops=0 boots=0 probes=0 third=""
+while kill -0 "$upgrade_pid" 2>/dev/null; do
+  read -r -t 1 -u "${HOST[0]}" verb _ _ file || continue
+  case $verb in
+  stop)
+    stop_vm
+    stops=$((stops + 1))
+    echo stopped >&"${HOST[1]}"
+    ;;
+  boot)
+    boots=$((boots + 1))
+    cp "$file" "$work/objects-third.json"
+    if boot third "$work/objects-third.json" "$rootA" up "$converged" && agent_answers >/dev/null; then
+      third=$boot_seconds
+    else
+      echo "e2e: the rolled-out boot did not converge or its agent did not answer" >&2
+    fi
+    echo booted >&"${HOST[1]}"
+    ;;
+  probe)
+    probes=$((probes + 1))
+    verdict=$(probe 2>/dev/null) || verdict="1 the probe could not run"
+    echo "$verdict" >&"${HOST[1]}"
+    ;;
+  esac
+done
+wait "$upgrade_pid"
+expect "kvedge upgrade --rollout ends 0: the device restarted and Ready on its new instance" "$?" "0"
+[ -n "$third" ] || die "the third boot did not converge"
 pass "third boot: converged after ${third} s"
+expect "the rollout restarted the device once: one shutdown, one boot" "$stops $boots" "1 1"
+check "its view: the wave, then the device updated" grep -qx 'e2e/e2e-edge-01: updated (Ready on a new instance)' "$work/rollout.err"
+check "... and the rollout complete" grep -qx 'rollout complete: 1 device(s) restarted and Ready, 1 wave(s)' "$work/rollout.err"
+check "the readiness probe ran in the guest before the device counted as Ready" test "$probes" -ge 1
 wait_serial "$applied" 300 >/dev/null || fail "the changed config was applied"
-expect "/etc/aziot/config.toml follows the new credentials" "$(config_sha)" "$(cat "$work/config2.sha256")"
+expect "/etc/aziot/config.toml follows the new credentials and pin" "$(config_sha)" "$(cat "$work/config-pin.sha256")"
 expect "'iotedge config apply' ran again, on the new config" \
-  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config2.sha256")"
-expect "nothing was re-installed" "$(installs | wc -l)" "$installs_before"
+  "$(calls | tail -n 1)" "config apply -c /etc/aziot/config.toml $(cat "$work/config-pin.sha256")"
+check "the restarted guest installed the new pin" grep -q 'kvedge-converge: changed: installed .*aziot-edge=1.5.21-1' "$work/serial-third.log"
+expect "it runs the new pin and the identity service that goes with it, and nothing else was re-installed" \
+  "$(guest dpkg-query -W -f="'\${Package}=\${Version} '" aziot-edge aziot-identity-service moby-engine)$(installs | wc -l)" \
+  "aziot-edge=1.5.21-1 aziot-identity-service=1.5.6-1 moby-engine=27.3.1-ubuntu24.04u1 $((installs_before + 2))"
+expect "the pins are held" "$(guest apt-mark showhold | sort | tr '\n' ' ')" "aziot-edge aziot-identity-service moby-containerd moby-engine moby-runc "
 check "the older program found the config disk's and ran it" \
   grep -q 'kvedge-converge: changed: the converge program (a new version from the config disk)' "$work/serial-third.log"
 expect "the installed converge program is now the config disk's" \
-  "$(guest sha256sum /usr/local/lib/kvedge/kvedge-converge | cut -d' ' -f1)" "$(rendered_sha "$work/objects2.json" ConfigMap kvedge-converge)"
+  "$(guest sha256sum /usr/local/lib/kvedge/kvedge-converge | cut -d' ' -f1)" "$(rendered_sha "$work/objects-third.json" ConfigMap kvedge-converge)"
+expect "the guest reports healthy through the readiness probe" "$(probe 2>&1 | cut -d' ' -f1)" "0"
+expect "kvedge rollout status: the device Updated and Ready" \
+  "$(kvedge rollout status "${spec[@]}" --kubeconfig "$work/kubeconfig-rollout" 2>/dev/null | awk '$2 == "e2e-edge-01" { print $3, $4 }')" "Updated True"
+expect "the file on the data disk survived the rollout's restart" "$(guest cat /var/lib/edge-data/e2e-marker)" "$marker"
 no_leaks "first VM"
+stop_apiserver
 stop_vm
 
 # --- re-created VM on the other image, repository down, then back ---------------------------------------------------
@@ -677,7 +741,7 @@ echo "# timings (qemu start to the console line; TCG, $(nproc) host cores)"
 echo "bare boot, cloud-init finished:   ${bare} s"
 echo "first boot, converged:            ${first} s ($(ratio "$first" "$bare")x bare; config applied at ${first_applied} s)"
 echo "second boot, converged:           ${second} s ($(ratio "$second" "$bare")x bare; target <= 1.1x)"
-echo "credentials changed, converged:   ${third} s ($(ratio "$third" "$bare")x bare)"
+echo "rolled out (credentials, pin):    ${third} s ($(ratio "$third" "$bare")x bare)"
 echo "baked image, first boot, offline: ${baked} s ($(ratio "$baked" "$bare")x bare; target <= 1.2x; a DPS TPM device)"
 echo "DPS device, trust bundle changed: ${tpm_trust} s ($(ratio "$tpm_trust" "$bare")x bare)"
 echo "boots restarted after a hung emulated kernel: $restarts"
