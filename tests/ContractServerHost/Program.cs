@@ -34,10 +34,7 @@ foreach (var obj in objects)
     revision.Add(kind, obj["metadata"]!["name"]!.GetValue<string>(), obj["metadata"]!["labels"]?[KVEdge.Core.Spec.StandardLabels.Role]?.GetValue<string>(), obj);
     if (kind == "VirtualMachine")
     {
-        var template = obj["spec"]!["template"]!.AsObject();
-        var metadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
-        var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
-        annotations[KVEdge.Core.Actions.RolloutMarks.Revision] = revision.Finish();
+        KVEdge.Core.Actions.RolloutMarks.StampRevision(obj, revision.Finish());
     }
 }
 

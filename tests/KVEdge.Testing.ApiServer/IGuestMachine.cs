@@ -16,8 +16,9 @@ public interface IGuestMachine
     Task StopAsync(string ns, string name, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Boots the guest of <paramref name="vm"/> with the objects the VM refers to, as they are now in the store
-    /// (<paramref name="objects"/>: the VM, its ConfigMaps, Secrets and DataVolumes); returns once its agent answers.
+    /// Boots the guest of <paramref name="vm"/> from the objects as they are now in the store (<paramref name="objects"/>:
+    /// the VM and its namespace's ConfigMaps, Secrets and DataVolumes; the presenter takes those the VM names); returns
+    /// once its agent answers.
     /// </summary>
     Task BootAsync(JsonObject vm, IReadOnlyList<JsonObject> objects, CancellationToken cancellationToken);
 

@@ -60,17 +60,7 @@ public sealed class ObjectStore
         }
     }
 
-    public IReadOnlyList<JsonObject> List(ResourceType type, string? ns)
-    {
-        lock (_gate)
-        {
-            return OfType(type)
-                .Where(o => (ns is null || o.Namespace == ns))
-                .OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
-                .Select(o => o.Object.DeepClone().AsObject())
-                .ToList();
-        }
-    }
+    public IReadOnlyList<JsonObject> List(ResourceType type, string? ns) => Select(type, ns, static _ => true);
 
     /// <summary>
     /// Deep copies of the objects of a type that <paramref name="match"/> picks, matched as stored (not copied first): a

@@ -222,10 +222,7 @@ public sealed class DeviceReconciler(IClusterClient cluster)
                 // The revision of what the guest sees (the disks came first), for the instances KubeVirt makes from this
                 // template to carry (RolloutMarks.Revision): what a rollout compares to know which devices run an older one.
                 scope.Revision = scope.RevisionBuilder.Finish();
-                var template = rendered["spec"]!["template"]!.AsObject();
-                var metadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
-                var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
-                annotations[RolloutMarks.Revision] = scope.Revision;
+                RolloutMarks.StampRevision(rendered, scope.Revision);
             }
 
             if (resource == ClusterResource.VirtualMachine && live is null && options.DryRun == DryRunMode.None && VtpmState.IsWanted(rendered))

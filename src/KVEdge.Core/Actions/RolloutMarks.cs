@@ -37,6 +37,15 @@ public static partial class RolloutMarks
             $"{Rollout} {Revision} {Instance} {At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} {(WasReady ? "ready" : "unready")}";
     }
 
+    /// <summary>Stamps <paramref name="revision"/> on the VM's template, for the instances KubeVirt makes from it to carry.</summary>
+    public static void StampRevision(JsonObject vm, string revision)
+    {
+        var template = vm["spec"]!["template"]!.AsObject();
+        var metadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
+        var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
+        annotations[Revision] = revision;
+    }
+
     public static string? RevisionOf(JsonObject? vm) => Hex(vm?["spec"]?["template"]?["metadata"]?["annotations"]?[Revision]);
 
     /// <summary>The revision an instance booted with (null for one started before kvedge stamped revisions).</summary>

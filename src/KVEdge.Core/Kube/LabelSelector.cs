@@ -96,6 +96,6 @@ public static class LabelSelector
             });
         }
 
-        return parts.Count == 0 ? "" : string.Join(",", parts);
+        return string.Join(",", parts);
     }
 }
