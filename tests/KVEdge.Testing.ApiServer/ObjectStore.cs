@@ -22,6 +22,11 @@ public sealed class ObjectStore
 
     private Dictionary<string, StoredObject>.ValueCollection OfType(ResourceType type) =>
         (_byType.TryGetValue(type.Key, out var objects) ? objects : NoObjects).Values;
+    // The garbage collector's graph, as the real one keeps it (kubernetes/kubernetes v1.35
+    // pkg/controller/garbagecollector/graph.go: nodes by uid, each with its dependents): a deletion looks up its owners
+    // and dependents instead of walking every object under the store's lock.
+    private readonly Dictionary<string, string> _keyByUid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _dependents = new(StringComparer.Ordinal);
     private readonly List<WatchEvent> _events = [];
     private readonly List<Channel<WatchEvent>> _watchers = [];
     private long _version = 1000;
@@ -121,7 +126,13 @@ public sealed class ObjectStore
             metadata["resourceVersion"] = (++_version).ToString(CultureInfo.InvariantCulture);
             WriteManagedFields(type, metadata, managers);
             var stored = new StoredObject(type, obj, managers);
+            if (_objects.TryGetValue(key, out var previous))
+            {
+                Unlink(key, previous.Object);
+            }
+
             _objects[key] = stored;
+            Link(key, obj);
             if (!_byType.TryGetValue(type.Key, out var ofType))
             {
                 ofType = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
@@ -141,6 +152,7 @@ public sealed class ObjectStore
             if (_objects.Remove(Key(type, ns, name), out var removed))
             {
                 _byType[type.Key].Remove(Key(type, ns, name));
+                Unlink(Key(type, ns, name), removed.Object);
                 removed.Object["metadata"]!["resourceVersion"] = (++_version).ToString(CultureInfo.InvariantCulture);
                 Publish(new WatchEvent(_version, type, "DELETED", removed.Object.DeepClone().AsObject()));
                 CollectDependents(removed.Object["metadata"]?["uid"]?.GetValue<string>());
@@ -156,7 +168,7 @@ public sealed class ObjectStore
     {
         lock (_gate)
         {
-            return _objects.Values.Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray owners
+            return DependentsOf(uid).Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray owners
                 && owners.Any(r => r?["uid"]?.GetValue<string>() == uid && r["blockOwnerDeletion"]?.GetValue<bool>() == true)).ToList();
         }
     }
@@ -255,7 +267,7 @@ public sealed class ObjectStore
         foreach (var owner in removed["metadata"]?["ownerReferences"]?.AsArray() ?? [])
         {
             var ownerUid = owner?["uid"]?.GetValue<string>();
-            var stored = _objects.Values.FirstOrDefault(o => o.Object["metadata"]?["uid"]?.GetValue<string>() == ownerUid);
+            var stored = ownerUid is not null && _keyByUid.TryGetValue(ownerUid, out var ownerKey) ? _objects[ownerKey] : null;
             if (stored is not null && ownerUid is not null && BlockingDependents(ownerUid).Count == 0)
             {
                 RemoveFinalizer(stored.Type, stored.Namespace, stored.Name, ForegroundDeletion);
@@ -296,18 +308,56 @@ public sealed class ObjectStore
         }, TaskScheduler.Default);
     }
 
-    private void CollectDependentsNow(string _uid)
+    private void CollectDependentsNow(string uid)
     {
-
-        var live = _objects.Values.Select(o => o.Object["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var orphans = _objects.Values
-            .Where(o => o.Object["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } owners
-                && owners.Any(r => r?["uid"]?.GetValue<string>() == _uid)
-                && owners.All(r => !live.Contains(r?["uid"]?.GetValue<string>() ?? "")))
+        var orphans = DependentsOf(uid)
+            .Where(o => o.Object["metadata"]!["ownerReferences"]!.AsArray().All(r => !_keyByUid.ContainsKey(r?["uid"]?.GetValue<string>() ?? "")))
             .ToList();
         foreach (var orphan in orphans)
         {
             Remove(orphan.Type, orphan.Namespace, orphan.Name);
+        }
+    }
+
+    // The objects whose ownerReferences name this uid (the owner may be gone: its dependents still name it).
+    private List<StoredObject> DependentsOf(string uid) =>
+        _dependents.TryGetValue(uid, out var keys) ? [.. keys.Select(k => _objects[k])] : [];
+
+    private static IEnumerable<string> OwnerUids(JsonObject obj) =>
+        (obj["metadata"]?["ownerReferences"] as JsonArray ?? []).Select(r => r?["uid"]?.GetValue<string>()).OfType<string>();
+
+    private void Link(string key, JsonObject obj)
+    {
+        if (obj["metadata"]?["uid"]?.GetValue<string>() is { } uid)
+        {
+            _keyByUid[uid] = key;
+        }
+
+        foreach (var owner in OwnerUids(obj))
+        {
+            if (!_dependents.TryGetValue(owner, out var keys))
+            {
+                keys = new HashSet<string>(StringComparer.Ordinal);
+                _dependents[owner] = keys;
+            }
+
+            keys.Add(key);
+        }
+    }
+
+    private void Unlink(string key, JsonObject obj)
+    {
+        if (obj["metadata"]?["uid"]?.GetValue<string>() is { } uid && _keyByUid.TryGetValue(uid, out var known) && known == key)
+        {
+            _keyByUid.Remove(uid);
+        }
+
+        foreach (var owner in OwnerUids(obj))
+        {
+            if (_dependents.TryGetValue(owner, out var keys) && keys.Remove(key) && keys.Count == 0)
+            {
+                _dependents.Remove(owner);
+            }
         }
     }
 

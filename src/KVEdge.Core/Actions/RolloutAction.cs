@@ -12,7 +12,9 @@ namespace KVEdge.Core.Actions;
 /// marked on the device's VM (<see cref="RolloutMarks.Restart"/>), then asked of KubeVirt (<see cref="RolloutLedger"/>):
 /// a rerun after a kill, reading the marks, neither loses a restart nor makes one twice. A device that fails is marked too, so the rollout stays
 /// halted until `kvedge rollout resume` or a new change. Ends when the plan is Complete, Halted or Paused, at the
-/// deadline, or when interrupted.
+/// deadline, or when interrupted. Each plan reads again only the devices that changed since the last (an event, a write
+/// of this run) or whose state moves with time (restarting, not Ready): a fleet of a thousand is not read whole at each
+/// of its events, which would make the engine's reaction to a device turning Ready grow with the fleet.
 /// </summary>
 public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter reporter)
 {
@@ -36,10 +38,19 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
             .SelectMany(ns => new[] { ClusterResource.VirtualMachine, ClusterResource.VirtualMachineInstance }.Select(r => (ns, r)))
             .ToDictionary(k => k, k => new Informer(cluster, k.r, k.ns, selector, Time));
         var changed = new SemaphoreSlim(0);
+        var dirty = new HashSet<string>(StringComparer.Ordinal);
         string? listError = null;
         foreach (var informer in informers.Values)
         {
-            informer.Changed += (_, _) => changed.Release();
+            informer.Changed += (_, obj) =>
+            {
+                lock (dirty)
+                {
+                    dirty.Add($"{obj["metadata"]?["namespace"]?.GetValue<string>()}/{obj["metadata"]?["name"]?.GetValue<string>()}");
+                }
+
+                changed.Release();
+            };
             informer.ListFailed += ex =>
             {
                 listError ??= ex.Message;
@@ -50,6 +61,7 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
         var runs = informers.Values.Select(i => i.RunAsync(stop.Token)).ToList();
         var ledger = new RolloutLedger(cluster);
         var settled = new HashSet<string>(StringComparer.Ordinal);
+        var observed = new Dictionary<string, RolloutDevice>(StringComparer.Ordinal);
         var deadline = Time.GetUtcNow() + timeout;
         var waves = 0;
         (RolloutPlan Plan, List<RolloutDevice> Devices)? last = null;
@@ -74,9 +86,30 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
                 }
 
                 var now = Time.GetUtcNow();
-                var devices = targets.Select(t => ledger.Observe(t.Namespace, t.Name, Informer(ClusterResource.VirtualMachine, t.Namespace, t.Name),
-                    Informer(ClusterResource.VirtualMachineInstance, t.Namespace, t.Name), rollout, t.ChangedNow, canaries.Contains($"{t.Namespace}/{t.Name}"), now, policy.ProgressDeadline)).ToList();
-                await ledger.MarkFailedAsync(devices, d => Informer(ClusterResource.VirtualMachine, d.Namespace, d.Name), stop.Token).ConfigureAwait(false);
+                HashSet<string> changedKeys;
+                lock (dirty)
+                {
+                    changedKeys = [.. dirty];
+                    dirty.Clear();
+                }
+
+                var devices = targets.Select(t =>
+                {
+                    var key = $"{t.Namespace}/{t.Name}";
+                    if (!observed.TryGetValue(key, out var device) || changedKeys.Contains(key) || device.State == RolloutState.Restarting || !device.Ready || ledger.Holds(key))
+                    {
+                        device = ledger.Observe(t.Namespace, t.Name, Informer(ClusterResource.VirtualMachine, t.Namespace, t.Name),
+                            Informer(ClusterResource.VirtualMachineInstance, t.Namespace, t.Name), rollout, t.ChangedNow, canaries.Contains(key), now, policy.ProgressDeadline);
+                        observed[key] = device;
+                    }
+
+                    return device;
+                }).ToList();
+                foreach (var marked in await ledger.MarkFailedAsync(devices, d => Informer(ClusterResource.VirtualMachine, d.Namespace, d.Name), stop.Token).ConfigureAwait(false))
+                {
+                    observed.Remove(marked.Key);
+                }
+
                 var plan = RolloutPlanner.Plan(devices, policy);
                 foreach (var device in devices.Where(d => d.State is RolloutState.Updated or RolloutState.Failed or RolloutState.StillUnhealthy && settled.Add(d.Key)))
                 {
@@ -107,6 +140,11 @@ public sealed class RolloutAction(IClusterClient cluster, IRolloutReporter repor
                     reporter.Wave(waves, plan.Phase, plan.Restart);
                     await Parallel.ForEachAsync(plan.Restart, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Concurrency), CancellationToken = stop.Token },
                         async (device, token) => await ledger.RestartAsync(device, rollout, now, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    foreach (var device in plan.Restart)
+                    {
+                        observed.Remove(device.Key);
+                    }
+
                     continue;
                 }
 

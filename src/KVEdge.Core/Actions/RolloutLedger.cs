@@ -26,6 +26,9 @@ public sealed class RolloutLedger(IClusterClient cluster)
         return device.State == RolloutState.Failed && _refused.TryGetValue(key, out var refused) ? device with { Reason = refused } : device;
     }
 
+    /// <summary>Whether this process has written the device's VM and its cache does not show that write yet: what <see cref="Vm"/> reads may change without an event.</summary>
+    public bool Holds(string key) => _written.ContainsKey(key);
+
     /// <summary>The cached VM, or what this process last wrote to it while the cache does not show those marks yet.</summary>
     public JsonObject? Vm(string key, JsonObject? cached)
     {
