@@ -21,6 +21,8 @@ public sealed partial class LayerRulesTests
     {
         // The cluster seam knows nothing of devices, specs or verbs.
         { "Kube", ["Actions", "Rendering", "Spec", "Validation", "Input", "Output", "Controllers"] },
+        // IoT Hub's REST seam, like the cluster's, knows nothing of devices, specs or verbs (registration sits on it).
+        { "IotHub", ["Actions", "Rendering", "Spec", "Validation", "Input", "Output", "Controllers", "Kube"] },
         // Rules read the spec and its vocabulary, never the renderer or the cluster.
         { "Validation", ["Actions", "Rendering", "Kube", "Output", "Controllers"] },
         // Reading input comes first: it knows the spec, nothing after it.

@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KVEdge.Testing.ApiServer;
+
+/// <summary>
+/// What the doubles of IoT Hub (<see cref="IotHubDouble"/>) and DPS (<see cref="DpsDouble"/>) share, as the services
+/// share it (../shared/reference/iothub-dps-rest.md §1, §5, §7): HTTPS on 127.0.0.1; the required api-version; service
+/// SAS tokens checked as the services check them (fields in any order, the HMAC over <c>sr</c> as sent and the expiry,
+/// the host as the resource, a known policy with the right; anything else 401: learn authenticate-authorization-sas,
+/// iot-dps how-to-control-access); throttling by a token bucket (429, with a Retry-After only when
+/// <see cref="SendRetryAfter"/>: no source shows the hub sending one). Test code, not Azure.
+/// </summary>
+public abstract class SasServiceDouble : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly TestCertificateAuthority _tls = TestCertificateAuthority.Create();
+    private readonly Dictionary<string, (string Key, string[] Rights)> _policies = new(StringComparer.Ordinal);
+    private readonly List<string> _log = [];
+    private double _tokens = -1;
+    private DateTimeOffset _refilled;
+
+    protected Lock Gate { get; } = new();
+
+    /// <summary>The service's host name: what a service token's <c>sr</c> must be.</summary>
+    public string HostName { get; }
+
+    public Uri Url { get; private set; } = null!;
+
+    public string CaPem => _tls.CaPem;
+
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>Operations a minute before 429s.</summary>
+    public int OperationsPerMinute { get; set; }
+
+    /// <summary>How many operations the bucket holds (a burst); by default a minute's worth.</summary>
+    public int? Burst { get; set; }
+
+    /// <summary>Whether errors carry the service's error-code header (off: only the body says the code).</summary>
+    public bool SendErrorCodeHeader { get; set; } = true;
+
+    /// <summary>Whether a 429 carries Retry-After (seconds).</summary>
+    public TimeSpan? SendRetryAfter { get; set; }
+
+    /// <summary>Each request as the service saw it ("PUT /devices/x 200"), without headers or bodies.</summary>
+    public IReadOnlyList<string> Log
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return [.. _log];
+            }
+        }
+    }
+
+    /// <summary>The PUTs the service accepted.</summary>
+    public int Writes => Log.Count(l => l.StartsWith("PUT ", StringComparison.Ordinal) && l.EndsWith(" 200", StringComparison.Ordinal));
+
+    protected abstract string ApiVersion { get; }
+
+    /// <summary>The name of the header that carries the error code (hub: iothub-errorcode; DPS: x-ms-error-code).</summary>
+    protected abstract string ErrorCodeHeader { get; }
+
+    protected SasServiceDouble(string hostName, int operationsPerMinute)
+    {
+        HostName = hostName;
+        OperationsPerMinute = operationsPerMinute;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(_tls.Serving)));
+        _app = builder.Build();
+        _app.Run(HandleAsync);
+    }
+
+    protected async Task ListenAsync()
+    {
+        await _app.StartAsync();
+        Url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    /// <summary>A shared access policy: its name, its key (base64) and its rights.</summary>
+    public void AddPolicy(string name, string keyBase64, params string[] rights)
+    {
+        lock (Gate)
+        {
+            _policies[name] = (keyBase64, rights);
+        }
+    }
+
+    public HttpMessageHandler TrustingHandler() => new HttpClientHandler
+    {
+        ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Issuer == _tls.Ca.Subject,
+    };
+
+    /// <summary>The collection the double serves: <c>devices</c>, <c>enrollments</c>.</summary>
+    protected abstract string Collection { get; }
+
+    /// <summary>The item of that id as a GET answers it, or null (404). Called under <see cref="Gate"/>.</summary>
+    protected abstract JsonObject? Read(string id);
+
+    /// <summary>A PUT of the item, its body already parsed; its id's field checked by the caller. Called under <see cref="Gate"/>.</summary>
+    protected abstract Answer Write(string id, JsonObject sent, string ifMatch);
+
+    /// <summary>The body field that names the item (deviceId, registrationId) and how ids compare.</summary>
+    protected abstract (string Field, StringComparison Comparison) IdOf { get; }
+
+    // GET and PUT /{Collection}/{id}, as both services route them.
+    private async Task<Answer> AnswerAsync(HttpRequest request)
+    {
+        var segments = request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (segments.Length != 2 || segments[0] != Collection)
+        {
+            return Refusal(404, "NotFound", 404000, "no such resource in this double");
+        }
+
+        var id = Uri.UnescapeDataString(segments[1]);
+        if (request.Method == "GET")
+        {
+            lock (Gate)
+            {
+                return Read(id) is { } item ? new Answer(200, null, item) : Refusal(404, "NotFound", 404001, $"{id} not found");
+            }
+        }
+
+        if (request.Method != "PUT")
+        {
+            return Refusal(405, "MethodNotAllowed", 405000, "method not allowed");
+        }
+
+        using var reader = new StreamReader(request.Body);
+        if (JsonNode.Parse(await reader.ReadToEndAsync()) is not JsonObject sent || !string.Equals(sent[IdOf.Field]?.GetValue<string>(), id, IdOf.Comparison))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, $"the body is not an item of this {IdOf.Field}");
+        }
+
+        lock (Gate)
+        {
+            return Write(id, sent, request.Headers.IfMatch.ToString());
+        }
+    }
+
+    /// <summary>The right a request needs (a GET reads, a PUT writes).</summary>
+    protected abstract string RightFor(HttpRequest request);
+
+    /// <summary>An error in the service's own shape.</summary>
+    protected abstract Answer Refusal(int status, string name, int number, string text);
+
+    protected sealed record Answer(int Status, string? Code, JsonObject? Body);
+
+    /// <summary>
+    /// The create/update rule both services apply: no If-Match on an existing id is a 409 (for DPS too, although its
+    /// PUT is "createOrUpdate": Azure/azure-iot-sdk-csharp#3076), an If-Match on a missing id a 404, a stale one a 412;
+    /// <c>*</c> matches, quoted or not (the SDK sends it quoted). Null: the write may go on.
+    /// </summary>
+    protected Answer? ETagCheck(string ifMatch, string? etag, bool exists, string conflictName, int conflictNumber, string conflictText, string missingName, int missingNumber) =>
+        ifMatch.Length == 0 && exists ? Refusal(409, conflictName, conflictNumber, conflictText)
+        : ifMatch.Length > 0 && !exists ? Refusal(404, missingName, missingNumber, "not found")
+        : ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{etag}\"" ? Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match")
+        : null;
+
+    protected string TrackingId() => $"{Guid.NewGuid():N}-G:0-TimeStamp:{Time.GetUtcNow():MM/dd/yyyy HH:mm:ss}";
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var answer = request.Query["api-version"].ToString() != ApiVersion
+            // The services answer 400; the body's words are inferred (iothub-dps-rest.md §7).
+            ? Refusal(400, "InvalidProtocolVersion", 400001, "the api-version query parameter is missing or not supported")
+            : Authorize(request.Headers.Authorization.ToString(), RightFor(request)) is { } refused
+                ? Refusal(401, "IotHubUnauthorizedAccess", 401002, refused)
+                : !Take()
+                    ? Refusal(429, "ThrottlingBacklogTimeout", 429003, "The request has been throttled. Wait 10 seconds and try again. Operation type: CRUD")
+                    : await AnswerAsync(request);
+        lock (Gate)
+        {
+            _log.Add($"{request.Method} {request.Path} {answer.Status}");
+        }
+
+        context.Response.StatusCode = answer.Status;
+        if (answer.Code is not null && SendErrorCodeHeader)
+        {
+            context.Response.Headers[ErrorCodeHeader] = answer.Code;
+        }
+
+        if (answer.Status == 429 && SendRetryAfter is { } after)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (answer.Body is not null)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(answer.Body.ToJsonString());
+        }
+    }
+    private string? Authorize(string header, string right)
+    {
+        const string Prefix = "SharedAccessSignature ";
+        if (!header.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return "no SharedAccessSignature";
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in header[Prefix.Length..].Split('&'))
+        {
+            var kv = pair.Split('=', 2);
+            if (kv.Length == 2)
+            {
+                fields[kv[0]] = kv[1];
+            }
+        }
+
+        if (!fields.TryGetValue("sr", out var sr) || !fields.TryGetValue("sig", out var sig) || !fields.TryGetValue("se", out var se)
+            || !fields.TryGetValue("skn", out var skn) || !long.TryParse(se, NumberStyles.None, CultureInfo.InvariantCulture, out var expiry))
+        {
+            return "a field is missing";
+        }
+
+        (string Key, string[] Rights) policy;
+        lock (Gate)
+        {
+            if (!_policies.TryGetValue(WebUtility.UrlDecode(skn), out policy))
+            {
+                return "unknown policy";
+            }
+        }
+
+        var resource = WebUtility.UrlDecode(sr);
+        if (!string.Equals(resource, HostName, StringComparison.OrdinalIgnoreCase) && !resource.StartsWith(HostName + "/", StringComparison.OrdinalIgnoreCase))
+        {
+            return "the token is for another resource";
+        }
+
+        if (DateTimeOffset.FromUnixTimeSeconds(expiry) <= Time.GetUtcNow())
+        {
+            return "the token has expired";
+        }
+
+        var expected = HMACSHA256.HashData(Convert.FromBase64String(policy.Key), Encoding.UTF8.GetBytes($"{sr}\n{se}"));
+        byte[] given;
+        try
+        {
+            given = Convert.FromBase64String(WebUtility.UrlDecode(sig));
+        }
+        catch (FormatException)
+        {
+            return "the signature is not base64";
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(expected, given))
+        {
+            return "the signature does not match";
+        }
+
+        return policy.Rights.Contains(right, StringComparer.Ordinal) ? null : $"the policy has no {right}";
+    }
+
+    private bool Take()
+    {
+        lock (Gate)
+        {
+            var now = Time.GetUtcNow();
+            if (_tokens < 0)
+            {
+                // The first request finds the bucket full, whatever Burst was set to after the start.
+                _tokens = Burst ?? OperationsPerMinute;
+                _refilled = now;
+            }
+
+            _tokens = Math.Min(Burst ?? OperationsPerMinute, _tokens + ((now - _refilled).TotalMinutes * OperationsPerMinute));
+            _refilled = now;
+            if (_tokens < 1)
+            {
+                return false;
+            }
+
+            _tokens -= 1;
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _tls.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
