@@ -33,9 +33,24 @@ public static class DeviceConditions
             transient ? null : (EdgeDeviceCondition.Stalled, "True", reason, message));
     }
 
-    /// <summary>The conditions for a device applied as its spec says, at <paramref name="readiness"/>.</summary>
-    public static List<EdgeDeviceCondition> Applied(DeviceReadiness readiness, long? generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now)
+    /// <summary>The reason of a device that runs well on an older revision while its applied change waits for a restart.</summary>
+    public const string RestartPending = "RestartPending";
+
+    /// <summary>
+    /// The conditions for a device applied as its spec says, at <paramref name="readiness"/>. <paramref name="pending"/>:
+    /// the revision the VM holds when its instance still runs an older one (KubeVirt applies a template change only at a
+    /// restart, which the rollout makes, health-gated): the change is not in effect, so the device is Reconciling, not
+    /// Ready, and `kubectl wait --for=condition=Ready` or a GitOps health check waits for the restart.
+    /// </summary>
+    public static List<EdgeDeviceCondition> Applied(DeviceReadiness readiness, long? generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now, string? pending = null)
     {
+        if (readiness.Stage == WaitStage.Ready && pending is not null)
+        {
+            var waiting = $"the VM runs and IoT Edge is healthy on an older revision; revision {pending} is applied and waits for its restart by the namespace's rollout (kvedge rollout status)";
+            return Build(generation, previous, now, (EdgeDeviceCondition.Ready, "False", RestartPending, waiting),
+                (EdgeDeviceCondition.Reconciling, "True", RestartPending, waiting), null);
+        }
+
         if (readiness.Stage == WaitStage.Ready)
         {
             return Build(generation, previous, now, (EdgeDeviceCondition.Ready, "True", "Ready", "the VM runs and IoT Edge is healthy"), null, null);

@@ -14,7 +14,7 @@ public static class DeviceSummary
         IList<EdgeDeviceCondition> previous, DateTimeOffset now, string? iotEdgeVersion = null, string? ssh = null) => new()
         {
             ObservedGeneration = generation,
-            Conditions = DeviceConditions.Applied(readiness, generation, previous, now),
+            Conditions = DeviceConditions.Applied(readiness, generation, previous, now, PendingRevision(vm, vmi)),
             Stage = readiness.Stage == WaitStage.NotWaited ? readiness.Reason : readiness.Stage.ToString(),
             Vm = vm?["status"]?["printableStatus"]?.GetValue<string>(),
             IotEdge = StatusAction.IotEdgeFromReadiness(vmi),
@@ -24,4 +24,10 @@ public static class DeviceSummary
             Import = rootDisk?["status"] is JsonObject s ? ImportState.Describe(s) : null,
             Ssh = ssh,
         };
+
+    // The revision applied to the VM when its running instance booted another one; null when they agree, or when the
+    // instance started before kvedge stamped revisions (nothing to compare).
+    private static string? PendingRevision(JsonObject? vm, JsonObject? vmi) =>
+        RolloutMarks.RevisionOf(vm) is { } applied && RolloutMarks.InstanceRevisionOf(vmi) is { } running && applied != running
+        && vmi?["metadata"]?["deletionTimestamp"] is null ? applied : null;
 }

@@ -19,6 +19,7 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     private const string Ns = "factory-a";
     private static readonly ResourceType EdgeDevices = new("kvedge.io", "v1alpha1", "edgedevices", "EdgeDevice", true, true);
     private static readonly ResourceType Policies = new("kvedge.io", "v1alpha1", "rolloutpolicies", "RolloutPolicy", true, true);
+    private static readonly ResourceType Devices = new("kvedge.io", "v1alpha1", "edgedevices", "EdgeDevice", true, true);
 
     private ContractCluster _cluster = null!;
     private KubernetesClusterClient _client = null!;
@@ -148,6 +149,12 @@ public sealed class RolloutControllerTests : IAsyncLifetime
         await Task.Delay(1000);
         Assert.Equal(["dev-00"], Restarts().Keys);
         var halted = Assert.Single(_cluster.Server.Store.List(ResourceType.Event, Ns), e => e["reason"]?.GetValue<string>() == "RolloutHalted");
+        // A device the halt left on its old revision runs well but its change is not in effect: Reconciling, not Ready.
+        await EventuallyAsync(() => Condition(_cluster.Server.Store.Read(Devices, Ns, "dev-05"), "Ready")?["reason"]?.GetValue<string>() == DeviceConditions.RestartPending,
+            "dev-05 should wait for its restart");
+        var pending = _cluster.Server.Store.Read(Devices, Ns, "dev-05");
+        Assert.Equal("False", Condition(pending, "Ready")!["status"]!.GetValue<string>());
+        Assert.Equal("True", Condition(pending, "Reconciling")!["status"]!.GetValue<string>());
         Assert.Equal("RolloutPolicy", halted["regarding"]!["kind"]!.GetValue<string>());
         Assert.Equal("Warning", halted["type"]!.GetValue<string>());
 
@@ -162,6 +169,9 @@ public sealed class RolloutControllerTests : IAsyncLifetime
         Assert.All(Restarts(), r => Assert.Equal(1, r.Value));
         Assert.InRange(notReady, 1, 3);
         Assert.Equal("True", Condition(Policy(), "Ready")!["status"]!.GetValue<string>());
+        await EventuallyAsync(() => Condition(_cluster.Server.Store.Read(Devices, Ns, "dev-05"), "Ready")?["status"]?.GetValue<string>() == "True",
+            "dev-05 should be Ready once restarted");
+        Assert.Null(Condition(_cluster.Server.Store.Read(Devices, Ns, "dev-05"), "Reconciling"));
 
         await stop.CancelAsync();
         await running;
