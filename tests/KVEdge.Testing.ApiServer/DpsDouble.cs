@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace KVEdge.Testing.ApiServer;
 
@@ -51,7 +50,7 @@ public sealed class DpsDouble : SasServiceDouble
         }
     }
 
-    protected override string RightFor(HttpRequest request) => request.Method == "GET" ? "EnrollmentRead" : "EnrollmentWrite";
+    protected override (string Read, string Write) Rights => ("EnrollmentRead", "EnrollmentWrite");
 
     protected override string Collection => "enrollments";
 

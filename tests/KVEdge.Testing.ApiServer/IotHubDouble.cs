@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace KVEdge.Testing.ApiServer;
 
@@ -53,16 +52,7 @@ public sealed class IotHubDouble : SasServiceDouble
         }
     }
 
-    /// <summary>A device created outside the test's client (by the portal, another tool).</summary>
-    public void Seed(JsonObject device)
-    {
-        lock (Gate)
-        {
-            Store(device.DeepClone().AsObject(), null);
-        }
-    }
-
-    protected override string RightFor(HttpRequest request) => request.Method == "GET" ? "RegistryRead" : "RegistryWrite";
+    protected override (string Read, string Write) Rights => ("RegistryRead", "RegistryWrite");
 
     protected override string Collection => "devices";
 

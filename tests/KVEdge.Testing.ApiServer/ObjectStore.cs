@@ -268,7 +268,7 @@ public sealed class ObjectStore
         {
             var ownerUid = owner?["uid"]?.GetValue<string>();
             var stored = ownerUid is not null && _keyByUid.TryGetValue(ownerUid, out var ownerKey) ? _objects[ownerKey] : null;
-            if (stored is not null && ownerUid is not null && BlockingDependents(ownerUid).Count == 0)
+            if (stored is not null && BlockingDependents(ownerUid!).Count == 0)
             {
                 RemoveFinalizer(stored.Type, stored.Namespace, stored.Name, ForegroundDeletion);
             }

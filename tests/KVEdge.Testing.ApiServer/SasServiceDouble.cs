@@ -151,8 +151,8 @@ public abstract class SasServiceDouble : IAsyncDisposable
         }
     }
 
-    /// <summary>The right a request needs (a GET reads, a PUT writes).</summary>
-    protected abstract string RightFor(HttpRequest request);
+    /// <summary>The rights a GET and a PUT need (the policy rights of the service's documentation).</summary>
+    protected abstract (string Read, string Write) Rights { get; }
 
     /// <summary>An error in the service's own shape.</summary>
     protected abstract Answer Refusal(int status, string name, int number, string text);
@@ -178,7 +178,7 @@ public abstract class SasServiceDouble : IAsyncDisposable
         var answer = request.Query["api-version"].ToString() != ApiVersion
             // The services answer 400; the body's words are inferred (iothub-dps-rest.md §7).
             ? Refusal(400, "InvalidProtocolVersion", 400001, "the api-version query parameter is missing or not supported")
-            : Authorize(request.Headers.Authorization.ToString(), RightFor(request)) is { } refused
+            : Authorize(request.Headers.Authorization.ToString(), request.Method == "GET" ? Rights.Read : Rights.Write) is { } refused
                 ? Refusal(401, "IotHubUnauthorizedAccess", 401002, refused)
                 : !Take()
                     ? Refusal(429, "ThrottlingBacklogTimeout", 429003, "The request has been throttled. Wait 10 seconds and try again. Operation type: CRUD")

@@ -64,15 +64,23 @@ public sealed class ContractServerGarbageCollectorTests
         Assert.False(Has(ResourceType.Secret, "adopted"));
     }
 
+    // The collector works by uid, later than the deletion: an owner of the same name made meanwhile (another uid) does
+    // not keep the old one's dependents, and the new one's own dependents stay.
     [Fact]
-    public void A_new_owner_of_the_same_name_does_not_save_the_old_ones_dependents()
+    public async Task A_new_owner_of_the_same_name_made_before_the_collector_runs_does_not_save_the_old_ones_dependents()
     {
+        _store.GarbageCollectionDelay = TimeSpan.FromMilliseconds(200);
         var old = Put(ResourceType.ConfigMap, "vm");
         Put(ResourceType.Secret, "state", (old, false));
         _store.Remove(ResourceType.ConfigMap, "factory-a", "vm");
-        Assert.False(Has(ResourceType.Secret, "state"));
-
         var renewed = Put(ResourceType.ConfigMap, "vm");
+        Put(ResourceType.Secret, "new-state", (renewed, false));
+        Assert.True(Has(ResourceType.Secret, "state"));
+
+        await Task.Delay(TimeSpan.FromMilliseconds(800));
+
+        Assert.False(Has(ResourceType.Secret, "state"));
+        Assert.True(Has(ResourceType.Secret, "new-state"));
         Assert.NotEqual(old, renewed);
     }
 
