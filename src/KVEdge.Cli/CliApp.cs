@@ -7,9 +7,10 @@ namespace KVEdge.Cli;
 /// <summary>The command tree; <see cref="Program"/> only wires the real console to it, tests wire a fake one.</summary>
 public static partial class CliApp
 {
-    public static RootCommand Build(ICliConsole console, ClusterClientFactory? clusterFactory = null)
+    public static RootCommand Build(ICliConsole console, ClusterClientFactory? clusterFactory = null, IotConnectorFactory? iotFactory = null)
     {
         var cluster = clusterFactory ?? (config => new Core.Kube.KubernetesClusterClient(config));
+        var iot = iotFactory ?? (() => new Core.IotHub.IotServiceConnector());
         var root = new RootCommand("kvedge: Azure IoT Edge devices as KubeVirt virtual machines, one declarative spec per device.")
         {
             TemplateCommand.Create(console),
@@ -18,10 +19,11 @@ public static partial class CliApp
             EdgeHubManifestCommand.Create(console),
             DpsCommand.Create(console),
             ImageCommand.Create(console),
-            InstallCommand.Create(console, cluster, upgrade: false),
-            InstallCommand.Create(console, cluster, upgrade: true),
+            InstallCommand.Create(console, cluster, iot, upgrade: false),
+            InstallCommand.Create(console, cluster, iot, upgrade: true),
+            RegisterCommand.Create(console, cluster, iot),
             StatusCommand.Create(console, cluster),
-            UninstallCommand.Create(console, cluster),
+            UninstallCommand.Create(console, cluster, iot),
             PreflightCommand.Create(console, cluster),
             SshCommand.Create(console, cluster),
             ExecCommand.Create(console, cluster),
@@ -39,12 +41,12 @@ public static partial class CliApp
         return root;
     }
 
-    public static int Run(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null) =>
-        RunAsync(args, console, clusterFactory).GetAwaiter().GetResult();
+    public static int Run(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null, IotConnectorFactory? iotFactory = null) =>
+        RunAsync(args, console, clusterFactory, iotFactory).GetAwaiter().GetResult();
 
-    public static async Task<int> RunAsync(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null)
+    public static async Task<int> RunAsync(string[] args, ICliConsole console, ClusterClientFactory? clusterFactory = null, IotConnectorFactory? iotFactory = null)
     {
-        var root = Build(console, clusterFactory);
+        var root = Build(console, clusterFactory, iotFactory);
         var parsed = root.Parse(args);
         // An unknown flag where an optional NAME may stand would be taken for the name (status --namspace=x); no
         // Kubernetes name starts with '-', so it is the typo kubectl calls "unknown flag".

@@ -85,7 +85,11 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
     public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunWith(stdin, environment, terminal: false, args);
 
-    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, bool terminal, params string[] args)
+    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, bool terminal, params string[] args) =>
+        RunWith(stdin, environment, terminal, null, args);
+
+    /// <summary>With IoT Hub and DPS reached through <paramref name="iot"/> (the doubles).</summary>
+    public static (int Code, TestConsole Console) RunWith(string stdin, IReadOnlyDictionary<string, string>? environment, bool terminal, KVEdge.Cli.Commands.IotConnectorFactory? iot, params string[] args)
     {
         var console = new TestConsole(stdin) { ErrorIsTerminal = terminal };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
@@ -93,7 +97,7 @@ public sealed class TestConsole(string stdin = "") : ICliConsole, IDisposable
             console.Environment[k] = v;
         }
 
-        var code = CliApp.Run(args, console, config => new KVEdge.Core.Kube.KubernetesClusterClient(config, KVEdge.Testing.ApiServer.ContractCluster.FastRetry));
+        var code = CliApp.Run(args, console, config => new KVEdge.Core.Kube.KubernetesClusterClient(config, KVEdge.Testing.ApiServer.ContractCluster.FastRetry), iot);
         return (code, console);
     }
 }

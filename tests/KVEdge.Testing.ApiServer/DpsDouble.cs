@@ -18,6 +18,7 @@ namespace KVEdge.Testing.ApiServer;
 /// <item>1,000 operations a minute (iot-dps limits, 2024-03), then 429; errors as
 /// {errorCode, trackingId, message, timestampUtc} with the x-ms-error-code header (SDKv2 ErrorResponse.cs).</item>
 /// </list>
+/// DELETE /enrollments/{id} (a stale If-Match: 412) and POST /enrollments/{id}/attestationmechanism (the keys).
 /// Not modelled yet: enrollment groups, bulk, registrations, Entra tokens.
 /// </summary>
 public sealed class DpsDouble : SasServiceDouble
@@ -50,7 +51,34 @@ public sealed class DpsDouble : SasServiceDouble
         }
     }
 
-    protected override (string Read, string Write) Rights => ("EnrollmentRead", "EnrollmentWrite");
+    // attestationmechanism is a POST that reads (it returns the keys): EnrollmentRead, as a GET (inferred, ⚠ in the notes).
+    protected override string[] RightsFor(string method, string[] segments) =>
+        method == "GET" || segments is [_, _, "attestationmechanism"] ? ["EnrollmentRead"] : ["EnrollmentWrite"];
+
+    protected override Answer? Delete(string id, string ifMatch)
+    {
+        if (!_enrollments.TryGetValue(id, out var existing))
+        {
+            return Refusal(404, "EnrollmentNotFound", 404201, $"Enrollment {id} not found.");
+        }
+
+        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        {
+            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+        }
+
+        _enrollments.Remove(id);
+        return new Answer(204, null, null);
+    }
+
+    // POST /enrollments/{id}/attestationmechanism: the attestation with its keys (how the CLI's --show-keys gets them).
+    protected override Answer? Route(string method, string[] segments, JsonObject? body, string ifMatch) => segments switch
+    {
+        ["enrollments", var id, "attestationmechanism"] when method == "POST" => _enrollments.TryGetValue(id, out var e)
+            ? new Answer(200, null, e["attestation"]!.DeepClone().AsObject())
+            : Refusal(404, "EnrollmentNotFound", 404201, $"Enrollment {id} not found."),
+        _ => null,
+    };
 
     protected override string Collection => "enrollments";
 

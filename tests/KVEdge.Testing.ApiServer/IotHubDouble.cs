@@ -6,23 +6,39 @@ using System.Text.Json.Nodes;
 namespace KVEdge.Testing.ApiServer;
 
 /// <summary>
-/// A double of IoT Hub's device identity registry, as unkind as the documented service (facts and sources:
-/// ../shared/reference/iothub-dps-rest.md §2, §7; what all the doubles share: <see cref="SasServiceDouble"/>):
+/// A double of IoT Hub's device identity registry, twins and automatic deployments, as unkind as the documented service
+/// (facts and sources: ../shared/reference/iothub-dps-rest.md §2, §3, §6, §7; what all the doubles share:
+/// <see cref="SasServiceDouble"/>):
 /// <list type="bullet">
-/// <item>api-version 2021-04-12; rights RegistryRead for a GET, RegistryWrite for a PUT (authenticate-authorize-sas).</item>
+/// <item>api-version 2021-04-12; rights RegistryRead for a device GET, RegistryWrite for a device PUT or DELETE,
+/// ServiceConnect for twins (authenticate-authorize-sas); configurations ServiceConnect, and RegistryWrite to write one
+/// (undocumented: ⚠ in the notes, so the stricter pair).</item>
 /// <item>PUT /devices/{id} with no If-Match on an existing id: 409 DeviceAlreadyExists; a stale If-Match: 412; an update
-/// of a missing id: 404; <c>*</c> quoted or not; a new ETag on every write; ids case-sensitive (SDK RegistryManager).</item>
+/// of a missing id: 404; <c>*</c> quoted or not; a new ETag on every write; ids case-sensitive (SDK RegistryManager).
+/// DELETE with a stale If-Match: 412, of a missing id: 404; its twin goes with it.</item>
 /// <item>Symmetric keys generated when a sas device's keys are null and returned from that PUT (SDK NormalizeDevice);
 /// an edge device's deviceScope generated once and immutable (Azure/iotedge 1.5.44 DeviceScopeIdentitiesCache.cs).</item>
+/// <item>Twins: PATCH /twins/{id} merges tags, a null deletes one (twin semantics); a stale If-Match: 412.</item>
+/// <item>Deployments: PUT /configurations/{id}, the id lower case without spaces or <c>&amp; ^ [ ] { } \ | " &lt; &gt; /</c>
+/// (how-to-deploy-at-scale), created without If-Match (existing: 409), updated with it, its content immutable (400);
+/// the hub adds createdTimeUtc, etag and systemMetrics. A device's effective deployment (<see cref="EffectiveModules"/>)
+/// is the highest-priority standard deployment whose targetCondition its twin meets (a tie: the newest created), with the
+/// layered ones of a higher priority on top, a same-named module from the higher; no standard one: no edgeHub at all
+/// (module-deployment-monitoring @c8cbb95; how-to-deploy-at-scale @7954fe0; the runtime's 417, EdgeAgentConnection.cs).
+/// targetCondition: <c>tags.a.b='v'</c> and <c>deviceId='v'</c> joined by <c>and</c>, <c>''</c> for a quote; anything
+/// else is refused (400), not guessed.</item>
 /// <item>The S1 unit's 100 registry operations a minute (learn iot-hub-devguide-quotas-throttling), then 429.</item>
 /// <item>Error bodies in two of the hub's shapes, alternating (SDKv2 ServiceExceptionHandlingHelper.cs), with the
 /// iothub-errorcode header.</item>
 /// </list>
-/// Not modelled yet: twins, configurations (deployments), bulk, jobs, Entra tokens.
+/// Not modelled: bulk, jobs, module twins, Entra tokens, deployment metrics' lag.
 /// </summary>
 public sealed class IotHubDouble : SasServiceDouble
 {
     private readonly Dictionary<string, JsonObject> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _twins = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _configurations = new(StringComparer.Ordinal);
+    private long _created;
     private long _etag;
     private long _scope = 638000000000000000;
     private int _shape;
@@ -52,7 +68,256 @@ public sealed class IotHubDouble : SasServiceDouble
         }
     }
 
-    protected override (string Read, string Write) Rights => ("RegistryRead", "RegistryWrite");
+    /// <summary>A device's twin as the hub holds it (a copy), or null.</summary>
+    public JsonObject? Twin(string id)
+    {
+        lock (Gate)
+        {
+            return _twins.TryGetValue(id, out var twin) ? twin.DeepClone().AsObject() : null;
+        }
+    }
+
+    /// <summary>The deployments (configurations) the hub holds, by id (copies).</summary>
+    public IReadOnlyDictionary<string, JsonObject> Configurations
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _configurations.ToDictionary(kv => kv.Key, kv => kv.Value.DeepClone().AsObject(), StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The modules a device's edgeAgent is given: module name to its desired properties (<c>$edgeAgent</c>,
+    /// <c>$edgeHub</c>, the user's), from the deployments that target its twin; empty when no standard deployment does, as
+    /// a new device's edgeAgent finds it (and reports 417).
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonObject> EffectiveModules(string deviceId)
+    {
+        lock (Gate)
+        {
+            if (!_twins.TryGetValue(deviceId, out var twin))
+            {
+                return new Dictionary<string, JsonObject>();
+            }
+
+            var targeting = _configurations.Values
+                .Where(c => c["content"]?["modulesContent"] is JsonObject && TargetCondition.Matches(c["targetCondition"]!.GetValue<string>(), twin))
+                .OrderByDescending(c => c["priority"]!.GetValue<int>()).ThenByDescending(c => c["createdOrder"]!.GetValue<long>())
+                .ToList();
+            var standard = targeting.FirstOrDefault(c => !IsLayered(c));
+            if (standard is null)
+            {
+                return new Dictionary<string, JsonObject>();
+            }
+
+            var modules = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            foreach (var (name, module) in standard["content"]!["modulesContent"]!.AsObject())
+            {
+                modules[name] = module?["properties.desired"]?.DeepClone().AsObject() ?? [];
+            }
+
+            // Layers of a higher priority than the base, the lowest first so a higher one wins a same-named path.
+            foreach (var layer in targeting.Where(c => IsLayered(c) && c["priority"]!.GetValue<int>() > standard["priority"]!.GetValue<int>()).Reverse())
+            {
+                foreach (var (name, module) in layer["content"]!["modulesContent"]!.AsObject())
+                {
+                    var desired = modules.TryGetValue(name, out var d) ? d : modules[name] = [];
+                    foreach (var (key, value) in module!.AsObject())
+                    {
+                        SetPath(desired, key == "properties.desired" ? [] : key["properties.desired.".Length..].Split('.'), value);
+                    }
+                }
+            }
+
+            return modules;
+        }
+    }
+
+    private static bool IsLayered(JsonObject configuration) =>
+        configuration["content"]!["modulesContent"]!.AsObject().Any(m => m.Value is JsonObject o && o.Any(kv => kv.Key.StartsWith("properties.desired.", StringComparison.Ordinal)));
+
+    private static void SetPath(JsonObject target, string[] path, JsonNode? value)
+    {
+        if (path.Length == 0)
+        {
+            foreach (var (k, v) in value!.AsObject())
+            {
+                target[k] = v?.DeepClone();
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < path.Length - 1; i++)
+        {
+            target = target[path[i]] as JsonObject ?? (JsonObject)(target[path[i]] = new JsonObject());
+        }
+
+        target[path[^1]] = value?.DeepClone();
+    }
+
+    protected override string[] RightsFor(string method, string[] segments) => (segments.FirstOrDefault(), method) switch
+    {
+        ("devices", "GET") => ["RegistryRead"],
+        ("devices", _) => ["RegistryWrite"],
+        ("configurations", "GET") => ["ServiceConnect"],
+        ("configurations", _) => ["ServiceConnect", "RegistryWrite"],
+        _ => ["ServiceConnect"],
+    };
+
+    protected override Answer? Delete(string id, string ifMatch)
+    {
+        if (!_devices.TryGetValue(id, out var existing))
+        {
+            return Refusal(404, "DeviceNotFound", 404001, $"Device {id} not found.");
+        }
+
+        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        {
+            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+        }
+
+        _devices.Remove(id);
+        _twins.Remove(id);
+        return new Answer(204, null, null);
+    }
+
+    protected override Answer? Route(string method, string[] segments, JsonObject? body, string ifMatch) => segments switch
+    {
+        ["twins", var id] when method == "GET" => _twins.TryGetValue(id, out var twin) ? new Answer(200, null, twin.DeepClone().AsObject()) : Refusal(404, "DeviceNotFound", 404001, $"Device {id} not found."),
+        ["twins", var id] when method == "PATCH" => PatchTwin(id, body, ifMatch),
+        ["configurations", var id] when method == "GET" => _configurations.TryGetValue(id, out var c) ? new Answer(200, null, Shown(c)) : Refusal(404, "ConfigurationNotFound", 404001, $"Configuration {id} not found."),
+        ["configurations", var id] when method == "PUT" => PutConfiguration(id, body, ifMatch),
+        ["configurations", var id] when method == "DELETE" => DeleteConfiguration(id, ifMatch),
+        _ => null,
+    };
+
+    private Answer PatchTwin(string id, JsonObject? patch, string ifMatch)
+    {
+        if (!_twins.TryGetValue(id, out var twin))
+        {
+            return Refusal(404, "DeviceNotFound", 404001, $"Device {id} not found.");
+        }
+
+        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{twin["etag"]!.GetValue<string>()}\"")
+        {
+            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+        }
+
+        if (patch is null || patch.Any(kv => kv.Key is not ("tags" or "properties" or "etag" or "deviceId")))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "a twin patch has tags and properties.desired only");
+        }
+
+        if (patch["tags"] is JsonObject tags)
+        {
+            Merge(twin["tags"]!.AsObject(), tags);
+        }
+
+        if (patch["properties"]?["desired"] is JsonObject desired)
+        {
+            Merge(twin["properties"]!["desired"]!.AsObject(), desired);
+        }
+
+        twin["etag"] = NextETag();
+        twin["version"] = twin["version"]!.GetValue<long>() + 1;
+        return new Answer(200, null, twin.DeepClone().AsObject());
+    }
+
+    // Twin patch semantics: objects merge, a null removes the key.
+    private static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                Merge(existing, inner);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private Answer PutConfiguration(string id, JsonObject? sent, string ifMatch)
+    {
+        if (id.Length > 128 || id.Any(ch => char.IsUpper(ch) || char.IsWhiteSpace(ch) || "&^[]{}\\|\"<>/".Contains(ch, StringComparison.Ordinal)))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "the configuration id must be lower case, at most 128 characters, without spaces or & ^ [ ] { } \\ | \" < > /");
+        }
+
+        if (sent is null || sent["id"]?.GetValue<string>() != id || sent["targetCondition"] is not JsonValue condition || sent["priority"] is not JsonValue priority
+            || !priority.TryGetValue<int>(out var p) || p < 0)
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "a configuration needs its id, a targetCondition and a priority of at least 0");
+        }
+
+        if (!TargetCondition.TryParse(condition.GetValue<string>(), out _))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "the targetCondition is not one this hub evaluates");
+        }
+
+        _configurations.TryGetValue(id, out var existing);
+        if (ETagCheck(ifMatch, existing?["etag"]?.GetValue<string>(), existing is not null, "ConfigurationAlreadyExists", 409001, $"Configuration {id} already exists.", "ConfigurationNotFound", 404001) is { } refused)
+        {
+            return refused;
+        }
+
+        if (existing is not null && !JsonNode.DeepEquals(existing["content"], sent["content"]))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "the content of a configuration cannot be changed; create a new one");
+        }
+
+        var now = Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        sent["schemaVersion"] ??= "2.0";
+        sent["createdTimeUtc"] = existing?["createdTimeUtc"]?.DeepClone() ?? now;
+        sent["createdOrder"] = existing?["createdOrder"]?.DeepClone() ?? ++_created;
+        sent["lastUpdatedTimeUtc"] = now;
+        sent["etag"] = NextETag();
+        sent["systemMetrics"] = new JsonObject
+        {
+            ["queries"] = new JsonObject
+            {
+                ["appliedCount"] = $"select deviceId from devices.modules where moduleId='$edgeAgent' and configurations.[[{id}]].status='Applied'",
+            },
+        };
+        _configurations[id] = sent;
+        return new Answer(200, null, Shown(sent));
+    }
+
+    private Answer DeleteConfiguration(string id, string ifMatch)
+    {
+        if (!_configurations.TryGetValue(id, out var existing))
+        {
+            return Refusal(404, "ConfigurationNotFound", 404001, $"Configuration {id} not found.");
+        }
+
+        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        {
+            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+        }
+
+        _configurations.Remove(id);
+        return new Answer(204, null, null);
+    }
+
+    // What a GET shows: without the double's own creation counter.
+    private static JsonObject Shown(JsonObject configuration)
+    {
+        var copy = configuration.DeepClone().AsObject();
+        copy.Remove("createdOrder");
+        return copy;
+    }
+
+    private string NextETag() => Convert.ToBase64String(Encoding.ASCII.GetBytes((++_etag).ToString(CultureInfo.InvariantCulture)));
 
     protected override string Collection => "devices";
 
@@ -71,7 +336,7 @@ public sealed class IotHubDouble : SasServiceDouble
     private JsonObject Store(JsonObject device, JsonObject? existing)
     {
         var id = device["deviceId"]!.GetValue<string>();
-        device["etag"] = Convert.ToBase64String(Encoding.ASCII.GetBytes((++_etag).ToString(CultureInfo.InvariantCulture)));
+        device["etag"] = NextETag();
         device["generationId"] = existing?["generationId"]?.DeepClone() ?? (JsonNode)(_scope + _etag).ToString(CultureInfo.InvariantCulture);
         device["status"] ??= "enabled";
         device["connectionState"] = existing?["connectionState"]?.DeepClone() ?? "Disconnected";
@@ -90,6 +355,20 @@ public sealed class IotHubDouble : SasServiceDouble
         }
 
         _devices[id] = device;
+        if (!_twins.TryGetValue(id, out var twin))
+        {
+            _twins[id] = twin = new JsonObject
+            {
+                ["deviceId"] = id,
+                ["etag"] = NextETag(),
+                ["version"] = 1L,
+                ["tags"] = new JsonObject(),
+                ["properties"] = new JsonObject { ["desired"] = new JsonObject(), ["reported"] = new JsonObject() },
+            };
+        }
+
+        twin["status"] = device["status"]!.DeepClone();
+        twin["capabilities"] = device["capabilities"]?.DeepClone();
         return device;
     }
 

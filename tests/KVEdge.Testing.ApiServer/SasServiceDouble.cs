@@ -65,8 +65,8 @@ public abstract class SasServiceDouble : IAsyncDisposable
         }
     }
 
-    /// <summary>The PUTs the service accepted.</summary>
-    public int Writes => Log.Count(l => l.StartsWith("PUT ", StringComparison.Ordinal) && l.EndsWith(" 200", StringComparison.Ordinal));
+    /// <summary>The writes the service accepted: PUT, PATCH and DELETE answered 2xx (a POST that reads is not one).</summary>
+    public int Writes => Log.Count(l => l.Split(' ') is [("PUT" or "PATCH" or "DELETE"), _, var status] && status.StartsWith('2'));
 
     protected abstract string ApiVersion { get; }
 
@@ -116,43 +116,64 @@ public abstract class SasServiceDouble : IAsyncDisposable
     /// <summary>The body field that names the item (deviceId, registrationId) and how ids compare.</summary>
     protected abstract (string Field, StringComparison Comparison) IdOf { get; }
 
-    // GET and PUT /{Collection}/{id}, as both services route them.
+    /// <summary>Deletes the item (DELETE /{Collection}/{id}); null when the double serves no DELETE. Called under <see cref="Gate"/>.</summary>
+    protected virtual Answer? Delete(string id, string ifMatch) => null;
+
+    /// <summary>
+    /// Any other request the double serves (twins, configurations, attestationmechanism), or null for a 404. Called
+    /// under <see cref="Gate"/>.
+    /// </summary>
+    protected virtual Answer? Route(string method, string[] segments, JsonObject? body, string ifMatch) => null;
+
+    // GET, PUT and DELETE /{Collection}/{id}, as both services route them; anything else through Route.
     private async Task<Answer> AnswerAsync(HttpRequest request)
     {
-        var segments = request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
-        if (segments.Length != 2 || segments[0] != Collection)
+        var segments = request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray() ?? [];
+        var ifMatch = request.Headers.IfMatch.ToString();
+        JsonObject? sent = null;
+        if (request.Method is "PUT" or "PATCH" or "POST")
         {
-            return Refusal(404, "NotFound", 404000, "no such resource in this double");
-        }
-
-        var id = Uri.UnescapeDataString(segments[1]);
-        if (request.Method == "GET")
-        {
-            lock (Gate)
+            using var reader = new StreamReader(request.Body);
+            var text = await reader.ReadToEndAsync();
+            try
             {
-                return Read(id) is { } item ? new Answer(200, null, item) : Refusal(404, "NotFound", 404001, $"{id} not found");
+                sent = text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return Refusal(400, "ArgumentInvalid", 400004, "the body is not JSON");
             }
         }
 
-        if (request.Method != "PUT")
+        if (segments.Length != 2 || segments[0] != Collection)
         {
-            return Refusal(405, "MethodNotAllowed", 405000, "method not allowed");
+            lock (Gate)
+            {
+                return Route(request.Method, segments, sent, ifMatch) ?? Refusal(404, "NotFound", 404000, "no such resource in this double");
+            }
         }
 
-        using var reader = new StreamReader(request.Body);
-        if (JsonNode.Parse(await reader.ReadToEndAsync()) is not JsonObject sent || !string.Equals(sent[IdOf.Field]?.GetValue<string>(), id, IdOf.Comparison))
-        {
-            return Refusal(400, "ArgumentInvalid", 400004, $"the body is not an item of this {IdOf.Field}");
-        }
-
+        var id = segments[1];
         lock (Gate)
         {
-            return Write(id, sent, request.Headers.IfMatch.ToString());
+            switch (request.Method)
+            {
+                case "GET":
+                    return Read(id) is { } item ? new Answer(200, null, item) : Refusal(404, "NotFound", 404001, $"{id} not found");
+                case "DELETE":
+                    return Delete(id, ifMatch) ?? Refusal(405, "MethodNotAllowed", 405000, "method not allowed");
+                case "PUT":
+                    return sent is null || !string.Equals(sent[IdOf.Field]?.GetValue<string>(), id, IdOf.Comparison)
+                        ? Refusal(400, "ArgumentInvalid", 400004, $"the body is not an item of this {IdOf.Field}")
+                        : Write(id, sent, ifMatch);
+                default:
+                    return Refusal(405, "MethodNotAllowed", 405000, "method not allowed");
+            }
         }
     }
 
-    /// <summary>The rights a GET and a PUT need (the policy rights of the service's documentation).</summary>
-    protected abstract (string Read, string Write) Rights { get; }
+    /// <summary>The policy rights a request needs, every one of them (the service's documentation).</summary>
+    protected abstract string[] RightsFor(string method, string[] segments);
 
     /// <summary>An error in the service's own shape.</summary>
     protected abstract Answer Refusal(int status, string name, int number, string text);
@@ -178,7 +199,7 @@ public abstract class SasServiceDouble : IAsyncDisposable
         var answer = request.Query["api-version"].ToString() != ApiVersion
             // The services answer 400; the body's words are inferred (iothub-dps-rest.md §7).
             ? Refusal(400, "InvalidProtocolVersion", 400001, "the api-version query parameter is missing or not supported")
-            : Authorize(request.Headers.Authorization.ToString(), request.Method == "GET" ? Rights.Read : Rights.Write) is { } refused
+            : Authorize(request.Headers.Authorization.ToString(), RightsFor(request.Method, request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [])) is { } refused
                 ? Refusal(401, "IotHubUnauthorizedAccess", 401002, refused)
                 : !Take()
                     ? Refusal(429, "ThrottlingBacklogTimeout", 429003, "The request has been throttled. Wait 10 seconds and try again. Operation type: CRUD")
@@ -205,7 +226,7 @@ public abstract class SasServiceDouble : IAsyncDisposable
             await context.Response.WriteAsync(answer.Body.ToJsonString());
         }
     }
-    private string? Authorize(string header, string right)
+    private string? Authorize(string header, string[] rights)
     {
         const string Prefix = "SharedAccessSignature ";
         if (!header.StartsWith(Prefix, StringComparison.Ordinal))
@@ -265,7 +286,7 @@ public abstract class SasServiceDouble : IAsyncDisposable
             return "the signature does not match";
         }
 
-        return policy.Rights.Contains(right, StringComparer.Ordinal) ? null : $"the policy has no {right}";
+        return rights.FirstOrDefault(r => !policy.Rights.Contains(r, StringComparer.Ordinal)) is { } missing ? $"the policy has no {missing}" : null;
     }
 
     private bool Take()

@@ -40,6 +40,12 @@ public static class CommonOptions
     }.ValidatedAsNamespace();
 
     /// <summary>--concurrency for the fleet commands: how many devices at once, 1 to 256, refused at parse time.</summary>
+    /// <summary>--force-identity: register over an identity or enrollment of another authentication type.</summary>
+    public static Option<bool> ForceIdentity() => new("--force-identity")
+    {
+        Description = "Replace an existing IoT Hub identity or DPS enrollment of another authentication type (what uses its present credentials stops connecting).",
+    };
+
     public static Option<int> Concurrency(string description)
     {
         var option = new Option<int>("--concurrency") { Description = description, DefaultValueFactory = _ => KVEdge.Core.Actions.InstallOptions.DefaultConcurrency };

@@ -9,7 +9,7 @@ namespace KVEdge.Cli.Commands;
 /// <c>kvedge install</c> and <c>kvedge upgrade</c>: render, then server-side apply each device's objects and print the
 /// change set. The input is checked in full before the cluster is contacted.
 /// </summary>
-internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory factory, bool upgrade) : CliCommand(console)
+internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot, bool upgrade) : CliCommand(console)
 {
     private readonly SpecInput _input = SpecInput.Create();
     private readonly ClusterOptions _cluster = new(console, factory);
@@ -27,7 +27,9 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
     private readonly Option<string> _progressDeadline = new("--progress-deadline") { Description = "With --rollout: how long a restarted device has to be Ready again before it counts as failed (a duration).", DefaultValueFactory = _ => "10m" };
     private GuestAccess? _access;
 
-    public static Command Create(ICliConsole console, ClusterClientFactory factory, bool upgrade) => new InstallCommand(console, factory, upgrade).Build();
+    private readonly Option<bool> _forceIdentity = CommonOptions.ForceIdentity();
+
+    public static Command Create(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot, bool upgrade) => new InstallCommand(console, factory, iot, upgrade).Build();
 
     protected override Command Define()
     {
@@ -36,7 +38,7 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             : "Install EdgeDevice specs into the cluster (server-side apply, field manager kvedge).");
         command.AddOptions(_input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(_cluster.All);
-        command.AddOptions([_dryRun, _force, _wait, _timeout, _restart, _concurrency]);
+        command.AddOptions([_dryRun, _force, _wait, _timeout, _restart, _concurrency, _forceIdentity]);
         if (upgrade)
         {
             command.AddOptions([_rollout, _canary, _canarySelector, _maxUnavailable, _failureThreshold, _progressDeadline]);
@@ -69,7 +71,8 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
 
         // The namespace devices without one go to: -n, else the kubeconfig context's. Reading the kubeconfig is local.
         var (config, noCluster) = mode == DryRunMode.Client ? (null, null) : _cluster.TryResolveConfig(result);
-        var rendered = TemplateAction.Run(files, overrides, _cluster.NamespaceFor(result, config), Console.GetEnvironmentVariable);
+        var defaultNamespace = _cluster.NamespaceFor(result, config);
+        var rendered = TemplateAction.Run(files, overrides, defaultNamespace, Console.GetEnvironmentVariable);
         if (Rejected(human, rendered.Diagnostics, "nothing applied") is { } code)
         {
             return code;
@@ -83,6 +86,11 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
         var reporter = new ChangeReporter(Console, human);
         if (mode == DryRunMode.Client)
         {
+            if (RegistrationPhase.Applies(rendered))
+            {
+                human.Line("registration (spec.iotEdge.registration) is not shown by a client dry run: it needs the policy key from the cluster; --dry-run=server says what it would change");
+            }
+
             return Report(human, InstallAction.ClientDryRun(rendered.Devices, reporter), options);
         }
 
@@ -98,7 +106,17 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             var withVerdicts = options.Wait && _access!.HasKey(result)
                 ? options with { Guest = t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console) }
                 : options;
-            var outcomes = await new InstallAction(client, reporter).RunAsync(rendered.Devices, withVerdicts, ct).ConfigureAwait(false);
+            // Registration first: its keys go into the credentials Secrets the apply writes; a device it failed for is not applied.
+            var devices = rendered.Devices;
+            IReadOnlyList<RegistrationOutcome> unregistered = [];
+            if (RegistrationPhase.Applies(rendered))
+            {
+                var registerOptions = new RegisterOptions(mode == DryRunMode.Server, result.GetValue(_forceIdentity)) { Concurrency = options.Concurrency };
+                (devices, unregistered) = await RegistrationPhase.RunAsync(client, iot, rendered, defaultNamespace, registerOptions, human, ct).ConfigureAwait(false);
+            }
+
+            var applied = await new InstallAction(client, reporter).RunAsync(devices, withVerdicts, ct).ConfigureAwait(false);
+            IReadOnlyList<DeviceOutcome> outcomes = [.. applied, .. unregistered.Select(RegistrationPhase.AsDeviceOutcome)];
             var code = Report(human, outcomes, options);
             if (options.Wait && withVerdicts.Guest is null && code == ExitCodes.Success)
             {
@@ -111,14 +129,14 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             }
 
             // The devices that applied cleanly roll; one that did not keeps its old instance (the report above says why).
-            var applied = outcomes.Where(o => o.Succeeded).ToList();
+            var succeeded = applied.Where(o => o.Succeeded).ToList();
             // The revisions the apply stamped; only a device it did not get to is rendered into one again.
-            var rollout = RolloutRevision.OfRollout(rendered.Devices.Zip(outcomes, (d, o) => (d.Namespace, d.Name, o.Revision ?? RolloutRevision.Of(d))));
+            var rollout = RolloutRevision.OfRollout(devices.Zip(applied, (d, o) => (d.Namespace, d.Name, o.Revision ?? RolloutRevision.Of(d))));
             var guest = _access!.HasKey(result)
                 ? (Func<WaitTarget, IGuestShell>)(t => new ResolvingGuestShell(() => _access!.ResolveAsync(result, client, t.Namespace, t.Device, nonInteractive: true, ct, stdin: false), Console))
                 : null;
             var rolled = await new RolloutAction(client, new RolloutReporter(human)) { Concurrency = options.Concurrency, Guest = guest }
-                .RunAsync([.. applied.Select(o => new RolloutTarget(o.Namespace, o.Name, o.RestartNeeded))], rollout, policy, waitFor, ct).ConfigureAwait(false);
+                .RunAsync([.. succeeded.Select(o => new RolloutTarget(o.Namespace, o.Name, o.RestartNeeded))], rollout, policy, waitFor, ct).ConfigureAwait(false);
             var rolloutCode = ReportRollout(human, rolled, waitFor);
             return code != ExitCodes.Success ? code : rolloutCode;
         }).ConfigureAwait(false);

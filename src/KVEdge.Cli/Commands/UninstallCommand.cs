@@ -11,7 +11,7 @@ namespace KVEdge.Cli.Commands;
 /// whose VMs match, as kubectl delete -l): deletes the devices, keeping each one's data disk and credentials unless
 /// --purge, which asks first (--yes answers for scripts; with no answer at all, nothing is purged).
 /// </summary>
-internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory factory) : CliCommand(console)
+internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot) : CliCommand(console)
 {
     private readonly ClusterOptions _cluster = new(console, factory);
     private readonly Argument<string?> _name = new Argument<string?>("NAME") { Description = "The device (its VirtualMachine's name).", Arity = ArgumentArity.ZeroOrOne }.ValidatedAsDeviceName();
@@ -22,7 +22,7 @@ internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory
     private readonly Option<string> _dryRun = DryRunOption.Create("list what would be deleted or kept, delete nothing");
     private readonly Option<int> _concurrency = CommonOptions.Concurrency("How many devices of a fleet are deleted at once.");
 
-    public static Command Create(ICliConsole console, ClusterClientFactory factory) => new UninstallCommand(console, factory).Build();
+    public static Command Create(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot) => new UninstallCommand(console, factory, iot).Build();
 
     private static Option<string[]> FleetFiles()
     {
@@ -51,6 +51,7 @@ internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory
 
         // A fleet file is read and checked before the cluster is contacted, as install does.
         IReadOnlyList<(string? Namespace, string Device)> fromFile = [];
+        IReadOnlyList<KVEdge.Core.Spec.EdgeDevice> registered = [];
         if (result.GetValue(_files) is { Length: > 0 } paths)
         {
             var inputs = ReadInput(() => InputFile.Read(paths, () => Console.StdIn));
@@ -61,6 +62,7 @@ internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory
             }
 
             fromFile = [.. checkedDevices.Specs.Select(s => (s.Value.Metadata.Namespace, s.Value.Metadata.Name!))];
+            registered = [.. checkedDevices.Specs.Select(s => s.Value).Where(d => d.Spec.IotEdge?.Registration is not null)];
         }
 
         return await _cluster.RunAsync(result, async (client, ns) =>
@@ -94,7 +96,37 @@ internal sealed class UninstallCommand(ICliConsole console, ClusterClientFactory
             var outcomes = devices.Count == 1
                 ? [await action.RunAsync(devices[0].Namespace, devices[0].Device, result.GetValue(_purge), mode, ct).ConfigureAwait(false)]
                 : await action.RunFleetAsync(devices, result.GetValue(_purge), mode, result.GetValue(_concurrency), ct).ConfigureAwait(false);
-            return Report(human, outcomes);
+            var code = Report(human, outcomes);
+            if (registered.Count == 0)
+            {
+                return code;
+            }
+
+            // The identities of the devices that are gone, as each one's onDelete says; a client dry run cannot read them.
+            if (mode == DryRunMode.Client)
+            {
+                human.Line("registration: onDelete is not shown by a client dry run; --dry-run=server says what it would do");
+                return code;
+            }
+
+            var gone = outcomes.Where(o => o.Succeeded || o.NotFound).Select(o => $"{o.Namespace}/{o.Name}").ToHashSet(StringComparer.Ordinal);
+            using var connector = iot();
+            var unregistered = await new RegisterAction(client, connector)
+                .UnregisterAsync([.. registered.Where(d => gone.Contains($"{d.Metadata.Namespace ?? ns}/{d.Metadata.Name}"))], ns, result.GetValue(_purge), mode == DryRunMode.Server, ct).ConfigureAwait(false);
+            foreach (var o in unregistered)
+            {
+                foreach (var change in o.Changes)
+                {
+                    human.Line($"{o.Namespace}/{o.Name}: {change}");
+                }
+
+                if (o.Error is not null)
+                {
+                    human.Failure($"{o.Namespace}/{o.Name}: registration (onDelete): {o.Error}; running the command again retries it");
+                }
+            }
+
+            return code == ExitCodes.Success && unregistered.Any(o => !o.Succeeded) ? ExitCodes.Failure : code;
         }).ConfigureAwait(false);
     }
 

@@ -5,7 +5,8 @@ namespace KVEdge.Core.IotHub;
 
 /// <summary>
 /// DPS individual enrollments over the service REST API (api-version 2021-10-01: Azure/azure-rest-api-specs
-/// deviceprovisioningservices/data-plane stable/2021-10-01/service.json): GET and PUT /enrollments/{registrationId}.
+/// deviceprovisioningservices/data-plane stable/2021-10-01/service.json): GET, PUT and DELETE /enrollments/{registrationId},
+/// POST /enrollments/{registrationId}/attestationmechanism for the keys.
 /// A PUT of an existing id without If-Match is a 409 although the operation is "createOrUpdate"
 /// (Azure/azure-iot-sdk-csharp#3076), so a create sends none and an update the enrollment's ETag (stale: 412).
 /// Registration ids are case-insensitive: <c>Dev1</c> is <c>dev1</c>.
@@ -35,6 +36,34 @@ public sealed class DpsEnrollmentClient(IotServiceClient rest)
         var id = enrollment["registrationId"]?.GetValue<string>() ?? throw new ArgumentException("the enrollment has no registrationId", nameof(enrollment));
         var (_, body) = await rest.SendAsync(HttpMethod.Put, EnrollmentPath(id), enrollment, etag, Write, ct).ConfigureAwait(false);
         return body ?? throw new IotHubException(200, null, $"DPS answered PUT {EnrollmentPath(id)} with no enrollment");
+    }
+
+    /// <summary>The enrollment's attestation with its keys (POST attestationmechanism, as the CLI's --show-keys asks).</summary>
+    public async Task<JsonObject?> GetAttestationAsync(string registrationId, CancellationToken ct)
+    {
+        try
+        {
+            var (_, body) = await rest.SendAsync(HttpMethod.Post, EnrollmentPath(registrationId) + "/attestationmechanism", null, null, Read, ct).ConfigureAwait(false);
+            return body;
+        }
+        catch (IotHubException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the enrollment (If-Match its ETag, or *); false when there was none.</summary>
+    public async Task<bool> DeleteEnrollmentAsync(string registrationId, string etag, CancellationToken ct)
+    {
+        try
+        {
+            await rest.SendAsync(HttpMethod.Delete, EnrollmentPath(registrationId), null, etag, Write, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (IotHubException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
     }
 
     private static string EnrollmentPath(string registrationId) => $"/enrollments/{Uri.EscapeDataString(registrationId)}";

@@ -30,6 +30,9 @@ public sealed class IotEdgeSpec
 
     public CredentialsSpec Credentials { get; set; } = new();
 
+    /// <summary>The identity or enrollment kvedge makes in IoT Hub or DPS; null: the user makes it.</summary>
+    public RegistrationSpec? Registration { get; set; }
+
     /// <summary>FQDN edgeHub and downstream devices use; its first label must be the VM's hostname. Defaults to the hostname.</summary>
     public string? Hostname { get; set; }
 

@@ -26,6 +26,13 @@ public static class ProvisioningModes
         _ => [],
     };
 
+    /// <summary>
+    /// The device's symmetric key may be left out: kvedge registers the identity or enrollment, the service generates the
+    /// key and kvedge puts it into the credentials Secret (a key given is registered instead).
+    /// </summary>
+    public static bool RegistrationSuppliesKey(IotEdgeSpec iot) =>
+        iot.Registration is not null && !IsVerbatim(iot) && iot.Provisioning is { Method: ProvisioningMethods.SymmetricKey, Enrollment: "individual" };
+
     /// <summary>The device gets its Edge CA certificate from kvedge (given, from the environment, or in existingSecret).</summary>
     public static bool HasEdgeCaCertificate(CredentialsSpec c) =>
         c.EdgeCaCert is not null || c.EdgeCaCertEnv is not null || (c.ExistingSecret is not null && c.ExistingSecretHasEdgeCa);

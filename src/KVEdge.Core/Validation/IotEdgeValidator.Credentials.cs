@@ -36,7 +36,7 @@ public static partial class IotEdgeValidator
             c.Error(P.Child("credentials").Child("existingSecretHasEdgeCa"), "credential-source", "only applies with existingSecret");
         }
 
-        foreach (var key in needed.Where(k => !Given(k)))
+        foreach (var key in needed.Where(k => !Given(k) && !(k == CredentialKey.SymmetricKey && ProvisioningModes.RegistrationSuppliesKey(iot))))
         {
             c.Error(key.FieldPath, "credential-missing",
                 $"{Mode(iot)} needs {key.Field}: give it with --set-file {key.Path}=FILE, name an environment variable in {key.Field}Env, or set existingSecret");

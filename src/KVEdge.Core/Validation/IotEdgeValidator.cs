@@ -59,6 +59,18 @@ public static partial class IotEdgeValidator
     [GeneratedRegex(Rfc1035LabelPattern)]
     private static partial Regex Rfc1035LabelRegex();
 
+    /// <summary>The pattern, shared with the chart's values.schema.json.</summary>
+    public const string DpsServiceHostPattern = @"^[A-Za-z0-9][A-Za-z0-9-]{1,62}[A-Za-z0-9]\.azure-devices-provisioning\.(net|cn|us)\z";
+
+    [GeneratedRegex(DpsServiceHostPattern)]
+    private static partial Regex DpsServiceHostRegex();
+
+    /// <summary>A shared access policy's name: it lands in the SAS token's skn (URL-encoded) and in messages.</summary>
+    public const string PolicyNamePattern = @"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z";
+
+    [GeneratedRegex(PolicyNamePattern)]
+    private static partial Regex PolicyNameRegex();
+
     public static void Validate(RuleContext c, TimeProvider clock)
     {
         if (c.Device.Spec.IotEdge is not { } iot)
@@ -70,6 +82,7 @@ public static partial class IotEdgeValidator
         CheckPackages(c, iot);
         var methodKnown = ProvisioningModes.IsVerbatim(iot) ? CheckVerbatim(c, iot) : CheckProvisioning(c, iot);
         CheckRuntime(c, iot);
+        CheckRegistration(c, iot);
         if (methodKnown)
         {
             CheckCredentials(c, iot, clock);

@@ -35,6 +35,18 @@ public static partial class KubernetesNames
     [GeneratedRegex(PortNamePattern)]
     private static partial Regex PortNameRegex();
 
+    /// <summary>A key of a Secret's or ConfigMap's data (IsConfigMapKey); the pattern, shared with the chart's values.schema.json.</summary>
+    public const string ConfigMapKeyPattern = "^[-._a-zA-Z0-9]+\\z";
+
+    [GeneratedRegex(ConfigMapKeyPattern)]
+    private static partial Regex ConfigMapKeyRegex();
+
+    public static string? CheckConfigMapKey(string value) =>
+        value.Length > 253 ? "must be no more than 253 characters"
+        : value is "." or ".." ? "must not be '.' or '..'"
+        : ConfigMapKeyRegex().IsMatch(value) ? null
+        : "must be a valid Secret key: letters, digits, '-', '_' and '.'";
+
     /// <summary>Returns null when valid, else the reason.</summary>
     public static string? CheckDns1123Label(string value) =>
         value.Length > 63 ? "must be no more than 63 characters"

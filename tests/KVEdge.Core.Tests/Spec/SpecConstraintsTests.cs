@@ -18,7 +18,7 @@ public class SpecConstraintsTests
         "00:00:00:00:00:00", "quay.io/kvedge/ubuntu:24.04", "https://example.com/disk.img", "gs://bucket/disk.img",
         "sha256:" + new string('a', 64), "docker://quay.io/kvedge/ubuntu:24.04", "oci-archive://disk.tar", "azureuser",
         TestKeys.Ed25519, "1.5.21", "1.5.4-1", "27.3.1-ubuntu24.04u1", "noble", "-----BEGIN PGP PUBLIC KEY BLOCK-----",
-        "hub-a.azure-devices.net", "device:01", "0ne00000A0A", "https://global.azure-devices-provisioning.net", "10.0.0.0/8",
+        "hub-a.azure-devices.net", "dps-1.azure-devices-provisioning.net", "device:01", "0ne00000A0A", "https://global.azure-devices-provisioning.net", "10.0.0.0/8",
         "10.0.0.1", "fd00::1", "fd00::/64", "http://proxy.example.com:3128", ".svc", "*.example.com", "*", "/var/lib/kvedge-data",
         "/etc", "/var", "app.kubernetes.io/name", "example.com/key", "kvedge.io/x", "value", "KV_CS", "1d", "2026-12-01 10:00",
         "https://packages.microsoft.com/ubuntu/24.04/prod", "file:///srv/repo", "edgeHub", "c2VjcmV0LWtleS1mb3ItZ3Vlc3QtdmVyYnMtdGVzdHM=", "10%",

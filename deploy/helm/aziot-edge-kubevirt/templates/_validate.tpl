@@ -182,6 +182,45 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- if and $c.existingSecretHasEdgeCa (not $c.existingSecret) -}}
 {{- $out = append $out "iotEdge.credentials.existingSecretHasEdgeCa: only applies with existingSecret [rule: credential-source]" -}}
 {{- end -}}
+{{- with $iot.registration -}}
+{{- $r := . -}}
+{{- $base := or (not $r.baseDeployment) (not (hasKey $r.baseDeployment "enabled")) $r.baseDeployment.enabled -}}
+{{- if $verbatim -}}
+{{- $out = append $out "iotEdge.registration: needs spec.iotEdge.provisioning to know the identity to register; a verbatim configToml carries its own [rule: registration]" -}}
+{{- else if eq (toString $p.source) "manual" -}}
+{{- if not $r.iotHub -}}
+{{- $out = append $out "iotEdge.registration.iotHub: is required for source manual: the hub the device's identity is made in [rule: required]" -}}
+{{- end -}}
+{{- if $r.dps -}}
+{{- $out = append $out "iotEdge.registration.dps: only applies to source dps [rule: registration]" -}}
+{{- end -}}
+{{- if eq (toString $p.method) "connectionString" -}}
+{{- $out = append $out "iotEdge.provisioning.method: connectionString cannot be registered (the hub makes the key the string would carry); use method symmetricKey with iothubHostname and deviceId [rule: registration]" -}}
+{{- end -}}
+{{- if and $r.iotHub $r.iotHub.hostname $p.iothubHostname (ne (lower $r.iotHub.hostname) (lower $p.iothubHostname)) -}}
+{{- $out = append $out "iotEdge.registration.iotHub.hostname: must be the hub the device connects to, spec.iotEdge.provisioning.iothubHostname [rule: registration]" -}}
+{{- end -}}
+{{- else if eq (toString $p.source) "dps" -}}
+{{- if not $r.dps -}}
+{{- $out = append $out "iotEdge.registration.dps: is required for source dps: the DPS instance the device's enrollment is made in [rule: required]" -}}
+{{- end -}}
+{{- if eq (toString $p.method) "tpm" -}}
+{{- $out = append $out "iotEdge.provisioning.method: tpm enrollments are not registered by kvedge yet (they need the VM's endorsement key); enroll the device yourself and remove registration [rule: registration]" -}}
+{{- end -}}
+{{- if eq (toString $p.enrollment) "group" -}}
+{{- $out = append $out "iotEdge.provisioning.enrollment: kvedge registers individual enrollments only; create the enrollment group yourself and remove registration [rule: registration]" -}}
+{{- end -}}
+{{- if and $base (not $r.iotHub) -}}
+{{- $out = append $out "iotEdge.registration.iotHub: the base deployment is made in the hub DPS assigns the device to: set registration.iotHub, or baseDeployment.enabled: false [rule: required]" -}}
+{{- end -}}
+{{- end -}}
+{{- range $svc := list "iotHub" "dps" -}}
+{{- $s := get $r $svc -}}
+{{- if and $s (not (and $s.auth $s.auth.sasSecretRef)) -}}
+{{- $out = append $out (printf "iotEdge.registration.%s.auth.sasSecretRef: is required: the Secret holding a shared access policy's key (name, key, policyName) [rule: required]" $svc) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $given := list -}}
 {{- range $k := list "connectionString" "symmetricKey" "identityCert" "identityKey" "edgeCaCert" "edgeCaKey" -}}
 {{- if get $c $k -}}{{- $given = append $given $k -}}{{- end -}}
@@ -195,7 +234,11 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- $needs := get (dict "manual/connectionString" (list "connectionString") "manual/symmetricKey" (list "symmetricKey") "manual/x509" (list "identityCert" "identityKey") "dps/symmetricKey" (list "symmetricKey") "dps/x509" (list "identityCert" "identityKey") "dps/tpm" list) $mode -}}
 {{- range $k := $needs -}}
 {{- if not (has $k $given) -}}
+{{- if and $iot.registration (eq $k "symmetricKey") (ne (toString $p.enrollment) "group") -}}
+{{- $out = append $out "iotEdge.credentials.symmetricKey: with registration, helm cannot receive the key the service generates: set existingSecret (kvedge register writes the key there) or give symmetricKey [rule: credential-missing]" -}}
+{{- else -}}
 {{- $out = append $out (printf "iotEdge.credentials.%s: %s %s needs %s: --set-file iotEdge.credentials.%s=FILE or existingSecret [rule: credential-missing]" $k $p.source $p.method $k $k) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- range $k := $given -}}

@@ -1,0 +1,283 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using KVEdge.Core.IotHub;
+using KVEdge.Core.Kube;
+using KVEdge.Testing;
+using KVEdge.Testing.ApiServer;
+
+namespace KVEdge.Cli.Tests.Commands;
+
+/// <summary>
+/// Registration through the CLI against the contract server and the IoT Hub and DPS doubles (tests/KVEdge.Testing.ApiServer,
+/// each behaviour cited there): test code on 127.0.0.1, not Azure. What a user is promised: the identity made once, its
+/// key only in the credentials Secret, the fleet's base deployment giving edgeHub its store on the data disk, onDelete on
+/// uninstall, exit 5 before an identity of another type is overwritten, throttling honoured.
+/// </summary>
+public sealed class RegisterCommandTests : IAsyncLifetime
+{
+    private const string HubKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    private const string DpsKey = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+    private ContractCluster _cluster = null!;
+    private IotHubDouble _hub = null!;
+    private DpsDouble _dps = null!;
+    private string _folder = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = (await ContractCluster.StartAsync()).SeedHealthyCluster();
+        _hub = await IotHubDouble.StartAsync();
+        _hub.AddPolicy("iothubowner", HubKey, "RegistryRead", "RegistryWrite", "ServiceConnect");
+        _hub.AddPolicy("registryReadWrite", DpsKey, "RegistryRead", "RegistryWrite");
+        _dps = await DpsDouble.StartAsync();
+        _dps.AddPolicy("provisioningserviceowner", DpsKey, "EnrollmentRead", "EnrollmentWrite");
+        _folder = Directory.CreateTempSubdirectory("kvedge-register-").FullName;
+        using var client = _cluster.Client();
+        foreach (var (name, key) in new[] { ("hub-a-owner", HubKey), ("dps-1-owner", DpsKey) })
+        {
+            await client.CreateAsync(ClusterResource.Secret, new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Secret",
+                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "factory-a" },
+                ["data"] = new JsonObject { ["key"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(key)) },
+            }, CancellationToken.None);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        await _dps.DisposeAsync();
+        await _cluster.DisposeAsync();
+        Directory.Delete(_folder, true);
+    }
+
+    private IotServiceConnector Connector() => new(host =>
+        host == _hub.HostName ? (_hub.TrustingHandler(), _hub.Url)
+        : host == _dps.HostName ? (_dps.TrustingHandler(), _dps.Url)
+        : throw new InvalidOperationException($"no double for {host}"));
+
+    private (int Code, TestConsole Console) Kvedge(params string[] args) =>
+        TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder }, false, Connector, [.. args, "--kubeconfig", _cluster.Kubeconfig]);
+
+    private static string Manual(string name, string onDelete = "Disable", string fleet = "")
+    {
+        var baseDeployment = fleet.Length == 0 ? "" : "\n    baseDeployment: {fleet: " + fleet + ", priority: 5}";
+        return Specs.Minimal(name, $$$"""
+            iotEdge:
+              provisioning: {source: manual, method: symmetricKey, iothubHostname: hub-a.azure-devices.net, deviceId: {{{name}}}}
+              registration:
+                onDelete: {{{onDelete}}}
+                iotHub:
+                  hostname: hub-a.azure-devices.net
+                  auth: {sasSecretRef: {name: hub-a-owner, policyName: iothubowner}}
+            """ + baseDeployment);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private string? SecretKey(string name) =>
+        _cluster.Server.Store.Read(ResourceType.Secret, "factory-a", name)?["data"]?["symmetric-key"]?.GetValue<string>() is { } b64
+            ? Encoding.UTF8.GetString(Convert.FromBase64String(b64)) : null;
+
+    // No credential byte in any output stream or file of the run's folder: the device key (as is and in base64) and the policy keys.
+    private void NoCredentialIn(TestConsole console, params string[] keys)
+    {
+        var files = Directory.EnumerateFiles(_folder, "*", SearchOption.AllDirectories).Select(File.ReadAllText).ToList();
+        foreach (var key in keys.Concat([HubKey, DpsKey]).SelectMany(k => new[] { k, Convert.ToBase64String(Encoding.UTF8.GetBytes(k)) }))
+        {
+            Assert.DoesNotContain(key, console.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, console.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain(files, f => f.Contains(key, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Install_upgrade_uninstall_and_purge_make_the_identity_once_keep_its_key_in_the_Secret_and_apply_onDelete()
+    {
+        var spec = Write("edge-01.yaml", Manual("edge-01", onDelete: "Delete"));
+        var (code, install) = Kvedge("install", "-f", spec);
+        Assert.True(code == 0, install.Err);
+        var device = _hub.Device("edge-01")!;
+        Assert.True(device["capabilities"]!["iotEdge"]!.GetValue<bool>());
+        Assert.Equal("sas", device["authentication"]!["type"]!.GetValue<string>());
+        var key = device["authentication"]!["symmetricKey"]!["primaryKey"]!.GetValue<string>();
+        Assert.Equal(key, SecretKey("edge-01-credentials"));
+        Assert.Contains("factory-a/edge-01: IoT Hub device edge-01: created (sas, IoT Edge)", install.Err, StringComparison.Ordinal);
+        Assert.Contains("IoT Hub deployment kvedge-base-factory-a-", install.Err, StringComparison.Ordinal);
+        NoCredentialIn(install, key);
+
+        // The fleet's base deployment reaches the device: edgeHub, its store bound to the data disk.
+        var modules = _hub.EffectiveModules("edge-01");
+        var edgeHub = modules["$edgeAgent"]["systemModules"]!["edgeHub"]!;
+        Assert.Contains("/var/lib/kvedge-data/edgeHub:/iotedge/storage", edgeHub["settings"]!["createOptions"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("/iotedge/storage", edgeHub["env"]!["StorageFolder"]!["value"]!.GetValue<string>());
+        Assert.True(modules.ContainsKey("$edgeHub"));
+
+        // Unchanged: the hub is only read; an upgrade that changes the VM alone writes nothing to it either.
+        var writes = _hub.Writes;
+        var (again, second) = Kvedge("install", "-f", spec);
+        Assert.True(again == 0, second.Err);
+        Assert.Equal(writes, _hub.Writes);
+        var (upgraded, upgrade) = Kvedge("upgrade", "-f", spec, "--set", "spec.memory=6Gi");
+        Assert.True(upgraded == 0, upgrade.Err);
+        Assert.Equal(writes, _hub.Writes);
+        NoCredentialIn(upgrade, key);
+
+        // onDelete Delete without --purge only disables; the Secret and the data disk stay.
+        var (removed, uninstall) = Kvedge("uninstall", "-f", spec);
+        Assert.True(removed == 0, uninstall.Err);
+        Assert.Equal("disabled", _hub.Device("edge-01")!["status"]!.GetValue<string>());
+        Assert.Contains("IoT Hub device edge-01: disabled (onDelete Delete removes it only with --purge)", uninstall.Err, StringComparison.Ordinal);
+        Assert.Equal(key, SecretKey("edge-01-credentials"));
+
+        // A reinstall enables the same identity with the same key; --purge then deletes it.
+        var (back, reinstall) = Kvedge("install", "-f", spec);
+        Assert.True(back == 0, reinstall.Err);
+        Assert.Equal("enabled", _hub.Device("edge-01")!["status"]!.GetValue<string>());
+        Assert.Equal(key, _hub.Device("edge-01")!["authentication"]!["symmetricKey"]!["primaryKey"]!.GetValue<string>());
+        var (purged, purge) = Kvedge("uninstall", "-f", spec, "--purge", "--yes");
+        Assert.True(purged == 0, purge.Err);
+        Assert.Null(_hub.Device("edge-01"));
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.Secret, "factory-a", "edge-01-credentials"));
+        NoCredentialIn(purge, key);
+    }
+
+    [Fact]
+    public async Task An_existing_device_of_another_authentication_type_gives_exit_5_and_nothing_is_applied_until_force_identity()
+    {
+        using (var http = new HttpClient(_hub.TrustingHandler()))
+        {
+            var registry = new IotHubRegistryClient(http, _hub.Url, new SasTokenSource(_hub.HostName, HubKey, "iothubowner", TimeProvider.System));
+            await registry.PutDeviceAsync(new JsonObject
+            {
+                ["deviceId"] = "edge-01",
+                ["authentication"] = new JsonObject { ["type"] = "selfSigned", ["x509Thumbprint"] = new JsonObject { ["primaryThumbprint"] = new string('A', 64) } },
+            }, null, CancellationToken.None);
+        }
+
+        var spec = Write("edge-01.yaml", Manual("edge-01"));
+        var (code, console) = Kvedge("install", "-f", spec);
+        Assert.Equal(5, code);
+        Assert.Contains("IoT Hub device edge-01 exists with authentication 'selfSigned'; spec.iotEdge.provisioning.method symmetricKey needs sas", console.Err, StringComparison.Ordinal);
+        Assert.Contains("--force-identity", console.Err, StringComparison.Ordinal);
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Equal("selfSigned", _hub.Device("edge-01")!["authentication"]!["type"]!.GetValue<string>());
+
+        var (forced, again) = Kvedge("install", "-f", spec, "--force-identity");
+        Assert.True(forced == 0, again.Err);
+        Assert.Equal("sas", _hub.Device("edge-01")!["authentication"]!["type"]!.GetValue<string>());
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+    }
+
+    [Fact]
+    public void A_throttling_hub_is_waited_out_and_the_whole_fleet_is_registered()
+    {
+        // 20 requests a second with a burst of 5: the fleet's 60-odd requests meet 429s, without Retry-After as the hub sends them.
+        _hub.OperationsPerMinute = 1200;
+        _hub.Burst = 5;
+        var fleet = Write("fleet.yaml", string.Join("\n---\n", Enumerable.Range(1, 16).Select(i => Manual($"edge-{i:00}"))));
+        var (code, console) = Kvedge("register", "-f", fleet);
+        Assert.True(code == 0, console.Err);
+        Assert.Contains("16 of 16 device(s) registered", console.Err, StringComparison.Ordinal);
+        Assert.Contains(_hub.Log, l => l.EndsWith(" 429", StringComparison.Ordinal));
+        foreach (var i in Enumerable.Range(1, 16))
+        {
+            var key = _hub.Device($"edge-{i:00}")!["authentication"]!["symmetricKey"]!["primaryKey"]!.GetValue<string>();
+            Assert.Equal(key, SecretKey($"edge-{i:00}-credentials"));
+        }
+
+        Assert.Single(_hub.Configurations);
+    }
+
+    [Fact]
+    public async Task The_base_deployment_targets_exactly_its_fleets_devices()
+    {
+        var specs = Write("fleet.yaml", string.Join("\n---\n", [Manual("press-1", fleet: "line-1"), Manual("press-2", fleet: "line-1"), Manual("oven-1", fleet: "line-2")]));
+        var (code, console) = Kvedge("register", "-f", specs);
+        Assert.True(code == 0, console.Err);
+        using (var http = new HttpClient(_hub.TrustingHandler()))
+        {
+            // A device of the hub kvedge does not manage: no deployment of kvedge's may reach it.
+            await new IotHubRegistryClient(http, _hub.Url, new SasTokenSource(_hub.HostName, HubKey, "iothubowner", TimeProvider.System))
+                .PutDeviceAsync(new JsonObject { ["deviceId"] = "other", ["capabilities"] = new JsonObject { ["iotEdge"] = true }, ["authentication"] = new JsonObject { ["type"] = "sas" } }, null, CancellationToken.None);
+        }
+
+        var deployments = _hub.Configurations;
+        Assert.Equal(2, deployments.Count);
+        Assert.All(deployments.Values, d => Assert.Equal(5, d["priority"]!.GetValue<int>()));
+        var line1 = deployments.Values.Single(d => d["labels"]!["kvedge-fleet"]!.GetValue<string>() == "line-1");
+        Assert.StartsWith("tags.kvedge.fleet='line-1' and tags.kvedge.base='", line1["targetCondition"]!.GetValue<string>(), StringComparison.Ordinal);
+        foreach (var id in new[] { "press-1", "press-2", "oven-1" })
+        {
+            Assert.True(_hub.EffectiveModules(id).ContainsKey("$edgeHub"), id);
+        }
+
+        Assert.Empty(_hub.EffectiveModules("other"));
+        Assert.Equal("line-2", _hub.Twin("oven-1")!["tags"]!["kvedge"]!["fleet"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_DPS_enrollment_is_made_with_its_initial_twin_and_its_key_reaches_the_Secret_once()
+    {
+        var spec = Write("edge-dps.yaml", Specs.Minimal("edge-dps", """
+            iotEdge:
+              provisioning: {source: dps, method: symmetricKey, idScope: 0ne00000A0A, registrationId: edge-dps}
+              registration:
+                dps:
+                  serviceHost: dps-1.azure-devices-provisioning.net
+                  auth: {sasSecretRef: {name: dps-1-owner, policyName: provisioningserviceowner}}
+                iotHub:
+                  hostname: hub-a.azure-devices.net
+                  auth: {sasSecretRef: {name: hub-a-owner, policyName: iothubowner}}
+            """));
+        var (code, console) = Kvedge("register", "-f", spec);
+        Assert.True(code == 0, console.Err);
+        var enrollment = _dps.Enrollment("edge-dps")!;
+        Assert.True(enrollment["capabilities"]!["iotEdge"]!.GetValue<bool>());
+        Assert.Equal("factory-a", enrollment["initialTwin"]!["tags"]!["kvedge"]!["fleet"]!.GetValue<string>());
+        var key = enrollment["attestation"]!["symmetricKey"]!["primaryKey"]!.GetValue<string>();
+        Assert.Equal(key, SecretKey("edge-dps-credentials"));
+        Assert.Single(_hub.Configurations);
+        NoCredentialIn(console, key);
+
+        var writes = (_dps.Writes, _hub.Writes);
+        var (again, second) = Kvedge("register", "-f", spec);
+        Assert.True(again == 0, second.Err);
+        Assert.Equal(writes, (_dps.Writes, _hub.Writes));
+        Assert.Equal(key, SecretKey("edge-dps-credentials"));
+    }
+
+    [Fact]
+    public async Task A_policy_without_the_rights_or_a_missing_policy_Secret_is_named_and_nothing_is_applied()
+    {
+        var spec = Write("edge-01.yaml", Manual("edge-01").Replace("name: hub-a-owner", "name: hub-a-missing", StringComparison.Ordinal));
+        var (code, console) = Kvedge("install", "-f", spec);
+        Assert.Equal(1, code);
+        Assert.Contains("spec.iotEdge.registration.iotHub.auth.sasSecretRef: Secret factory-a/hub-a-missing not found", console.Err, StringComparison.Ordinal);
+        Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+
+        // registryReadWrite has no ServiceConnect: the twin and the deployment are refused, and the message says what is missing.
+        using (var client = _cluster.Client())
+        {
+            await client.CreateAsync(ClusterResource.Secret, new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Secret",
+                ["metadata"] = new JsonObject { ["name"] = "hub-a-registry", ["namespace"] = "factory-a" },
+                ["data"] = new JsonObject { ["key"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(DpsKey)) },
+            }, CancellationToken.None);
+        }
+
+        var limited = Write("edge-02.yaml", Manual("edge-02").Replace("name: hub-a-owner, policyName: iothubowner", "name: hub-a-registry, policyName: registryReadWrite", StringComparison.Ordinal));
+        var (refused, second) = Kvedge("register", "-f", limited);
+        Assert.Equal(1, refused);
+        Assert.Contains("the SAS policy needs ServiceConnect and RegistryWrite (iothubowner has both)", second.Err, StringComparison.Ordinal);
+        NoCredentialIn(second);
+    }
+}
