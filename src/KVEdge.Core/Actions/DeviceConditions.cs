@@ -19,9 +19,15 @@ public static class DeviceConditions
     /// <summary>The reason an invalid spec is Stalled with.</summary>
     public const string InvalidSpec = "InvalidSpec";
 
+    /// <summary>IoT Hub or DPS did not register the device (throttled past the retries, unreachable, a missing right or Secret).</summary>
+    public const string RegistrationFailed = "RegistrationFailed";
+
+    /// <summary>The hub or DPS holds the device with another authentication type: a person decides (kvedge.io/force-identity).</summary>
+    public const string IdentityConflict = "IdentityConflict";
+
     /// <summary>Failures a retry may clear (the cluster, a moment); the others wait for a person.</summary>
     public static bool IsTransient(string reason) =>
-        reason is DeviceFailure.ApiError or DeviceFailure.ClusterUnavailable or DeviceFailure.Interrupted or DeviceFailure.BeingDeleted;
+        reason is DeviceFailure.ApiError or DeviceFailure.ClusterUnavailable or DeviceFailure.Interrupted or DeviceFailure.BeingDeleted or RegistrationFailed;
 
     /// <summary>The conditions for a device whose reconcile stopped on <paramref name="reason"/>.</summary>
     public static List<EdgeDeviceCondition> Failed(string reason, string message, long generation, IList<EdgeDeviceCondition> previous, DateTimeOffset now)

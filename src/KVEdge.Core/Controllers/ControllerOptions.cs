@@ -10,6 +10,12 @@ public sealed record ControllerOptions(string? Namespace = null)
     /// <summary>Devices reconciled at once; one device is never reconciled by two workers.</summary>
     public int Workers { get; init; } = 4;
 
+    /// <summary>
+    /// How devices with spec.iotEdge.registration reach IoT Hub and DPS (the real hosts; in tests the doubles). Made
+    /// once and shared: one HttpClient per host for the operator's life.
+    /// </summary>
+    public IotHub.IotServiceConnector? Iot { get; init; }
+
     /// <summary>Every device is reconciled again this often even with no event (a safety net, as controller-runtime's SyncPeriod).</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(10);
 

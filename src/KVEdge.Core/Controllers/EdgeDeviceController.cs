@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using KVEdge.Core.Actions;
 using KVEdge.Core.Diagnostics;
 using KVEdge.Core.Input;
+using KVEdge.Core.IotHub;
 using KVEdge.Core.Kube;
 using KVEdge.Core.Rendering;
 using KVEdge.Core.Spec;
@@ -264,6 +265,18 @@ public sealed class EdgeDeviceController
         }
 
         var spec = bindings[0].Value;
+        var registered = EdgeDeviceStatus.RegisteredGenerationOf(cr["status"]);
+        if (spec.Spec.IotEdge?.Registration is not null)
+        {
+            var (stop, generationRegistered) = await RegisterAsync(cr, spec, ns, name, generation, registered, previous, ct).ConfigureAwait(false);
+            if (stop is { } stopped)
+            {
+                return stopped;
+            }
+
+            registered = generationRegistered;
+        }
+
         var device = DeviceRenderer.Render(spec, ns);
         var violations = AdmissionRules.Check(device.Objects).ToList();
         if (violations.Count > 0)
@@ -325,6 +338,7 @@ public sealed class EdgeDeviceController
                 Conditions = DeviceConditions.Failed(failure.Reason, failure.Message, generation, previous, _clock.GetUtcNow()),
                 Stage = WaitStage.Failed.ToString(),
                 IotEdgeVersion = spec.Spec.IotEdge?.Version,
+                RegisteredGeneration = registered,
             }, ct).ConfigureAwait(false);
             return DeviceConditions.IsTransient(failure.Reason) ? ControllerResult.RetryLater : ControllerResult.Done;
         }
@@ -334,7 +348,9 @@ public sealed class EdgeDeviceController
         var dataVolumes = _children[ClusterResource.DataVolume].ByIndex(Key(ns, name)).ToList();
         var readiness = DeviceReadiness.Of(name, vm, vmi, dataVolumes, device.Objects.Count(o => o.Kind == ClusterResource.DataVolume.Kind), scope.ReplacedVmi);
         var root = dataVolumes.FirstOrDefault(dv => dv["metadata"]!["name"]!.GetValue<string>() == scope.Names.RootDisk);
-        await WriteStatusAsync(cr, DeviceSummary.Of(readiness, vm, vmi, root, generation, previous, _clock.GetUtcNow(), spec.Spec.IotEdge?.Version), ct).ConfigureAwait(false);
+        var summary = DeviceSummary.Of(readiness, vm, vmi, root, generation, previous, _clock.GetUtcNow(), spec.Spec.IotEdge?.Version);
+        summary.RegisteredGeneration = registered;
+        await WriteStatusAsync(cr, summary, ct).ConfigureAwait(false);
         return readiness.Stage switch
         {
             WaitStage.Ready or WaitStage.NotWaited => ControllerResult.RequeueAfter(_options.Resync),
@@ -342,6 +358,73 @@ public sealed class EdgeDeviceController
             _ => ControllerResult.RequeueAfter(_options.NotReadyPoll),
         };
     }
+
+    // spec.iotEdge.registration, as `kvedge install` does it first: the identity or enrollment, the base deployment and
+    // the twin tags, the generated key into the device's spec so that the credentials Secret carries it. Asked of the
+    // services once per generation (their registry operations are throttled per unit); at a resync the key comes back
+    // from the credentials Secret the operator wrote. A failure is the device's condition (RegistrationFailed, the
+    // service's answer, never a key) and nothing is applied; it is retried with the queue's backoff.
+    private async Task<(ControllerResult? Stop, long? Registered)> RegisterAsync(JsonObject cr, EdgeDevice spec, string ns, string name, long generation, long? registered,
+        IList<EdgeDeviceCondition> previous, CancellationToken ct)
+    {
+        var iot = spec.Spec.IotEdge!;
+        var needsKey = iot.Credentials.ExistingSecret is null && iot.Credentials.SymmetricKey is null && ProvisioningModes.RegistrationSuppliesKey(iot);
+        var names = new ObjectNames(name);
+        var stored = _children[ClusterResource.Secret].Get(ns, names.CredentialsSecret)?["data"]?[CredentialKey.SymmetricKey.SecretKey]?.GetValue<string>();
+        string? storedKey = null;
+        try
+        {
+            storedKey = stored is null ? null : System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(stored));
+        }
+        catch (FormatException)
+        {
+            // Not a key kvedge wrote: registered again below.
+        }
+
+        if (registered == generation && (!needsKey || storedKey is not null))
+        {
+            if (needsKey)
+            {
+                iot.Credentials.SymmetricKey = storedKey;
+            }
+
+            return (null, registered);
+        }
+
+        var connector = _options.Iot ?? _ownConnector.Value;
+        var force = cr["metadata"]?["annotations"]?[ForceIdentityAnnotation]?.GetValue<string>() == "true";
+        var outcome = (await new RegisterAction(_cluster, connector).RegisterAsync([spec], ns, new RegisterOptions(DryRun: false, ForceIdentity: force), ct).ConfigureAwait(false)).Single();
+        if (outcome.Error is { } error)
+        {
+            Log?.Invoke($"{ns}/{name}: registration: {DeviceConditions.Bounded(error)}");
+            await WriteStatusAsync(cr, new EdgeDeviceStatus
+            {
+                ObservedGeneration = generation,
+                Conditions = DeviceConditions.Failed(outcome.Conflict ? DeviceConditions.IdentityConflict : DeviceConditions.RegistrationFailed, error, generation, previous, _clock.GetUtcNow()),
+                Stage = WaitStage.Failed.ToString(),
+                IotEdgeVersion = iot.Version,
+                RegisteredGeneration = registered,
+            }, ct).ConfigureAwait(false);
+            return (ControllerResult.RetryLater, registered);
+        }
+
+        foreach (var change in outcome.Changes)
+        {
+            Log?.Invoke($"{ns}/{name}: {change}");
+        }
+
+        if (needsKey && outcome.Key is { } key)
+        {
+            iot.Credentials.SymmetricKey = key.Reveal();
+        }
+
+        return (null, generation);
+    }
+
+    /// <summary>The annotation that lets the operator replace an identity of another authentication type (--force-identity).</summary>
+    public const string ForceIdentityAnnotation = "kvedge.io/force-identity";
+
+    private readonly Lazy<IotServiceConnector> _ownConnector = new(() => new IotServiceConnector());
 
     // An invalid spec: Stalled with what is wrong, and nothing of it applied; a spec change brings it back.
     private async Task<ControllerResult> StallAsync(JsonObject cr, string message, CancellationToken ct)
@@ -376,6 +459,26 @@ public sealed class EdgeDeviceController
 
         Stats.Wrote(outcome.Changes.Count(c => c.Action == ChangeAction.Deleted));
         Log?.Invoke($"{ns}/{name}: deleted{(purge ? " with its data (purge)" : "; its data disk, credentials and vTPM state are kept")}");
+
+        // Its identity or enrollment, as spec.iotEdge.registration.onDelete says; the finalizer stays until that is done.
+        var diagnostics = new DiagnosticBag();
+        if (cr["spec"]?["iotEdge"]?["registration"] is not null
+            && DeviceLoader.Load([new InputFile($"edgedevice {ns}/{name}", InputOf(cr).ToJsonString())], [], ns, diagnostics) is [{ } binding]
+            && !diagnostics.HasErrors)
+        {
+            var unregistered = (await new RegisterAction(_cluster, _options.Iot ?? _ownConnector.Value).UnregisterAsync([binding.Value], ns, purge, dryRun: false, ct).ConfigureAwait(false)).SingleOrDefault();
+            if (unregistered?.Error is { } failed)
+            {
+                Log?.Invoke($"{ns}/{name}: registration (onDelete): {DeviceConditions.Bounded(failed)}");
+                return ControllerResult.RetryLater;
+            }
+
+            foreach (var change in unregistered?.Changes ?? [])
+            {
+                Log?.Invoke($"{ns}/{name}: {change}");
+            }
+        }
+
         await PatchFinalizersAsync(cr, present: false, ct).ConfigureAwait(false);
         return ControllerResult.Done;
     }

@@ -38,6 +38,13 @@ public sealed class EdgeDeviceStatus
     /// <summary>How to reach the guest's SSH from outside the cluster, when the device exposes it.</summary>
     public string? Ssh { get; set; }
 
+    /// <summary>
+    /// The metadata.generation whose spec.iotEdge.registration was last made so in IoT Hub or DPS: the services are asked
+    /// again only for a newer generation (or when the device's key is missing), not at every resync, as their registry
+    /// operations are throttled per unit.
+    /// </summary>
+    public long? RegisteredGeneration { get; set; }
+
     /// <summary>As the CR's status holds it: camelCase, unset fields left out, conditions in their order.</summary>
     public JsonObject ToJson()
     {
@@ -68,8 +75,17 @@ public sealed class EdgeDeviceStatus
             }
         }
 
+        if (RegisteredGeneration is { } registered)
+        {
+            json["registeredGeneration"] = registered;
+        }
+
         return json;
     }
+
+    /// <summary>The generation a stored status says was registered, or null.</summary>
+    public static long? RegisteredGenerationOf(JsonNode? status) =>
+        status?["registeredGeneration"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : null;
 
     /// <summary>The conditions a stored status holds (for their lastTransitionTime); none when it has none.</summary>
     public static IList<EdgeDeviceCondition> ConditionsOf(JsonNode? status) =>

@@ -208,6 +208,42 @@ public sealed class ConvergeProgramTests : IDisposable
     }
 
     [Fact]
+    public void A_new_IoT_Hub_identity_moves_the_old_stores_aside_and_a_new_key_does_not()
+    {
+        var device = Device("mode-sas");
+        _box.Attach(device);
+        Boot();
+        var data = Path.Combine(_box.Root, "var/lib/kvedge-data");
+        File.WriteAllText(Path.Combine(data, "edgeHub", "store.db"), "queued");
+
+        // A new key for the same device: the same identity, its store stays where edgeHub reads it.
+        _box.Reboot();
+        device.Spec.IotEdge!.Credentials.SymmetricKey = Convert.ToBase64String(new byte[32]);
+        _box.Attach(device);
+        var rekeyed = Boot();
+        Assert.Contains("iotedge config apply", _box.Calls, StringComparison.Ordinal);
+        Assert.DoesNotContain("moved aside", rekeyed.StdOut, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(data, "edgeHub", "store.db")));
+
+        // Registered again under another device id: edgeHub starts on an empty store; the old one is kept beside it.
+        _box.Reboot();
+        device.Spec.IotEdge!.Provisioning.DeviceId = "mode-sas-2";
+        _box.Attach(device);
+        var moved = Boot();
+        Assert.Contains("changed: edgeHub's store moved aside to /var/lib/kvedge-data/edgeHub.previous-", moved.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("edgeAgent's store moved", moved.StdOut, StringComparison.Ordinal); // empty: nothing to keep
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(data, "edgeHub")));
+        var aside = Assert.Single(Directory.EnumerateDirectories(data, "edgeHub.previous-*"));
+        Assert.Equal("queued", File.ReadAllText(Path.Combine(aside, "store.db")));
+        Assert.True(Index(_box.Calls, "iotedge config apply") >= 0);
+
+        _box.Reboot();
+        var again = Boot();
+        Assert.DoesNotContain("moved aside", again.StdOut, StringComparison.Ordinal);
+        Assert.Single(Directory.EnumerateDirectories(data, "edgeHub.previous-*"));
+    }
+
+    [Fact]
     public void An_existing_filesystem_is_never_formatted()
     {
         File.WriteAllText(Path.Combine(_box.Dir, "disks", "virtio-kvedge-data.fstype"), "ext4\n");

@@ -637,8 +637,33 @@ provisioning_hash() {
   } | sha256sum | awk '{ print $1 }'
 }
 
+# Who the device is to IoT Hub: the provisioning source with the hub and device id (manual; from a connection string
+# its HostName and DeviceId only), or the ID scope and registration id (DPS). Not its keys: a new key is the same identity.
+identity_hash() {
+  awk '/^\[/ { inside = ($0 ~ /^\[provisioning[].]/) } inside' "$1" | awk -F' = ' '
+    $1 ~ /^(source|iothub_hostname|device_id|id_scope|registration_id)$/ { print $1 "=" $2 }
+    $1 == "connection_string" { n = split($2, part, ";"); for (i = 1; i <= n; i++) if (part[i] ~ /^"?(HostName|DeviceId)=/) print part[i] }' |
+    sha256sum | awk '{ print $1 }'
+}
+
+# A device that becomes another IoT Hub identity (registered again under a new device id, moved to another hub or
+# enrollment) must not start edgeAgent and edgeHub on the stores the old identity wrote: edgeHub crash-loops on another
+# identity's store (Azure/iotedge#5725). They are moved aside on the data disk, never deleted (the old identity's queued
+# messages are the user's), before aziot-edged starts with the new identity.
+move_stores_aside() {
+  local store moved
+  for store in edgeHub edgeAgent; do
+    [ -n "$(ls -A "$DATA/$store" 2>/dev/null)" ] || continue
+    moved=$DATA/$store.previous-${1:0:12}
+    [ -e "$moved" ] && moved=$moved-$(date +%s)
+    mv "$DATA/$store" "$moved"
+    mkdir -p "$DATA/$store"
+    changed "$store's store moved aside to ${moved#"$ROOT"} (another IoT Hub identity wrote it)"
+  done
+}
+
 converge_config() {
-  local staged hash
+  local staged hash identity previous
   mkdir -p "$STATE"
   if [ -e "$(disk_path "$CREDENTIALS_SERIAL")" ]; then
     mount_readonly "$CREDENTIALS_SERIAL" "$RUN/credentials" || die "the credentials disk (serial $CREDENTIALS_SERIAL) could not be mounted"
@@ -660,6 +685,12 @@ converge_config() {
     changed "/etc/aziot/config.toml"
   fi
   rm -f "$staged"
+  identity=$(identity_hash "$ROOT/etc/aziot/config.toml")
+  previous=$(cat "$STATE/identity.sha256" 2>/dev/null || true)
+  if [ -n "$previous" ] && [ "$identity" != "$previous" ]; then
+    move_stores_aside "$previous"
+  fi
+  printf '%s\n' "$identity" >"$STATE/identity.sha256"
   hash=$(desired_state_hash "$ROOT/etc/aziot/config.toml")
   if [ "$hash" != "$(cat "$STATE/applied.sha256" 2>/dev/null || true)" ]; then
     printf '%s\n%s\n' "$hash" "$(provisioning_hash "$ROOT/etc/aziot/config.toml")" >"$RUN/apply-needed"
