@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using KVEdge.Testing.ApiServer;
 
 // ContractServerHost KUBECONFIG_OUT OBJECTS_JSON GUEST_SSH_PORT [--guest-hooks FOLDER]
+// ContractServerHost --hub-deployment SPEC OUT_JSON (HubDeployment.cs: the IoT Hub double's deployment for a device)
 // Serves the contract test server on 127.0.0.1 with the objects `kvedge template -o json` rendered (as if installed:
 // their DataVolumes imported), each VirtualMachine's instance Running, and the VMI portforward subresource of port 22
 // carried to GUEST_SSH_PORT on 127.0.0.1 (qemu's hostfwd to the e2e guest's sshd). Writes the kubeconfig, prints
@@ -11,6 +12,11 @@ using KVEdge.Testing.ApiServer;
 // With --guest-hooks, the instances are Ready with their agent connected (the harness starts it with its guest up and
 // healthy), and the KubeVirt simulator runs with the harness's guest behind it (LineGuest: requests on standard output,
 // answers on standard input; FOLDER holds the objects each boot is given): a restart stops and boots the real guest.
+if (args is ["--hub-deployment", var registeredSpec, var deploymentOut])
+{
+    return await HubDeployment.RunAsync(registeredSpec, deploymentOut);
+}
+
 var hooks = args.Length == 5 && args[3] == "--guest-hooks" ? args[4] : null;
 if ((args.Length != 3 && hooks is null) || !int.TryParse(args[2], out var guestPort))
 {

@@ -333,8 +333,9 @@ EOF
 }
 health() { guest sudo /usr/local/lib/kvedge/kvedge-health "$@"; }
 edge_hub() { guest "echo $1 | sudo tee /var/lib/kvedge-standin/modules/edgeHub >/dev/null"; }
-# deploy: the device's IoT Hub deployment reaches edgeAgent, which starts edgeHub (the stand-in's marker)
-deploy() { guest "echo set | sudo tee /var/lib/kvedge-standin/deployment >/dev/null"; }
+# deploy FILE: the modulesContent IoT Hub gives the device reaches edgeAgent (the stand-in reads it where its twin would
+# be), which starts edgeHub when the deployment has it
+deploy() { guest "sudo tee /var/lib/kvedge-standin/deployment >/dev/null" <"$1"; }
 # What the health program says of a device the real runtime leaves with edgeAgent alone until its first deployment.
 fresh="healthy, no deployment yet: edgeAgent runs alone and reports 417 until the device's IoT Hub deployment is set; edgeHub starts with it"
 
@@ -448,8 +449,37 @@ expect "the readiness probe through the guest agent (guest-exec): ready, with th
 expect "its JSON: no deployment, edgeAgent alone" \
   "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["deployment"], [(m["name"], m["status"]) for m in h["modules"]])' "$(health --json)" 2>&1)" \
   "True none [('edgeAgent', 'running')]"
-deploy
-expect "the device's deployment arrives (edgeHub runs): healthy, no note" "$(health)" "healthy"
+# Registration: the device as `kvedge register` makes it in the IoT Hub double (its key the connection string's), with
+# the fleet's base deployment; what the double's deployments give this device is what its edgeAgent is given.
+cat >"$work/registered.yaml" <<EOF_SPEC
+apiVersion: kvedge.io/v1alpha1
+kind: EdgeDevice
+metadata: {name: e2e-edge-01, namespace: e2e}
+spec:
+  ssh: {authorizedKeys: ["$(cat "$work/id_ed25519.pub")"]}
+  dataDisk: {mountPath: /var/lib/edge-data}
+  iotEdge:
+    provisioning: {source: manual, method: symmetricKey, iothubHostname: e2e-hub.azure-devices.net, deviceId: e2e-edge-01}
+    credentials: {symmetricKeyEnv: KVEDGE_E2E_DEVICE_KEY}
+    registration:
+      iotHub:
+        hostname: e2e-hub.azure-devices.net
+        auth: {sasSecretRef: {name: e2e-hub-owner, policyName: iothubowner}}
+      baseDeployment: {fleet: e2e, priority: 10}
+EOF_SPEC
+echo '{}' >"$work/no-deployment.json"
+if KVEDGE_E2E_DEVICE_KEY=$key1 dotnet "$apiserver" --hub-deployment "$work/registered.yaml" "$work/deployment.json" >"$work/hub-deployment.log" 2>&1; then
+  pass "registration in the IoT Hub double: the identity with the device's key, the fleet's base deployment, the twin tagged"
+else
+  fail "registration in the IoT Hub double" "$(tail -n 5 "$work/hub-deployment.log")"
+fi
+deploy "$work/no-deployment.json"
+expect "a twin with no deployment (nothing targets the device yet): edgeHub does not start" "$(health)" "$fresh"
+deploy "$work/deployment.json"
+expect "the hub double's effective deployment for the device arrives: edgeHub runs, healthy, no note" "$(health)" "healthy"
+expect "edgeHub's store as the base deployment binds it: the data disk's edgeHub folder on /iotedge/storage" \
+  "$(guest cat /var/lib/kvedge-standin/edgeHub.mounts | tr '\n' ' ')" "/var/lib/edge-data/edgeHub:/iotedge/storage StorageFolder=/iotedge/storage "
+expect "that folder is on the data disk" "$(guest findmnt -n -o TARGET -T /var/lib/edge-data/edgeHub)" "/var/lib/edge-data"
 health_json=$(health --json)
 expect "its JSON: the runtime version, the services, edgeAgent and edgeHub" \
   "$("$python" -c 'import json, sys; h = json.loads(sys.argv[1]); print(h["healthy"], h["state"], h["deployment"], h["runtimeVersion"], h["services"]["aziot-edged"], h["services"]["aziot-tpmd"], [(m["name"], m["status"]) for m in h["modules"]])' "$health_json" 2>&1)" \

@@ -142,24 +142,43 @@ if [ "$1 $2" = "config apply" ]; then
 fi
 # What `config apply` leaves running, kept where the other commands read it: the daemons (the real one restarts them;
 # each file holds what `systemctl is-active` would answer) and edgeAgent, which aziot-edged starts alone: edgeHub comes
-# only with the device's first IoT Hub deployment (Azure/iotedge release/1.5 edge-agent EdgeAgentConnection.cs, an empty
-# twin is ConfigEmptyException and 417), which a test delivers by writing /var/lib/kvedge-standin/deployment. A test stops
-# a module by writing "stopped" to its file, as `docker stop` would; `iotedge restart MODULE` runs it again.
+# only with the device's IoT Hub deployment (Azure/iotedge release/1.5 edge-agent EdgeAgentConnection.cs: an empty twin
+# is ConfigEmptyException and 417). The deployment is what edgeAgent would read from its module twin: the test writes
+# the modulesContent IoT Hub gives the device (the hub double's effective deployment: tests/ContractServerHost
+# --hub-deployment) to /var/lib/kvedge-standin/deployment, and edgeHub runs only when its $edgeAgent systemModules hold
+# edgeHub, with the binds its createOptions give (recorded in edgeHub.mounts; a missing bind source is created, as
+# docker does, and edgeHub's own start script chowns its store: iotedge.md §4). A test stops a module by writing
+# "stopped" to its file, as `docker stop` would; `iotedge restart MODULE` runs it again.
 if [ "$1 $2" = "config apply" ]; then
   mkdir -p /var/lib/kvedge-standin/services /var/lib/kvedge-standin/modules
   for service in aziot-edged aziot-identityd aziot-keyd aziot-certd; do echo active >"/var/lib/kvedge-standin/services/$service"; done
   echo running >/var/lib/kvedge-standin/modules/edgeAgent
 fi
+# deployed_edge_hub: edgeHub's binds and StorageFolder from the deployment edgeAgent has; fails when it gives no edgeHub.
+deployed_edge_hub() {
+  python3 - /var/lib/kvedge-standin/deployment <<'PY' 2>/dev/null
+import json, sys
+desired = json.load(open(sys.argv[1])).get("$edgeAgent", {})
+hub = desired.get("systemModules", {}).get("edgeHub")
+if not isinstance(hub, dict):
+    sys.exit(1)
+create = json.loads(hub.get("settings", {}).get("createOptions") or "{}")
+for bind in create.get("HostConfig", {}).get("Binds", []):
+    print(bind)
+print("StorageFolder=" + hub.get("env", {}).get("StorageFolder", {}).get("value", ""))
+PY
+}
 # is_active SERVICE: `systemctl is-active`'s answer; the stand-in aziot-tpmd is a real unit, the other daemons files.
 is_active() {
   if [ "$1" = aziot-tpmd ]; then systemctl is-active aziot-tpmd.service 2>/dev/null; else cat "/var/lib/kvedge-standin/services/$1" 2>/dev/null || echo inactive; fi
 }
-# listed MODULE: `iotedge list` shows it (edgeHub once a deployment has arrived, running unless a test stopped it)
+# listed MODULE: `iotedge list` shows it (edgeHub once a deployment gives it, running unless a test stopped it)
 listed() {
-  if [ "$1" = edgeHub ] && [ -f /var/lib/kvedge-standin/deployment ] && [ ! -f /var/lib/kvedge-standin/modules/edgeHub ]; then
+  if [ "$1" = edgeHub ] && [ ! -f /var/lib/kvedge-standin/modules/edgeHub ] && deployed_edge_hub >/var/lib/kvedge-standin/edgeHub.mounts; then
+    grep -v '^StorageFolder=' /var/lib/kvedge-standin/edgeHub.mounts | while IFS= read -r bind; do mkdir -p "${bind%%:*}"; done
     echo running >/var/lib/kvedge-standin/modules/edgeHub
   fi
-  [ -f "/var/lib/kvedge-standin/modules/$1" ] && { [ "$1" != edgeHub ] || [ -f /var/lib/kvedge-standin/deployment ]; }
+  [ -f "/var/lib/kvedge-standin/modules/$1" ] && { [ "$1" != edgeHub ] || deployed_edge_hub >/dev/null; }
 }
 # The real output formats: `iotedge system status` as aziotctl prints it (Azure/iot-identity-service
 # aziotctl/aziotctl-common/src/system/status.rs: active is Running, inactive Ready, anything else "Down - <answer> ",
