@@ -17,7 +17,8 @@ namespace KVEdge.Testing.ApiServer;
 /// of a missing id: 404; <c>*</c> quoted or not; a new ETag on every write; ids case-sensitive (SDK RegistryManager).
 /// DELETE with a stale If-Match: 412, of a missing id: 404; its twin goes with it.</item>
 /// <item>Symmetric keys generated when a sas device's keys are null and returned from that PUT (SDK NormalizeDevice);
-/// an edge device's deviceScope generated once and immutable (Azure/iotedge 1.5.44 DeviceScopeIdentitiesCache.cs).</item>
+/// an edge device's deviceScope generated once and immutable (Azure/iotedge 1.5.44 DeviceScopeIdentitiesCache.cs);
+/// parentScopes one scope of an edge device of the hub (SDK Device.cs; the existence check inferred, ⚠).</item>
 /// <item>Twins: PATCH /twins/{id} merges tags, a null deletes one (twin semantics); a stale If-Match: 412.</item>
 /// <item>Deployments: PUT /configurations/{id}, the id lower case without spaces or <c>&amp; ^ [ ] { } \ | " &lt; &gt; /</c>
 /// (how-to-deploy-at-scale), created without If-Match (existing: 409), updated with it, its content immutable (400);
@@ -327,6 +328,13 @@ public sealed class IotHubDouble : SasServiceDouble
 
     protected override Answer Write(string id, JsonObject sent, string ifMatch)
     {
+        // A child's parent: one scope (SDK Device.cs), an IoT Edge device's of this hub (the hub's check is inferred: ⚠).
+        if (sent["parentScopes"] is JsonArray parents && (parents.Count > 1
+            || parents.Any(p => !_devices.Values.Any(d => d["deviceScope"] is { } scope && scope.GetValue<string>() == p?.GetValue<string>()))))
+        {
+            return Refusal(400, "ArgumentInvalid", 400004, "parentScopes must hold one scope of an IoT Edge device of this hub");
+        }
+
         _devices.TryGetValue(id, out var existing);
         return ETagCheck(ifMatch, existing?["etag"]?.GetValue<string>(), existing is not null, "DeviceAlreadyExists", 409001, $"A device with ID '{id}' is already registered.", "DeviceNotFound", 404001)
             ?? new Answer(200, null, Store(sent, existing).DeepClone().AsObject());

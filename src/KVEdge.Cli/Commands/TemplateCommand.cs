@@ -41,6 +41,14 @@ internal sealed class TemplateCommand(ICliConsole console) : CliCommand(console)
             return code;
         }
 
+        // A key the service generates at registration is not known here: what is rendered carries none for that device.
+        foreach (var spec in rendered.Specs.Select(s => s.Value).Where(d => d.Spec.IotEdge is { } iot
+            && ProvisioningModes.RegistrationSuppliesKey(iot) && iot.Credentials.ExistingSecret is null && iot.Credentials.SymmetricKey is null))
+        {
+            human.Warning($"{spec.Metadata.Name}: spec.iotEdge.registration makes the device's key when it is registered, so what is rendered here carries none: "
+                + "kvedge install or the operator registers and renders it with the key; for GitOps, name an existingSecret that kvedge register fills");
+        }
+
         var objects = rendered.Devices.SelectMany(d => d.Objects).ToList();
         if (result.GetValue(_outputDir) is { } dir)
         {

@@ -52,7 +52,16 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
     {
         var registered = devices.Where(d => d.Spec.IotEdge?.Registration is not null).ToList();
         var outcomes = new RegistrationOutcome[registered.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, registered.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct }, async (i, token) =>
+        // A nested device's parent first: the child's identity takes the parent's device scope, which exists only once the
+        // parent is registered. Level by level (a gateway, its children, theirs), each level at once.
+        foreach (var level in Levels(registered))
+        {
+            await RegisterLevelAsync(level).ConfigureAwait(false);
+        }
+
+        return outcomes;
+
+        Task RegisterLevelAsync(IReadOnlyList<int> level) => Parallel.ForEachAsync(level, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct }, async (i, token) =>
         {
             var device = registered[i];
             var ns = device.Metadata.Namespace ?? defaultNamespace;
@@ -89,8 +98,30 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
             {
                 outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, ex.Message);
             }
-        }).ConfigureAwait(false);
-        return outcomes;
+        });
+    }
+
+    // The devices' indices by nesting level within the input: those whose parent is not in it first, then their
+    // children, and so on; a cycle (refused by no rule, as the parent may be another hub's) ends in the last level.
+    private static IEnumerable<IReadOnlyList<int>> Levels(List<EdgeDevice> devices)
+    {
+        string? DeviceId(EdgeDevice d) => d.Spec.IotEdge!.Provisioning.Source == ProvisioningSources.Manual ? d.Spec.IotEdge.Provisioning.DeviceId : null;
+        var byId = devices.Select((d, i) => (Id: DeviceId(d), i)).Where(p => p.Id is not null).GroupBy(p => p.Id!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        var depth = new int?[devices.Count];
+        int Depth(int i, int guard)
+        {
+            if (depth[i] is { } known)
+            {
+                return known;
+            }
+
+            var parent = devices[i].Spec.IotEdge!.Registration!.IotHub?.ParentDeviceId;
+            var d = parent is not null && guard < devices.Count && byId.TryGetValue(parent, out var p) && p != i ? Depth(p, guard + 1) + 1 : 0;
+            depth[i] = d;
+            return d;
+        }
+
+        return Enumerable.Range(0, devices.Count).GroupBy(i => Depth(i, 0)).OrderBy(g => g.Key).Select(g => (IReadOnlyList<int>)[.. g]);
     }
 
     /// <summary>
@@ -208,6 +239,19 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
         var thumbprint = type == "selfSigned" ? Thumbprint(await IdentityCertificateAsync(iot, ns, ct).ConfigureAwait(false)) : null;
         var would = options.DryRun ? "would be " : "";
 
+        // A nested device's parent: its device scope becomes the child's parentScopes (one, SDK Device.cs).
+        string? parentScope = null;
+        if (r.IotHub.ParentDeviceId is { } parentId)
+        {
+            var parent = await hub.GetDeviceAsync(parentId, ct).ConfigureAwait(false)
+                ?? throw new RegistrationException($"spec.iotEdge.registration.iotHub.parentDeviceId: IoT Hub has no device {parentId}; register the parent gateway first (in the same input it goes first)");
+            parentScope = parent["capabilities"]?["iotEdge"]?.GetValue<bool>() == true ? parent["deviceScope"]?.GetValue<string>() : null;
+            if (parentScope is null)
+            {
+                throw new RegistrationException($"spec.iotEdge.registration.iotHub.parentDeviceId: {parentId} is not an IoT Edge device in IoT Hub, so it cannot be a parent");
+            }
+        }
+
         var existing = await hub.GetDeviceAsync(deviceId, ct).ConfigureAwait(false);
         JsonObject? stored;
         if (existing is null)
@@ -219,8 +263,13 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
                 ["capabilities"] = new JsonObject { ["iotEdge"] = true },
                 ["authentication"] = Authentication(type, given, null, thumbprint),
             };
+            if (parentScope is not null)
+            {
+                created["parentScopes"] = new JsonArray(parentScope);
+            }
+
             stored = options.DryRun ? null : await hub.PutDeviceAsync(created, null, ct).ConfigureAwait(false);
-            changes.Add($"IoT Hub device {deviceId}: {would}created ({type}, IoT Edge)");
+            changes.Add($"IoT Hub device {deviceId}: {would}created ({type}, IoT Edge{(parentScope is null ? "" : $", child of {r.IotHub.ParentDeviceId}")})");
         }
         else
         {
@@ -261,6 +310,12 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
                 updated["status"] = "enabled";
                 updated.Remove("statusReason");
                 reasons.Add("enabled");
+            }
+
+            if (parentScope is not null && !(existing["parentScopes"] is JsonArray scopes && scopes.Count == 1 && scopes[0]?.GetValue<string>() == parentScope))
+            {
+                updated["parentScopes"] = new JsonArray(parentScope);
+                reasons.Add($"parent set to {r.IotHub.ParentDeviceId}");
             }
 
             stored = existing;

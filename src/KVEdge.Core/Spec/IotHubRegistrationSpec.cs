@@ -12,4 +12,10 @@ public sealed class IotHubRegistrationSpec
     /// certificateAuthority trusts a CA verified in the hub.
     /// </summary>
     public string X509Authentication { get; set; } = "selfSigned";
+
+    /// <summary>
+    /// A nested (child) device's parent gateway: its device id in the same hub. The child's identity gets the parent's
+    /// device scope as its parent (parentScopes), which the parent's edgeHub checks before it lets the child connect.
+    /// </summary>
+    public string? ParentDeviceId { get; set; }
 }

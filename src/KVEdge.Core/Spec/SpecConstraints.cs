@@ -107,6 +107,7 @@ public static class SpecConstraints
         ["iotEdge.registration.iotHub"] = Required("hostname"),
         ["iotEdge.registration.iotHub.hostname"] = Pattern(IotIdentifiers.HubHostnamePattern, 253),
         ["iotEdge.registration.iotHub.x509Authentication"] = Enum(["selfSigned", "certificateAuthority"]),
+        ["iotEdge.registration.iotHub.parentDeviceId"] = Merge(Pattern(IotIdentifiers.DeviceIdPattern, 128), new JsonObject { ["not"] = new JsonObject { ["type"] = "string", ["pattern"] = "[;+#]" } }),
         ["iotEdge.registration.dps"] = Required("serviceHost"),
         ["iotEdge.registration.dps.serviceHost"] = Pattern(IotEdgeValidator.DpsServiceHostPattern, 253),
         ["iotEdge.registration.onDelete"] = Enum(RegistrationOnDelete.All),

@@ -76,6 +76,19 @@ public static partial class IotEdgeValidator
             c.Name(hp.Child("hostname"), h.Hostname, IotIdentifiers.CheckHubHostname, "iothub-hostname");
             CheckAuth(c, hp.Child("auth"), h.Auth);
             c.OneOf(hp.Child("x509Authentication"), h.X509Authentication, "selfSigned", "certificateAuthority");
+            c.Name(hp.Child("parentDeviceId"), h.ParentDeviceId, IotIdentifiers.CheckDeviceId, "device-id");
+            if (h.ParentDeviceId is not null && iot.ParentHostname is null)
+            {
+                c.Error(hp.Child("parentDeviceId"), "registration", "only applies to a nested device (spec.iotEdge.parentHostname)");
+            }
+            else if (h.ParentDeviceId is { } parent && parent == p.DeviceId)
+            {
+                c.Error(hp.Child("parentDeviceId"), "registration", "must name the parent gateway, not the device itself");
+            }
+            else if (h.ParentDeviceId is null && iot.ParentHostname is not null && p.Source == ProvisioningSources.Manual)
+            {
+                c.Error(hp.Child("parentDeviceId"), "required", "is required for a nested device: the parent gateway's device id, whose scope the device's identity gets as its parent (its edgeHub admits only its children)");
+            }
         }
 
         if (r.Dps is { } d)

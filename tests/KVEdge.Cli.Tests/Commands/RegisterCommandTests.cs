@@ -223,6 +223,51 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_nested_device_gets_its_parents_scope_and_the_parent_is_registered_first_whatever_the_order()
+    {
+        var child = Specs.Minimal("child-1", """
+            iotEdge:
+              parentHostname: gw-1.factory-a.example.com
+              provisioning: {source: manual, method: symmetricKey, iothubHostname: hub-a.azure-devices.net, deviceId: child-1}
+              registration:
+                iotHub:
+                  hostname: hub-a.azure-devices.net
+                  parentDeviceId: gw-1
+                  auth: {sasSecretRef: {name: hub-a-owner, policyName: iothubowner}}
+            """);
+        var fleet = Write("nested.yaml", child + "\n---\n" + Manual("gw-1"));
+        var (code, console) = Kvedge("register", "-f", fleet);
+        Assert.True(code == 0, console.Err);
+        Assert.Contains("IoT Hub device child-1: created (sas, IoT Edge, child of gw-1)", console.Err, StringComparison.Ordinal);
+        var scope = _hub.Device("gw-1")!["deviceScope"]!.GetValue<string>();
+        Assert.Equal(scope, _hub.Device("child-1")!["parentScopes"]![0]!.GetValue<string>());
+
+        var writes = _hub.Writes;
+        var (again, second) = Kvedge("register", "-f", fleet);
+        Assert.True(again == 0, second.Err);
+        Assert.Equal(writes, _hub.Writes);
+
+        // A parent the hub does not have: named, and the child is not registered.
+        var orphan = Write("orphan.yaml", child.Replace("gw-1", "gw-9", StringComparison.Ordinal).Replace("child-1", "child-2", StringComparison.Ordinal));
+        var (missing, third) = Kvedge("register", "-f", orphan);
+        Assert.Equal(1, missing);
+        Assert.Contains("parentDeviceId: IoT Hub has no device gw-9; register the parent gateway first", third.Err, StringComparison.Ordinal);
+        Assert.Null(_hub.Device("child-2"));
+    }
+
+    [Fact]
+    public void Template_says_that_a_key_made_at_registration_is_not_in_what_it_renders()
+    {
+        var spec = Write("edge-01.yaml", Manual("edge-01"));
+        var (code, console) = TestConsole.Run("template", "-f", spec);
+        Assert.Equal(0, code);
+        Assert.Contains("edge-01: spec.iotEdge.registration makes the device's key when it is registered", console.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("name: edge-01-credentials", console.Out, StringComparison.Ordinal);
+        Assert.Contains("name: edge-01-config", console.Out, StringComparison.Ordinal);
+        Assert.Empty(_hub.Log);
+    }
+
+    [Fact]
     public void A_DPS_enrollment_is_made_with_its_initial_twin_and_its_key_reaches_the_Secret_once()
     {
         var spec = Write("edge-dps.yaml", Specs.Minimal("edge-dps", """

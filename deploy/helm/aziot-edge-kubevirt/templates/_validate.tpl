@@ -214,6 +214,15 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- $out = append $out "iotEdge.registration.iotHub: the base deployment is made in the hub DPS assigns the device to: set registration.iotHub, or baseDeployment.enabled: false [rule: required]" -}}
 {{- end -}}
 {{- end -}}
+{{- with $r.iotHub -}}
+{{- if and .parentDeviceId (not $iot.parentHostname) -}}
+{{- $out = append $out "iotEdge.registration.iotHub.parentDeviceId: only applies to a nested device (spec.iotEdge.parentHostname) [rule: registration]" -}}
+{{- else if and .parentDeviceId (eq (toString .parentDeviceId) (toString $p.deviceId)) -}}
+{{- $out = append $out "iotEdge.registration.iotHub.parentDeviceId: must name the parent gateway, not the device itself [rule: registration]" -}}
+{{- else if and (not .parentDeviceId) $iot.parentHostname (eq (toString $p.source) "manual") -}}
+{{- $out = append $out "iotEdge.registration.iotHub.parentDeviceId: is required for a nested device: the parent gateway's device id [rule: required]" -}}
+{{- end -}}
+{{- end -}}
 {{- range $svc := list "iotHub" "dps" -}}
 {{- $s := get $r $svc -}}
 {{- if and $s (not (and $s.auth $s.auth.sasSecretRef)) -}}
