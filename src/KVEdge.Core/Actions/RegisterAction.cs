@@ -396,6 +396,19 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
                 updated["attestation"] = Attestation(given);
                 reasons.Add($"attestation {had} replaced by {type} (--force-identity)");
             }
+            else if (type == "x509")
+            {
+                // A GET carries the certificate's info at most, and a PUT needs the certificate itself: always sent. It
+                // counts as a change only when DPS holds another certificate (its thumbprint, where DPS says it).
+                updated["attestation"] = Attestation(null);
+                var held = existing["attestation"]?["x509"]?["clientCertificates"]?["primary"];
+                var heldThumbprint = held?["info"]?["sha256Thumbprint"]?.GetValue<string>()
+                    ?? (held?["certificate"]?.GetValue<string>() is { } pem ? Thumbprint(pem) : null);
+                if (heldThumbprint is not null && !string.Equals(heldThumbprint, Thumbprint(certificate!), StringComparison.OrdinalIgnoreCase))
+                {
+                    reasons.Add("the identity certificate registered");
+                }
+            }
             else if (type == "symmetricKey")
             {
                 updated["attestation"] = new JsonObject { ["type"] = type, ["symmetricKey"] = new JsonObject { ["primaryKey"] = primary, ["secondaryKey"] = secondary } };

@@ -298,6 +298,44 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.Equal(key, SecretKey("edge-dps-credentials"));
     }
 
+    [Theory]
+    [InlineData("dps")]
+    [InlineData("manual")]
+    public void An_x509_device_is_registered_with_its_certificate_and_no_key_reaches_the_cluster(string source)
+    {
+        var (name, provisioning, registration) = source == "dps"
+            ? ("dps-x509-01", "{source: dps, method: x509, idScope: 0ne00000A0A, registrationId: dps-x509-01}",
+                "dps:\n      serviceHost: dps-1.azure-devices-provisioning.net\n      auth: {sasSecretRef: {name: dps-1-owner, policyName: provisioningserviceowner}}\n    baseDeployment: {enabled: false}")
+            : ("edge-x509", "{source: manual, method: x509, iothubHostname: hub-a.azure-devices.net, deviceId: edge-x509}",
+                "iotHub:\n      hostname: hub-a.azure-devices.net\n      auth: {sasSecretRef: {name: hub-a-owner, policyName: iothubowner}}");
+        var credentials = Path.Combine(RepoPaths.TestData, "credentials");
+        var spec = Write($"{name}.yaml", Specs.Minimal(name, $"iotEdge:\n  provisioning: {provisioning}\n  registration:\n    {registration}"));
+        string[] certificate = ["--set-file", $"spec.iotEdge.credentials.identityCert={Path.Combine(credentials, $"{name}.pem")}",
+            "--set-file", $"spec.iotEdge.credentials.identityKey={Path.Combine(credentials, $"{name}.key.pem")}"];
+        var (code, console) = Kvedge(["register", "-f", spec, .. certificate]);
+        Assert.True(code == 0, console.Err);
+        var thumbprint = KVEdge.Core.Actions.RegisterAction.Thumbprint(File.ReadAllText(Path.Combine(credentials, $"{name}.pem")));
+        if (source == "dps")
+        {
+            var enrollment = _dps.Enrollment(name)!;
+            Assert.Equal("x509", enrollment["attestation"]!["type"]!.GetValue<string>());
+            Assert.Equal(thumbprint, KVEdge.Core.Actions.RegisterAction.Thumbprint(enrollment["attestation"]!["x509"]!["clientCertificates"]!["primary"]!["certificate"]!.GetValue<string>()));
+        }
+        else
+        {
+            var device = _hub.Device(name)!;
+            Assert.Equal("selfSigned", device["authentication"]!["type"]!.GetValue<string>());
+            Assert.Equal(thumbprint, device["authentication"]!["x509Thumbprint"]!["primaryThumbprint"]!.GetValue<string>());
+        }
+
+        // Nothing changed: a second run reads only; no key is made for a certificate device.
+        var writes = (_dps.Writes, _hub.Writes);
+        var (again, second) = Kvedge(["register", "-f", spec, .. certificate]);
+        Assert.True(again == 0, second.Err);
+        Assert.Equal(writes, (_dps.Writes, _hub.Writes));
+        Assert.Null(SecretKey($"{name}-credentials"));
+    }
+
     [Fact]
     public async Task A_policy_without_the_rights_or_a_missing_policy_Secret_is_named_and_nothing_is_applied()
     {
