@@ -62,9 +62,9 @@ public sealed class DpsDouble : SasServiceDouble
             return Refusal(404, "EnrollmentNotFound", 404201, $"Enrollment {id} not found.");
         }
 
-        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        if (StaleETag(ifMatch, existing["etag"]?.GetValue<string>()) is { } stale)
         {
-            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+            return stale;
         }
 
         _enrollments.Remove(id);

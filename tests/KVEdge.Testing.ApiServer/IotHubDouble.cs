@@ -176,9 +176,9 @@ public sealed class IotHubDouble : SasServiceDouble
             return Refusal(404, "DeviceNotFound", 404001, $"Device {id} not found.");
         }
 
-        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        if (StaleETag(ifMatch, existing["etag"]?.GetValue<string>()) is { } stale)
         {
-            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+            return stale;
         }
 
         _devices.Remove(id);
@@ -203,9 +203,9 @@ public sealed class IotHubDouble : SasServiceDouble
             return Refusal(404, "DeviceNotFound", 404001, $"Device {id} not found.");
         }
 
-        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{twin["etag"]!.GetValue<string>()}\"")
+        if (StaleETag(ifMatch, twin["etag"]?.GetValue<string>()) is { } stale)
         {
-            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+            return stale;
         }
 
         if (patch is null || patch.Any(kv => kv.Key is not ("tags" or "properties" or "etag" or "deviceId")))
@@ -301,9 +301,9 @@ public sealed class IotHubDouble : SasServiceDouble
             return Refusal(404, "ConfigurationNotFound", 404001, $"Configuration {id} not found.");
         }
 
-        if (ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{existing["etag"]!.GetValue<string>()}\"")
+        if (StaleETag(ifMatch, existing["etag"]?.GetValue<string>()) is { } stale)
         {
-            return Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match");
+            return stale;
         }
 
         _configurations.Remove(id);

@@ -188,8 +188,16 @@ public abstract class SasServiceDouble : IAsyncDisposable
     protected Answer? ETagCheck(string ifMatch, string? etag, bool exists, string conflictName, int conflictNumber, string conflictText, string missingName, int missingNumber) =>
         ifMatch.Length == 0 && exists ? Refusal(409, conflictName, conflictNumber, conflictText)
         : ifMatch.Length > 0 && !exists ? Refusal(404, missingName, missingNumber, "not found")
-        : ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{etag}\"" ? Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match")
-        : null;
+        : StaleETag(ifMatch, etag);
+
+    /// <summary>
+    /// An If-Match on an existing item that names another ETag: the 412 every write, update and delete of both services
+    /// answers; <c>*</c> matches, quoted or not. Null: it matches, or none was sent.
+    /// </summary>
+    protected Answer? StaleETag(string ifMatch, string? etag) =>
+        ifMatch.Length > 0 && ifMatch is not ("*" or "\"*\"") && ifMatch != $"\"{etag}\""
+            ? Refusal(412, "PreconditionFailed", 412001, "Precondition failed: the etag does not match")
+            : null;
 
     protected string TrackingId() => $"{Guid.NewGuid():N}-G:0-TimeStamp:{Time.GetUtcNow():MM/dd/yyyy HH:mm:ss}";
 

@@ -329,7 +329,7 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
         if (r.BaseDeployment.Enabled)
         {
             await EnsureBaseDeploymentAsync(hub, device, defaultNamespace, options, changes, ct).ConfigureAwait(false);
-            var tags = BaseDeployment.Tags(BaseDeployment.Fleet(device, defaultNamespace), BaseDeployment.ContentHash(BaseDeployment.ModulesContent(device)));
+            var tags = BaseDeployment.Tags(device, defaultNamespace);
             await TagTwinAsync(hub, deviceId, tags, options, changes, required: !options.DryRun, ct).ConfigureAwait(false);
         }
 
@@ -347,8 +347,7 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
         var type = method == ProvisioningMethods.SymmetricKey ? "symmetricKey" : "x509";
         var given = iot.Credentials.SymmetricKey?.Trim();
         var certificate = type == "x509" ? await IdentityCertificateAsync(iot, ns, ct).ConfigureAwait(false) : null;
-        var fleet = BaseDeployment.Fleet(device, defaultNamespace);
-        var tags = r.BaseDeployment.Enabled ? BaseDeployment.Tags(fleet, BaseDeployment.ContentHash(BaseDeployment.ModulesContent(device))) : null;
+        var tags = r.BaseDeployment.Enabled ? BaseDeployment.Tags(device, defaultNamespace) : null;
         var would = options.DryRun ? "would be " : "";
 
         JsonObject Attestation(string? primary) => type == "symmetricKey"

@@ -7,6 +7,4 @@ public sealed record RegisterOptions(bool DryRun, bool ForceIdentity)
 {
     /// <summary>How many devices are registered at once; the services throttle per unit, and every worker honours a 429.</summary>
     public int Concurrency { get; init; } = 8;
-
-    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -65,6 +65,9 @@ public static class BaseDeployment
     /// <summary>The deployment's id: lower case, as the hub requires, at most 128 characters (a fleet is at most 63).</summary>
     public static string Id(string fleet, string hash) => $"kvedge-base-{fleet}-{hash}";
 
+    /// <summary>The tags the device carries: its fleet and the hash of the content its spec renders.</summary>
+    public static JsonObject Tags(EdgeDevice device, string defaultNamespace) => Tags(Fleet(device, defaultNamespace), ContentHash(ModulesContent(device)));
+
     /// <summary>The tags a device of this fleet and content carries: {"kvedge": {"fleet": F, "base": H}}.</summary>
     public static JsonObject Tags(string fleet, string hash) => new() { [TagName] = new JsonObject { ["fleet"] = fleet, ["base"] = hash } };
 
