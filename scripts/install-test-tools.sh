@@ -6,6 +6,7 @@
 #   apache2-utils -> htpasswd, for a registry that asks for credentials
 #   qemu-system-x86, debootstrap, xorriso, dpkg-dev, openssh-client -> the end-to-end guest (tests/e2e)
 #   swtpm       -> a real TPM 2.0 for the e2e guest of a DPS TPM device
+#   tpm2-tools, libtss2-tcti-swtpm0 -> the tools `kvedge tpm ek` runs in the guest, against a real swtpm in the tests
 #   gnupg       -> signs the e2e's stand-in repositories with a test key, which the guest's apt checks (signed-by)
 #   openssh-server -> sshd for the stand-in guest the guest verbs (ssh, exec, health, logs, support-bundle) reach through
 #                  the contract server's portforward (tests/KVEdge.Testing/StandInGuestSshd.cs); never started as a service
@@ -33,6 +34,8 @@ command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
+command -v tpm2_createek >/dev/null 2>&1 || need+=(tpm2-tools)
+compgen -G '/usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so*' >/dev/null || need+=(libtss2-tcti-swtpm0)
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 [ -d /usr/share/gocode/src/sigs.k8s.io/structured-merge-diff ] || need+=(golang-k8s-sigs-structured-merge-diff-dev)

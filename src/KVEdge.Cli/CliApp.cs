@@ -28,6 +28,7 @@ public static partial class CliApp
             SshCommand.Create(console, cluster),
             ExecCommand.Create(console, cluster),
             HealthCommand.Create(console, cluster),
+            TpmCommand.Create(console, cluster),
             LogsCommand.Create(console, cluster),
             SupportBundleCommand.Create(console, cluster),
             PortForwardCommand.Create(console, cluster),

@@ -125,7 +125,7 @@ public sealed class CustomResource
             bool holds;
             try
             {
-                holds = Cel.Program(expression, new Dictionary<string, object?> { ["self"] = ToCel(value) }) is true;
+                holds = Cel.Program(PresenceAsMembership(expression), new Dictionary<string, object?> { ["self"] = ToCel(value) }) is true;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -181,6 +181,13 @@ public sealed class CustomResource
         JsonArray => "array",
         _ => value.GetValueKind().ToString().ToLowerInvariant(),
     };
+
+    // cel-spec's has(e.f) tests whether the field (or the map's key) f is present (google/cel-spec doc/langdef.md,
+    // "Macros"), so cel-go, and with it the API server, answers true for `entra: {}`; the Cel package answers false for a
+    // present empty map (seen here: has(self.entra) with entra = {} is false, with entra = {a: 1} true). The double
+    // asks it as key membership instead, which is what has() means for the maps objects are here.
+    private static string PresenceAsMembership(string expression) =>
+        System.Text.RegularExpressions.Regex.Replace(expression, @"has\((self(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.([A-Za-z_][A-Za-z0-9_]*)\)", "('$2' in $1)");
 
     private static object? ToCel(JsonNode? node) => node switch
     {

@@ -18,7 +18,8 @@ namespace KVEdge.Testing.ApiServer;
 /// <item>1,000 operations a minute (iot-dps limits, 2024-03), then 429; errors as
 /// {errorCode, trackingId, message, timestampUtc} with the x-ms-error-code header (SDKv2 ErrorResponse.cs).</item>
 /// </list>
-/// DELETE /enrollments/{id} (a stale If-Match: 412) and POST /enrollments/{id}/attestationmechanism (the keys).
+/// DELETE /enrollments/{id} (a stale If-Match: 412) and POST /enrollments/{id}/attestationmechanism (the keys). A tpm
+/// attestation without its endorsementKey (required in the TpmAttestation model): 400.
 /// Not modelled yet: enrollment groups, bulk, registrations, Entra tokens.
 /// </summary>
 public sealed class DpsDouble : SasServiceDouble
@@ -50,6 +51,20 @@ public sealed class DpsDouble : SasServiceDouble
             return _enrollments.TryGetValue(registrationId, out var enrollment) ? enrollment.DeepClone().AsObject() : null;
         }
     }
+
+    // Entra (preview for DPS: learn.microsoft.com/azure/iot-dps/concepts-control-access-dps-azure-ad): the audience of
+    // https://azure-devices-provisioning.net/.default; Data Contributor over everything, Data Reader over reads; the
+    // attestation mechanism's keys as a read (inferred, ⚠ in the notes).
+    protected override string EntraAudience => "https://azure-devices-provisioning.net";
+
+    protected override IReadOnlyDictionary<string, string[]> EntraRoles { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["Device Provisioning Service Data Contributor"] = ["Microsoft.Devices/provisioningServices/*"],
+        ["Device Provisioning Service Data Reader"] = ["*/read"],
+    };
+
+    protected override string[] DataActionsFor(string method, string[] segments) =>
+        [$"Microsoft.Devices/provisioningServices/{segments.FirstOrDefault()}/{(method == "GET" || segments is [_, _, "attestationmechanism"] ? "read" : method == "DELETE" ? "delete" : "write")}"];
 
     // attestationmechanism is a POST that reads (it returns the keys): EnrollmentRead, as a GET (inferred, ⚠ in the notes).
     protected override string[] RightsFor(string method, string[] segments) =>
@@ -93,6 +108,13 @@ public sealed class DpsDouble : SasServiceDouble
             return Refusal(400, "BadRequest", 400004, "the enrollment has no attestation");
         }
 
+        // TpmAttestation's endorsementKey is required (service.json, TpmAttestation), the EK's public part in base64;
+        // the public key is no secret and a GET returns it.
+        if (sent["attestation"]!["type"]!.GetValue<string>() == "tpm" && !IsBase64(sent["attestation"]!["tpm"]?["endorsementKey"]))
+        {
+            return Refusal(400, "BadRequest", 400004, "a tpm attestation needs tpm.endorsementKey, the endorsement key in base64");
+        }
+
         _enrollments.TryGetValue(id, out var existing);
         if (ETagCheck(ifMatch, existing?["etag"]?.GetValue<string>(), existing is not null, "Conflict", 409201, $"Enrollment {id} already exists.", "EnrollmentNotFound", 404201) is { } refused)
         {
@@ -112,6 +134,12 @@ public sealed class DpsDouble : SasServiceDouble
 
         _enrollments[id] = sent;
         return new Answer(200, null, sent.DeepClone().AsObject());
+    }
+
+    private static bool IsBase64(JsonNode? value)
+    {
+        var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        return text is { Length: > 0 } && Convert.TryFromBase64String(text, new byte[text.Length], out _);
     }
 
     private static JsonObject WithoutKeys(JsonObject enrollment)

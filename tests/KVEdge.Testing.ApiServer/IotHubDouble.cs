@@ -169,6 +169,22 @@ public sealed class IotHubDouble : SasServiceDouble
         _ => ["ServiceConnect"],
     };
 
+    // Entra: the audience of https://iothubs.azure.net/.default; the built-in roles' data actions and what each request
+    // needs (learn.microsoft.com/azure/role-based-access-control/built-in-roles/internet-of-things, 2024-03;
+    // iot-hub/authenticate-authorize-azure-ad: deployments need configurations/*, Registry Contributor has devices/* only).
+    protected override string EntraAudience => "https://iothubs.azure.net";
+
+    protected override IReadOnlyDictionary<string, string[]> EntraRoles { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["IoT Hub Data Contributor"] = ["Microsoft.Devices/IotHubs/*"],
+        ["IoT Hub Data Reader"] = ["*/read"],
+        ["IoT Hub Twin Contributor"] = ["Microsoft.Devices/IotHubs/twins/*"],
+        ["IoT Hub Registry Contributor"] = ["Microsoft.Devices/IotHubs/devices/*"],
+    };
+
+    protected override string[] DataActionsFor(string method, string[] segments) =>
+        [$"Microsoft.Devices/IotHubs/{segments.FirstOrDefault()}/{method switch { "GET" => "read", "DELETE" => "delete", _ => "write" }}"];
+
     protected override Answer? Delete(string id, string ifMatch)
     {
         if (!_devices.TryGetValue(id, out var existing))

@@ -27,6 +27,8 @@ public abstract class SasServiceDouble : IAsyncDisposable
     private readonly TestCertificateAuthority _tls = TestCertificateAuthority.Create();
     private readonly Dictionary<string, (string Key, string[] Rights)> _policies = new(StringComparer.Ordinal);
     private readonly List<string> _log = [];
+    private readonly Dictionary<string, List<string>> _roles = new(StringComparer.Ordinal);
+    private EntraDouble? _entra;
     private double _tokens = -1;
     private DateTimeOffset _refilled;
 
@@ -207,8 +209,8 @@ public abstract class SasServiceDouble : IAsyncDisposable
         var answer = request.Query["api-version"].ToString() != ApiVersion
             // The services answer 400; the body's words are inferred (iothub-dps-rest.md §7).
             ? Refusal(400, "InvalidProtocolVersion", 400001, "the api-version query parameter is missing or not supported")
-            : Authorize(request.Headers.Authorization.ToString(), RightsFor(request.Method, request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [])) is { } refused
-                ? Refusal(401, "IotHubUnauthorizedAccess", 401002, refused)
+            : Authorization(request) is { } refused
+                ? refused
                 : !Take()
                     ? Refusal(429, "ThrottlingBacklogTimeout", 429003, "The request has been throttled. Wait 10 seconds and try again. Operation type: CRUD")
                     : await AnswerAsync(request);
@@ -234,6 +236,83 @@ public abstract class SasServiceDouble : IAsyncDisposable
             await context.Response.WriteAsync(answer.Body.ToJsonString());
         }
     }
+    // A service SAS token (its policy's rights), or an Entra access token (its principal's roles' data actions).
+    private Answer? Authorization(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        var segments = request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return Authorize(header, RightsFor(request.Method, segments)) is { } refused ? Refusal(401, "IotHubUnauthorizedAccess", 401002, refused) : null;
+        }
+
+        EntraDouble? entra;
+        lock (Gate)
+        {
+            entra = _entra;
+        }
+
+        string? why = "Entra ID is not trusted here";
+        if (entra?.Verify(header["Bearer ".Length..], EntraAudience, out why) is not { } principal)
+        {
+            return Refusal(401, "IotHubUnauthorized", 401003, $"ErrorCode:IotHubUnauthorized;{why}");
+        }
+
+        var actions = DataActionsFor(request.Method, segments);
+        string[] patterns;
+        lock (Gate)
+        {
+            patterns = [.. (_roles.GetValueOrDefault(principal) ?? []).SelectMany(r => EntraRoles.TryGetValue(r, out var p) ? p : [])];
+        }
+
+        // Every data action the request needs, each allowed by some role: "X/*" allows what is under X, "*/read" every read.
+        bool Allowed(string action) => patterns.Any(p =>
+            p.EndsWith("/*", StringComparison.Ordinal) ? action.StartsWith(p[..^1], StringComparison.Ordinal)
+            : p.StartsWith("*/", StringComparison.Ordinal) ? action.EndsWith(p[1..], StringComparison.Ordinal)
+            : p == action);
+        return actions.All(Allowed)
+            ? null
+            : Refusal(401, "IotHubUnauthorized", 401003,
+                $"ErrorCode:IotHubUnauthorized;Principal {principal} is not authorized for {request.Method} on {request.Path} due to no assigned permissions");
+    }
+
+    /// <summary>Trusts the access tokens of <paramref name="entra"/> (the resource's Entra tenant).</summary>
+    public void TrustEntra(EntraDouble entra)
+    {
+        lock (Gate)
+        {
+            _entra = entra;
+        }
+    }
+
+    /// <summary>A built-in data-plane role assigned to a principal (object id) on this resource.</summary>
+    public void AssignRole(string principalId, string role)
+    {
+        if (!EntraRoles.ContainsKey(role))
+        {
+            throw new ArgumentException($"no built-in role {role} for this service", nameof(role));
+        }
+
+        lock (Gate)
+        {
+            if (!_roles.TryGetValue(principalId, out var roles))
+            {
+                _roles[principalId] = roles = [];
+            }
+
+            roles.Add(role);
+        }
+    }
+
+    /// <summary>The audience an Entra token for this service carries (its scope without /.default).</summary>
+    protected abstract string EntraAudience { get; }
+
+    /// <summary>The built-in data-plane roles and the data actions each allows (patterns with *).</summary>
+    protected abstract IReadOnlyDictionary<string, string[]> EntraRoles { get; }
+
+    /// <summary>The data actions a request needs, every one of them.</summary>
+    protected abstract string[] DataActionsFor(string method, string[] segments);
+
     private string? Authorize(string header, string[] rights)
     {
         const string Prefix = "SharedAccessSignature ";

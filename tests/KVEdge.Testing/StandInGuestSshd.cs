@@ -100,6 +100,14 @@ public sealed class StandInGuestSshd : IDisposable
     /// <summary>See <see cref="StandInGuest.Deployed"/>.</summary>
     public void Deployed() => Guest.Deployed();
 
+    /// <summary>Gives the guest a TPM: its device node (a file under the root) and tpm2-tools' TCTI to <paramref name="tpm"/>.</summary>
+    public void AttachTpm(SwtpmServer tpm)
+    {
+        Directory.CreateDirectory(Path.Combine(Guest.Root, "dev"));
+        File.WriteAllText(Path.Combine(Guest.Root, "dev", "tpmrm0"), "");
+        File.WriteAllText(Path.Combine(Folder, "tcti"), tpm.Tcti);
+    }
+
     /// <summary>A module's state, as `docker stop` / `iotedge restart` would leave it.</summary>
     public void SetModule(string module, string state) => Guest.SetModule(module, state);
 

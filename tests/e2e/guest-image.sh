@@ -7,7 +7,8 @@
 #   * no qemu-guest-agent (Ubuntu's cloud images ship none; kubevirt/containerdisks artifacts/ubuntu/ubuntu.go);
 #   * empty package lists, and a sources.list naming only the distribution's archive, which the harness serves from
 #     debian/ (a local mirror with exactly the packages this image lacks: the guest agent, the identity service's
-#     libtss2-*, tpm-udev and psmisc, aziot-edge's adduser and ca-certificates, and their dependencies);
+#     libtss2-*, tpm-udev and psmisc, aziot-edge's adduser and ca-certificates, the tpm2-tools `kvedge tpm ek` runs,
+#     and their dependencies);
 #   * a unit that holds the dpkg lock from early in the first boot, as unattended-upgrades does (canonical/cloud-init#2908);
 #   * root-other.qcow2: the same system whose system users were created in another order, one of them on an ID
 #     kvedge would like for aziot (images differ in which system users they have; `useradd -r` takes the next free ID).
@@ -35,7 +36,7 @@ packages=(
 # What the device must fetch from the distribution at first boot (with their dependencies): the mirror's contents.
 distribution_packages=(
   qemu-guest-agent libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-rc0 libtss2-tctildr0 tpm-udev psmisc adduser ca-certificates
-  hostname sed
+  hostname sed tpm2-tools
 )
 
 sudo=()

@@ -489,7 +489,7 @@ expect "no credential in the health program's output" "$(grep -cF -- "$key1" <<<
 # hostfwd), with ssh's ProxyCommand kvedge's own port-forward --stdio; the login from the VM's annotation.
 start_apiserver() {
   # Told where the repository (and ../shared's schemas beside it) are.
-  KVEDGE_REPO=$repo dotnet "$apiserver" "$work/kubeconfig" "$work/objects1.json" "$ssh_port" >"$work/apiserver.log" 2>&1 &
+  KVEDGE_REPO=$repo dotnet "$apiserver" "$work/kubeconfig" "${1:-$work/objects1.json}" "$ssh_port" >"$work/apiserver.log" 2>&1 &
   apiserver_pid=$!
   for _ in $(seq 1 150); do
     if grep -qx ready "$work/apiserver.log"; then return 0; fi
@@ -749,6 +749,24 @@ if version=$(agent_answers 2>&1); then pass "the baked guest agent answers from 
 expect "the TPM's device node is aziottpm's (the udev rule converge wrote)" "$(guest "stat -c '%U %a' /dev/tpmrm0")" "aziottpm 660"
 check "the stand-in aziot-tpmd, as aziottpm, gets an answer from the TPM" guest sudo systemctl start aziot-tpmd.service
 check "... and says so" guest "sudo journalctl -b -u aziot-tpmd.service --no-pager -o cat | grep -q 'TPM2_GetRandom through /dev/tpmrm0 as aziottpm: ok'"
+# kvedge tpm ek: the endorsement key a DPS TPM enrollment needs, read in the guest with tpm2-tools (baked into the
+# image) from swtpm's TPM, through the API server as the other guest verbs; a new VM has new host keys.
+tpm_ek() {
+  kvedge tpm ek e2e-edge-01 -n e2e --kubeconfig "$work/kubeconfig" --identity "$work/id_ed25519" --known-hosts "$work/kubevirt_known_hosts_tpm" -o json
+}
+if start_apiserver "$work/objects-tpm1.json"; then
+  if ek_json=$(tpm_ek 2>"$work/tpm-ek.err"); then
+    expect "kvedge tpm ek: an RSA 2048 endorsement key whose registration ID is its SHA-256" \
+      "$("$python" -c 'import base64, hashlib, json, sys; k = json.loads(sys.argv[1]); print(k["algorithm"], k["keyBits"], hashlib.sha256(base64.b64decode(k["endorsementKey"])).hexdigest() == k["registrationId"])' "$ek_json" 2>&1)" \
+      "rsa 2048 True"
+    tpm_ek_first=$ek_json
+  else
+    fail "kvedge tpm ek reads the endorsement key" "$(tail -n 3 "$work/tpm-ek.err")"
+  fi
+  stop_apiserver
+else
+  fail "the contract server host serves the DPS TPM device"
+fi
 no_leaks "baked VM"
 stop_vm
 
@@ -761,6 +779,12 @@ check "converge saw the trust bundle change" grep -q 'kvedge-converge: changed: 
 expect "'iotedge config apply' ran again and 'iotedge system reprovision' did not (identityd keeps its backup)" \
   "$(calls | cut -d' ' -f1-3 | tr '\n' ' ')" "config apply -c config apply -c "
 check "the TPM (its state kept by swtpm, as a persistent vTPM) still answers aziot-tpmd" guest sudo systemctl restart aziot-tpmd.service
+if start_apiserver "$work/objects-tpm2.json"; then
+  expect "... and its endorsement key is the one read before the restart (the enrollment still fits)" "$(tpm_ek 2>/dev/null)" "${tpm_ek_first:-none read}"
+  stop_apiserver
+else
+  fail "the contract server host serves the DPS TPM device again"
+fi
 image=$base_image
 stop_vm
 

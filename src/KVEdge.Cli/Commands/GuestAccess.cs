@@ -75,6 +75,15 @@ internal sealed class GuestAccess
             return await body(client, ns, ssh.Arguments).ConfigureAwait(false);
         });
 
+    /// <summary>
+    /// How registration reads a DPS TPM device's endorsement key from its running VM (`kvedge tpm ek`'s way), or null
+    /// when ssh has no key to log in with.
+    /// </summary>
+    public Func<string, string, CancellationToken, Task<TpmEkResult>>? EndorsementKeyReader(ParseResult result, IClusterClient client) =>
+        HasKey(result)
+            ? (ns, device, ct) => new TpmEkAction(new ResolvingGuestShell(() => ResolveAsync(result, client, ns, device, nonInteractive: true, ct, stdin: false), _console)).RunAsync(ct)
+            : null;
+
     /// <summary>The ssh arguments that reach <paramref name="device"/> (a remote command may follow them), or why none do.</summary>
     public Task<SshResult> ResolveAsync(ParseResult result, IClusterClient client, string ns, string device, bool nonInteractive, CancellationToken ct,
         string? remoteCommand = null, bool tty = false, bool stdin = true)

@@ -111,8 +111,12 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
             IReadOnlyList<RegistrationOutcome> unregistered = [];
             if (RegistrationPhase.Applies(rendered))
             {
-                var registerOptions = new RegisterOptions(mode == DryRunMode.Server, result.GetValue(_forceIdentity)) { Concurrency = options.Concurrency };
-                (devices, unregistered) = await RegistrationPhase.RunAsync(client, iot, rendered, defaultNamespace, registerOptions, human, ct).ConfigureAwait(false);
+                var registerOptions = new RegisterOptions(mode == DryRunMode.Server, result.GetValue(_forceIdentity))
+                {
+                    Concurrency = options.Concurrency,
+                    ReadEndorsementKey = _access!.EndorsementKeyReader(result, client),
+                };
+                (devices, unregistered, _) = await RegistrationPhase.RunAsync(client, iot, rendered, defaultNamespace, registerOptions, human, ct).ConfigureAwait(false);
             }
 
             var applied = await new InstallAction(client, reporter).RunAsync(devices, withVerdicts, ct).ConfigureAwait(false);

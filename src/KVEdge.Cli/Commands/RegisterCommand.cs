@@ -11,7 +11,8 @@ namespace KVEdge.Cli.Commands;
 /// <c>kvedge register -f FILE</c>: what install does first for devices with spec.iotEdge.registration, alone: each
 /// identity (IoT Hub) or enrollment (DPS), the key into the device's credentials Secret, the fleet's base deployment
 /// and the twin tags. For devices installed by helm (whose values name an existingSecret) and for registering ahead of
-/// an install. --dry-run=server reads and says what would change, writing nothing.
+/// an install. --dry-run=server reads and says what would change, writing nothing. A DPS TPM enrollment takes the
+/// endorsement key from the running VM (over SSH, as `kvedge tpm ek`); before the VM runs it waits, and says so.
 /// </summary>
 internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot) : CliCommand(console)
 {
@@ -20,6 +21,7 @@ internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory 
     private readonly Option<string> _dryRun = DryRunOption.Create("not available: registration reads the policy key from the cluster; use server");
     private readonly Option<bool> _forceIdentity = CommonOptions.ForceIdentity();
     private readonly Option<int> _concurrency = CommonOptions.Concurrency("How many devices are registered at once (every one honours the services' throttling).");
+    private GuestAccess? _access;
 
     public static Command Create(ICliConsole console, ClusterClientFactory factory, IotConnectorFactory iot) => new RegisterCommand(console, factory, iot).Build();
 
@@ -29,6 +31,9 @@ internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory 
         command.AddOptions(_input.Options.Where(o => o.Name != "--namespace"));
         command.AddOptions(_cluster.All);
         command.AddOptions([_dryRun, _forceIdentity, _concurrency]);
+        // A DPS TPM device's endorsement key is read from its running VM over SSH, as the guest verbs log in.
+        _access = new GuestAccess(Console, _cluster, identityShortFlag: false);
+        command.AddOptions(_access.All);
         return command;
     }
 
@@ -58,8 +63,12 @@ internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory 
 
         return await _cluster.ConnectedAsync(config, async client =>
         {
-            var options = new RegisterOptions(mode == DryRunMode.Server, result.GetValue(_forceIdentity)) { Concurrency = result.GetValue(_concurrency) };
-            var (devices, failed) = await RegistrationPhase.RunAsync(client, iot, rendered, ns, options, human, ct).ConfigureAwait(false);
+            var options = new RegisterOptions(mode == DryRunMode.Server, result.GetValue(_forceIdentity))
+            {
+                Concurrency = result.GetValue(_concurrency),
+                ReadEndorsementKey = _access!.EndorsementKeyReader(result, client),
+            };
+            var (devices, failed, outcomes) = await RegistrationPhase.RunAsync(client, iot, rendered, ns, options, human, ct).ConfigureAwait(false);
             var registered = rendered.Specs.Where(s => s.Value.Spec.IotEdge?.Registration is not null).Select(s => $"{s.Value.Metadata.Namespace ?? ns}/{s.Value.Metadata.Name}").ToHashSet(StringComparer.Ordinal);
             if (!options.DryRun)
             {
@@ -75,7 +84,8 @@ internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory 
                 }
             }
 
-            human.Line($"{registered.Count - failed.Count} of {registered.Count} device(s) registered{(options.DryRun ? " (dry run: nothing written)" : "")}");
+            var pending = outcomes.Count(o => o.Pending is not null);
+            human.Line($"{registered.Count - failed.Count - pending} of {registered.Count} device(s) registered{(pending > 0 ? $", {pending} waiting for their VM" : "")}{(options.DryRun ? " (dry run: nothing written)" : "")}");
             return failed.Count == 0 ? ExitCodes.Success : failed.Any(f => f.Conflict) ? ExitCodes.Conflict : ExitCodes.Failure;
         }).ConfigureAwait(false);
     }

@@ -8,13 +8,14 @@ namespace KVEdge.Cli.Commands;
 /// <summary>
 /// Registration as a phase of install, upgrade and register: the devices with spec.iotEdge.registration registered (a
 /// server dry run only reads), each change said on stderr, and the devices rendered again with their keys so that the
-/// keys go into the credentials Secrets the apply writes. A device whose registration failed is not applied.
+/// keys go into the credentials Secrets the apply writes. A device whose registration failed is not applied; one whose
+/// registration waits (a TPM enrollment before its VM runs) is, with a warning.
 /// </summary>
 internal static class RegistrationPhase
 {
     public static bool Applies(TemplateResult rendered) => rendered.Specs.Any(s => s.Value.Spec.IotEdge?.Registration is not null);
 
-    public static async Task<(IReadOnlyList<RenderedDevice> Devices, IReadOnlyList<RegistrationOutcome> Failed)> RunAsync(
+    public static async Task<(IReadOnlyList<RenderedDevice> Devices, IReadOnlyList<RegistrationOutcome> Failed, IReadOnlyList<RegistrationOutcome> All)> RunAsync(
         IClusterClient client, IotConnectorFactory iot, TemplateResult rendered, string defaultNamespace, RegisterOptions options, HumanOutput human, CancellationToken ct)
     {
         using var connector = iot();
@@ -30,12 +31,17 @@ internal static class RegistrationPhase
             {
                 human.Failure($"{o.Namespace}/{o.Name}: registration: {o.Error}");
             }
+
+            if (o.Pending is not null)
+            {
+                human.Warning($"{o.Namespace}/{o.Name}: registration: {o.Pending}");
+            }
         }
 
         var failed = outcomes.Where(o => !o.Succeeded).ToList();
         var devices = RegisterAction.WithKeys(rendered, outcomes, defaultNamespace);
         var skipped = failed.Select(o => $"{o.Namespace}/{o.Name}").ToHashSet(StringComparer.Ordinal);
-        return ([.. devices.Where(d => !skipped.Contains(d.Key))], failed);
+        return ([.. devices.Where(d => !skipped.Contains(d.Key))], failed, outcomes);
     }
 
     /// <summary>A device registration stopped, as install reports a device: not applied, with the reason (exit 5 for an identity conflict).</summary>

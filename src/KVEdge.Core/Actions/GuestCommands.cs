@@ -72,6 +72,38 @@ public static class GuestCommands
     public static string ConvergeJournal() =>
         Privileged(["journalctl", "--no-pager", "-o", "short-iso", "-b", "-u", "kvedge-converge", "-u", "kvedge-apply"]);
 
+    /// <summary>
+    /// The TPM's endorsement key as Microsoft's DPS TPM guide reads it (learn.microsoft.com/azure/iot-dps/
+    /// quick-create-simulated-device-tpm, "how-to-provision-devices-at-scale-linux-tpm"): the persistent EK at
+    /// 0x81010001 (libvirt's swtpm_setup --createek puts it there, so KubeVirt's vTPM has one), else the same key made
+    /// again from the endorsement seed by tpm2_createek's standard template, as a transient object (nothing is written
+    /// to the TPM). Prints the source ("persistent" or "created") and the EK's TPM2B_PUBLIC in base64. Exit 3: no
+    /// tpm2-tools; exit 4: no TPM device.
+    /// </summary>
+    public static string TpmEndorsementKey() => Privileged(["sh", "-c", TpmEndorsementKeyScript]);
+
+    /// <summary>The exit codes of <see cref="TpmEndorsementKey"/>'s script that are its own answers, not a failure of tpm2-tools.</summary>
+    public const int NoTpmTools = 3;
+
+    /// <inheritdoc cref="NoTpmTools"/>
+    public const int NoTpm = 4;
+
+    private const string TpmEndorsementKeyScript = """
+        command -v tpm2_readpublic >/dev/null 2>&1 || exit 3
+        [ -e /dev/tpmrm0 ] || exit 4
+        export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+        d=$(mktemp -d) || exit 1
+        trap 'rm -rf "$d"' EXIT
+        if tpm2_readpublic -Q -c 0x81010001 -o "$d/ek.pub" >/dev/null 2>&1; then
+          echo persistent
+        else
+          tpm2_createek -Q -c "$d/ek.ctx" -G rsa -u "$d/ek.pub" >&2 || exit 1
+          echo created
+        fi
+        base64 -w0 "$d/ek.pub"
+        echo
+        """;
+
     /// <summary>The user's own command, each argument kept whole (as `kubectl exec -- CMD ARGS` passes an argv).</summary>
     public static string Exec(IReadOnlyList<string> argv) => string.Join(' ', argv.Select(Quote));
 

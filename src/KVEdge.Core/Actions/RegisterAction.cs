@@ -78,6 +78,10 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
 
                 outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, key, null);
             }
+            catch (RegistrationPendingException ex)
+            {
+                outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, null) { Pending = ex.Message };
+            }
             catch (RegistrationException ex)
             {
                 outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, ex.Message, ex.Conflict);
@@ -93,6 +97,10 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
             catch (TaskCanceledException) when (!token.IsCancellationRequested)
             {
                 outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, $"the service did not answer within {connector.RequestTimeout.TotalSeconds:0} s");
+            }
+            catch (Azure.Identity.AuthenticationFailedException ex)
+            {
+                outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, NoEntraToken(ex));
             }
             catch (ClusterApiException ex)
             {
@@ -145,6 +153,10 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
             catch (Exception ex) when (ex is IotHubException or RegistrationException or ClusterApiException)
             {
                 outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, ex.Message);
+            }
+            catch (Azure.Identity.AuthenticationFailedException ex)
+            {
+                outcomes[i] = new RegistrationOutcome(ns, device.Metadata.Name!, changes, null, NoEntraToken(ex));
             }
             catch (HttpRequestException ex)
             {
@@ -344,15 +356,25 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
         var dps = new DpsEnrollmentClient(await ServiceAsync(ns, r.Dps!.ServiceHost!, r.Dps.Auth, "DPS", DpsEnrollmentClient.ApiVersion, "registration.dps.auth", ct).ConfigureAwait(false));
         var id = iot.Provisioning.RegistrationId!;
         var method = iot.Provisioning.Method!;
-        var type = method == ProvisioningMethods.SymmetricKey ? "symmetricKey" : "x509";
+        var type = method switch
+        {
+            ProvisioningMethods.SymmetricKey => "symmetricKey",
+            ProvisioningMethods.Tpm => "tpm",
+            _ => "x509",
+        };
         var given = iot.Credentials.SymmetricKey?.Trim();
         var certificate = type == "x509" ? await IdentityCertificateAsync(iot, ns, ct).ConfigureAwait(false) : null;
         var tags = r.BaseDeployment.Enabled ? BaseDeployment.Tags(device, defaultNamespace) : null;
         var would = options.DryRun ? "would be " : "";
+        // A TPM enrollment's endorsement key exists only in the VM's vTPM: read from the running VM when one is needed.
+        var endorsement = type == "tpm" ? await ReadEndorsementKeyAsync(ns, device.Metadata.Name!, options, ct).ConfigureAwait(false) : default;
 
-        JsonObject Attestation(string? primary) => type == "symmetricKey"
-            ? new JsonObject { ["type"] = type, ["symmetricKey"] = new JsonObject { ["primaryKey"] = primary, ["secondaryKey"] = primary is null ? null : NewKey() } }
-            : new JsonObject { ["type"] = type, ["x509"] = new JsonObject { ["clientCertificates"] = new JsonObject { ["primary"] = new JsonObject { ["certificate"] = certificate } } } };
+        JsonObject Attestation(string? primary) => type switch
+        {
+            "symmetricKey" => new JsonObject { ["type"] = type, ["symmetricKey"] = new JsonObject { ["primaryKey"] = primary, ["secondaryKey"] = primary is null ? null : NewKey() } },
+            "tpm" => new JsonObject { ["type"] = type, ["tpm"] = new JsonObject { ["endorsementKey"] = endorsement.Key?.Base64 ?? throw AwaitingEndorsementKey(id, endorsement.Why) } },
+            _ => new JsonObject { ["type"] = type, ["x509"] = new JsonObject { ["clientCertificates"] = new JsonObject { ["primary"] = new JsonObject { ["certificate"] = certificate } } } },
+        };
 
         var existing = await dps.GetEnrollmentAsync(id, ct).ConfigureAwait(false);
         string? key = given;
@@ -408,6 +430,17 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
                     reasons.Add("the identity certificate registered");
                 }
             }
+            else if (type == "tpm")
+            {
+                // The enrollment keeps the key it has unless the VM answers with another: a new vTPM (its persistent
+                // state lost with a re-created VM, real-cluster-behaviour.md) can no longer attest with the old one.
+                var held = existing["attestation"]?["tpm"]?["endorsementKey"]?.GetValue<string>();
+                if (endorsement.Key is { } ek && ek.Base64 != held)
+                {
+                    updated["attestation"] = Attestation(null);
+                    reasons.Add($"another endorsement key (registration ID of the key {ek.RegistrationId}: the VM's vTPM is a new one)");
+                }
+            }
             else if (type == "symmetricKey")
             {
                 updated["attestation"] = new JsonObject { ["type"] = type, ["symmetricKey"] = new JsonObject { ["primaryKey"] = primary, ["secondaryKey"] = secondary } };
@@ -461,6 +494,30 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
 
         return type == "symmetricKey" && key is not null ? new DeviceKey(key) : null;
     }
+
+    // Azure.Identity's own words, its first line (DefaultAzureCredential lists every credential it tried after it),
+    // escaped and bounded; they carry no secret, but a value shaped like one is not shown anyway.
+    private static string NoEntraToken(Azure.Identity.AuthenticationFailedException ex)
+    {
+        var first = ex.Message.Split('\n', 2)[0].Trim();
+        return "Entra ID (auth.entra) gave no token: " + DisplayText.Value(first) +
+            " (set AZURE_CLIENT_ID, AZURE_TENANT_ID and a secret, certificate or AZURE_FEDERATED_TOKEN_FILE, run in a pod with workload identity, or `az login`)";
+    }
+
+    private static async Task<(Attestation.EndorsementKey? Key, string? Why)> ReadEndorsementKeyAsync(string ns, string name, RegisterOptions options, CancellationToken ct)
+    {
+        if (options.ReadEndorsementKey is not { } read)
+        {
+            return (null, "no SSH login was given to read it with");
+        }
+
+        var result = await read(ns, name, ct).ConfigureAwait(false);
+        return (result.Key, result.Failure?.Message);
+    }
+
+    private static RegistrationPendingException AwaitingEndorsementKey(string id, string? why) =>
+        new($"DPS enrollment {id}: waits for the TPM's endorsement key, which only the running VM can give ({why}); " +
+            "`kvedge register` (or `install`/`upgrade`) enrolls it once the VM runs, or enroll `kvedge tpm ek NAME`'s key yourself");
 
     // The fleet's deployment for this content, made once per run however many devices share it.
     private async Task EnsureBaseDeploymentAsync(IotHubRegistryClient hub, EdgeDevice device, string defaultNamespace, RegisterOptions options, List<string> changes, CancellationToken ct)
@@ -565,6 +622,15 @@ public sealed class RegisterAction(IClusterClient cluster, IotServiceConnector c
     // One signed client per service and policy for the whole run: the policy's key is read from its Secret once.
     private Task<IotServiceClient> ServiceAsync(string ns, string host, ServiceAuthSpec auth, string service, string apiVersion, string field, CancellationToken ct)
     {
+        if (auth.Entra is not null)
+        {
+            return _services.GetOrAdd($"{host}|entra", _ => new Lazy<Task<IotServiceClient>>(() =>
+            {
+                var (http, endpoint) = connector.For(host);
+                return Task.FromResult(new IotServiceClient(http, endpoint, new EntraTokenSource(connector.Entra, EntraTokenSource.ScopeFor(host)), service, apiVersion));
+            })).Value;
+        }
+
         var sas = auth.SasSecretRef!;
         return _services.GetOrAdd($"{host}|{ns}/{sas.Name}/{sas.Key}/{sas.PolicyName}", _ => new Lazy<Task<IotServiceClient>>(async () =>
         {

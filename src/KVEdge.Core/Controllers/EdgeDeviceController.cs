@@ -413,6 +413,14 @@ public sealed class EdgeDeviceController
             Log?.Invoke($"{ns}/{name}: {change}");
         }
 
+        // A DPS TPM enrollment waits for the endorsement key, which the operator cannot read (it logs in to no VM):
+        // the device is applied all the same, and registration is tried again at the next reconcile.
+        if (outcome.Pending is { } pending)
+        {
+            Log?.Invoke($"{ns}/{name}: registration: {DeviceConditions.Bounded(pending)}");
+            return (null, registered);
+        }
+
         if (needsKey && outcome.Key is { } key)
         {
             iot.Credentials.SymmetricKey = key.Reveal();

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Identity;
 
 namespace KVEdge.Core.IotHub;
 
@@ -10,6 +12,25 @@ namespace KVEdge.Core.IotHub;
 public sealed class IotServiceConnector(Func<string, (HttpMessageHandler Handler, Uri Endpoint)>? resolve = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<(HttpClient Client, Uri Endpoint)>> _clients = new(StringComparer.OrdinalIgnoreCase);
+
+    private readonly Lazy<TokenCredential> _entra = new(() => new DefaultAzureCredential(new DefaultAzureCredentialOptions
+    {
+        // Nothing that opens a browser or a prompt: kvedge runs in scripts, pipelines and pods.
+        ExcludeInteractiveBrowserCredential = true,
+    }));
+
+    /// <summary>
+    /// The Entra ID identity for <c>auth.entra</c>: by default Azure.Identity's DefaultAzureCredential (the AZURE_*
+    /// environment variables, workload identity in a cluster, a managed identity, the Azure CLI's login); tests give a
+    /// credential that asks a token-service double.
+    /// </summary>
+    public TokenCredential Entra
+    {
+        get => _entraGiven ?? _entra.Value;
+        init => _entraGiven = value;
+    }
+
+    private readonly TokenCredential? _entraGiven;
 
     /// <summary>How long one request may take before it counts as unanswered.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);

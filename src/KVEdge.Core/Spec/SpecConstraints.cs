@@ -113,12 +113,12 @@ public static class SpecConstraints
         ["iotEdge.registration.onDelete"] = Enum(RegistrationOnDelete.All),
         ["iotEdge.registration.baseDeployment.priority"] = Range(0, int.MaxValue),
         ["iotEdge.registration.baseDeployment.fleet"] = Pattern(KubernetesNames.Dns1123LabelPattern, 63),
-        ["iotEdge.registration.iotHub.auth"] = Required("sasSecretRef"),
+        ["iotEdge.registration.iotHub.auth"] = ServiceAuth(),
         ["iotEdge.registration.iotHub.auth.sasSecretRef"] = Required("name", "policyName"),
         ["iotEdge.registration.iotHub.auth.sasSecretRef.name"] = Subdomain(),
         ["iotEdge.registration.iotHub.auth.sasSecretRef.key"] = Pattern(KubernetesNames.ConfigMapKeyPattern, 253),
         ["iotEdge.registration.iotHub.auth.sasSecretRef.policyName"] = Pattern(IotEdgeValidator.PolicyNamePattern, 64),
-        ["iotEdge.registration.dps.auth"] = Required("sasSecretRef"),
+        ["iotEdge.registration.dps.auth"] = ServiceAuth(),
         ["iotEdge.registration.dps.auth.sasSecretRef"] = Required("name", "policyName"),
         ["iotEdge.registration.dps.auth.sasSecretRef.name"] = Subdomain(),
         ["iotEdge.registration.dps.auth.sasSecretRef.key"] = Pattern(KubernetesNames.ConfigMapKeyPattern, 253),
@@ -310,6 +310,14 @@ public static class SpecConstraints
     public static JsonObject Range(long min, long max) => new() { ["minimum"] = min, ["maximum"] = max };
 
     public static JsonObject Enum(IEnumerable<string?> values) => new() { ["enum"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()) };
+
+    // sasSecretRef or entra, not both.
+    private static JsonObject ServiceAuth() => new()
+    {
+        ["allOf"] = new JsonArray(
+            If(Required("entra"), Not(Required("sasSecretRef")), "give one of sasSecretRef (a shared access policy's key) and entra (Entra ID), not both"),
+            If(Not(Required("entra")), Required("sasSecretRef"), "sasSecretRef is required: the Secret holding a shared access policy's key (name, key, policyName), or entra: {} for Entra ID")),
+    };
 
     private static JsonObject Not(JsonObject schema) => new() { ["not"] = schema };
 

@@ -53,11 +53,6 @@ public static partial class IotEdgeValidator
                 c.Error(rp.Child("dps"), "required", "is required for source dps: the DPS instance the device's enrollment is made in");
             }
 
-            if (p.Method == ProvisioningMethods.Tpm)
-            {
-                c.Error(P.Child("provisioning").Child("method"), "registration", "tpm enrollments are not registered by kvedge yet (they need the VM's endorsement key); enroll the device yourself and remove registration");
-            }
-
             if (p.Enrollment == "group")
             {
                 c.Error(P.Child("provisioning").Child("enrollment"), "registration", "kvedge registers individual enrollments only; create the enrollment group yourself and remove registration");
@@ -111,9 +106,20 @@ public static partial class IotEdgeValidator
 
     private static void CheckAuth(RuleContext c, FieldPath path, ServiceAuthSpec auth)
     {
+        if (auth.SasSecretRef is not null && auth.Entra is not null)
+        {
+            c.Error(path, "one-of", "give one of sasSecretRef (a shared access policy's key) and entra (Entra ID), not both");
+            return;
+        }
+
+        if (auth.Entra is not null)
+        {
+            return;
+        }
+
         if (auth.SasSecretRef is not { } sas)
         {
-            c.Error(path.Child("sasSecretRef"), "required", "is required: the Secret holding a shared access policy's key (name, key, policyName)");
+            c.Error(path.Child("sasSecretRef"), "required", "is required: the Secret holding a shared access policy's key (name, key, policyName), or entra: {} for Entra ID");
             return;
         }
 

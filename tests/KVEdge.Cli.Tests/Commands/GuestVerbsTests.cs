@@ -73,6 +73,39 @@ public sealed class GuestVerbsTests : IAsyncLifetime
         Assert.Contains("ssh-ed25519", known.StdOut, StringComparison.Ordinal);
     }
 
+    // `kvedge tpm ek edge-01`, the subcommand's options after it.
+    private (int Code, TestConsole Console) TpmEk(params string[] args) =>
+        TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder },
+            ["tpm", "ek", "edge-01", "--kubeconfig", _cluster.Kubeconfig, "-l", StandInGuestSshd.User, "--identity", _guest.ClientKey, .. args]);
+
+    [Fact]
+    public void Tpm_ek_reads_the_endorsement_key_of_the_guests_TPM_with_tpm2_tools()
+    {
+        using var tpm = SwtpmServer.Start();
+        // No TPM in the guest yet: said, not a stack trace.
+        var (none, noTpm) = TpmEk();
+        Assert.Equal(1, none);
+        Assert.StartsWith("error: factory-a/edge-01: the VM has no TPM (/dev/tpmrm0 is missing)", noTpm.Err, StringComparison.Ordinal);
+
+        _guest.AttachTpm(tpm);
+        var (code, console) = TpmEk();
+        Assert.True(code == 0, console.Err);
+        // The same key tpm2-tools gives on the host from the same TPM, and its registration ID as sha256sum gives it.
+        var ekFile = Path.Combine(_folder, "ek.pub");
+        var direct = tpm.Run("tpm2_createek", "-Q", "-c", Path.Combine(_folder, "ek.ctx"), "-G", "rsa", "-u", ekFile);
+        Assert.True(direct.ExitCode == 0, direct.StdErr);
+        var registrationId = ExternalTool.Run(ExternalTool.Require("sha256sum"), [ekFile]).StdOut.Split(' ')[0];
+        Assert.Equal($"Registration ID: {registrationId}\nEndorsement key: {Convert.ToBase64String(File.ReadAllBytes(ekFile))}\n", console.Out);
+        Assert.Contains("factory-a/edge-01: RSA 2048-bit endorsement key, made again from the endorsement seed (none persistent at 0x81010001)", console.Err, StringComparison.Ordinal);
+
+        var (jsonCode, json) = TpmEk("-o", "json");
+        Assert.Equal(0, jsonCode);
+        var document = JsonNode.Parse(json.Out)!;
+        Assert.Equal(registrationId, document["registrationId"]!.GetValue<string>());
+        Assert.Equal(2048, document["keyBits"]!.GetValue<int>());
+        Assert.False(document["persistent"]!.GetValue<bool>());
+    }
+
     [Fact]
     public void Exec_passes_standard_input_only_with_i()
     {

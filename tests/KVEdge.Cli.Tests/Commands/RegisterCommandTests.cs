@@ -298,6 +298,129 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.Equal(key, SecretKey("edge-dps-credentials"));
     }
 
+    [Fact]
+    public async Task Entra_ID_through_workload_identity_registers_and_a_missing_role_is_named()
+    {
+        // Azure.Identity's WorkloadIdentityCredential, as a pod with workload identity has it (the projected token file,
+        // AZURE_CLIENT_ID, AZURE_TENANT_ID), asking the Entra double for tokens.
+        await using var entra = await EntraDouble.StartAsync();
+        const string ClientId = "00000000-0000-4000-8000-0000000c11e7";
+        const string Principal = "3f1c0000-0000-4000-8000-00000000b0b0";
+        var projected = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3ZlZGdlOmt2ZWRnZS1vcGVyYXRvciJ9.c2lnbmF0dXJl";
+        // Where the kubelet projects it, outside the run's folder (whose files must hold no credential).
+        var projection = Directory.CreateTempSubdirectory("kvedge-azure-identity-").FullName;
+        var tokenFile = Path.Combine(projection, "azure-identity-token");
+        File.WriteAllText(tokenFile, projected);
+        entra.AddWorkloadIdentity(ClientId, projected, Principal);
+        _hub.TrustEntra(entra);
+        var credential = new Azure.Identity.WorkloadIdentityCredential(new Azure.Identity.WorkloadIdentityCredentialOptions
+        {
+            TenantId = entra.TenantId,
+            ClientId = ClientId,
+            TokenFilePath = tokenFile,
+            AuthorityHost = entra.Url,
+            DisableInstanceDiscovery = true,
+            Transport = new Azure.Core.Pipeline.HttpClientTransport(entra.TrustingHandler()),
+        });
+        IotServiceConnector EntraConnector() => new(host => host == _hub.HostName ? (_hub.TrustingHandler(), _hub.Url) : throw new InvalidOperationException($"no double for {host}"))
+        {
+            Entra = credential,
+        };
+        (int Code, TestConsole Console) Run(params string[] args) =>
+            TestConsole.RunWith("", new Dictionary<string, string> { ["HOME"] = _folder }, false, EntraConnector, [.. args, "--kubeconfig", _cluster.Kubeconfig]);
+
+        var spec = Write("edge-entra.yaml", Manual("edge-entra", fleet: "line-1").Replace("auth: {sasSecretRef: {name: hub-a-owner, policyName: iothubowner}}", "auth: {entra: {}}", StringComparison.Ordinal));
+        Assert.Contains("auth: {entra: {}}", File.ReadAllText(spec), StringComparison.Ordinal);
+
+        // IoT Hub Registry Contributor makes the identity but reaches neither twins nor deployments: named, with the role.
+        _hub.AssignRole(Principal, "IoT Hub Registry Contributor");
+        var (refused, first) = Run("register", "-f", spec);
+        Assert.Equal(1, refused);
+        Assert.Contains("factory-a/edge-entra: IoT Hub device edge-entra: created (sas, IoT Edge)", first.Err, StringComparison.Ordinal);
+        Assert.Contains("401 IotHubUnauthorized (not authorized: the SAS policy needs ServiceConnect and RegistryWrite (iothubowner has both), or the Entra principal the role IoT Hub Data Contributor", first.Err, StringComparison.Ordinal);
+
+        _hub.AssignRole(Principal, "IoT Hub Data Contributor");
+        var (code, console) = Run("register", "-f", spec);
+        Assert.True(code == 0, console.Err);
+        var key = _hub.Device("edge-entra")!["authentication"]!["symmetricKey"]!["primaryKey"]!.GetValue<string>();
+        Assert.Equal(key, SecretKey("edge-entra-credentials"));
+        Assert.Equal("line-1", _hub.Twin("edge-entra")!["tags"]!["kvedge"]!["fleet"]!.GetValue<string>());
+        // One token for the hub's scope, cached by Azure.Identity across both runs' requests (a run per process in use).
+        Assert.InRange(entra.Issued, 1, 2);
+        NoCredentialIn(console, key, projected);
+        NoCredentialIn(first, key, projected);
+        Assert.DoesNotContain("eyJ", console.Err + console.Out + first.Err + first.Out, StringComparison.Ordinal);
+        Directory.Delete(projection, true);
+    }
+
+    [Fact]
+    public void A_DPS_TPM_enrollment_waits_for_the_running_VM_then_takes_its_endorsement_key_and_follows_a_new_vTPM()
+    {
+        var spec = Write("edge-tpm.yaml", Specs.Minimal("edge-tpm", """
+            iotEdge:
+              provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-tpm}
+              registration:
+                dps:
+                  serviceHost: dps-1.azure-devices-provisioning.net
+                  auth: {sasSecretRef: {name: dps-1-owner, policyName: provisioningserviceowner}}
+                baseDeployment: {enabled: false}
+            """));
+        using var guest = StandInGuestSshd.Start();
+        string[] login = ["-l", StandInGuestSshd.User, "--identity", guest.ClientKey];
+
+        // Before the VM runs there is no key to enroll: the device is applied (it has to run to have one), and the
+        // enrollment waits, said as a warning.
+        var (code, install) = Kvedge(["install", "-f", spec, .. login]);
+        Assert.True(code == 0, install.Err);
+        Assert.Contains("warning: factory-a/edge-tpm: registration: DPS enrollment edge-tpm: waits for the TPM's endorsement key, which only the running VM can give (", install.Err, StringComparison.Ordinal);
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-tpm"));
+        Assert.Null(_dps.Enrollment("edge-tpm"));
+
+        // The VM runs, with its vTPM: register enrolls the key it reads there.
+        _cluster.Server.Simulator.Start();
+        _cluster.Server.MapGuestPort("factory-a", "edge-tpm", 22, guest.EndPoint);
+        using var tpm = SwtpmServer.Start();
+        guest.AttachTpm(tpm);
+        var registered = WaitForEnrollment(spec, login);
+        Assert.Contains("factory-a/edge-tpm: DPS enrollment edge-tpm: created (tpm, IoT Edge)", registered.Err, StringComparison.Ordinal);
+        var enrollment = _dps.Enrollment("edge-tpm")!;
+        Assert.True(enrollment["capabilities"]!["iotEdge"]!.GetValue<bool>());
+        var ekFile = Path.Combine(_folder, "ek.pub");
+        Assert.Equal(0, tpm.Run("tpm2_createek", "-Q", "-c", Path.Combine(_folder, "ek.ctx"), "-G", "rsa", "-u", ekFile).ExitCode);
+        Assert.Equal(Convert.ToBase64String(File.ReadAllBytes(ekFile)), enrollment["attestation"]!["tpm"]!["endorsementKey"]!.GetValue<string>());
+        // No key of any kind reaches the cluster for a TPM device.
+        Assert.Null(SecretKey("edge-tpm-credentials"));
+
+        var writes = _dps.Writes;
+        var (again, second) = Kvedge(["register", "-f", spec, .. login]);
+        Assert.True(again == 0, second.Err);
+        Assert.Equal(writes, _dps.Writes);
+
+        // The VM's vTPM is a new one (its persistent state lost): the enrollment follows its key.
+        using var newTpm = SwtpmServer.Start();
+        guest.AttachTpm(newTpm);
+        var (third, replaced) = Kvedge(["register", "-f", spec, .. login]);
+        Assert.True(third == 0, replaced.Err);
+        Assert.Contains("factory-a/edge-tpm: DPS enrollment edge-tpm: updated: another endorsement key (registration ID of the key ", replaced.Err, StringComparison.Ordinal);
+        Assert.NotEqual(enrollment["attestation"]!["tpm"]!["endorsementKey"]!.GetValue<string>(), _dps.Enrollment("edge-tpm")!["attestation"]!["tpm"]!["endorsementKey"]!.GetValue<string>());
+    }
+
+    // register until the simulated VM runs and its enrollment is made (the simulator starts it within moments).
+    private TestConsole WaitForEnrollment(string spec, string[] login)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var (code, console) = Kvedge(["register", "-f", spec, .. login]);
+            Assert.True(code == 0, console.Err);
+            if (_dps.Enrollment("edge-tpm") is not null || attempt == 50)
+            {
+                return console;
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
     [Theory]
     [InlineData("dps")]
     [InlineData("manual")]

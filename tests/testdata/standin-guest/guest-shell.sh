@@ -13,4 +13,10 @@ if [ -z "${SSH_ORIGINAL_COMMAND:-}" ]; then
 fi
 # The guest's fixed paths live under the stand-in root.
 command=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | sed "s#/usr/local/lib/kvedge/#$KVEDGE_ROOT/usr/local/lib/kvedge/#g")
+# The vTPM: a file under the root stands for its device node, and tpm2-tools reach the test's swtpm
+# (tests/KVEdge.Testing/SwtpmServer.cs) through the TCTI the test wrote.
+if [ -f "$here/tcti" ]; then
+  command=$(printf '%s' "$command" | sed "s#device:/dev/tpmrm0#$(cat "$here/tcti")#g")
+fi
+command=$(printf '%s' "$command" | sed "s#/dev/tpmrm0#$KVEDGE_ROOT/dev/tpmrm0#g")
 exec /bin/sh -c "$command"

@@ -204,9 +204,6 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- if not $r.dps -}}
 {{- $out = append $out "iotEdge.registration.dps: is required for source dps: the DPS instance the device's enrollment is made in [rule: required]" -}}
 {{- end -}}
-{{- if eq (toString $p.method) "tpm" -}}
-{{- $out = append $out "iotEdge.provisioning.method: tpm enrollments are not registered by kvedge yet (they need the VM's endorsement key); enroll the device yourself and remove registration [rule: registration]" -}}
-{{- end -}}
 {{- if eq (toString $p.enrollment) "group" -}}
 {{- $out = append $out "iotEdge.provisioning.enrollment: kvedge registers individual enrollments only; create the enrollment group yourself and remove registration [rule: registration]" -}}
 {{- end -}}
@@ -225,8 +222,10 @@ and never the value (a value here may be a credential). All problems are reporte
 {{- end -}}
 {{- range $svc := list "iotHub" "dps" -}}
 {{- $s := get $r $svc -}}
-{{- if and $s (not (and $s.auth $s.auth.sasSecretRef)) -}}
-{{- $out = append $out (printf "iotEdge.registration.%s.auth.sasSecretRef: is required: the Secret holding a shared access policy's key (name, key, policyName) [rule: required]" $svc) -}}
+{{- if and $s $s.auth (hasKey $s.auth "sasSecretRef") (hasKey $s.auth "entra") -}}
+{{- $out = append $out (printf "iotEdge.registration.%s.auth: give one of sasSecretRef (a shared access policy's key) and entra (Entra ID), not both [rule: one-of]" $svc) -}}
+{{- else if and $s (not (and $s.auth (or $s.auth.sasSecretRef (hasKey $s.auth "entra")))) -}}
+{{- $out = append $out (printf "iotEdge.registration.%s.auth.sasSecretRef: is required: the Secret holding a shared access policy's key (name, key, policyName), or entra: {} for Entra ID [rule: required]" $svc) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

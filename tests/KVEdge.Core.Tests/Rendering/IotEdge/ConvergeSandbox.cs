@@ -141,7 +141,7 @@ public sealed class ConvergeSandbox : IDisposable
         File.WriteAllText(Path.Combine(Dir, "passwd"), "root:x:0:0::/root:/bin/bash\nlxd:x:999:100::/var/snap/lxd:/bin/false\nubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n");
         File.WriteAllText(Path.Combine(Dir, "group"), "root:x:0:\nusers:x:100:\nsystemd-journal:x:999:\nubuntu:x:1000:\n");
         // What the narrow update of the IoT Edge repository cannot resolve on a stock image (its Depends are the distribution's).
-        File.WriteAllText(Path.Combine(Dir, "needs-distribution"), "qemu-guest-agent\naziot-identity-service\n");
+        File.WriteAllText(Path.Combine(Dir, "needs-distribution"), "qemu-guest-agent\naziot-identity-service\ntpm2-tools\n");
         Repository("moby-engine", "26.1.4-ubuntu24.04u1", "27.3.1-ubuntu24.04u1");
         // moby-engine's dependencies, each with a newer line than the pin (Azure/moby-packaging builds containerd 2.x).
         Repository("moby-containerd", "1.7.23-ubuntu24.04u1", "2.0.0-ubuntu24.04u1");

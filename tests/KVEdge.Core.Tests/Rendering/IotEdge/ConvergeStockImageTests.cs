@@ -273,6 +273,25 @@ public sealed class ConvergeStockImageTests : IDisposable
         Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
         Assert.Contains("aziottpm:x:484:484:", _box.Accounts("passwd"), StringComparison.Ordinal);
         Assert.StartsWith("1:", _box.Installed("qemu-guest-agent"), StringComparison.Ordinal);
+        // The tools `kvedge tpm ek` runs, for whichever device the image becomes.
+        Assert.Equal("1:7.2+dfsg-7", _box.Installed("tpm2-tools"));
+    }
+
+    [Fact]
+    public void A_tpm_device_gets_tpm2_tools_from_the_distribution_with_the_guest_agent_and_other_devices_do_not()
+    {
+        _box.Attach(Device("mode-dps-tpm"));
+        var output = Boot();
+        Assert.Contains("changed: installed qemu-guest-agent tpm2-tools", output.StdOut, StringComparison.Ordinal);
+        Assert.Equal("1:7.2+dfsg-7", _box.Installed("tpm2-tools"));
+        // Once there, not installed again.
+        var second = Boot();
+        Assert.DoesNotContain("tpm2-tools", second.StdOut, StringComparison.Ordinal);
+
+        using var other = new ConvergeSandbox();
+        other.Attach(Device("mode-dps-key"));
+        other.Boot();
+        Assert.False(File.Exists(Path.Combine(other.Dir, "installed", "tpm2-tools")));
     }
 
     private static void Chown(string path, int uid, int gid)

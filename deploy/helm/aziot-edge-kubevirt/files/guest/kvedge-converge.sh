@@ -33,6 +33,10 @@ PROGRAM=/usr/local/lib/kvedge/kvedge-converge
 HEALTH=/usr/local/lib/kvedge/kvedge-health
 # KubeVirt's AgentConnected (and so `kvedge install --wait`) needs it; stock Ubuntu cloud images do not ship it.
 GUEST_AGENT=qemu-guest-agent
+# `kvedge tpm ek` reads a DPS TPM device's endorsement key with it, as Microsoft's TPM provisioning guide does
+# (tpm2_readpublic, tpm2_createek); a baked image carries it for whichever device it becomes.
+TPM_TOOLS=tpm2-tools
+BAKE=0
 TPM_RULES=$ROOT/etc/udev/rules.d/tpmaccess.rules
 # apt's proxy settings, from spec.iotEdge.proxy: "80" sorts after the distribution's own files in apt.conf.d.
 APT_PROXY=$ROOT/etc/apt/apt.conf.d/80kvedge-proxy
@@ -391,6 +395,9 @@ install_packages() {
     pending+=("$package")
   done
   [ -n "$(installed_version "$GUEST_AGENT")" ] || agent=("$GUEST_AGENT")
+  if { [ "$BAKE" = 1 ] || [ "$(attestation_method "$CONFIG/config.toml")" = tpm ]; } && [ -z "$(installed_version "$TPM_TOOLS")" ]; then
+    agent+=("$TPM_TOOLS")
+  fi
   if [ "${#pending[@]}" -eq 0 ] && [ "${#agent[@]}" -eq 0 ]; then
     log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION (moby-containerd $KVEDGE_MOBY_CONTAINERD_VERSION, moby-runc $KVEDGE_MOBY_RUNC_VERSION), aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
     return 0
@@ -437,10 +444,12 @@ install_packages() {
     rm -f "$why"
   fi
   if [ "${#agent[@]}" -gt 0 ]; then
-    apt_install "$GUEST_AGENT"
-    changed "installed $GUEST_AGENT"
+    apt_install "${agent[@]}"
+    changed "installed ${agent[*]}"
     # udev starts it at every later boot (the virtio port's SYSTEMD_WANTS); this boot it has to be started by hand.
-    systemctl start --no-block qemu-guest-agent.service
+    if [ "${agent[0]}" = "$GUEST_AGENT" ]; then
+      systemctl start --no-block qemu-guest-agent.service
+    fi
   fi
   [ "${#exact[@]}" -gt 0 ] || return 0
   # moby first, in a transaction of its own: aziot-edge's preinst aborts unless the docker group exists. The engine's
@@ -731,6 +740,7 @@ main() {
     log "applied in ${SECONDS}s"
     ;;
   --bake)
+    BAKE=1
     load_settings
     ensure_aziot_users
     install_packages
