@@ -163,4 +163,51 @@ public sealed class EdgeDeviceControllerRegistrationTests : IAsyncLifetime, IDis
         Assert.Equal("False", Condition(cr, "Ready")!["status"]!.GetValue<string>());
         Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
     }
+
+    [Fact]
+    public async Task A_DPS_TPM_EdgeDevice_is_applied_while_its_enrollment_waits_for_the_endorsement_key()
+    {
+        await using var dps = await DpsDouble.StartAsync();
+        dps.AddPolicy("provisioningserviceowner", HubKey, "EnrollmentRead", "EnrollmentWrite");
+        await _client.CreateAsync(ClusterResource.Secret, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "dps-1-owner", ["namespace"] = "factory-a" },
+            ["data"] = new JsonObject { ["key"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(HubKey)) },
+        }, CancellationToken.None);
+        using var connector = new IotServiceConnector(h => h == dps.HostName ? (dps.TrustingHandler(), dps.Url) : (_hub.TrustingHandler(), _hub.Url));
+        var controller = new EdgeDeviceController(_client, new ControllerOptions { NotReadyPoll = TimeSpan.FromMilliseconds(200), Iot = connector });
+        var log = new List<string>();
+        controller.Log += line =>
+        {
+            lock (log)
+            {
+                log.Add(line);
+            }
+        };
+        _running = Task.Run(() => controller.RunAsync(_stop.Token));
+        await ApplyAsync(YamlToJson.ParseAll(Specs.Minimal("edge-01", """
+            iotEdge:
+              provisioning: {source: dps, method: tpm, idScope: 0ne00000A0A, registrationId: edge-01}
+              registration:
+                dps:
+                  serviceHost: dps-1.azure-devices-provisioning.net
+                  auth: {sasSecretRef: {name: dps-1-owner, policyName: provisioningserviceowner}}
+                baseDeployment: {enabled: false}
+            """))[0]);
+
+        // The VM is made (it must run to have a key), and the enrollment waits: said in the log, not a failure, and
+        // not marked registered, so a later reconcile (or `kvedge register`) enrolls it.
+        var cr = await EventuallyAsync(ReadyFor, "the TPM device should go Ready");
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
+        Assert.Null(cr["status"]?["registeredGeneration"]);
+        Assert.NotEqual("True", Condition(cr, "Stalled")?["status"]?.GetValue<string>());
+        Assert.Null(dps.Enrollment("edge-01"));
+        lock (log)
+        {
+            Assert.Contains(log, l => l.StartsWith("factory-a/edge-01: registration: DPS enrollment edge-01: waits for the TPM's endorsement key", StringComparison.Ordinal)
+                && l.Contains("no SSH login was given to read it with", StringComparison.Ordinal));
+        }
+    }
 }

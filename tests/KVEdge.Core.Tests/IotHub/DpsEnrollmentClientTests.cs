@@ -80,4 +80,43 @@ public sealed class DpsEnrollmentClientTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain(Key, refused.Message, StringComparison.Ordinal);
         Assert.Null(_dps.Enrollment("dev1"));
     }
+
+    [Fact]
+    public async Task With_Entra_ID_the_principal_needs_the_Data_Contributor_role_and_a_token_for_DPS_not_for_the_hub()
+    {
+        await using var entra = await EntraDouble.StartAsync();
+        var assertion = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3ZlZGdlOmt2ZWRnZSJ9.c2ln";
+        var folder = Directory.CreateTempSubdirectory("kvedge-dps-entra-").FullName;
+        var tokenFile = Path.Combine(folder, "token");
+        await File.WriteAllTextAsync(tokenFile, assertion);
+        entra.AddWorkloadIdentity("0000000a-0000-4000-8000-000000000001", assertion, "principal-1");
+        _dps.TrustEntra(entra);
+        var credential = new Azure.Identity.WorkloadIdentityCredential(new Azure.Identity.WorkloadIdentityCredentialOptions
+        {
+            TenantId = entra.TenantId,
+            ClientId = "0000000a-0000-4000-8000-000000000001",
+            TokenFilePath = tokenFile,
+            AuthorityHost = entra.Url,
+            DisableInstanceDiscovery = true,
+            Transport = new Azure.Core.Pipeline.HttpClientTransport(entra.TrustingHandler()),
+        });
+        DpsEnrollmentClient With(string scope) => new(_http, _dps.Url, new EntraTokenSource(credential, scope));
+        var client = With(EntraTokenSource.ScopeFor(_dps.HostName));
+
+        // A reader may read, not write: the 401 names the role.
+        _dps.AssignRole("principal-1", "Device Provisioning Service Data Reader");
+        Assert.Null(await client.GetEnrollmentAsync("line-3-press", CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<IotHubException>(() => client.PutEnrollmentAsync(Enrollment("line-3-press"), null, CancellationToken.None));
+        Assert.Equal(401, refused.Status);
+        Assert.Contains("or the Entra principal the role Device Provisioning Service Data Contributor", refused.Message, StringComparison.Ordinal);
+
+        _dps.AssignRole("principal-1", "Device Provisioning Service Data Contributor");
+        Assert.True((await client.PutEnrollmentAsync(Enrollment("line-3-press"), null, CancellationToken.None))["capabilities"]!["iotEdge"]!.GetValue<bool>());
+
+        // A token for the hub's scope is not one for DPS.
+        var wrongAudience = await Assert.ThrowsAsync<IotHubException>(() => With("https://iothubs.azure.net/.default").GetEnrollmentAsync("line-3-press", CancellationToken.None));
+        Assert.Equal(401, wrongAudience.Status);
+        Assert.DoesNotContain("eyJ", refused.Message + wrongAudience.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, true);
+    }
 }
