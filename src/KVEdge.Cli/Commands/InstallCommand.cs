@@ -116,11 +116,14 @@ internal sealed class InstallCommand(ICliConsole console, ClusterClientFactory f
                     Concurrency = options.Concurrency,
                     ReadEndorsementKey = _access!.EndorsementKeyReader(result, client),
                 };
-                (devices, unregistered, _) = await RegistrationPhase.RunAsync(client, iot, rendered, defaultNamespace, registerOptions, human, ct).ConfigureAwait(false);
+                (devices, unregistered, _) = await RegistrationPhase.RunAsync(client, iot, rendered, defaultNamespace, registerOptions, human, ct, sayFailures: false).ConfigureAwait(false);
             }
 
             var applied = await new InstallAction(client, reporter).RunAsync(devices, withVerdicts, ct).ConfigureAwait(false);
-            IReadOnlyList<DeviceOutcome> outcomes = [.. applied, .. unregistered.Select(RegistrationPhase.AsDeviceOutcome)];
+            // In the input's order, the devices registration stopped among the others.
+            var order = rendered.Devices.Select((d, i) => (d.Key, i)).ToDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
+            IReadOnlyList<DeviceOutcome> outcomes = [.. applied.Concat(unregistered.Select(RegistrationPhase.AsDeviceOutcome))
+                .OrderBy(o => order.GetValueOrDefault($"{o.Namespace}/{o.Name}", int.MaxValue))];
             var code = Report(human, outcomes, options);
             if (options.Wait && withVerdicts.Guest is null && code == ExitCodes.Success)
             {

@@ -77,7 +77,15 @@ internal sealed class RegisterCommand(ICliConsole console, ClusterClientFactory 
                 {
                     foreach (var secret in device.Objects.Where(o => o.Metadata.Labels is { } labels && labels.TryGetValue(StandardLabels.Role, out var role) && role == Roles.Credentials))
                     {
-                        await client.ApplyAsync(ClusterResource.Secret, ManifestSerializer.ToJsonNode(secret).AsObject(),
+                        // A Secret that holds these bytes already is left alone: an unchanged run writes nothing anywhere.
+                        var wanted = ManifestSerializer.ToJsonNode(secret).AsObject();
+                        var live = await client.GetAsync(ClusterResource.Secret, secret.Metadata.NamespaceProperty ?? ns, secret.Metadata.Name, ct).ConfigureAwait(false);
+                        if (live is not null && System.Text.Json.Nodes.JsonNode.DeepEquals(live["data"], wanted["data"]))
+                        {
+                            continue;
+                        }
+
+                        await client.ApplyAsync(ClusterResource.Secret, wanted,
                             new ApplyOptions(ApplyOptions.KvedgeFieldManager, Force: false, DryRun: false), ct).ConfigureAwait(false);
                         human.Line($"{device.Key}: Secret {secret.Metadata.Name}: holds the device key");
                     }

@@ -16,7 +16,8 @@ internal static class RegistrationPhase
     public static bool Applies(TemplateResult rendered) => rendered.Specs.Any(s => s.Value.Spec.IotEdge?.Registration is not null);
 
     public static async Task<(IReadOnlyList<RenderedDevice> Devices, IReadOnlyList<RegistrationOutcome> Failed, IReadOnlyList<RegistrationOutcome> All)> RunAsync(
-        IClusterClient client, IotConnectorFactory iot, TemplateResult rendered, string defaultNamespace, RegisterOptions options, HumanOutput human, CancellationToken ct)
+        IClusterClient client, IotConnectorFactory iot, TemplateResult rendered, string defaultNamespace, RegisterOptions options, HumanOutput human, CancellationToken ct,
+        bool sayFailures = true)
     {
         using var connector = iot();
         var outcomes = await new RegisterAction(client, connector).RegisterAsync([.. rendered.Specs.Select(s => s.Value)], defaultNamespace, options, ct).ConfigureAwait(false);
@@ -27,7 +28,8 @@ internal static class RegistrationPhase
                 human.Line($"{o.Namespace}/{o.Name}: {change}");
             }
 
-            if (o.Error is not null)
+            // install and upgrade say a failure once, in their report of the device.
+            if (o.Error is not null && sayFailures)
             {
                 human.Failure($"{o.Namespace}/{o.Name}: registration: {o.Error}");
             }

@@ -161,10 +161,15 @@ public sealed class RegisterCommandTests : IAsyncLifetime
             }, null, CancellationToken.None);
         }
 
-        var spec = Write("edge-01.yaml", Manual("edge-01"));
+        // A second device, before it in the input, is applied; the report keeps the input's order and says the refusal once.
+        var spec = Write("edge-01.yaml", Manual("edge-00") + "\n---\n" + Manual("edge-01"));
         var (code, console) = Kvedge("install", "-f", spec);
         Assert.Equal(5, code);
-        Assert.Contains("IoT Hub device edge-01 exists with authentication 'selfSigned'; spec.iotEdge.provisioning.method symmetricKey needs sas", console.Err, StringComparison.Ordinal);
+        const string Refusal = "IoT Hub device edge-01 exists with authentication 'selfSigned'; spec.iotEdge.provisioning.method symmetricKey needs sas";
+        Assert.Contains(Refusal, console.Err, StringComparison.Ordinal);
+        Assert.Equal(1, console.Err.Split(Refusal).Length - 1);
+        Assert.NotNull(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-00"));
+        Assert.True(console.Err.LastIndexOf("edge-00", StringComparison.Ordinal) < console.Err.LastIndexOf("factory-a/edge-01", StringComparison.Ordinal), console.Err);
         Assert.Contains("--force-identity", console.Err, StringComparison.Ordinal);
         Assert.Null(_cluster.Server.Store.Read(ResourceType.VirtualMachine, "factory-a", "edge-01"));
         Assert.Equal("selfSigned", _hub.Device("edge-01")!["authentication"]!["type"]!.GetValue<string>());
@@ -296,6 +301,9 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.True(again == 0, second.Err);
         Assert.Equal(writes, (_dps.Writes, _hub.Writes));
         Assert.Equal(key, SecretKey("edge-dps-credentials"));
+        // The Secret holds the key already: not applied again.
+        Assert.Contains("Secret edge-dps-credentials: holds the device key", console.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret edge-dps-credentials", second.Err, StringComparison.Ordinal);
     }
 
     [Fact]
