@@ -20,7 +20,8 @@ namespace KVEdge.Testing.ApiServer;
 /// </list>
 /// DELETE /enrollments/{id} (a stale If-Match: 412) and POST /enrollments/{id}/attestationmechanism (the keys). A tpm
 /// attestation without its endorsementKey (required in the TpmAttestation model): 400.
-/// Not modelled yet: enrollment groups, bulk, registrations, Entra tokens.
+/// Entra tokens as <see cref="SasServiceDouble"/> checks them, with DPS's (preview) roles; DPS's own words for a 401
+/// to a token are not documented (⚠), the hub's are used. Not modelled yet: enrollment groups, bulk, registrations.
 /// </summary>
 public sealed class DpsDouble : SasServiceDouble
 {

@@ -18,7 +18,10 @@ namespace KVEdge.Testing.ApiServer;
 /// share it (../shared/reference/iothub-dps-rest.md §1, §5, §7): HTTPS on 127.0.0.1; the required api-version; service
 /// SAS tokens checked as the services check them (fields in any order, the HMAC over <c>sr</c> as sent and the expiry,
 /// the host as the resource, a known policy with the right; anything else 401: learn authenticate-authorization-sas,
-/// iot-dps how-to-control-access); throttling by a token bucket (429, with a Retry-After only when
+/// iot-dps how-to-control-access); or an Entra access token from a trusted <see cref="EntraDouble"/>: its signature,
+/// audience, issuer and time, then the built-in roles assigned to its principal, each request needing its data actions
+/// (learn iot-hub/authenticate-authorize-azure-ad; a missing role is a 401 IotHubUnauthorized naming the principal,
+/// Azure/azure-iot-sdk-csharp#3344); throttling by a token bucket (429, with a Retry-After only when
 /// <see cref="SendRetryAfter"/>: no source shows the hub sending one). Test code, not Azure.
 /// </summary>
 public abstract class SasServiceDouble : IAsyncDisposable
@@ -236,6 +239,7 @@ public abstract class SasServiceDouble : IAsyncDisposable
             await context.Response.WriteAsync(answer.Body.ToJsonString());
         }
     }
+
     // A service SAS token (its policy's rights), or an Entra access token (its principal's roles' data actions).
     private Answer? Authorization(HttpRequest request)
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace KVEdge.Testing;
 
@@ -59,7 +58,7 @@ public sealed class StandInGuestSshd : IDisposable
         File.Copy(Path.Combine(folder, "client_ed25519.pub"), Path.Combine(folder, "authorized_keys"));
         var state = StandInGuest.Create(folder);
         StandInGuest.Executable(Path.Combine(folder, "guest-shell"), File.ReadAllText(Path.Combine(RepoPaths.TestData, "standin-guest", "guest-shell.sh")));
-        var guest = new StandInGuestSshd(folder, FreePort(), null!, state);
+        var guest = new StandInGuestSshd(folder, LoopbackPort.Free(), null!, state);
         var config = Path.Combine(folder, "sshd_config");
         File.WriteAllText(config, $"""
             Port {guest.EndPoint.Port}
@@ -90,7 +89,7 @@ public sealed class StandInGuestSshd : IDisposable
 
         var process = Process.Start(start)!;
         var started = new StandInGuestSshd(folder, guest.EndPoint.Port, process, state);
-        started.WaitForPort();
+        LoopbackPort.WaitForListener(started.EndPoint.Port, process, "sshd");
         return started;
     }
 
@@ -110,38 +109,6 @@ public sealed class StandInGuestSshd : IDisposable
 
     /// <summary>A module's state, as `docker stop` / `iotedge restart` would leave it.</summary>
     public void SetModule(string module, string state) => Guest.SetModule(module, state);
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private void WaitForPort()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_sshd.HasExited)
-            {
-                throw new InvalidOperationException($"sshd exited ({_sshd.ExitCode}): {_sshd.StandardError.ReadToEnd()}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(EndPoint);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        throw new TimeoutException("sshd did not listen within 20 s");
-    }
 
     public void Dispose()
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace KVEdge.Testing;
 
@@ -29,7 +27,7 @@ public sealed class SwtpmServer : IDisposable
         var swtpm = ExternalTool.Require("swtpm");
         var state = Directory.CreateTempSubdirectory("kvedge-swtpm-").FullName;
         // tpm2-tss's swtpm TCTI finds the control channel at the next port (tss2-tcti-swtpm: ctrl port = port + 1).
-        var port = FreePortPair();
+        var port = LoopbackPort.FreePair();
         var control = port + 1;
         var start = new ProcessStartInfo(swtpm) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[] { "socket", "--tpm2", "--tpmstate", $"dir={state}", "--server", $"type=tcp,bindaddr=127.0.0.1,port={port}",
@@ -39,63 +37,13 @@ public sealed class SwtpmServer : IDisposable
         }
 
         var server = new SwtpmServer(Process.Start(start)!, state, port);
-        server.WaitForPort(port);
+        LoopbackPort.WaitForListener(port, server._process, "swtpm");
         return server;
     }
 
     /// <summary>Runs a tpm2-tools command against this TPM.</summary>
     public ToolResult Run(string tool, params string[] args) =>
         ExternalTool.Run("/usr/bin/env", ["TPM2TOOLS_TCTI=" + Tcti, ExternalTool.Require(tool), .. args]);
-
-    private static int FreePortPair()
-    {
-        while (true)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            if (port >= IPEndPoint.MaxPort)
-            {
-                continue;
-            }
-
-            try
-            {
-                using var next = new TcpListener(IPAddress.Loopback, port + 1);
-                next.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // the next port is taken: another pair
-            }
-        }
-    }
-
-    private void WaitForPort(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"swtpm exited ({_process.ExitCode}): {_process.StandardError.ReadToEnd()}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        throw new TimeoutException("swtpm did not listen within 20 s");
-    }
 
     public void Dispose()
     {

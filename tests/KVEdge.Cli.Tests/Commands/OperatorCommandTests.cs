@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using KVEdge.Testing;
 using KVEdge.Testing.ApiServer;
@@ -50,12 +48,6 @@ public sealed class OperatorCommandTests : IAsyncLifetime
 
     private static void Ok(ToolResult r) => Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     private (Process Process, StringBuilder Log) StartOperator(params string[] extra) =>
         StartOperatorWith(["operator", "--kubeconfig", _cluster.Kubeconfig, "--resync", "1m", .. extra]);
@@ -108,8 +100,8 @@ public sealed class OperatorCommandTests : IAsyncLifetime
     [Fact]
     public async Task The_operator_brings_the_fleet_up_and_kubectl_sees_it_Ready()
     {
-        var probe = FreePort();
-        var metrics = FreePort();
+        var probe = LoopbackPort.Free();
+        var metrics = LoopbackPort.Free();
         var (process, log) = StartOperator("--health-probe-bind-address", $"127.0.0.1:{probe}", "--metrics-bind-address", $"127.0.0.1:{metrics}");
         Ok(Kube("apply", "--server-side", "-f", Path.Combine(RepoPaths.Root, "deploy", "crds", "edgedevices.kvedge.io.yaml")));
         Ok(Kube("wait", "--for=condition=Established", "crd/edgedevices.kvedge.io", "--timeout=30s"));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using KVEdge.Core.Images;
 using KVEdge.Core.Spec;
@@ -85,7 +84,7 @@ public sealed class OperatorImageTests : IClassFixture<NativeBinaryTests.Binary>
         await using var cluster = await ContractCluster.StartAsync();
         cluster.Server.ClusterScope = true;
         cluster.Server.InstallCrd(EdgeDeviceCrd.Build());
-        var probe = FreePort();
+        var probe = LoopbackPort.Free();
         var loader = files.Single(f => f.ImagePath.Contains("/ld-linux", StringComparison.Ordinal)).ImagePath;
         var libraries = string.Join(':', files.Where(f => f.ImagePath != "/kvedge").Select(f => rootfs + Path.GetDirectoryName(f.ImagePath)).Distinct());
         var psi = new ProcessStartInfo("/usr/bin/env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -139,10 +138,4 @@ public sealed class OperatorImageTests : IClassFixture<NativeBinaryTests.Binary>
         }
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

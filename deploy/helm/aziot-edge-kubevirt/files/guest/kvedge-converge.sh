@@ -384,7 +384,7 @@ update_distribution() {
 resolvable() { apt_get install -s -q --allow-downgrades --allow-change-held-packages "$@"; }
 
 install_packages() {
-  local pending=() package want have version exact=() rest=() item agent=()
+  local pending=() package want have version exact=() rest=() item extras=()
   configure_repository
   for package in "${PACKAGES[@]}"; do
     want=$(wanted_version "$package")
@@ -394,11 +394,12 @@ install_packages() {
     fi
     pending+=("$package")
   done
-  [ -n "$(installed_version "$GUEST_AGENT")" ] || agent=("$GUEST_AGENT")
+  # The distribution's packages kvedge wants beside the pinned ones: the guest agent, and tpm2-tools for a TPM device.
+  [ -n "$(installed_version "$GUEST_AGENT")" ] || extras=("$GUEST_AGENT")
   if { [ "$BAKE" = 1 ] || [ "$(attestation_method "$CONFIG/config.toml")" = tpm ]; } && [ -z "$(installed_version "$TPM_TOOLS")" ]; then
-    agent+=("$TPM_TOOLS")
+    extras+=("$TPM_TOOLS")
   fi
-  if [ "${#pending[@]}" -eq 0 ] && [ "${#agent[@]}" -eq 0 ]; then
+  if [ "${#pending[@]}" -eq 0 ] && [ "${#extras[@]}" -eq 0 ]; then
     log "packages at their pinned versions: moby-engine $KVEDGE_MOBY_ENGINE_VERSION (moby-containerd $KVEDGE_MOBY_CONTAINERD_VERSION, moby-runc $KVEDGE_MOBY_RUNC_VERSION), aziot-identity-service $KVEDGE_IDENTITY_SERVICE_VERSION, aziot-edge $KVEDGE_AZIOT_EDGE_VERSION"
     return 0
   fi
@@ -430,24 +431,24 @@ install_packages() {
   fi
   # The narrow update leaves the distribution's lists as the image shipped them: refresh them all when something
   # cannot be resolved from what is known.
-  if ! resolvable "${agent[@]}" "${exact[@]}" >/dev/null 2>&1; then
+  if ! resolvable "${extras[@]}" "${exact[@]}" >/dev/null 2>&1; then
     log "refreshing every package list (a dependency is not in the lists this guest has)"
     update_distribution
     local why
     why=$(mktemp)
-    if ! resolvable "${agent[@]}" "${exact[@]}" >"$why" 2>&1; then
+    if ! resolvable "${extras[@]}" "${exact[@]}" >"$why" 2>&1; then
       local reason
       reason=$(grep -E '^(E:| |The following packages have unmet)' "$why" | head -n 6 | tr -s ' \n' ' ' || true)
       rm -f "$why"
-      die "cannot install ${agent[*]}${agent[*]:+ }${exact[*]}: ${reason:-apt cannot resolve it }(check the distribution's package sources; the unit retries)"
+      die "cannot install ${extras[*]}${extras[*]:+ }${exact[*]}: ${reason:-apt cannot resolve it }(check the distribution's package sources; the unit retries)"
     fi
     rm -f "$why"
   fi
-  if [ "${#agent[@]}" -gt 0 ]; then
-    apt_install "${agent[@]}"
-    changed "installed ${agent[*]}"
+  if [ "${#extras[@]}" -gt 0 ]; then
+    apt_install "${extras[@]}"
+    changed "installed ${extras[*]}"
     # udev starts it at every later boot (the virtio port's SYSTEMD_WANTS); this boot it has to be started by hand.
-    if [ "${agent[0]}" = "$GUEST_AGENT" ]; then
+    if [[ " ${extras[*]} " == *" $GUEST_AGENT "* ]]; then
       systemctl start --no-block qemu-guest-agent.service
     fi
   fi
