@@ -315,17 +315,19 @@ public sealed class InstallActionTests : IAsyncLifetime
         var local = _cluster.Server.Store.Read(ResourceType.StorageClass, null, "local-path")!;
         local["volumeBindingMode"] = "WaitForFirstConsumer";
         _cluster.Server.Store.Commit(ResourceType.StorageClass, local, []);
-        // CDI looks again after a step (6 s here): the deadline (3 s) comes while the volumes still wait for their pod.
-        _cluster.Server.Simulator.Step = TimeSpan.FromSeconds(6);
+        // CDI looks again after a step (20 s here): the deadline (8 s, room for a loaded machine to have seen the
+        // volumes; 3 s was not enough in a clean run beside the NativeAOT build) comes while they still wait for their pod.
+        _cluster.Server.Simulator.Step = TimeSpan.FromSeconds(20);
         _cluster.Server.Simulator.Start();
-        var (early, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(3)));
+        var (early, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(8)));
         Assert.True(early.TimedOut);
         Assert.Contains("PendingPopulation (WaitForFirstConsumer storage: the volume binds once the VM's pod is scheduled)", early.Error, StringComparison.Ordinal);
         Assert.Equal("PendingPopulation", _cluster.Server.Store.Read(ResourceType.DataVolume, "factory-a", "edge-01-root")!["status"]!["phase"]!.GetValue<string>());
 
         // Nothing waits for the import before the VM starts: the VMI's pod is the consumer, and the device comes up.
         _cluster.Server.Simulator.Step = TimeSpan.FromMilliseconds(50);
-        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(30)));
+        // The volumes look again at the end of the step they sleep in (up to 20 s).
+        var (outcome, _) = await Install(ClusterTestDevices.Spec(), ClusterTestDevices.Options(wait: true, timeout: TimeSpan.FromSeconds(60)));
         Assert.True(outcome.Succeeded, outcome.Error);
     }
 
